@@ -1,0 +1,76 @@
+"""autograd_core: a reverse-mode automatic differentiation engine with PyTorch's API.
+
+``autograd_core`` plays the role of ``torch``: tensors on the CPU (NumPy) or an NVIDIA GPU
+(CuPy) that record the operations applied to them, and ``backward()`` that applies the
+chain rule over that graph. ``nn`` and ``optim`` (sibling packages) build on it.
+"""
+
+from . import ops as _ops  # attaches the operations to Tensor
+from . import autograd, cuda
+from .device import device
+from .dtypes import (
+    bool_ as bool,
+    dtype,
+    float16,
+    float32,
+    float64,
+    get_default_dtype,
+    int32,
+    int64,
+    promote_types,
+    set_default_dtype,
+)
+from .factories import (
+    arange,
+    as_tensor,
+    empty,
+    empty_like,
+    eye,
+    from_dlpack,
+    from_numpy,
+    full,
+    full_like,
+    linspace,
+    logspace,
+    normal,
+    ones,
+    ones_like,
+    rand,
+    rand_like,
+    randint,
+    randint_like,
+    randn,
+    randn_like,
+    randperm,
+    tensor,
+    zeros,
+    zeros_like,
+)
+from .grad_mode import (
+    enable_grad,
+    inference_mode,
+    is_grad_enabled,
+    is_inference_mode_enabled,
+    no_grad,
+    set_grad_enabled,
+)
+from .ops.arithmetic import *  # noqa: F403
+from .ops.comparison import *  # noqa: F403
+from .ops.conversion import clone
+from .ops.indexing import *  # noqa: F403
+from .ops.inplace import *  # noqa: F403
+from .ops.linalg import *  # noqa: F403
+from .ops.reduction import *  # noqa: F403
+from .ops.selection import *  # noqa: F403
+from .ops.shape import *  # noqa: F403
+from .ops.unary import *  # noqa: F403
+from .random import Generator, get_rng_state, initial_seed, manual_seed, seed, set_rng_state
+from .tensor import Size, Tensor, is_tensor
+
+half = float16
+float = float32
+double = float64
+long = int64
+int = int32
+
+__version__ = "0.1.0"

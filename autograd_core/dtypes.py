@@ -1,0 +1,136 @@
+"""dtypes: ``float16``, ``float32`` (the default), ``float64``, ``int32``, ``int64``, ``bool``.
+
+Each `dtype` wraps a NumPy dtype (CuPy uses the same ones). Type promotion follows
+PyTorch, not NumPy: a float tensor with an integer tensor keeps the float's dtype, a
+Python scalar takes the tensor's dtype unless it is of a higher category (a float with an
+integer tensor gives the default float dtype), and a 0-d tensor beside a tensor with
+dimensions behaves like a scalar. So nothing is silently promoted to float64.
+"""
+
+from __future__ import annotations
+
+import builtins
+
+import numpy as np
+
+
+class dtype:  # noqa: N801  (PyTorch's name)
+    """A tensor element type, e.g. ``autograd_core.float32``."""
+
+    __slots__ = ("name", "numpy", "is_floating_point", "is_signed", "itemsize", "_rank")
+
+    def __init__(self, name: str, numpy_dtype: np.dtype, rank: int) -> None:
+        self.name = name
+        self.numpy = np.dtype(numpy_dtype)
+        self.is_floating_point = self.numpy.kind == "f"
+        self.is_signed = self.numpy.kind in "if"
+        self.itemsize = self.numpy.itemsize
+        self._rank = rank
+
+    @property
+    def is_complex(self) -> bool:
+        return False
+
+    def __repr__(self) -> str:
+        return f"autograd_core.{self.name}"
+
+    def __reduce__(self):
+        return (_by_name, (self.name,))
+
+
+bool_ = dtype("bool", np.bool_, 0)
+int32 = dtype("int32", np.int32, 1)
+int64 = dtype("int64", np.int64, 2)
+float16 = dtype("float16", np.float16, 3)
+float32 = dtype("float32", np.float32, 4)
+float64 = dtype("float64", np.float64, 5)
+
+ALL = (bool_, int32, int64, float16, float32, float64)
+_BY_NUMPY: dict[np.dtype, dtype] = {d.numpy: d for d in ALL}
+_BY_NAME: dict[str, dtype] = {d.name: d for d in ALL}
+_BY_NAME.update({"float": float32, "double": float64, "half": float16, "long": int64,
+                 "int": int32, "bool_": bool_})
+_BY_RANK = sorted(ALL, key=lambda d: d._rank)
+
+_default_float = float32
+
+
+def _by_name(name: str) -> dtype:
+    return _BY_NAME[name]
+
+
+def get_default_dtype() -> dtype:
+    """The dtype of floating tensors made from Python floats (float32 unless changed)."""
+    return _default_float
+
+
+def set_default_dtype(d) -> None:
+    """Set the default floating dtype (``float32`` or ``float64``, as in PyTorch)."""
+    global _default_float
+    d = as_dtype(d)
+    if not d.is_floating_point:
+        raise TypeError(f"only floating-point types are supported as the default type, got {d}")
+    _default_float = d
+
+
+def as_dtype(d) -> dtype:
+    """Turn a dtype-like (our dtype, a NumPy dtype, a string, or ``float``/``int``/``bool``)
+    into one of ours."""
+    if type(d) is dtype:
+        return d
+    if d is builtins.float:
+        return float64
+    if d is builtins.int:
+        return int64
+    if d is builtins.bool:
+        return bool_
+    if isinstance(d, str) and d in _BY_NAME:
+        return _BY_NAME[d]
+    try:
+        return _BY_NUMPY[np.dtype(d)]
+    except (TypeError, KeyError):
+        supported = ", ".join(x.name for x in ALL)
+        raise TypeError(f"unsupported dtype {d!r}; supported dtypes are {supported}") from None
+
+
+def from_numpy_dtype(np_dtype: np.dtype) -> dtype:
+    try:
+        return _BY_NUMPY[np_dtype]
+    except KeyError:
+        supported = ", ".join(x.name for x in ALL)
+        raise TypeError(
+            f"can't convert an array of type {np_dtype}; the only supported types are: {supported}"
+        ) from None
+
+
+def promote_types(a: dtype, b: dtype) -> dtype:
+    """The dtype of ``a op b`` for two tensors with dimensions (PyTorch's rule)."""
+    return a if a._rank >= b._rank else b
+
+
+def category(d: dtype) -> int:
+    """0 for bool, 1 for integers, 2 for floating point."""
+    return 2 if d.is_floating_point else (0 if d is bool_ else 1)
+
+
+def scalar_category(value) -> int:
+    if isinstance(value, (builtins.bool, np.bool_)):
+        return 0
+    if isinstance(value, (builtins.int, np.integer)):
+        return 1
+    return 2
+
+
+def result_type_with_scalar(t: dtype, value) -> dtype:
+    """The dtype of ``tensor op scalar``: the tensor's, unless the scalar's kind is higher."""
+    cat = scalar_category(value)
+    if cat <= category(t):
+        return t
+    return _default_float if cat == 2 else int64
+
+
+def dimensionless_result(t: dtype, dimensionless: dtype) -> dtype:
+    """The dtype of ``tensor op zero_dim_tensor``: the 0-d one counts only by category."""
+    if category(dimensionless) <= category(t):
+        return t
+    return dimensionless

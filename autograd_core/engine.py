@@ -1,0 +1,403 @@
+"""The backward engine: the chain rule applied over the graph in reverse topological order.
+
+    1. Walk the graph from the roots (iteratively: no recursion limit) and count, for each
+       node, how many edges point at it.
+    2. Start from the roots with their gradients ("seeds", ones for a scalar loss).
+    3. Take a node whose every consumer has already sent its gradient (its count is zero),
+       call its backward with the summed incoming gradients, and send each resulting
+       gradient along the matching edge, adding it into that node's buffer.
+    4. At a leaf (`AccumulateGrad`) add the gradient into ``.grad``.
+
+Each node runs once, after all its consumers, so a tensor used twice (``x * x``) gets the
+sum of both contributions. Saved tensors are freed after use unless ``retain_graph``.
+"""
+
+from __future__ import annotations
+
+import heapq
+from collections.abc import Sequence
+
+from . import _anomaly
+from .function import AccumulateGrad, Function, _edge_of
+from .grad_mode import _state as _grad_state
+from .tensor import Tensor, _wrap
+
+# Observers of the engine (the backward trace of `viz` registers here); each gets
+# callbacks ``on_node(node, grads_in, grads_out)``.
+_observers: list = []
+
+
+def backward(tensors, grad_tensors=None, retain_graph=None, create_graph=False, inputs=None):
+    """Compute the sum of gradients of ``tensors`` w.r.t. graph leaves into their ``.grad``."""
+    tensors = _as_tuple(tensors)
+    if inputs is not None:
+        inputs = _as_tuple(inputs)
+        if len(inputs) == 0:
+            raise RuntimeError("'inputs' argument to backward() cannot be empty.")
+    seeds = _make_seeds(tensors, grad_tensors, create_graph)
+    if retain_graph is None:
+        retain_graph = create_graph
+    _run(tensors, seeds, retain_graph, create_graph, inputs=inputs, accumulate=True)
+
+
+def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=False,
+         allow_unused=None, materialize_grads=False):
+    """Return d(outputs)/d(inputs) without touching any ``.grad``."""
+    outputs = _as_tuple(outputs)
+    single_input = isinstance(inputs, Tensor)
+    inputs = _as_tuple(inputs)
+    if allow_unused is None:
+        allow_unused = materialize_grads
+    for i, t in enumerate(inputs):
+        if not isinstance(t, Tensor):
+            raise TypeError(f"grad: inputs[{i}] is a {type(t).__name__}, expected a Tensor")
+        if not t._requires_grad:
+            raise RuntimeError(f"One of the differentiated Tensors (inputs[{i}]) does not require grad")
+    seeds = _make_seeds(outputs, grad_outputs, create_graph)
+    if retain_graph is None:
+        retain_graph = create_graph
+    results = _run(outputs, seeds, retain_graph, create_graph, inputs=inputs, accumulate=False)
+    final = []
+    for i, (t, g) in enumerate(zip(inputs, results)):
+        if g is None:
+            if materialize_grads:
+                g = _zeros_like(t)
+            elif not allow_unused:
+                raise RuntimeError(
+                    f"One of the differentiated Tensors (inputs[{i}], shape {tuple(t.shape)}) "
+                    "appears to not have been used in the graph. Set allow_unused=True if this "
+                    "is the desired behavior."
+                )
+        final.append(g)
+    return tuple(final) if not single_input else (final[0],)
+
+
+# ---------------------------------------------------------------------------- helpers
+def _as_tuple(x) -> tuple:
+    if isinstance(x, Tensor):
+        return (x,)
+    if x is None:
+        return ()
+    return tuple(x)
+
+
+def _zeros_like(t: Tensor) -> Tensor:
+    xp = _xp(t)
+    return _wrap(xp.zeros(t._data.shape, dtype=t._data.dtype))
+
+
+def _xp(t: Tensor):
+    from ._backend import backend_of
+
+    return backend_of(t._data).xp
+
+
+def _make_seeds(tensors: Sequence[Tensor], grad_tensors, create_graph: bool) -> list:
+    if grad_tensors is None:
+        grad_tensors = (None,) * len(tensors)
+    elif isinstance(grad_tensors, Tensor):
+        grad_tensors = (grad_tensors,)
+    else:
+        grad_tensors = tuple(grad_tensors)
+    if len(grad_tensors) != len(tensors):
+        raise RuntimeError(
+            f"got {len(grad_tensors)} gradients for {len(tensors)} outputs; pass one per output"
+        )
+    seeds = []
+    for i, (t, g) in enumerate(zip(tensors, grad_tensors)):
+        if not isinstance(t, Tensor):
+            raise TypeError(f"backward: outputs[{i}] is a {type(t).__name__}, expected a Tensor")
+        if not t._requires_grad:
+            raise RuntimeError(
+                "element 0 of tensors does not require grad and does not have a grad_fn"
+                if i == 0 else
+                f"element {i} of tensors does not require grad and does not have a grad_fn"
+            )
+        if g is None:
+            if t._data.size != 1:
+                raise RuntimeError(
+                    f"grad can be implicitly created only for scalar outputs (got an output of "
+                    f"shape {tuple(t.shape)}); pass gradient= with that shape"
+                )
+            g = _wrap(_xp(t).ones(t._data.shape, dtype=t._data.dtype))
+        else:
+            if not isinstance(g, Tensor):
+                from .factories import tensor as _tensor
+
+                g = _tensor(g, dtype=t.dtype, device=t.device)
+            if g._data.shape != t._data.shape:
+                raise RuntimeError(
+                    f"Mismatch in shape: grad_output[{i}] has a shape of {tuple(g.shape)} and "
+                    f"output[{i}] has a shape of {tuple(t.shape)}."
+                )
+            if type(g._data) is not type(t._data):
+                raise RuntimeError(
+                    f"gradient for output {i} is on {g.device} but the output is on {t.device}"
+                )
+            if not create_graph:
+                g = g.detach()
+        seeds.append(g)
+    return seeds
+
+
+def _collect(roots):
+    """All nodes reachable from ``roots`` and the number of edges into each (iterative)."""
+    dependencies: dict = {}
+    seen = set()
+    stack = []
+    for node, _ in roots:
+        if node is not None and node not in seen:
+            seen.add(node)
+            stack.append(node)
+    while stack:
+        node = stack.pop()
+        for child, _ in node.next_functions:
+            if child is None:
+                continue
+            dependencies[child] = dependencies.get(child, 0) + 1
+            if child not in seen:
+                seen.add(child)
+                stack.append(child)
+    return seen, dependencies
+
+
+def _needed(nodes, targets) -> set:
+    """Nodes on some path from a root down to one of the ``targets``."""
+    parents: dict = {}
+    for node in nodes:
+        for child, _ in node.next_functions:
+            if child is not None:
+                parents.setdefault(child, []).append(node)
+    needed = set()
+    stack = [t for t in targets if t in nodes]
+    while stack:
+        node = stack.pop()
+        if node in needed:
+            continue
+        needed.add(node)
+        stack.extend(parents.get(node, ()))
+    return needed
+
+
+def _run(tensors, seeds, retain_graph, create_graph, inputs=None, accumulate=True):
+    roots = [_edge_of(t) for t in tensors]
+    nodes, dependencies = _collect(roots)
+
+    # What to capture (grad) or which leaves to accumulate into (backward(inputs=...)).
+    capture = None
+    only_leaves = None
+    needed = None
+    if inputs is not None:
+        input_edges = [_edge_of(t) for t in inputs]
+        needed = _needed(nodes, [n for n, _ in input_edges])
+        if accumulate:
+            only_leaves = {id(t) for t in inputs}
+            for t in inputs:
+                if t.grad_fn is not None:
+                    t.retain_grad()
+        else:
+            capture = {}
+            for i, (node, nr) in enumerate(input_edges):
+                capture.setdefault((node, nr), []).append(i)
+    captured = [None] * (len(inputs) if inputs is not None and not accumulate else 0)
+
+    buffers: dict = {}
+    ready: list = []
+    # Arrays already handed to a leaf's .grad (or owned by the caller): a second leaf gets a
+    # copy, so no two .grad tensors share memory (in-place clipping must not apply twice).
+    stored = {id(_owner(g._data)) for g in seeds}
+    for (node, nr), g in zip(roots, seeds):
+        buf = buffers.get(node)
+        if buf is None:
+            buf = buffers[node] = [None] * node.num_outputs
+        buf[nr] = g if buf[nr] is None else buf[nr] + g
+    for node in {n for n, _ in roots}:
+        if dependencies.get(node, 0) == 0:
+            heapq.heappush(ready, (-node._sequence_nr, id(node), node))
+
+    prev_enabled = _grad_state.enabled
+    _grad_state.enabled = create_graph
+    try:
+        while ready:
+            _, _, node = heapq.heappop(ready)
+            grads = buffers.pop(node, None)
+            if grads is None:
+                grads = [None] * node.num_outputs
+            if capture is not None:
+                for nr in range(len(grads)):
+                    slots = capture.get((node, nr))
+                    if slots:
+                        g = _apply_tensor_hooks(node, nr, grads[nr])
+                        grads[nr] = g
+                        for i in slots:
+                            captured[i] = g
+            run_it = needed is None or node in needed
+            if run_it and type(node) is AccumulateGrad:
+                if capture is None:
+                    _accumulate(node, grads[0], create_graph, only_leaves, stored)
+                continue
+            if run_it and capture is not None and not _leads_further(node, needed, capture):
+                run_it = False
+            if run_it:
+                outs = _call_node(node, grads, create_graph)
+            else:
+                outs = None
+            if not retain_graph and run_it:
+                node._release()
+            for i, (child, nr) in enumerate(node.next_functions):
+                if child is None:
+                    continue
+                g = outs[i] if outs is not None else None
+                if g is not None:
+                    buf = buffers.get(child)
+                    if buf is None:
+                        buf = buffers[child] = [None] * child.num_outputs
+                    prev = buf[nr]
+                    buf[nr] = g if prev is None else prev + g
+                left = dependencies[child] - 1
+                dependencies[child] = left
+                if left == 0:
+                    heapq.heappush(ready, (-child._sequence_nr, id(child), child))
+    finally:
+        _grad_state.enabled = prev_enabled
+    return captured
+
+
+def _leads_further(node, needed, capture) -> bool:
+    """Whether running ``node`` matters for grad(): some needed node lies below it."""
+    for child, _ in node.next_functions:
+        if child is not None and child in needed:
+            return True
+    return False
+
+
+def _apply_tensor_hooks(node, nr: int, g):
+    hooks = node._tensor_hooks
+    if hooks and g is not None:
+        for hook in list(hooks.get(nr, {}).values()):
+            result = hook(g)
+            if result is not None:
+                g = result
+    return g
+
+
+def _call_node(node, grads: list, create_graph: bool):
+    """Run one node's backward: tensor hooks, retain_grad, the rule, then checks."""
+    if node._tensor_hooks:
+        for nr in range(len(grads)):
+            grads[nr] = _apply_tensor_hooks(node, nr, grads[nr])
+    if node._retained:
+        for nr, ref in node._retained.items():
+            t = ref()
+            if t is not None and grads[nr] is not None:
+                g = grads[nr] if create_graph else grads[nr].detach()
+                t._grad = g if t._grad is None else t._grad + g
+    if all(g is None for g in grads):
+        return None
+    if node.num_outputs > 1 and node.materialize_grads:
+        meta = node._output_meta
+        xp = node.xp
+        for nr, g in enumerate(grads):
+            if g is None and meta[nr] is not None:
+                shape, dtype = meta[nr]
+                grads[nr] = _wrap(xp.zeros(shape, dtype=dtype))
+    for observer in _observers:
+        observer.before_node(node, grads)
+    out = type(node).backward(node, *grads)
+    if type(out) is not tuple:
+        out = (out,)
+    expected = len(node.next_functions)
+    if len(out) != expected:
+        if len(out) > expected and all(o is None for o in out[expected:]):
+            out = out[:expected]
+        else:
+            raise RuntimeError(
+                f"function {node.name()} returned an incorrect number of gradients "
+                f"(expected {expected}, got {len(out)})"
+            )
+    meta = node._input_meta
+    checked = []
+    for i, g in enumerate(out):
+        m = meta[i]
+        if g is None or m is None:
+            checked.append(None)
+            continue
+        if not isinstance(g, Tensor):
+            raise TypeError(
+                f"function {node.name()} returned a {type(g).__name__} as gradient {i}; "
+                "backward must return Tensors (or None)"
+            )
+        shape, dtype = m
+        if g._data.shape != shape:
+            raise RuntimeError(
+                f"Function {node.name()} returned an invalid gradient at index {i} - got "
+                f"{list(g._data.shape)} but expected shape compatible with {list(shape)}"
+            )
+        if g._data.dtype != dtype:
+            g = g.to(dtype=_dtype_of(dtype))
+        checked.append(g)
+    if _anomaly.state.enabled and _anomaly.state.check_nan:
+        _check_nan(node, checked)
+    for observer in _observers:
+        observer.after_node(node, grads, checked)
+    return checked
+
+
+def _dtype_of(np_dtype):
+    from .dtypes import from_numpy_dtype
+
+    return from_numpy_dtype(np_dtype)
+
+
+def _check_nan(node, grads) -> None:
+    for i, g in enumerate(grads):
+        if g is None or g._data.dtype.kind != "f":
+            continue
+        xp = node.xp
+        if bool(xp.isnan(g._data).any()):
+            where = _anomaly.user_line(node._anomaly_trace)
+            raise RuntimeError(
+                f"Function '{node.name()}' returned nan values in its {i}th output. "
+                f"The forward call that created it was: {where}"
+            )
+
+
+def _owner(array):
+    """The array that owns ``array``'s memory (itself unless it is a view)."""
+    base = getattr(array, "base", None)
+    while base is not None and hasattr(base, "shape"):
+        array = base
+        base = getattr(array, "base", None)
+    return array
+
+
+def _accumulate(node: AccumulateGrad, g, create_graph: bool, only_leaves, stored) -> None:
+    variable = node.variable
+    if g is None:
+        return
+    if only_leaves is not None and id(variable) not in only_leaves:
+        return
+    if variable._backward_hooks:
+        for hook in list(variable._backward_hooks.values()):
+            result = hook(g)
+            if result is not None:
+                g = result
+    for observer in _observers:
+        observer.accumulate(node, g)
+    if not create_graph:
+        g = g.detach() if g._requires_grad else g
+    current = variable._grad
+    if current is None:
+        owner = id(_owner(g._data))
+        if owner in stored:
+            g = _wrap(g._data.copy()) if not g._requires_grad else g + 0
+        else:
+            stored.add(owner)
+        variable._grad = g
+    elif create_graph or current._requires_grad:
+        variable._grad = current + g
+    else:
+        variable._grad = _wrap(current._data + g._data)
+
+
+__all__ = ["backward", "grad", "Function"]

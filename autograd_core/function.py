@@ -1,0 +1,409 @@
+"""`Function`: one differentiable primitive, and the graph node that records it.
+
+A primitive defines two static methods, like a lecture slide's pair of rules::
+
+    class Mul(Function):
+        @staticmethod
+        def forward(ctx, a, b):           # raw arrays in, raw array out
+            ctx.save_for_backward(a, b)
+            return a * b
+
+        @staticmethod
+        def backward(ctx, grad):          # Tensors in, Tensors out
+            a, b = ctx.saved_tensors
+            return grad * b, grad * a      # d(ab)/da = b, d(ab)/db = a
+
+``Mul.apply(x, y)`` unwraps the tensors, runs ``forward`` on their arrays and, when grad
+mode is on and an input requires grad, makes the ``ctx`` object the output's ``grad_fn``:
+the node of the graph. ``forward`` sees arrays and its array module via
+``ctx.xp``; ``backward`` is written with Tensor operations, so with ``create_graph=True``
+the gradient is itself recorded (that gives Hessians and higher derivatives for free).
+
+Saving: ``ctx.save_for_backward`` takes the forward's own input or output arrays (they are
+saved as the tensors they belong to, with their history and version) or any other array
+(saved as a constant). A saved tensor changed in place before backward raises the
+PyTorch error naming the op and both versions.
+"""
+
+from __future__ import annotations
+
+import itertools
+import weakref
+
+from . import _anomaly
+from ._backend import backend_of
+from .grad_mode import _state as _grad_state
+from .tensor import Tensor, _HookHandle, _wrap
+
+_sequence = itertools.count()
+
+_FREED_MESSAGE = (
+    "Trying to backward through the graph a second time (or directly access saved tensors "
+    "after they have already been freed). Saved intermediate values of the graph are freed "
+    "when you call .backward() or autograd.grad(). Specify retain_graph=True if you need to "
+    "backward through the graph a second time or if you need to access saved tensors after "
+    "calling backward."
+)
+
+
+class Node:
+    """A node of the backward graph.
+
+    ``next_functions`` holds, for each input of the forward, the pair ``(node, output_nr)``
+    that its gradient goes to (``(None, 0)`` for inputs that need no gradient).
+    """
+
+    _sequence_nr = 0
+    next_functions: tuple = ()
+    _tensor_hooks = None  # {output_nr: {id: hook}}
+    _retained = None  # {output_nr: weakref(tensor)}
+    _anomaly_trace = None
+
+    def name(self) -> str:
+        return type(self).__name__
+
+    def __repr__(self) -> str:
+        return f"<{self.name()} object at {id(self):#x}>"
+
+    def _register_tensor_hook(self, output_nr: int, hook):
+        if self._tensor_hooks is None:
+            self._tensor_hooks = {}
+        return _HookHandle(self._tensor_hooks.setdefault(output_nr, {}), hook)
+
+    def _retain_grad_for(self, output_nr: int, ref) -> None:
+        if self._retained is None:
+            self._retained = {}
+        self._retained[output_nr] = ref
+
+    def register_hook(self, hook):
+        """Node hooks (``hook(grad_inputs, grad_outputs)``) are not supported yet."""
+        raise NotImplementedError("Node.register_hook is not supported; use Tensor.register_hook")
+
+
+class AccumulateGrad(Node):
+    """The node at a leaf that requires grad: adds the incoming gradient into ``.grad``."""
+
+    num_outputs = 1
+
+    def __init__(self, variable: Tensor) -> None:
+        self.variable = variable
+        self._sequence_nr = -1  # leaves run last among ready nodes
+
+    def name(self) -> str:
+        return "AccumulateGrad"
+
+    def _release(self) -> None:
+        pass
+
+
+class Function(Node):
+    """Base class of differentiable primitives (and of user-defined ones)."""
+
+    _builtin = False
+    _backward_name = "FunctionBackward"
+    materialize_grads = True
+    _saved = None
+    _freed = False
+    _saved_versions = ()
+    needs_input_grad: tuple = ()
+    num_outputs = 1
+    xp = None
+
+    def __init_subclass__(cls, **kwargs) -> None:
+        super().__init_subclass__(**kwargs)
+        cls._builtin = cls.__module__.startswith("autograd_core.")
+        cls._backward_name = cls.__name__ + ("Backward0" if cls._builtin else "Backward")
+
+    # -------------------------------------------------------------- user API
+    @staticmethod
+    def forward(ctx, *args, **kwargs):
+        raise NotImplementedError("Function subclasses must implement forward")
+
+    @staticmethod
+    def backward(ctx, *grad_outputs):
+        raise NotImplementedError(
+            f"{type(ctx).__name__} does not implement backward, so it cannot be differentiated"
+        )
+
+    def name(self) -> str:
+        return self._backward_name
+
+    def __getattr__(self, key: str):
+        # Only reached for missing attributes: after release, say the graph was freed.
+        if self.__dict__.get("_freed"):
+            raise RuntimeError(_FREED_MESSAGE)
+        raise AttributeError(f"{type(self).__name__!r} object has no attribute {key!r}")
+
+    def save_for_backward(self, *items) -> None:
+        """Keep arrays (or tensors) for backward; see the module docstring."""
+        self._to_save = items
+
+    def mark_non_differentiable(self, *arrays) -> None:
+        """Outputs that get no gradient (indices, masks)."""
+        self._non_differentiable = {id(a) for a in arrays}
+
+    def mark_dirty(self, *arrays) -> None:
+        """Accepted for compatibility; in-place Functions are handled by the tensor methods."""
+
+    def set_materialize_grads(self, value: bool) -> None:
+        self.materialize_grads = bool(value)
+
+    @property
+    def saved_tensors(self) -> tuple:
+        """The saved tensors, after checking none was freed or changed in place."""
+        saved = self._saved
+        if saved is None:
+            if self._freed:
+                raise RuntimeError(_FREED_MESSAGE)
+            return ()
+        versions = self._saved_versions
+        out = []
+        for i, item in enumerate(saved):
+            if type(item) is _SavedOutput:
+                item = item.unpack(self)
+            v = versions[i]
+            if v is not None and item._version_counter[0] != v:
+                raise RuntimeError(_version_message(self, i, item, versions[i]))
+            out.append(item)
+        return tuple(out)
+
+    @property
+    def saved_variables(self) -> tuple:
+        return self.saved_tensors
+
+    @property
+    def variable(self):  # pragma: no cover - only AccumulateGrad has one
+        raise AttributeError("only AccumulateGrad nodes have .variable")
+
+    # -------------------------------------------------------------- applying
+    @classmethod
+    def apply(cls, *args, **kwargs):
+        """Run the primitive on tensors, recording the node when grad is needed."""
+        ctx = cls()
+        arrays = []
+        needs = []
+        any_needs = False
+        backend = None
+        first = None
+        for a in args:
+            if isinstance(a, Tensor):
+                data = a._data
+                if backend is None:
+                    backend = type(data)
+                    first = a
+                elif type(data) is not backend:
+                    _device_mismatch(cls, first, a)
+                arrays.append(data)
+                rg = a._requires_grad
+                needs.append(rg)
+                any_needs = any_needs or rg
+            else:
+                arrays.append(a)
+                needs.append(False)
+        if backend is None:
+            raise TypeError(f"{cls.__name__}.apply needs at least one Tensor argument")
+        ctx.xp = backend_of(first._data).xp
+        record = any_needs and _grad_state.enabled
+        ctx.needs_input_grad = tuple(needs) if record else (False,) * len(args)
+        raw = cls.forward(ctx, *arrays, **kwargs)
+
+        multiple = type(raw) is tuple
+        outs = raw if multiple else (raw,)
+        array_types = type(first._data)
+        results = []
+        for o in outs:
+            if o is None:
+                results.append(None)
+                continue
+            if type(o) is not array_types:
+                o = ctx.xp.asarray(o)
+            results.append(_wrap(o))
+
+        if record:
+            ctx._sequence_nr = next(_sequence)
+            ctx.next_functions = tuple(
+                _edge_of(a) if n else (None, 0) for a, n in zip(args, needs)
+            )
+            ctx._input_meta = tuple(
+                (a._data.shape, a._data.dtype) if n else None for a, n in zip(args, needs)
+            )
+            non_diff = getattr(ctx, "_non_differentiable", None)
+            ctx.num_outputs = len(results)
+            if multiple:
+                ctx._output_meta = tuple(
+                    None if r is None else (r._data.shape, r._data.dtype) for r in results
+                )
+            for nr, r in enumerate(results):
+                if r is None or (non_diff and id(r._data) in non_diff):
+                    continue
+                if r._data.dtype.kind != "f":
+                    continue
+                r.grad_fn = ctx
+                r._output_nr = nr
+                r._requires_grad = True
+            if _anomaly.state.enabled:
+                ctx._anomaly_trace = _anomaly.capture()
+        to_save = ctx.__dict__.pop("_to_save", None)
+        if to_save is not None:
+            if record:
+                _resolve_saved(ctx, to_save, args, arrays, results)
+            # without a graph nothing is kept
+        return tuple(results) if multiple else results[0]
+
+    # -------------------------------------------------------------- engine hooks
+    def _release(self) -> None:
+        """Free what backward needed (called after backward unless retain_graph)."""
+        self._saved = None
+        self.__dict__["_freed"] = True
+        for key in list(self.__dict__):
+            if not key.startswith("_") and key not in ("needs_input_grad", "next_functions", "xp"):
+                value = self.__dict__[key]
+                if backend_of_safe(value):
+                    del self.__dict__[key]
+
+
+def backend_of_safe(value) -> bool:
+    try:
+        backend_of(value)
+        return True
+    except TypeError:
+        return False
+
+
+class _SavedOutput:
+    """A saved output: kept as its array (no reference cycle), rebuilt on unpacking."""
+
+    __slots__ = ("data", "output_nr", "version_counter", "requires_grad")
+
+    def __init__(self, tensor: Tensor) -> None:
+        self.data = tensor._data
+        self.output_nr = tensor._output_nr
+        self.version_counter = tensor._version_counter
+        self.requires_grad = tensor._requires_grad
+
+    def unpack(self, node) -> Tensor:
+        t = _wrap(self.data)
+        t._version_counter = self.version_counter
+        if self.requires_grad:
+            t.grad_fn = node
+            t._output_nr = self.output_nr
+            t._requires_grad = True
+        return t
+
+
+def _resolve_saved(ctx: Function, to_save, args, arrays, results) -> None:
+    saved = []
+    versions = []
+    for item in to_save:
+        if item is None:
+            saved.append(None)
+            versions.append(None)
+            continue
+        if isinstance(item, Tensor):
+            saved.append(item)
+            versions.append(item._version_counter[0])
+            continue
+        if not hasattr(item, "shape"):  # a Python number: kept as it is
+            saved.append(item)
+            versions.append(None)
+            continue
+        match = None
+        for a, arr in zip(args, arrays):
+            if arr is item and isinstance(a, Tensor):
+                match = a
+                break
+        if match is not None:
+            saved.append(match)
+            versions.append(match._version_counter[0])
+            continue
+        for r in results:
+            if r is not None and r._data is item:
+                match = r
+                break
+        if match is not None:
+            saved.append(_SavedOutput(match))
+            versions.append(match._version_counter[0])
+            continue
+        saved.append(_wrap(item))  # an intermediate: a constant for backward
+        versions.append(None)
+    ctx._saved = saved
+    ctx._saved_versions = versions
+
+
+def _edge_of(t: Tensor):
+    """Where the gradient for tensor ``t`` goes: its grad_fn, or its leaf accumulator."""
+    if t.grad_fn is not None:
+        return (t.grad_fn, t._output_nr)
+    acc = t._grad_accumulator
+    node = acc() if acc is not None else None
+    if node is None:
+        node = AccumulateGrad(t)
+        t._grad_accumulator = weakref.ref(node)
+    return (node, 0)
+
+
+def _device_mismatch(cls, a: Tensor, b: Tensor):
+    name = cls.__name__.lower()
+    raise RuntimeError(
+        f"Expected all tensors to be on the same device, but found at least two devices, "
+        f"{a.device} and {b.device}! (in {name}: move one with .to(), e.g. "
+        f"x.to('{a.device}'))"
+    )
+
+
+def _version_message(node, index: int, tensor: Tensor, expected: int) -> str:
+    shape = list(tensor._data.shape)
+    producer = ""
+    if tensor.grad_fn is not None and tensor.grad_fn is not node:
+        producer = f", which is output {tensor._output_nr} of {tensor.grad_fn.name()},"
+    elif tensor.grad_fn is node:
+        producer = f", which is output {tensor._output_nr} of {node.name()},"
+    return (
+        f"one of the variables needed for gradient computation has been modified by an "
+        f"inplace operation: [{tensor.dtype} {shape}]{producer} is at version "
+        f"{tensor._version_counter[0]}; expected version {expected} instead (saved by "
+        f"{node.name()} as its saved tensor {index}). Hint: avoid changing this tensor in "
+        f"place before backward, or change a .clone() of it instead."
+    )
+
+
+def once_differentiable(backward):
+    """Mark a backward as not differentiable itself: it runs without recording, and
+    differentiating its result (``create_graph=True``) raises a clear error."""
+    import functools
+
+    @functools.wraps(backward)
+    def wrapper(ctx, *grads):
+        from .grad_mode import no_grad
+
+        with no_grad():
+            result = backward(ctx, *grads)
+        if not _grad_state.enabled:
+            return result
+        if not any(isinstance(g, Tensor) and g._requires_grad for g in grads):
+            return result
+        single = not isinstance(result, tuple)
+        outs = (result,) if single else result
+        wrapped = tuple(
+            _DelayedError.apply(o, name=type(ctx).__name__) if isinstance(o, Tensor) else o
+            for o in outs
+        )
+        return wrapped[0] if single else wrapped
+
+    return wrapper
+
+
+class _DelayedError(Function):
+    """Stands where a once-differentiable backward was differentiated."""
+
+    @staticmethod
+    def forward(ctx, x, name="Function"):
+        ctx.fn_name = name
+        return x
+
+    @staticmethod
+    def backward(ctx, grad):
+        raise RuntimeError(
+            f"trying to differentiate twice a function that was marked with "
+            f"@once_differentiable ({ctx.fn_name}); its second derivative is not implemented"
+        )

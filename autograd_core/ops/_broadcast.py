@@ -1,0 +1,84 @@
+"""Broadcasting's two directions, in one place.
+
+Forward, NumPy broadcasting stretches size-1 and missing leading axes. Backward, the
+gradient of a broadcast input is the incoming gradient *summed* over those stretched axes:
+
+    y = broadcast_to(x, S)   =>   dL/dx = sum_to(dL/dy, x.shape)
+
+`sum_to` and `broadcast_to` are each other's backward. Every op that broadcasts reduces its
+gradients with `sum_to`; nowhere else should a gradient's shape differ from its input's.
+"""
+
+from __future__ import annotations
+
+from ..function import Function
+from ..tensor import Tensor
+
+
+def _broadcast_axes(grad_shape: tuple, shape: tuple) -> tuple[int, ...]:
+    """Axes of ``grad_shape`` that broadcasting created from ``shape``."""
+    lead = len(grad_shape) - len(shape)
+    if lead < 0:
+        raise RuntimeError(f"sum_to: cannot reduce shape {grad_shape} to larger shape {shape}")
+    axes = list(range(lead))
+    for i, n in enumerate(shape):
+        g = grad_shape[lead + i]
+        if n == 1 and g != 1:
+            axes.append(lead + i)
+        elif n != g:
+            raise RuntimeError(f"sum_to: shape {shape} is not broadcastable to {grad_shape}")
+    return tuple(axes)
+
+
+class SumTo(Function):
+    """Sum ``x`` over the axes broadcasting added, giving ``shape``."""
+
+    @staticmethod
+    def forward(ctx, x, shape):
+        ctx.in_shape = x.shape
+        axes = _broadcast_axes(x.shape, shape)
+        out = x.sum(axis=axes, keepdims=True) if axes else x
+        return out.reshape(shape)
+
+    @staticmethod
+    def backward(ctx, grad):
+        return broadcast_to(grad, ctx.in_shape), None
+
+
+class BroadcastTo(Function):
+    """Stretch ``x`` to ``shape`` (a read-only view); backward is `sum_to`."""
+
+    @staticmethod
+    def forward(ctx, x, shape):
+        ctx.in_shape = x.shape
+        return ctx.xp.broadcast_to(x, shape)
+
+    @staticmethod
+    def backward(ctx, grad):
+        return sum_to(grad, ctx.in_shape), None
+
+
+def sum_to(grad: Tensor, shape: tuple) -> Tensor:
+    """Reduce ``grad`` to ``shape`` by summing broadcast axes (no-op if shapes match)."""
+    if grad._data.shape == tuple(shape):
+        return grad
+    return SumTo.apply(grad, tuple(shape))
+
+
+def broadcast_to(x: Tensor, shape) -> Tensor:
+    """``x`` broadcast to ``shape`` (PyTorch's ``broadcast_to``/``expand`` semantics)."""
+    shape = tuple(int(s) for s in shape)
+    if x._data.shape == shape:
+        return x
+    try:
+        _ = _broadcast_axes(shape, x._data.shape)
+    except RuntimeError:
+        raise RuntimeError(
+            f"The expanded size of the tensor ({shape}) must match the existing size "
+            f"({tuple(x.shape)}) at non-singleton dimensions; shapes {tuple(x.shape)} and "
+            f"{shape} are not broadcastable"
+        ) from None
+    return BroadcastTo.apply(x, shape)
+
+
+Tensor.broadcast_to = broadcast_to

@@ -1,0 +1,92 @@
+"""Turning the operands of a binary operation into what a `Function` takes.
+
+A Python number stays a number (NumPy 2 then keeps the array's dtype, NEP 50); a NumPy
+scalar becomes a Python number first, so ``t * np.float64(2)`` stays float32. Two tensors of
+different dtypes are cast to PyTorch's promoted dtype; lists and arrays become tensors on
+the other operand's device.
+"""
+
+from __future__ import annotations
+
+import numbers
+
+import numpy as np
+
+from .. import dtypes as _dt
+from ..tensor import Tensor
+
+_PY_SCALARS = (int, float, bool)
+
+
+def scalar_value(x):
+    """A Python number for a Python or NumPy scalar, else None."""
+    if type(x) in _PY_SCALARS:
+        return x
+    if isinstance(x, np.generic):
+        return x.item()
+    if isinstance(x, numbers.Number) and not isinstance(x, complex):
+        return x
+    return None
+
+
+def to_tensor_like(x, like: Tensor) -> Tensor:
+    """``x`` (list, array, number) as a tensor on ``like``'s device."""
+    from ..factories import as_tensor
+
+    return as_tensor(x, device=like.device)
+
+
+def binary(a, b):
+    """Operands of ``a op b``, at least one a Tensor: promoted dtypes, scalars kept."""
+    if isinstance(a, Tensor):
+        if isinstance(b, Tensor):
+            da, db = a._data.dtype, b._data.dtype
+            if da == db:
+                return a, b
+            return _promote_pair(a, b)
+        s = scalar_value(b)
+        if s is None:
+            return _promote_pair(a, to_tensor_like(b, a))
+        return _with_scalar(a, s), s
+    s = scalar_value(a)
+    if s is None:
+        return _promote_pair(to_tensor_like(a, b), b)
+    return s, _with_scalar(b, s)
+
+
+def _with_scalar(t: Tensor, s) -> Tensor:
+    target = _dt.result_type_with_scalar(_dt.from_numpy_dtype(t._data.dtype), s)
+    if target.numpy == t._data.dtype:
+        return t
+    return t.to(target)
+
+
+def result_dtype(a: Tensor, b: Tensor) -> _dt.dtype:
+    da = _dt.from_numpy_dtype(a._data.dtype)
+    db = _dt.from_numpy_dtype(b._data.dtype)
+    a0, b0 = a._data.ndim == 0, b._data.ndim == 0
+    if a0 and not b0:
+        return _dt.dimensionless_result(db, da)
+    if b0 and not a0:
+        return _dt.dimensionless_result(da, db)
+    return _dt.promote_types(da, db)
+
+
+def _promote_pair(a: Tensor, b: Tensor):
+    target = result_dtype(a, b)
+    if a._data.dtype != target.numpy:
+        a = a.to(target)
+    if b._data.dtype != target.numpy:
+        b = b.to(target)
+    return a, b
+
+
+def float_operands(a, b):
+    """Like `binary`, then cast integer/bool tensors to the default float (true division)."""
+    a, b = binary(a, b)
+    default = _dt.get_default_dtype()
+    if isinstance(a, Tensor) and a._data.dtype.kind != "f":
+        a = a.to(default)
+    if isinstance(b, Tensor) and b._data.dtype.kind != "f":
+        b = b.to(default)
+    return a, b

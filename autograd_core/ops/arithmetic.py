@@ -1,0 +1,270 @@
+"""Arithmetic: ``+ - * / ** //  %`` and unary minus, with their reflected forms.
+
+Backward rules (``g`` is the incoming gradient, reduced with `sum_to` where an input was
+broadcast):
+
+    d(a + b) = g, g          d(a - b) = g, -g          d(a * b) = g b, g a
+    d(a / b) = g / b, -g a / b^2
+    d(a^b)   = g b a^(b-1), g a^b ln a
+"""
+
+from __future__ import annotations
+
+from ..function import Function
+from ..tensor import Tensor
+from ._broadcast import sum_to
+from ._operands import binary, float_operands
+
+
+def _shape(ctx, i):
+    return ctx._input_meta[i][0]
+
+
+class Add(Function):
+    @staticmethod
+    def forward(ctx, a, b):
+        return a + b
+
+    @staticmethod
+    def backward(ctx, grad):
+        need_a, need_b = ctx.needs_input_grad
+        return (sum_to(grad, _shape(ctx, 0)) if need_a else None,
+                sum_to(grad, _shape(ctx, 1)) if need_b else None)
+
+
+class Sub(Function):
+    @staticmethod
+    def forward(ctx, a, b):
+        return a - b
+
+    @staticmethod
+    def backward(ctx, grad):
+        need_a, need_b = ctx.needs_input_grad
+        return (sum_to(grad, _shape(ctx, 0)) if need_a else None,
+                sum_to(-grad, _shape(ctx, 1)) if need_b else None)
+
+
+class Mul(Function):
+    @staticmethod
+    def forward(ctx, a, b):
+        need_a, need_b = ctx.needs_input_grad
+        ctx.save_for_backward(b if need_a else None, a if need_b else None)
+        return a * b
+
+    @staticmethod
+    def backward(ctx, grad):
+        b, a = ctx.saved_tensors
+        need_a, need_b = ctx.needs_input_grad
+        return (sum_to(grad * b, _shape(ctx, 0)) if need_a else None,
+                sum_to(grad * a, _shape(ctx, 1)) if need_b else None)
+
+
+class Div(Function):
+    @staticmethod
+    def forward(ctx, a, b):
+        need_a, need_b = ctx.needs_input_grad
+        ctx.save_for_backward(a if need_b else None, b)
+        return a / b
+
+    @staticmethod
+    def backward(ctx, grad):
+        a, b = ctx.saved_tensors
+        need_a, need_b = ctx.needs_input_grad
+        grad_a = sum_to(grad / b, _shape(ctx, 0)) if need_a else None
+        grad_b = sum_to(-grad * a / (b * b), _shape(ctx, 1)) if need_b else None
+        return grad_a, grad_b
+
+
+class Neg(Function):
+    @staticmethod
+    def forward(ctx, a):
+        return -a
+
+    @staticmethod
+    def backward(ctx, grad):
+        return -grad
+
+
+class Pow(Function):
+    @staticmethod
+    def forward(ctx, a, b):
+        out = a**b
+        need_a, need_b = ctx.needs_input_grad
+        ctx.save_for_backward(a, b, out if need_b else None)
+        return out
+
+    @staticmethod
+    def backward(ctx, grad):
+        a, b, out = ctx.saved_tensors
+        need_a, need_b = ctx.needs_input_grad
+        grad_a = grad_b = None
+        if need_a:
+            if isinstance(b, Tensor):
+                grad_a = sum_to(grad * b * a ** (b - 1), _shape(ctx, 0))
+            elif b == 0:
+                grad_a = grad * 0
+            else:
+                grad_a = grad * b * a ** (b - 1)
+        if need_b:
+            from .selection import where
+
+            safe = where((a == 0) & (b >= 0), 0.0, out * a.log()) if isinstance(a, Tensor) else (
+                out * _log_scalar(a))
+            grad_b = sum_to(grad * safe, _shape(ctx, 1))
+        return grad_a, grad_b
+
+
+def _log_scalar(a):
+    import math
+
+    return math.log(a) if a > 0 else float("nan")
+
+
+class FloorDivide(Function):
+    """``a // b``: piecewise constant, so its gradient is zero."""
+
+    @staticmethod
+    def forward(ctx, a, b):
+        return a // b
+
+    @staticmethod
+    def backward(ctx, grad):
+        need_a, need_b = ctx.needs_input_grad
+        return (grad.new_zeros(_shape(ctx, 0)) if need_a else None,
+                grad.new_zeros(_shape(ctx, 1)) if need_b else None)
+
+
+class Remainder(Function):
+    """``a % b`` with the sign of ``b`` (Python's and PyTorch's ``remainder``):
+    d/da = 1, d/db = -floor(a / b)."""
+
+    @staticmethod
+    def forward(ctx, a, b):
+        need_a, need_b = ctx.needs_input_grad
+        ctx.save_for_backward(a if need_b else None, b if need_b else None)
+        return ctx.xp.remainder(a, b)
+
+    @staticmethod
+    def backward(ctx, grad):
+        a, b = ctx.saved_tensors
+        need_a, need_b = ctx.needs_input_grad
+        grad_a = sum_to(grad, _shape(ctx, 0)) if need_a else None
+        grad_b = sum_to(-grad * (a / b).floor(), _shape(ctx, 1)) if need_b else None
+        return grad_a, grad_b
+
+
+# ----------------------------------------------------------------------------- functions
+def add(input, other, *, alpha=1):
+    """``input + alpha * other``."""
+    if alpha != 1:
+        other = other * alpha
+    a, b = binary(input, other)
+    return Add.apply(a, b)
+
+
+def sub(input, other, *, alpha=1):
+    """``input - alpha * other``."""
+    if alpha != 1:
+        other = other * alpha
+    a, b = binary(input, other)
+    return Sub.apply(a, b)
+
+
+def mul(input, other):
+    a, b = binary(input, other)
+    return Mul.apply(a, b)
+
+
+def div(input, other, *, rounding_mode: str | None = None):
+    """True division (integers give the default float dtype), or ``'trunc'``/``'floor'``."""
+    if rounding_mode is None:
+        a, b = float_operands(input, other)
+        return Div.apply(a, b)
+    if rounding_mode == "floor":
+        return floor_divide(input, other)
+    if rounding_mode == "trunc":
+        a, b = binary(input, other)
+        if (isinstance(a, Tensor) and a._data.dtype.kind == "f") or (
+                isinstance(b, Tensor) and b._data.dtype.kind == "f"):
+            return Div.apply(a, b).trunc()
+        # integers: floor rounds toward -inf; truncation is one more when the exact
+        # quotient is negative and not whole.
+        q = floor_divide(a, b)
+        inexact = remainder(a, b) != 0
+        negative = (a < 0) != (b < 0)
+        return q + (inexact & negative).to(q.dtype)
+    raise ValueError(f"div expected rounding_mode to be one of None, 'trunc', or 'floor' but found '{rounding_mode}'")
+
+
+def neg(input: Tensor) -> Tensor:
+    return Neg.apply(input)
+
+
+def pow(input, exponent):
+    a, b = binary(input, exponent)
+    return Pow.apply(a, b)
+
+
+def floor_divide(input, other):
+    a, b = binary(input, other)
+    return FloorDivide.apply(a, b)
+
+
+def remainder(input, other):
+    a, b = binary(input, other)
+    return Remainder.apply(a, b)
+
+
+def _check_int_pow(base: Tensor, exponent):
+    if base._data.dtype.kind in "iu" and isinstance(exponent, int) and exponent < 0:
+        raise RuntimeError("Integers to negative integer powers are not allowed.")
+
+
+def _pow_method(self, exponent):
+    _check_int_pow(self, exponent)
+    return pow(self, exponent)
+
+
+def _rpow(self, base):
+    return pow(base, self)
+
+
+Tensor.__add__ = add
+Tensor.__radd__ = lambda self, other: add(other, self)
+Tensor.__sub__ = sub
+Tensor.__rsub__ = lambda self, other: sub(other, self)
+Tensor.__mul__ = mul
+Tensor.__rmul__ = lambda self, other: mul(other, self)
+Tensor.__truediv__ = div
+Tensor.__rtruediv__ = lambda self, other: div(other, self)
+Tensor.__floordiv__ = floor_divide
+Tensor.__rfloordiv__ = lambda self, other: floor_divide(other, self)
+Tensor.__mod__ = remainder
+Tensor.__rmod__ = lambda self, other: remainder(other, self)
+Tensor.__pow__ = _pow_method
+Tensor.__rpow__ = _rpow
+Tensor.__neg__ = neg
+Tensor.__pos__ = lambda self: self
+Tensor.add = add
+Tensor.sub = sub
+Tensor.subtract = sub
+Tensor.mul = mul
+Tensor.multiply = mul
+Tensor.div = div
+Tensor.divide = div
+Tensor.true_divide = lambda self, other: div(self, other)
+Tensor.neg = neg
+Tensor.negative = neg
+Tensor.pow = _pow_method
+Tensor.floor_divide = floor_divide
+Tensor.remainder = remainder
+Tensor.fmod = lambda self, other: self - (self / other).trunc() * other
+
+
+divide = div
+multiply = mul
+subtract = sub
+negative = neg
+
+__all__ = ["add", "sub", "subtract", "mul", "multiply", "div", "divide", "neg", "negative",
+           "pow", "floor_divide", "remainder"]

@@ -1,0 +1,158 @@
+"""Changing a tensor's dtype or device, and copying it: ``to``, ``float()``, ``cuda()``, ``clone``.
+
+All are differentiable: the gradient of a cast is the gradient cast back, the gradient of
+a device move is the gradient moved back (d copy(x) / dx = I).
+"""
+
+from __future__ import annotations
+
+from .. import dtypes as _dt
+from .._backend import backend_for, backend_of
+from ..device import device as _device
+from ..function import Function
+from ..tensor import Tensor
+
+
+class Cast(Function):
+    @staticmethod
+    def forward(ctx, x, np_dtype):
+        ctx.in_dtype = x.dtype
+        return x.astype(np_dtype)
+
+    @staticmethod
+    def backward(ctx, grad):
+        return grad.to(_dt.from_numpy_dtype(ctx.in_dtype)), None
+
+
+class ToDevice(Function):
+    """Copy to another device: host <-> device through NumPy, device <-> device directly."""
+
+    @staticmethod
+    def forward(ctx, x, target):
+        source = backend_of(x)
+        ctx.source_device = source.device_of(x)
+        return _move(x, source, target)
+
+    @staticmethod
+    def backward(ctx, grad):
+        return grad.to(ctx.source_device), None
+
+
+def _move(array, source, target: _device):
+    dest = backend_for(target)
+    if dest is source:
+        return source.to_device(array, target.index)
+    host = source.to_numpy(array)
+    return dest.from_numpy(host, target.index)
+
+
+class Clone(Function):
+    @staticmethod
+    def forward(ctx, x):
+        return x.copy()
+
+    @staticmethod
+    def backward(ctx, grad):
+        return grad
+
+
+def _parse_to_args(args, kwargs):
+    dev = kwargs.pop("device", None)
+    dtype = kwargs.pop("dtype", None)
+    copy = kwargs.pop("copy", False)
+    kwargs.pop("non_blocking", None)
+    if kwargs:
+        raise TypeError(f"to() got unexpected keyword arguments {sorted(kwargs)}")
+    for a in args:
+        if isinstance(a, Tensor):
+            dev, dtype = a.device, a.dtype
+        elif isinstance(a, _device):
+            dev = a
+        elif isinstance(a, str) and a.split(":")[0] in ("cpu", "cuda"):
+            dev = a
+        elif isinstance(a, bool):
+            continue  # non_blocking
+        elif a is not None:
+            dtype = a
+    return (None if dev is None else _device(dev)), (None if dtype is None else _dt.as_dtype(dtype)), copy
+
+
+def to(self: Tensor, *args, **kwargs) -> Tensor:
+    """Return this tensor with another dtype and/or device (itself if nothing changes).
+
+    ``t.to('cuda')``, ``t.to(autograd_core.float64)``, ``t.to(other)``,
+    ``t.to(device='cpu', dtype=autograd_core.float32, copy=True)``.
+    """
+    dev, dtype, copy = _parse_to_args(args, kwargs)
+    out = self
+    if dev is not None:
+        source = backend_of(self._data)
+        current = source.device_of(self._data)
+        if dev.type != current.type or (dev.index is not None and dev.index != current.index):
+            out = ToDevice.apply(out, dev)
+            copy = False
+    if dtype is not None and dtype.numpy != out._data.dtype:
+        out = Cast.apply(out, dtype.numpy)
+        copy = False
+    if copy:
+        out = Clone.apply(out)
+    return out
+
+
+def clone(self: Tensor, *, memory_format=None) -> Tensor:
+    """A copy of the data, recorded in the graph (its gradient passes straight through)."""
+    return Clone.apply(self)
+
+
+def contiguous(self: Tensor, memory_format=None) -> Tensor:
+    if self._data.flags.c_contiguous:
+        return self
+    return Clone.apply(self)
+
+
+def _cast_method(dtype):
+    def method(self: Tensor, memory_format=None) -> Tensor:
+        return to(self, dtype)
+
+    method.__name__ = dtype.name
+    method.__doc__ = f"``self.to({dtype!r})``"
+    return method
+
+
+def cuda(self: Tensor, device=None, non_blocking: bool = False) -> Tensor:
+    if device is None:
+        target = _device("cuda")
+    elif isinstance(device, int):
+        target = _device("cuda", device)
+    else:
+        target = _device(device)
+    return to(self, target)
+
+
+def cpu(self: Tensor) -> Tensor:
+    return to(self, "cpu")
+
+
+def type_as(self: Tensor, other: Tensor) -> Tensor:
+    return to(self, other.dtype)
+
+
+def type_(self: Tensor, dtype=None):
+    if dtype is None:
+        return f"autograd_core.{self.dtype.name.capitalize()}Tensor"
+    return to(self, dtype)
+
+
+Tensor.to = to
+Tensor.clone = clone
+Tensor.contiguous = contiguous
+Tensor.float = _cast_method(_dt.float32)
+Tensor.double = _cast_method(_dt.float64)
+Tensor.half = _cast_method(_dt.float16)
+Tensor.long = _cast_method(_dt.int64)
+Tensor.int = _cast_method(_dt.int32)
+Tensor.bool = _cast_method(_dt.bool_)
+Tensor.cuda = cuda
+Tensor.cpu = cpu
+Tensor.type_as = type_as
+Tensor.type = type_

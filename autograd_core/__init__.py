@@ -5,11 +5,13 @@
 chain rule over that graph. ``nn`` and ``optim`` (sibling packages) build on it.
 """
 
-from . import ops as _ops  # attaches the operations to Tensor
 from . import autograd, cuda
+from . import ops as _ops  # attaches the operations to Tensor
 from .device import device
 from .dtypes import (
     bool_ as bool,
+)
+from .dtypes import (
     dtype,
     float16,
     float32,

@@ -27,7 +27,7 @@ def _float_formatter(values: np.ndarray):
 
 def format_array(array: np.ndarray, indent: int = len(_PREFIX)) -> str:
     if array.size == 0:
-        return "[]" if array.ndim <= 1 else f"[]"
+        return "[]" if array.ndim <= 1 else "[]"
     kwargs = {"separator": ", ", "prefix": " " * indent, "threshold": 1000, "edgeitems": 3,
               "max_line_width": 80}
     if array.dtype.kind == "f":

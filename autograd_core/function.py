@@ -378,27 +378,36 @@ def once_differentiable(backward):
 
         with no_grad():
             result = backward(ctx, *grads)
-        if not _grad_state.enabled:
+        if not _grad_state.enabled:  # plain backward: nothing more to do
             return result
-        if not any(isinstance(g, Tensor) and g._requires_grad for g in grads):
-            return result
+        # create_graph=True: the result must not pass for a differentiable gradient.
         single = not isinstance(result, tuple)
         outs = (result,) if single else result
-        wrapped = tuple(
-            _DelayedError.apply(o, name=type(ctx).__name__) if isinstance(o, Tensor) else o
-            for o in outs
-        )
+        wrapped = tuple(_delayed_error(o, type(ctx).__name__) if isinstance(o, Tensor) else o
+                        for o in outs)
         return wrapped[0] if single else wrapped
 
     return wrapper
+
+
+def _delayed_error(t: Tensor, name: str) -> Tensor:
+    """``t`` with a grad_fn that raises when anything differentiates through it."""
+    node = _DelayedError()
+    node.fn_name = name
+    node._sequence_nr = next(_sequence)
+    node.next_functions = ((None, 0),)
+    node._input_meta = (None,)
+    out = _wrap(t._data)
+    out.grad_fn = node
+    out._requires_grad = True
+    return out
 
 
 class _DelayedError(Function):
     """Stands where a once-differentiable backward was differentiated."""
 
     @staticmethod
-    def forward(ctx, x, name="Function"):
-        ctx.fn_name = name
+    def forward(ctx, x):
         return x
 
     @staticmethod

@@ -270,7 +270,7 @@ class Tensor:
     def _scalar_value(self, kind: str):
         if self._data.size != 1:
             raise RuntimeError(
-                f"Boolean value of Tensor with more than one value is ambiguous"
+                "Boolean value of Tensor with more than one value is ambiguous"
                 if kind == "bool"
                 else f"only one element tensors can be converted to Python scalars "
                 f"(got {self._data.size} elements)"

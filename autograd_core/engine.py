@@ -18,6 +18,7 @@ import heapq
 from collections.abc import Sequence
 
 from . import _anomaly
+from ._backend import backend_of
 from .function import AccumulateGrad, Function, _edge_of
 from .grad_mode import _state as _grad_state
 from .tensor import Tensor, _wrap
@@ -87,8 +88,6 @@ def _zeros_like(t: Tensor) -> Tensor:
 
 
 def _xp(t: Tensor):
-    from ._backend import backend_of
-
     return backend_of(t._data).xp
 
 
@@ -292,7 +291,10 @@ def _call_node(node, grads: list, create_graph: bool):
             if t is not None and grads[nr] is not None:
                 g = grads[nr] if create_graph else grads[nr].detach()
                 t._grad = g if t._grad is None else t._grad + g
-    if all(g is None for g in grads):
+    for g in grads:
+        if g is not None:
+            break
+    else:
         return None
     if node.num_outputs > 1 and node.materialize_grads:
         meta = node._output_meta
@@ -301,8 +303,9 @@ def _call_node(node, grads: list, create_graph: bool):
             if g is None and meta[nr] is not None:
                 shape, dtype = meta[nr]
                 grads[nr] = _wrap(xp.zeros(shape, dtype=dtype))
-    for observer in _observers:
-        observer.before_node(node, grads)
+    if _observers:
+        for observer in _observers:
+            observer.before_node(node, grads)
     out = type(node).backward(node, *grads)
     if type(out) is not tuple:
         out = (out,)
@@ -338,8 +341,9 @@ def _call_node(node, grads: list, create_graph: bool):
         checked.append(g)
     if _anomaly.state.enabled and _anomaly.state.check_nan:
         _check_nan(node, checked)
-    for observer in _observers:
-        observer.after_node(node, grads, checked)
+    if _observers:
+        for observer in _observers:
+            observer.after_node(node, grads, checked)
     return checked
 
 

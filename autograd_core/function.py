@@ -108,6 +108,7 @@ class Function(Node):
     needs_input_grad: tuple = ()
     num_outputs = 1
     xp = None
+    _non_differentiable = None
 
     def __init_subclass__(cls, **kwargs) -> None:
         super().__init_subclass__(**kwargs)
@@ -181,73 +182,65 @@ class Function(Node):
         """Run the primitive on tensors, recording the node when grad is needed."""
         ctx = cls()
         arrays = []
-        needs = []
-        any_needs = False
-        backend = None
         first = None
+        any_needs = False
         for a in args:
             if isinstance(a, Tensor):
                 data = a._data
-                if backend is None:
-                    backend = type(data)
+                if first is None:
                     first = a
-                elif type(data) is not backend:
+                elif type(data) is not type(first._data):
                     _device_mismatch(cls, first, a)
                 arrays.append(data)
-                rg = a._requires_grad
-                needs.append(rg)
-                any_needs = any_needs or rg
+                if a._requires_grad:
+                    any_needs = True
             else:
                 arrays.append(a)
-                needs.append(False)
-        if backend is None:
+        if first is None:
             raise TypeError(f"{cls.__name__}.apply needs at least one Tensor argument")
-        ctx.xp = backend_of(first._data).xp
+        array_type = type(first._data)
+        xp = _XP_BY_TYPE.get(array_type)
+        if xp is None:
+            xp = _XP_BY_TYPE[array_type] = backend_of(first._data).xp
+        ctx.xp = xp
         record = any_needs and _grad_state.enabled
-        ctx.needs_input_grad = tuple(needs) if record else (False,) * len(args)
-        raw = cls.forward(ctx, *arrays, **kwargs)
+        if not record:
+            # Fast path (no_grad, or nothing requires grad): no node, nothing kept.
+            ctx.needs_input_grad = _NO_GRADS.get(len(args)) or (False,) * len(args)
+            raw = cls.forward(ctx, *arrays, **kwargs)
+            if type(raw) is tuple:
+                return tuple(None if o is None else _wrap(o if type(o) is array_type else xp.asarray(o))
+                             for o in raw)
+            return _wrap(raw if type(raw) is array_type else xp.asarray(raw))
 
+        needs = tuple(isinstance(a, Tensor) and a._requires_grad for a in args)
+        ctx.needs_input_grad = needs
+        raw = cls.forward(ctx, *arrays, **kwargs)
         multiple = type(raw) is tuple
         outs = raw if multiple else (raw,)
-        array_types = type(first._data)
-        results = []
-        for o in outs:
-            if o is None:
-                results.append(None)
-                continue
-            if type(o) is not array_types:
-                o = ctx.xp.asarray(o)
-            results.append(_wrap(o))
+        results = [None if o is None else _wrap(o if type(o) is array_type else xp.asarray(o))
+                   for o in outs]
 
-        if record:
-            ctx._sequence_nr = next(_sequence)
-            ctx.next_functions = tuple(
-                _edge_of(a) if n else (None, 0) for a, n in zip(args, needs)
-            )
-            ctx._input_meta = tuple(
-                (a._data.shape, a._data.dtype) if n else None for a, n in zip(args, needs)
-            )
-            non_diff = getattr(ctx, "_non_differentiable", None)
+        ctx._sequence_nr = next(_sequence)
+        ctx.next_functions = tuple(_edge_of(a) if n else _NO_EDGE for a, n in zip(args, needs))
+        ctx._input_meta = tuple((a._data.shape, a._data.dtype) if n else None
+                                for a, n in zip(args, needs))
+        non_diff = ctx._non_differentiable
+        if multiple:
             ctx.num_outputs = len(results)
-            if multiple:
-                ctx._output_meta = tuple(
-                    None if r is None else (r._data.shape, r._data.dtype) for r in results
-                )
-            for nr, r in enumerate(results):
-                if r is None or (non_diff and id(r._data) in non_diff):
-                    continue
-                if r._data.dtype.kind != "f":
-                    continue
-                r.grad_fn = ctx
-                r._output_nr = nr
-                r._requires_grad = True
-            if _anomaly.state.enabled:
-                ctx._anomaly_trace = _anomaly.capture()
+            ctx._output_meta = tuple(None if r is None else (r._data.shape, r._data.dtype)
+                                     for r in results)
+        for nr, r in enumerate(results):
+            if r is None or r._data.dtype.kind != "f" or (non_diff and id(r._data) in non_diff):
+                continue
+            r.grad_fn = ctx
+            r._output_nr = nr
+            r._requires_grad = True
+        if _anomaly.state.enabled:
+            ctx._anomaly_trace = _anomaly.capture()
         to_save = ctx.__dict__.pop("_to_save", None)
         if to_save is not None:
-            if record:
-                _resolve_saved(ctx, to_save, args, arrays, results)
-            # without a graph nothing is kept
+            _resolve_saved(ctx, to_save, args, arrays, results)
         return tuple(results) if multiple else results[0]
 
     # -------------------------------------------------------------- engine hooks
@@ -255,19 +248,11 @@ class Function(Node):
         """Free what backward needed (called after backward unless retain_graph)."""
         self._saved = None
         self.__dict__["_freed"] = True
-        for key in list(self.__dict__):
-            if not key.startswith("_") and key not in ("needs_input_grad", "next_functions", "xp"):
-                value = self.__dict__[key]
-                if backend_of_safe(value):
-                    del self.__dict__[key]
 
 
-def backend_of_safe(value) -> bool:
-    try:
-        backend_of(value)
-        return True
-    except TypeError:
-        return False
+_XP_BY_TYPE: dict = {}
+_NO_GRADS = {n: (False,) * n for n in range(8)}
+_NO_EDGE = (None, 0)
 
 
 class _SavedOutput:

@@ -31,7 +31,7 @@ def expand_reduced(grad: Tensor, in_shape: tuple, axes, keepdim: bool) -> Tensor
     """Undo a reduction's shape: put back the reduced axes (size 1), then broadcast."""
     if axes is None:
         axes = tuple(range(len(in_shape)))
-    if not keepdim and axes:
+    if not keepdim and axes and grad._data.ndim:
         kept = list(in_shape)
         for a in axes:
             kept[a] = 1

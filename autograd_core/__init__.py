@@ -76,3 +76,6 @@ long = int64
 int = int32
 
 __version__ = "0.1.0"
+
+from . import datasets, utils  # noqa: E402
+from .serialization import load, save  # noqa: E402

@@ -30,6 +30,8 @@ from __future__ import annotations
 import itertools
 import weakref
 
+import numpy as np
+
 from . import _anomaly
 from ._backend import backend_of
 from .grad_mode import _state as _grad_state
@@ -209,16 +211,16 @@ class Function(Node):
             ctx.needs_input_grad = _NO_GRADS.get(len(args)) or (False,) * len(args)
             raw = cls.forward(ctx, *arrays, **kwargs)
             if type(raw) is tuple:
-                return tuple(None if o is None else _wrap(o if type(o) is array_type else xp.asarray(o))
+                return tuple(None if o is None else _wrap(o if type(o) is array_type else _as_array(o, xp))
                              for o in raw)
-            return _wrap(raw if type(raw) is array_type else xp.asarray(raw))
+            return _wrap(raw if type(raw) is array_type else _as_array(raw, xp))
 
         needs = tuple(isinstance(a, Tensor) and a._requires_grad for a in args)
         ctx.needs_input_grad = needs
         raw = cls.forward(ctx, *arrays, **kwargs)
         multiple = type(raw) is tuple
         outs = raw if multiple else (raw,)
-        results = [None if o is None else _wrap(o if type(o) is array_type else xp.asarray(o))
+        results = [None if o is None else _wrap(o if type(o) is array_type else _as_array(o, xp))
                    for o in outs]
 
         ctx._sequence_nr = next(_sequence)
@@ -251,6 +253,14 @@ class Function(Node):
 
 
 _XP_BY_TYPE: dict = {}
+_SCALAR_TYPES = (np.generic, int, float, bool)
+
+
+def _as_array(o, xp):
+    """A forward's result as an array: NumPy returns scalars for 0-d results; other arrays
+    (another device's, from a device move) are kept as they are."""
+    return xp.asarray(o) if isinstance(o, _SCALAR_TYPES) else o
+
 _NO_GRADS = {n: (False,) * n for n in range(8)}
 _NO_EDGE = (None, 0)
 

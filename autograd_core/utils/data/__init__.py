@@ -1,0 +1,35 @@
+"""``autograd_core.utils.data`` plays ``torch.utils.data``: datasets, samplers and the
+`DataLoader` that turns a dataset into mini-batches for training.
+
+>>> from autograd_core.utils.data import TensorDataset, DataLoader, random_split
+>>> train, test = random_split(TensorDataset(x, y), [0.75, 0.25],
+...                            generator=autograd_core.Generator().manual_seed(0))
+>>> for xb, yb in DataLoader(train, batch_size=32, shuffle=True): ...
+"""
+
+from .collate import default_collate, default_convert
+from .dataloader import DataLoader, get_worker_info
+from .dataset import (
+    ChainDataset,
+    ConcatDataset,
+    Dataset,
+    IterableDataset,
+    Subset,
+    TensorDataset,
+    random_split,
+)
+from .sampler import (
+    BatchSampler,
+    RandomSampler,
+    Sampler,
+    SequentialSampler,
+    SubsetRandomSampler,
+    WeightedRandomSampler,
+)
+
+__all__ = [
+    "BatchSampler", "ChainDataset", "ConcatDataset", "DataLoader", "Dataset", "IterableDataset",
+    "RandomSampler", "Sampler", "SequentialSampler", "Subset", "SubsetRandomSampler",
+    "TensorDataset", "WeightedRandomSampler", "default_collate", "default_convert",
+    "get_worker_info", "random_split",
+]

@@ -1,5 +1,9 @@
 """`nn`: neural-network modules, layers, losses and initialisation (plays ``torch.nn``).
 
-Built only on the public API of `autograd_core`. Work in progress: the modules arrive with
-the `nn` issue; until then this package holds nothing.
+Built only on the public API of `autograd_core`.
 """
+
+from . import init, utils
+from .containers import Identity, ModuleDict, ModuleList, ParameterDict, ParameterList, Sequential
+from .module import Module
+from .parameter import Buffer, Parameter

@@ -78,4 +78,5 @@ int = int32
 __version__ = "0.1.0"
 
 from . import datasets, utils  # noqa: E402
+from .ops import fused  # noqa: E402
 from .serialization import load, save  # noqa: E402

@@ -242,7 +242,7 @@ class Function(Node):
             ctx._anomaly_trace = _anomaly.capture()
         to_save = ctx.__dict__.pop("_to_save", None)
         if to_save is not None:
-            _resolve_saved(ctx, to_save, args, arrays, results)
+            _resolve_saved(ctx, to_save, args, arrays, results, outs)
         return tuple(results) if multiple else results[0]
 
     # -------------------------------------------------------------- engine hooks
@@ -286,7 +286,7 @@ class _SavedOutput:
         return t
 
 
-def _resolve_saved(ctx: Function, to_save, args, arrays, results) -> None:
+def _resolve_saved(ctx: Function, to_save, args, arrays, results, raw_outputs) -> None:
     saved = []
     versions = []
     for item in to_save:
@@ -311,8 +311,9 @@ def _resolve_saved(ctx: Function, to_save, args, arrays, results) -> None:
             saved.append(match)
             versions.append(match._version_counter[0])
             continue
-        for r in results:
-            if r is not None and r._data is item:
+        for r, raw in zip(results, raw_outputs):
+            # (``raw`` may be a NumPy scalar that became a 0-d array in the result)
+            if r is not None and (r._data is item or raw is item):
                 match = r
                 break
         if match is not None:

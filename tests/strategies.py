@@ -52,7 +52,7 @@ def make_tensor(values: np.ndarray, layout: str = "contiguous", requires_grad: b
     """A leaf tensor with ``values`` whose array is laid out as ``layout`` (same values)."""
     values = np.asarray(values)
     if layout == "transposed" and values.ndim >= 2:
-        holder = np.ascontiguousarray(np.swapaxes(values, -1, -2))
+        holder = np.swapaxes(values, -1, -2).copy(order="C")
         array = np.swapaxes(holder, -1, -2)
     elif layout == "strided" and values.ndim >= 1:
         holder = np.zeros(values.shape[:-1] + (values.shape[-1] * 2,), dtype=values.dtype)

@@ -16,7 +16,8 @@ import warnings
 import numpy as np
 
 from ..engine import grad as _grad
-from ..grad_mode import enable_grad, no_grad
+from .._backend import backend_of
+from ..grad_mode import enable_grad
 from ..tensor import Tensor, _wrap
 
 
@@ -43,18 +44,16 @@ def _numerical_jacobians(func, inputs, index: int, eps: float):
     x = inputs[index]
     array = x._data
     n = array.size
-    with no_grad():
-        outputs = _differentiable_outputs(_as_tuple(func(*inputs)))
+    outputs = _differentiable_outputs(_as_tuple(func(*inputs)))
     jac = [np.zeros((o._data.size, n)) for o in outputs]
     for k in range(n):
         idx = np.unravel_index(k, array.shape) if array.ndim else ()
         original = array[idx].item()
+        # Evaluated with grad mode on: ``func`` may itself differentiate (gradgradcheck).
         array[idx] = original + eps
-        with no_grad():
-            plus = [_host(o).ravel() for o in _differentiable_outputs(_as_tuple(func(*inputs)))]
+        plus = [_host(o).ravel() for o in _differentiable_outputs(_as_tuple(func(*inputs)))]
         array[idx] = original - eps
-        with no_grad():
-            minus = [_host(o).ravel() for o in _differentiable_outputs(_as_tuple(func(*inputs)))]
+        minus = [_host(o).ravel() for o in _differentiable_outputs(_as_tuple(func(*inputs)))]
         array[idx] = original
         for i in range(len(outputs)):
             jac[i][:, k] = (plus[i] - minus[i]) / (2 * eps)
@@ -70,9 +69,9 @@ def _analytical_jacobians(func, inputs, wrt: list[int]):
     for i, out in enumerate(outputs):
         if not out.requires_grad:
             continue
-        xp_zeros = out._data * 0
+        xp = backend_of(out._data).xp
         for r in range(out._data.size):
-            seed = xp_zeros.copy()
+            seed = xp.zeros(out._data.shape, dtype=out._data.dtype)
             idx = np.unravel_index(r, seed.shape) if seed.ndim else ()
             seed[idx] = 1
             grads = _grad(out, targets, grad_outputs=_wrap(seed), retain_graph=True,

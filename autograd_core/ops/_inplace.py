@@ -109,6 +109,7 @@ def apply_inplace(self: Tensor, out_of_place, *args, op_name: str = "inplace", f
 def _snapshot(shadow: Tensor) -> Tensor:
     """The old values of a tensor about to be overwritten, for a node that saved them."""
     s = _wrap(shadow._data.copy())
+    s._version_counter = [shadow._version_counter[0]]  # the version the node recorded
     s._requires_grad = shadow._requires_grad
     s.grad_fn = shadow.grad_fn
     s._output_nr = shadow._output_nr

@@ -88,7 +88,7 @@ class Neg(Function):
 class Pow(Function):
     @staticmethod
     def forward(ctx, a, b):
-        out = a**b
+        out = ctx.xp.asarray(a**b)  # an array even for 0-d operands, so it is saved as the output
         need_a, need_b = ctx.needs_input_grad
         ctx.save_for_backward(a, b, out if need_b else None)
         return out
@@ -99,8 +99,10 @@ class Pow(Function):
         need_a, need_b = ctx.needs_input_grad
         grad_a = grad_b = None
         if need_a:
-            if isinstance(b, Tensor):
-                grad_a = sum_to(grad * b * a ** (b - 1), _shape(ctx, 0))
+            if isinstance(b, Tensor):  # 0 where b = 0 (even at a = 0, where b a^(b-1) is nan)
+                from .selection import where
+
+                grad_a = sum_to(where(b == 0, 0.0, grad * b * a ** (b - 1)), _shape(ctx, 0))
             elif b == 0:
                 grad_a = grad * 0
             else:
@@ -108,8 +110,12 @@ class Pow(Function):
         if need_b:
             from .selection import where
 
-            safe = where((a == 0) & (b >= 0), 0.0, out * a.log()) if isinstance(a, Tensor) else (
-                out * _log_scalar(a))
+            if isinstance(a, Tensor):
+                # d/db a^b = a^b ln a, taken as 0 at a = 0, b >= 0 (log(1) avoids a warning)
+                zero_base = (a == 0) & (b >= 0)
+                safe = where(zero_base, 0.0, out * where(zero_base, 1.0, a).log())
+            else:
+                safe = out * _log_scalar(a)
             grad_b = sum_to(grad * safe, _shape(ctx, 1))
         return grad_a, grad_b
 
@@ -193,7 +199,8 @@ def div(input, other, *, rounding_mode: str | None = None):
         inexact = remainder(a, b) != 0
         negative = (a < 0) != (b < 0)
         return q + (inexact & negative).to(q.dtype)
-    raise ValueError(f"div expected rounding_mode to be one of None, 'trunc', or 'floor' but found '{rounding_mode}'")
+    raise RuntimeError(f"div expected rounding_mode to be one of None, 'trunc', or 'floor' "
+                       f"but found '{rounding_mode}'")
 
 
 def neg(input: Tensor) -> Tensor:

@@ -78,6 +78,8 @@ int = int32
 __version__ = "0.1.0"
 
 from . import datasets, utils  # noqa: E402
-from .ops import fused  # noqa: E402
-from .ops import fused_optim  # noqa: E402,F401  (fused optimiser updates used by optim)
+from .ops import (
+    fused,  # noqa: E402
+    fused_optim,  # noqa: E402,F401  (fused optimiser updates used by optim)
+)
 from .serialization import load, save  # noqa: E402

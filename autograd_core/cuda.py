@@ -30,6 +30,8 @@ def synchronize(device=None) -> None:
     if backend is None:
         raise RuntimeError(f"CUDA is not available: {_backend.cuda_unavailable_reason()}")
     index = None if device is None else (device if isinstance(device, int) else _device(device).index)
+    if device is not None and not isinstance(device, int) and _device(device).type != "cuda":
+        raise ValueError(f"Expected a cuda device, but got: {_device(device)}")
     backend.synchronize(index)
 
 

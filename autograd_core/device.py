@@ -22,7 +22,13 @@ class device:  # noqa: N801  (PyTorch's name)
                 raise TypeError("device(device, index): pass either a device or a type and an index")
             return spec
         if isinstance(spec, int) and not isinstance(spec, bool):
+            if index is not None:
+                raise TypeError("device(int): the integer is already the CUDA index")
+            if spec < 0:
+                raise RuntimeError(f"Device index must not be negative, got {spec}")
             return _make("cuda", spec)
+        if index is not None and (not isinstance(index, int) or isinstance(index, bool)):
+            raise TypeError(f"device(): index must be an int, got {type(index).__name__}")
         if not isinstance(spec, str):
             raise TypeError(f"device() expects a string like 'cpu' or 'cuda:0', got {type(spec).__name__}")
         return _parse(spec, index)
@@ -46,7 +52,7 @@ class device:  # noqa: N801  (PyTorch's name)
         return self.type == other.type and self.index == other.index
 
     def __hash__(self) -> int:
-        return hash((self.type, self.index))
+        return hash(str(self))  # equal to its string, so hashed like it
 
     def __reduce__(self):
         return (device, (str(self),))
@@ -54,16 +60,15 @@ class device:  # noqa: N801  (PyTorch's name)
 
 @lru_cache(maxsize=64)
 def _parse(spec: str, index: int | None) -> device:
-    text = spec.strip().lower()
-    kind, _, number = text.partition(":")
+    kind, colon, number = spec.partition(":")
     if kind not in _KNOWN_TYPES:
         raise RuntimeError(
             f"Expected one of cpu, cuda device type at start of device string: {spec!r}"
         )
-    if number:
+    if colon:
         if index is not None:
             raise RuntimeError(f"device string {spec!r} already has an index; do not pass index={index}")
-        if not number.isdigit():
+        if not (number.isascii() and number.isdigit()):
             raise RuntimeError(f"Invalid device string: {spec!r} (expected e.g. 'cuda:0')")
         index = int(number)
     if kind == "cpu" and index not in (None, 0):

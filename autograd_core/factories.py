@@ -44,7 +44,11 @@ def _infer_numpy(data, dtype) -> np.ndarray:
         target = _dt.as_dtype(dtype).numpy
         try:
             return np.asarray(data, dtype=target)
-        except (TypeError, ValueError) as exc:
+        except (RuntimeError, TypeError, ValueError) as exc:
+            if _holds_tensor(data):
+                return _from_object_list(data).astype(target, copy=False)
+            if isinstance(exc, RuntimeError):
+                raise
             raise TypeError(f"could not make a {dtype} tensor from {type(data).__name__}: {exc}") from None
     if isinstance(data, np.ndarray) or isinstance(data, np.generic):
         array = np.asarray(data)
@@ -53,6 +57,11 @@ def _infer_numpy(data, dtype) -> np.ndarray:
         array = np.asarray(data)
     except ValueError as exc:
         raise ValueError(f"could not make a tensor from ragged or invalid data: {exc}") from None
+    except (RuntimeError, TypeError):
+        # e.g. [t1, t2] with tensors that require grad or live on a GPU: take their values
+        if _holds_tensor(data):
+            return _from_object_list(data)
+        raise
     kind = array.dtype.kind
     if kind == "f":
         return array.astype(_dt.get_default_dtype().numpy, copy=False)
@@ -63,6 +72,12 @@ def _infer_numpy(data, dtype) -> np.ndarray:
     if kind == "O":
         return _from_object_list(data)
     raise TypeError(f"can't make a tensor from data of type {array.dtype} ({type(data).__name__})")
+
+
+def _holds_tensor(data) -> bool:
+    if isinstance(data, Tensor):
+        return True
+    return isinstance(data, (list, tuple)) and any(_holds_tensor(x) for x in data)
 
 
 def _from_object_list(data):
@@ -119,7 +134,9 @@ def _array_from_data(data, dtype, device, copy: bool = True):
         array = array.copy()
     backend, index = _target(device)
     if backend is not NUMPY:
-        return backend.from_numpy(np.ascontiguousarray(array), index)
+        if not array.flags.c_contiguous:
+            array = np.ascontiguousarray(array)  # (this one would make a 0-d array 1-d)
+        return backend.from_numpy(array, index)
     return array
 
 

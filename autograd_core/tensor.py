@@ -70,6 +70,8 @@ class Tensor:
     def size(self, dim: int | None = None):
         if dim is None:
             return Size(self._data.shape)
+        if self._data.ndim == 0:
+            raise IndexError(f"Dimension specified as {dim} but tensor has no dimensions")
         return self._data.shape[_normalize_dim(dim, self._data.ndim)]
 
     @property
@@ -247,12 +249,7 @@ class Tensor:
         return backend_of(self._data).to_numpy(self._data)
 
     def __array__(self, dtype=None, copy=None):
-        if backend_of(self._data).device_type != "cpu":
-            raise TypeError(
-                f"can't convert {self.device} device type tensor to numpy. Use Tensor.cpu() to "
-                "copy the tensor to host memory first."
-            )
-        array = self._data
+        array = self.numpy()  # refuses device tensors and tensors that require grad
         if dtype is not None and array.dtype != dtype:
             return array.astype(dtype)
         return array.copy() if copy else array
@@ -268,12 +265,14 @@ class Tensor:
         return iter(self.unbind(0))
 
     def _scalar_value(self, kind: str):
-        if self._data.size != 1:
-            raise RuntimeError(
-                "Boolean value of Tensor with more than one value is ambiguous"
-                if kind == "bool"
-                else f"only one element tensors can be converted to Python scalars "
-                f"(got {self._data.size} elements)"
+        size = self._data.size
+        if size != 1:
+            if kind == "bool":
+                amount = "no values" if size == 0 else "more than one value"
+                raise RuntimeError(f"Boolean value of Tensor with {amount} is ambiguous")
+            raise ValueError(
+                f"only one element tensors can be converted to Python scalars (got {size} "
+                f"elements)"
             )
         return self.item()
 

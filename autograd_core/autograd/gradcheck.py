@@ -15,8 +15,8 @@ import warnings
 
 import numpy as np
 
-from ..engine import grad as _grad
 from .._backend import backend_of
+from ..engine import grad as _grad
 from ..grad_mode import enable_grad
 from ..tensor import Tensor, _wrap
 

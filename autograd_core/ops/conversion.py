@@ -137,9 +137,24 @@ def type_as(self: Tensor, other: Tensor) -> Tensor:
     return to(self, other.dtype)
 
 
+_TYPE_NAMES = {"float32": "Float", "float64": "Double", "float16": "Half", "int64": "Long",
+               "int32": "Int", "bool": "Bool"}
+_BY_TYPE_NAME = {name: dtype for dtype, name in _TYPE_NAMES.items()}
+
+
 def type_(self: Tensor, dtype=None):
+    """The type name (``'autograd_core.FloatTensor'``, ``'autograd_core.cuda.FloatTensor'``)
+    without an argument; else ``self.to(dtype)`` (a dtype or such a name)."""
     if dtype is None:
-        return f"autograd_core.{self.dtype.name.capitalize()}Tensor"
+        where = "cuda." if self.is_cuda else ""
+        return f"autograd_core.{where}{_TYPE_NAMES[self.dtype.name]}Tensor"
+    if isinstance(dtype, str) and dtype.endswith("Tensor"):
+        name = dtype.rsplit(".", 1)[-1][: -len("Tensor")]
+        if name not in _BY_TYPE_NAME:
+            raise ValueError(f"invalid type: {dtype!r}")
+        if ".cuda." in dtype:
+            return to(self, "cuda", _BY_TYPE_NAME[name])
+        return to(self, "cpu", _BY_TYPE_NAME[name])
     return to(self, dtype)
 
 

@@ -1,3 +1,491 @@
-"""(placeholder, filled in by its owner)"""
+"""Activations, each one graph node with a cheap derivative.
 
-__all__: list[str] = []
+Every activation is a pointwise map y = f(x; params) whose backward is dx = g f'(x):
+
+    gelu         x Phi(x)                      Phi(x) + x phi(x)
+    gelu (tanh)  x (1 + tanh u) / 2,  u = sqrt(2/pi) (x + 0.044715 x^3)
+                                               (1 + tanh u)/2 + x (1 - tanh^2 u) u'(x) / 2
+    silu         x s,  s = sigmoid(x)          s (1 + x (1 - s))
+    mish         x tanh(softplus x)            t + x s (1 - t^2),  t = tanh(softplus x)
+    softplus     log(1 + e^{bx}) / b           sigmoid(bx)     (x where bx > threshold: 1)
+    logsigmoid   -softplus(-x)                 1 - sigmoid(x)
+    elu / selu / celu
+                 scale x  (x > 0)              scale
+                 scale a (e^{kx} - 1)  (x <= 0)     scale a k e^{kx}
+    softsign     x / (1 + |x|)                 1 / (1 + |x|)^2
+    hardswish    x relu6(x + 3) / 6            0, x/3 + 1/2, 1  (x < -3, |x| <= 3, x > 3)
+    leaky_relu, hardtanh, relu6, hardsigmoid, threshold: piecewise linear, f' a step function
+
+The derivative is written once, against a small "math" namespace that is either the array
+module (plain backward: arrays only, no graph) or Tensor operations (``create_graph=True``:
+the gradient is itself differentiable, so gradgradcheck passes). For the piecewise-linear
+ones f' is piecewise constant, so it is a constant mask even for double backward.
+
+Each function takes ``inplace=False``; with ``inplace=True`` the result is written into
+``x`` through the library's in-place mechanism (version counter, graph rewiring).
+"""
+
+from __future__ import annotations
+
+import math
+
+from ...function import Function
+from ...grad_mode import _state as _grad_state
+from ...tensor import Tensor, _wrap
+from .._inplace import apply_inplace
+from ..selection import where as _where
+from ..unary import _erf_array
+
+__all__ = ["gelu", "silu", "mish", "softplus", "logsigmoid", "elu", "selu", "celu",
+           "leaky_relu", "hardtanh", "relu6", "hardsigmoid", "hardswish", "softsign",
+           "threshold", "prelu"]
+
+_SQRT_2_OVER_PI = math.sqrt(2.0 / math.pi)
+_INV_SQRT2 = 1.0 / math.sqrt(2.0)
+_INV_SQRT_2PI = 1.0 / math.sqrt(2.0 * math.pi)
+_GELU_C = 0.044715
+_SELU_ALPHA = 1.6732632423543772848170429916717
+_SELU_SCALE = 1.0507009873554804934193349852946
+
+
+# ----------------------------------------------------------------------------- math namespaces
+class _ArrayMath:
+    """The derivative formulas evaluated on raw arrays (plain backward)."""
+
+    def __init__(self, xp) -> None:
+        self.xp = xp
+
+    def exp(self, a):
+        return self.xp.exp(a)
+
+    def tanh(self, a):
+        return self.xp.tanh(a)
+
+    def abs(self, a):
+        return self.xp.abs(a)
+
+    def erf(self, a):
+        return _erf_array(self.xp, a)
+
+    def where(self, cond, a, b):
+        return self.xp.where(cond, a, b)
+
+    def sigmoid(self, a):
+        xp = self.xp
+        e = xp.exp(-xp.abs(a))
+        return xp.where(a >= 0, 1.0, e) / (e + 1.0)
+
+    def softplus(self, a):
+        xp = self.xp
+        return xp.maximum(a, 0) + xp.log1p(xp.exp(-xp.abs(a)))
+
+
+class _TensorMath:
+    """The same formulas as Tensor operations (differentiable: ``create_graph=True``)."""
+
+    @staticmethod
+    def exp(t: Tensor) -> Tensor:
+        return t.exp()
+
+    @staticmethod
+    def tanh(t: Tensor) -> Tensor:
+        return t.tanh()
+
+    @staticmethod
+    def abs(t: Tensor) -> Tensor:
+        return t.abs()
+
+    @staticmethod
+    def erf(t: Tensor) -> Tensor:
+        return t.erf()
+
+    @staticmethod
+    def where(cond, a, b) -> Tensor:
+        return _where(cond, a, b)
+
+    @staticmethod
+    def sigmoid(t: Tensor) -> Tensor:
+        return t.sigmoid()
+
+    @staticmethod
+    def softplus(t: Tensor) -> Tensor:
+        return t.clamp_min(0.0) + (-t.abs()).exp().log1p()
+
+
+_TENSOR_MATH = _TensorMath()
+_ARRAY_MATH: dict = {}
+
+
+def _math_for(xp) -> _ArrayMath:
+    m = _ARRAY_MATH.get(xp)
+    if m is None:
+        m = _ARRAY_MATH[xp] = _ArrayMath(xp)
+    return m
+
+
+def _array(xp, value, like):
+    """NumPy turns 0-d results into scalars: keep an array of ``like``'s type."""
+    return value if type(value) is type(like) else xp.asarray(value)
+
+
+def _c(x, value):
+    """``value`` as a scalar of ``x``'s dtype (so a step function stays float32)."""
+    return x.dtype.type(value)
+
+
+# ----------------------------------------------------------------------------- the node
+class _Activation(Function):
+    """y = f(x; params) elementwise, dx = g f'(x; params).
+
+    Subclasses define ``value(xp, x, *params)`` (the forward, on arrays) and
+    ``slope(m, x, *params)`` (f', on arrays or Tensors through the namespace ``m``).
+    ``piecewise_linear`` marks an f' that is a step function (used as a constant mask).
+    """
+
+    piecewise_linear = False
+
+    @staticmethod
+    def forward(ctx, x, *params):
+        ctx.params = params
+        ctx.save_for_backward(x)
+        return _array(ctx.xp, type(ctx).value(ctx.xp, x, *params), x)
+
+    @staticmethod
+    def backward(ctx, grad):
+        (x,) = ctx.saved_tensors
+        cls = type(ctx)
+        params = ctx.params
+        nones = (None,) * len(params)
+        if not _grad_state.enabled:  # plain backward: arrays only
+            g = grad._data
+            d = cls.slope(_math_for(ctx.xp), x._data, *params)
+            return (_wrap(_array(ctx.xp, g * d, g)),) + nones
+        if cls.piecewise_linear:  # f' is a step function: a constant
+            d = _wrap(_array(ctx.xp, cls.slope(_math_for(ctx.xp), x._data, *params), x._data))
+        else:
+            d = cls.slope(_TENSOR_MATH, x, *params)
+        return (grad * d,) + nones
+
+
+class GELU(_Activation):
+    """GELU: x Phi(x) (exact, ``approximate='none'``) or its tanh approximation."""
+
+    @staticmethod
+    def value(xp, x, approximate):
+        if approximate == "tanh":
+            u = xp.tanh((x + _GELU_C * (x * x * x)) * _SQRT_2_OVER_PI)
+            return x * (u + 1.0) * 0.5
+        return x * (_erf_array(xp, x * _INV_SQRT2) + 1.0) * 0.5
+
+    @staticmethod
+    def slope(m, x, approximate):
+        if approximate == "tanh":
+            x2 = x * x
+            t = m.tanh((x + x2 * x * _GELU_C) * _SQRT_2_OVER_PI)
+            return (t + 1.0) * 0.5 + x * (1.0 - t * t) * (
+                (x2 * (3.0 * _GELU_C) + 1.0) * (0.5 * _SQRT_2_OVER_PI))
+        cdf = (m.erf(x * _INV_SQRT2) + 1.0) * 0.5
+        return cdf + x * m.exp(x * x * -0.5) * _INV_SQRT_2PI
+
+
+class SiLU(_Activation):
+    """SiLU (swish): x sigmoid(x)."""
+
+    @staticmethod
+    def value(xp, x):
+        return x * _math_for(xp).sigmoid(x)
+
+    @staticmethod
+    def slope(m, x):
+        s = m.sigmoid(x)
+        return s * (x * (1.0 - s) + 1.0)
+
+
+class Mish(_Activation):
+    """Mish: x tanh(softplus(x))."""
+
+    @staticmethod
+    def value(xp, x):
+        return x * xp.tanh(_math_for(xp).softplus(x))
+
+    @staticmethod
+    def slope(m, x):
+        t = m.tanh(m.softplus(x))
+        return t + x * m.sigmoid(x) * (1.0 - t * t)
+
+
+class Softplus(_Activation):
+    """Softplus: log(1 + e^{beta x}) / beta, and x itself where beta x > threshold."""
+
+    @staticmethod
+    def value(xp, x, beta, threshold):
+        z = x * beta if beta != 1 else x
+        soft = _math_for(xp).softplus(z)
+        if beta != 1:
+            soft = soft / beta
+        return xp.where(z > threshold, x, soft)
+
+    @staticmethod
+    def slope(m, x, beta, threshold):
+        z = x * beta if beta != 1 else x
+        return m.where(z > threshold, 1.0, m.sigmoid(z))
+
+
+class LogSigmoid(_Activation):
+    """log sigmoid(x) = -softplus(-x) (finite for any x)."""
+
+    @staticmethod
+    def value(xp, x):
+        return -_math_for(xp).softplus(-x)
+
+    @staticmethod
+    def slope(m, x):
+        return m.sigmoid(-x)
+
+
+class ELU(_Activation):
+    """scale * (x if x > 0 else alpha (e^{k x} - 1)): ELU (scale = k = 1), SELU, CELU (k = 1/alpha)."""
+
+    @staticmethod
+    def value(xp, x, alpha, scale, k):
+        neg = xp.expm1(x * k if k != 1 else x)
+        if alpha != 1:
+            neg *= alpha
+        out = xp.where(x > 0, x, neg)
+        return out * scale if scale != 1 else out
+
+    @staticmethod
+    def slope(m, x, alpha, scale, k):
+        neg = m.exp(x * k if k != 1 else x) * (scale * alpha * k)
+        return m.where(x > 0, scale, neg)
+
+
+class LeakyReLU(_Activation):
+    """x if x > 0 else negative_slope x."""
+
+    piecewise_linear = True
+
+    @staticmethod
+    def value(xp, x, negative_slope):
+        return xp.where(x > 0, x, x * negative_slope)
+
+    @staticmethod
+    def slope(m, x, negative_slope):
+        return m.where(x > 0, _c(x, 1), _c(x, negative_slope))
+
+
+class Hardtanh(_Activation):
+    """clamp(x, min_val, max_val); f' = 1 strictly inside, 0 outside (and at the ends)."""
+
+    piecewise_linear = True
+
+    @staticmethod
+    def value(xp, x, min_val, max_val):
+        return xp.minimum(xp.maximum(x, min_val), max_val)
+
+    @staticmethod
+    def slope(m, x, min_val, max_val):
+        return m.where((x > min_val) & (x < max_val), _c(x, 1), _c(x, 0))
+
+
+class Hardsigmoid(_Activation):
+    """relu6(x + 3) / 6; f' = 1/6 on (-3, 3)."""
+
+    piecewise_linear = True
+
+    @staticmethod
+    def value(xp, x):
+        return xp.minimum(xp.maximum(x + 3.0, 0), 6.0) / 6.0
+
+    @staticmethod
+    def slope(m, x):
+        return m.where((x > -3.0) & (x < 3.0), _c(x, 1 / 6), _c(x, 0))
+
+
+class Hardswish(_Activation):
+    """x relu6(x + 3) / 6."""
+
+    @staticmethod
+    def value(xp, x):
+        return x * xp.minimum(xp.maximum(x + 3.0, 0), 6.0) / 6.0
+
+    @staticmethod
+    def slope(m, x):
+        return m.where(x < -3.0, 0.0, m.where(x <= 3.0, x / 3.0 + 0.5, 1.0))
+
+
+class Softsign(_Activation):
+    """x / (1 + |x|)."""
+
+    @staticmethod
+    def value(xp, x):
+        return x / (xp.abs(x) + 1.0)
+
+    @staticmethod
+    def slope(m, x):
+        d = m.abs(x) + 1.0
+        return 1.0 / (d * d)
+
+
+class Threshold(_Activation):
+    """x if x > threshold else value."""
+
+    piecewise_linear = True
+
+    @staticmethod
+    def value(xp, x, threshold, value):
+        return xp.where(x > threshold, x, value)
+
+    @staticmethod
+    def slope(m, x, threshold, value):
+        return m.where(x > threshold, _c(x, 1), _c(x, 0))
+
+
+class PReLU(Function):
+    """y = x if x > 0 else a_c x, one learned slope a_c per channel (dim 1) or one for all.
+
+    Backward: dx = g [x > 0] + g a_c [x <= 0],   da_c = sum over all but dim 1 of g x [x <= 0].
+    Written with Tensor operations (twice differentiable)."""
+
+    @staticmethod
+    def forward(ctx, x, weight, shape):
+        ctx.shape = shape
+        ctx.save_for_backward(x, weight)
+        w = weight.reshape(shape)
+        return _array(ctx.xp, ctx.xp.where(x > 0, x, x * w), x)
+
+    @staticmethod
+    def backward(ctx, grad):
+        x, weight = ctx.saved_tensors
+        positive = x > 0
+        dx = dw = None
+        if ctx.needs_input_grad[0]:
+            dx = _where(positive, grad, grad * weight.reshape(ctx.shape))
+        if ctx.needs_input_grad[1]:
+            contrib = _where(positive, 0.0, grad * x)
+            axes = [d for d in range(contrib.ndim) if len(ctx.shape) != contrib.ndim
+                    or ctx.shape[d] == 1]
+            dw = (contrib.sum(axes) if axes else contrib).reshape(weight.shape)
+        return dx, dw, None
+
+
+# ----------------------------------------------------------------------------- functions
+def _check(x, name: str) -> None:
+    if not isinstance(x, Tensor):
+        raise TypeError(f"{name}(): argument 'input' (position 1) must be Tensor, not "
+                        f"{type(x).__name__}")
+    if x._data.dtype.kind != "f":
+        raise RuntimeError(f'"{name}" not implemented for \'{x.dtype}\': activations need a '
+                           "floating point input; convert first, e.g. x.float()")
+
+
+def _run(cls, name: str, x: Tensor, params: tuple, inplace: bool) -> Tensor:
+    _check(x, name)
+    if inplace:
+        return apply_inplace(x, lambda t: cls.apply(t, *params), op_name=name + "_")
+    return cls.apply(x, *params)
+
+
+def gelu(x: Tensor, approximate: str = "none", inplace: bool = False) -> Tensor:
+    """GELU, exact (erf) or ``approximate='tanh'``."""
+    if approximate not in ("none", "tanh"):
+        raise RuntimeError(f"approximate argument must be either none or tanh, got "
+                           f"{approximate!r}")
+    return _run(GELU, "gelu", x, (approximate,), inplace)
+
+
+def silu(x: Tensor, inplace: bool = False) -> Tensor:
+    """SiLU: x sigmoid(x)."""
+    return _run(SiLU, "silu", x, (), inplace)
+
+
+def mish(x: Tensor, inplace: bool = False) -> Tensor:
+    """Mish: x tanh(softplus(x))."""
+    return _run(Mish, "mish", x, (), inplace)
+
+
+def softplus(x: Tensor, beta: float = 1.0, threshold: float = 20.0,
+             inplace: bool = False) -> Tensor:
+    """log(1 + e^{beta x}) / beta (linear above ``threshold``)."""
+    return _run(Softplus, "softplus", x, (float(beta), float(threshold)), inplace)
+
+
+def logsigmoid(x: Tensor) -> Tensor:
+    """log sigmoid(x), stable for large |x|."""
+    return _run(LogSigmoid, "log_sigmoid", x, (), False)
+
+
+def elu(x: Tensor, alpha: float = 1.0, inplace: bool = False) -> Tensor:
+    """ELU: x (x > 0), alpha (e^x - 1) otherwise."""
+    return _run(ELU, "elu", x, (float(alpha), 1.0, 1.0), inplace)
+
+
+def selu(x: Tensor, inplace: bool = False) -> Tensor:
+    """SELU: lambda elu(x, alpha) with the self-normalising constants."""
+    return _run(ELU, "selu", x, (_SELU_ALPHA, _SELU_SCALE, 1.0), inplace)
+
+
+def celu(x: Tensor, alpha: float = 1.0, inplace: bool = False) -> Tensor:
+    """CELU: x (x > 0), alpha (e^{x/alpha} - 1) otherwise."""
+    if alpha == 0:
+        raise RuntimeError("ZeroDivisionError: celu's alpha must not be 0")
+    return _run(ELU, "celu", x, (float(alpha), 1.0, 1.0 / alpha), inplace)
+
+
+def leaky_relu(x: Tensor, negative_slope: float = 0.01, inplace: bool = False) -> Tensor:
+    """x (x > 0), negative_slope x otherwise."""
+    return _run(LeakyReLU, "leaky_relu", x, (float(negative_slope),), inplace)
+
+
+def hardtanh(x: Tensor, min_val: float = -1.0, max_val: float = 1.0,
+             inplace: bool = False) -> Tensor:
+    """clamp(x, min_val, max_val)."""
+    if min_val > max_val:
+        raise ValueError("min_val cannot be greater than max_val")
+    return _run(Hardtanh, "hardtanh", x, (min_val, max_val), inplace)
+
+
+def relu6(x: Tensor, inplace: bool = False) -> Tensor:
+    """min(max(x, 0), 6)."""
+    return _run(Hardtanh, "relu6", x, (0.0, 6.0), inplace)
+
+
+def hardsigmoid(x: Tensor, inplace: bool = False) -> Tensor:
+    """relu6(x + 3) / 6."""
+    return _run(Hardsigmoid, "hardsigmoid", x, (), inplace)
+
+
+def hardswish(x: Tensor, inplace: bool = False) -> Tensor:
+    """x relu6(x + 3) / 6."""
+    return _run(Hardswish, "hardswish", x, (), inplace)
+
+
+def softsign(x: Tensor) -> Tensor:
+    """x / (1 + |x|)."""
+    return _run(Softsign, "softsign", x, (), False)
+
+
+def threshold(x: Tensor, threshold: float, value: float, inplace: bool = False) -> Tensor:
+    """x where x > threshold, else ``value``."""
+    return _run(Threshold, "threshold", x, (threshold, value), inplace)
+
+
+def prelu(x: Tensor, weight: Tensor) -> Tensor:
+    """PReLU with ``weight`` of 1 element (shared) or C elements (one per channel, dim 1)."""
+    _check(x, "prelu")
+    if not isinstance(weight, Tensor):
+        raise TypeError(f"prelu(): argument 'weight' (position 2) must be Tensor, not "
+                        f"{type(weight).__name__}")
+    n = weight._data.size
+    channels = x._data.shape[1] if x._data.ndim >= 2 else 1
+    if n != 1 and n != channels:
+        raise RuntimeError(
+            f"Mismatch of parameter numbers and input channel size. Found parameter numbers = "
+            f"{n} and channel size = {channels}.")
+    if weight._data.dtype != x._data.dtype:
+        raise RuntimeError(f"prelu: expected weight of dtype {x.dtype}, got {weight.dtype}")
+    if n == 1:
+        shape = ()
+    else:
+        shape = (1, n) + (1,) * (x._data.ndim - 2)
+    return PReLU.apply(x, weight, shape)

@@ -1,3 +1,109 @@
-"""(placeholder, filled in by its owner)"""
+"""Dropout: zero each element (or each channel) with probability p, scale the rest.
 
-__all__: list[str] = []
+Inverted dropout, as in PyTorch: during training
+
+    y = x m / (1 - p),   m ~ Bernoulli(1 - p)        backward:  dx = g m / (1 - p)
+
+so that E[y] = x and evaluation needs no rescaling. The mask m is drawn from the library's
+seeded generator (``autograd_core.manual_seed`` reproduces it) on x's device, and kept for
+backward as a bool array (one byte per element; one per channel for ``dropout2d``). The
+backward is linear in g with a constant mask, so it is differentiable any number of times.
+"""
+
+from __future__ import annotations
+
+import warnings
+
+from ... import dtypes as _dt
+from ...function import Function
+from ...grad_mode import _state as _grad_state
+from ...tensor import Tensor, _wrap
+from .._inplace import apply_inplace
+
+__all__ = ["dropout", "dropout1d", "dropout2d"]
+
+
+class Dropout(Function):
+    """y = x m s with a bool mask m (broadcast over x) and scale s = 1 / (1 - p)."""
+
+    @staticmethod
+    def forward(ctx, x, keep, scale):
+        ctx.scale = scale
+        ctx.save_for_backward(keep)  # not an input: kept as a constant
+        out = x * keep
+        if scale != 1:
+            out = out * scale
+        return out if type(out) is type(x) else ctx.xp.asarray(out)
+
+    @staticmethod
+    def backward(ctx, grad):
+        (keep,) = ctx.saved_tensors
+        scale = ctx.scale
+        if not _grad_state.enabled:
+            g = grad._data * keep._data
+            if scale != 1:
+                g *= scale
+            return _wrap(g if type(g) is type(grad._data) else ctx.xp.asarray(g)), None, None
+        return grad * (keep.to(grad.dtype) * scale), None, None
+
+
+def _check_p(p) -> float:
+    p = float(p)
+    if not 0.0 <= p <= 1.0:
+        raise ValueError(f"dropout probability has to be between 0 and 1, but got {p}")
+    return p
+
+
+def _apply(x: Tensor, p: float, mask_shape: tuple, inplace: bool, name: str) -> Tensor:
+    from ...factories import rand
+
+    if not isinstance(x, Tensor):
+        raise TypeError(f"{name}(): argument 'input' (position 1) must be Tensor, not "
+                        f"{type(x).__name__}")
+    draws = rand(mask_shape, dtype=_dt.float32, device=x.device)._data
+    keep = draws >= p
+    scale = 0.0 if p == 1.0 else 1.0 / (1.0 - p)
+    if inplace:
+        return apply_inplace(x, lambda t: Dropout.apply(t, keep, scale), op_name=name + "_")
+    return Dropout.apply(x, keep, scale)
+
+
+def dropout(x: Tensor, p: float = 0.5, training: bool = True, inplace: bool = False) -> Tensor:
+    """Zero each element with probability ``p`` and scale the others by 1 / (1 - p)."""
+    p = _check_p(p)
+    if not training or p == 0.0:
+        return x
+    return _apply(x, p, tuple(x.shape), inplace, "dropout")
+
+
+def _feature_dropout(x: Tensor, p: float, training: bool, inplace: bool, name: str,
+                     spatial: int) -> Tensor:
+    p = _check_p(p)
+    ndim = x.ndim
+    if ndim not in (spatial + 1, spatial + 2):
+        if ndim < 2:
+            raise RuntimeError(f"{name}: expected an input of {spatial + 1} or {spatial + 2} "
+                               f"dimensions, got {ndim}")
+        warnings.warn(f"{name}: received a {ndim}-D input; expected ({spatial + 1} or "
+                      f"{spatial + 2})-D (channels first). Dropping whole channels of dim 1.",
+                      UserWarning, stacklevel=3)
+        channels = 2
+    else:
+        channels = ndim - spatial  # (N, C, ...) or (C, ...)
+    if not training or p == 0.0:
+        return x
+    shape = tuple(x.shape[:channels]) + (1,) * (ndim - channels)
+    return _apply(x, p, shape, inplace, name)
+
+
+def dropout1d(x: Tensor, p: float = 0.5, training: bool = True, inplace: bool = False) -> Tensor:
+    """Zero whole channels of (N, C, L) or (C, L) inputs with probability ``p``."""
+    return _feature_dropout(x, p, training, inplace, "dropout1d", 1)
+
+
+def dropout2d(x: Tensor, p: float = 0.5, training: bool = True, inplace: bool = False) -> Tensor:
+    """Zero whole channels of (N, C, H, W) or (C, H, W) inputs with probability ``p``.
+
+    A 3-D input is read as one unbatched image (C, H, W), as the documentation of PyTorch's
+    ``Dropout2d`` describes (PyTorch itself still reads it as (N, C, L), with a warning)."""
+    return _feature_dropout(x, p, training, inplace, "dropout2d", 2)

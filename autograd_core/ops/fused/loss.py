@@ -1,3 +1,561 @@
-"""(placeholder, filled in by its owner)"""
+"""Classification losses, each one graph node: cross-entropy, NLL, binary cross-entropy.
 
-__all__: list[str] = []
+Cross-entropy fuses log-softmax and the negative log-likelihood. With p = softmax(x) over
+the classes and a target distribution q_i per sample (one-hot for a class index, smoothed
+and weighted as below), the loss of sample i and its gradient are
+
+    l_i = sum_c q_ic (-log p_ic)         dl_i/dx_ic = p_ic (sum_c' q_ic') - q_ic
+
+computed from the shifted logits x - max x, so logits of 1000 stay finite. PyTorch's
+options map onto q:
+
+- class index y_i:   q_ic = w_c ((1 - eps) [c = y_i] + eps / C), and q_i = 0 when
+  y_i = ignore_index;  'mean' divides the sum by sum_i w_{y_i} over non-ignored samples;
+- probabilities t_i: q_ic = w_c ((1 - eps) t_ic + eps / C);  'mean' divides by the number
+  of samples (every position of the extra dimensions counts as one).
+
+Binary cross-entropy with logits, with pos_weight P and z = softplus(-x) = -log sigmoid(x):
+
+    l = (1 - t) x + (1 + (P - 1) t) z          dl/dx = (1 + (P - 1) t) sigmoid(x) - P t
+
+finite for logits of +-1000. Plain binary cross-entropy clamps each log at -100 and uses
+PyTorch's gradient (x - t) / max(x (1 - x), 1e-12).
+
+Double backward: the cross-entropy and NLL nodes keep the softmax (or the coefficients) as
+arrays for a plain backward, and with ``create_graph=True`` rebuild the gradient from the
+saved logits with Tensor operations, so Hessians of these losses work. The binary losses'
+backward is written with Tensor operations.
+"""
+
+from __future__ import annotations
+
+from ...function import Function
+from ...grad_mode import _state as _grad_state
+from ...tensor import Tensor, _wrap
+from .._broadcast import sum_to
+from ..selection import where as _where
+
+__all__ = ["cross_entropy", "nll_loss", "binary_cross_entropy_with_logits",
+           "binary_cross_entropy"]
+
+_REDUCTIONS = ("none", "mean", "sum")
+
+
+def _check_reduction(reduction: str) -> None:
+    if reduction not in _REDUCTIONS:
+        raise ValueError(f"{reduction} is not a valid value for reduction")
+
+
+def _array(xp, value, like):
+    return value if type(value) is type(like) else xp.asarray(value)
+
+
+# ----------------------------------------------------------------------------- layouts
+def _rows(xp, a, unbatched: bool):
+    """(N, C, d1, ...) or (C,) -> (M, C): one row per sample and position."""
+    if unbatched:
+        return a.reshape(1, -1)
+    if a.ndim == 2:
+        return a
+    c = a.shape[1]
+    return xp.moveaxis(a, 1, -1).reshape(-1, c)
+
+
+def _unrows(xp, a2, shape: tuple, unbatched: bool):
+    """The inverse of `_rows`."""
+    if unbatched:
+        return a2.reshape(shape)
+    if len(shape) == 2:
+        return a2
+    moved = a2.reshape((shape[0],) + tuple(shape[2:]) + (shape[1],))
+    return xp.ascontiguousarray(xp.moveaxis(moved, -1, 1))
+
+
+def _class_axis(shape: tuple, unbatched: bool) -> int:
+    return 0 if unbatched else 1
+
+
+def _per_sample_shape(shape: tuple, unbatched: bool) -> tuple:
+    """Where the per-sample gradient broadcasts over the class axis."""
+    if unbatched:
+        return (1,)
+    return (shape[0], 1) + tuple(shape[2:])
+
+
+def _expand_grad(grad: Tensor, ctx) -> Tensor:
+    """The output gradient as one factor per sample, broadcastable against x."""
+    if ctx.reduction == "none":
+        return grad.reshape(_per_sample_shape(ctx.x_shape, ctx.unbatched))
+    if ctx.reduction == "mean":
+        d = ctx.denom
+        return grad / (d if isinstance(d, (int, float)) else _wrap(d))
+    return grad
+
+
+def _row_factor(xp, grad, ctx):
+    """The output gradient as an (M, 1) array (or a 0-d one), for the array path."""
+    g = grad._data
+    if ctx.reduction == "none":
+        return g.reshape(-1, 1)
+    if ctx.reduction == "mean":
+        return g / ctx.denom
+    return g
+
+
+def _reduce(xp, rows, ctx, target_shape: tuple):
+    if ctx.reduction == "none":
+        return rows.reshape(target_shape)
+    total = rows.sum()
+    if ctx.reduction == "sum":
+        return total
+    return total / ctx.denom
+
+
+# ----------------------------------------------------------------------------- targets
+class _Targets:
+    """Class-index targets as rows: safe indices, the valid mask and w_{y_i}."""
+
+    def __init__(self, xp, target, weight, ignore_index: int, n_classes: int, dtype) -> None:
+        y = target.reshape(-1)
+        self.valid = y != ignore_index
+        self.index = xp.where(self.valid, y, 0)
+        self.rows = xp.arange(y.shape[0])
+        self.validf = self.valid.astype(dtype)
+        if weight is None:
+            self.w = self.validf
+        else:
+            self.w = xp.take(weight, self.index) * self.validf
+        if y.size and type(y).__module__ == "numpy":  # host check only: no device sync
+            bad = self.valid & ((y < 0) | (y >= n_classes))
+            if bad.any():
+                raise IndexError(f"Target {int(y[bad][0])} is out of bounds (the logits have "
+                                 f"{n_classes} classes; use ignore_index for samples to skip)")
+
+
+class CrossEntropy(Function):
+    """Softmax cross-entropy with class-index targets (see the module docstring)."""
+
+    @staticmethod
+    def forward(ctx, x, target, weight, ignore_index, reduction, eps, unbatched):
+        xp = ctx.xp
+        ctx.reduction, ctx.eps, ctx.unbatched, ctx.x_shape = reduction, eps, unbatched, x.shape
+        x2 = _rows(xp, x, unbatched)
+        n_classes = x2.shape[1]
+        shifted = x2 - x2.max(axis=1, keepdims=True) if x2.size else x2.copy()
+        p = xp.exp(shifted)
+        total = p.sum(axis=1, keepdims=True)
+        lse = xp.log(total)
+        p /= total
+        tg = _Targets(xp, target, weight, ignore_index, n_classes, x.dtype)
+        nll = lse[:, 0] - shifted[tg.rows, tg.index]
+        rows = nll * tg.w
+        if eps:
+            rows *= 1.0 - eps
+            if weight is None:
+                smooth = lse[:, 0] * n_classes - shifted.sum(axis=1)
+            else:
+                smooth = lse[:, 0] * weight.sum() - shifted @ weight
+            rows += smooth * tg.validf * (eps / n_classes)
+        ctx.denom = xp.asarray(tg.w.sum()) if reduction == "mean" else None
+        ctx.targets = tg
+        ctx.save_for_backward(x, p, weight)
+        return _array(xp, _reduce(xp, rows, ctx, target.shape), x)
+
+    @staticmethod
+    def backward(ctx, grad):
+        x, p, weight = ctx.saved_tensors
+        if ctx.needs_input_grad[2]:
+            raise RuntimeError("the derivative for 'weight' is not implemented.")
+        if not ctx.needs_input_grad[0]:
+            return (None,) * 7
+        xp, tg, eps = ctx.xp, ctx.targets, ctx.eps
+        n_classes = p.shape[1]
+        w = None if weight is None else weight._data
+        if not _grad_state.enabled:  # plain backward on arrays
+            r = _row_factor(xp, grad, ctx)
+            sel = tg.w * (1.0 - eps) if eps else tg.w
+            if eps:  # s_i = sum_c q_ic
+                wsum = n_classes if w is None else w.sum()
+                s = sel + tg.validf * (eps / n_classes * wsum)
+            else:
+                s = sel
+            dx = p._data * (s.reshape(-1, 1) * r)
+            rr = r.reshape(-1) if r.ndim else r
+            dx[tg.rows, tg.index] -= sel * rr
+            if eps:
+                spread = (tg.validf * (eps / n_classes)).reshape(-1, 1) * r
+                dx -= spread if w is None else spread * w
+            return (_wrap(_unrows(xp, dx, ctx.x_shape, ctx.unbatched)),) + (None,) * 6
+        # create_graph: q is a constant; p is rebuilt from x so that it is differentiable
+        q = xp.zeros(p.shape, dtype=p._data.dtype)
+        q[tg.rows, tg.index] = tg.w * (1.0 - eps)
+        if eps:
+            q += (tg.validf * (eps / n_classes)).reshape(-1, 1) * (1.0 if w is None else w)
+        s = q.sum(axis=1).reshape(_per_sample_shape(ctx.x_shape, ctx.unbatched))
+        axis = _class_axis(ctx.x_shape, ctx.unbatched)
+        q_t = _wrap(_unrows(xp, q, ctx.x_shape, ctx.unbatched))
+        s_t = _wrap(s)
+        probs = x.softmax(axis)
+        return ((probs * s_t - q_t) * _expand_grad(grad, ctx),) + (None,) * 6
+
+
+class CrossEntropyProbs(Function):
+    """Softmax cross-entropy with class-probability targets of x's shape."""
+
+    @staticmethod
+    def forward(ctx, x, target, weight, reduction, eps, unbatched):
+        xp = ctx.xp
+        ctx.reduction, ctx.eps, ctx.unbatched, ctx.x_shape = reduction, eps, unbatched, x.shape
+        x2 = _rows(xp, x, unbatched)
+        n_classes = x2.shape[1]
+        logp = x2 - x2.max(axis=1, keepdims=True) if x2.size else x2.copy()
+        logp -= xp.log(xp.exp(logp).sum(axis=1, keepdims=True))
+        q = _smoothed(xp, _rows(xp, target, unbatched), weight, eps, n_classes)
+        rows = -(q * logp).sum(axis=1)
+        ctx.denom = x2.shape[0] if reduction == "mean" else None
+        ctx.save_for_backward(x, target, weight)
+        out_shape = (x.shape[0],) + tuple(x.shape[2:]) if not unbatched else ()
+        return _array(xp, _reduce(xp, rows, ctx, out_shape), x)
+
+    @staticmethod
+    def backward(ctx, grad):
+        x, target, weight = ctx.saved_tensors
+        if ctx.needs_input_grad[2]:
+            raise RuntimeError("the derivative for 'weight' is not implemented.")
+        need_x, need_t = ctx.needs_input_grad[0], ctx.needs_input_grad[1]
+        axis = _class_axis(ctx.x_shape, ctx.unbatched)
+        n_classes = ctx.x_shape[axis]
+        eps = ctx.eps
+        r = _expand_grad(grad, ctx)
+        w = None
+        if weight is not None:
+            w = weight.reshape((-1,) + (1,) * (x.ndim - axis - 1))
+        q = target * (1.0 - eps) + eps / n_classes if eps else target
+        if w is not None:
+            q = q * w
+        dx = dt = None
+        if need_x:
+            dx = (x.softmax(axis) * q.sum(axis, keepdim=True) - q) * r
+        if need_t:
+            dt = -x.log_softmax(axis) * r
+            dt = dt * (1.0 - eps) if eps else dt
+            if w is not None:
+                dt = dt * w
+        return dx, dt, None, None, None, None
+
+
+def _smoothed(xp, t2, weight, eps: float, n_classes: int):
+    q = t2 * (1.0 - eps) + eps / n_classes if eps else t2
+    return q * weight if weight is not None else q
+
+
+# ----------------------------------------------------------------------------- NLL
+class NLLLoss(Function):
+    """l_i = -w_{y_i} x_{i, y_i}: x holds log-probabilities. The gradient is a constant
+    array (-w_{y_i} at the target, 0 elsewhere) times the output gradient."""
+
+    @staticmethod
+    def forward(ctx, x, target, weight, ignore_index, reduction, unbatched):
+        xp = ctx.xp
+        ctx.reduction, ctx.unbatched, ctx.x_shape = reduction, unbatched, x.shape
+        x2 = _rows(xp, x, unbatched)
+        tg = _Targets(xp, target, weight, ignore_index, x2.shape[1], x.dtype)
+        rows = -(x2[tg.rows, tg.index] * tg.w)
+        ctx.denom = xp.asarray(tg.w.sum()) if reduction == "mean" else None
+        ctx.targets = tg
+        ctx.rows_shape = x2.shape
+        return _array(xp, _reduce(xp, rows, ctx, target.shape), x)
+
+    @staticmethod
+    def backward(ctx, grad):
+        if ctx.needs_input_grad[2]:
+            raise RuntimeError("the derivative for 'weight' is not implemented.")
+        if not ctx.needs_input_grad[0]:
+            return (None,) * 6
+        xp, tg = ctx.xp, ctx.targets
+        coef = xp.zeros(ctx.rows_shape, dtype=grad._data.dtype)
+        coef[tg.rows, tg.index] = -tg.w
+        coef = _unrows(xp, coef, ctx.x_shape, ctx.unbatched)
+        if not _grad_state.enabled:
+            r = grad._data
+            if ctx.reduction == "none":
+                r = r.reshape(_per_sample_shape(ctx.x_shape, ctx.unbatched))
+            elif ctx.reduction == "mean":
+                r = r / ctx.denom
+            return (_wrap(_array(xp, coef * r, coef)),) + (None,) * 5
+        return (_wrap(coef) * _expand_grad(grad, ctx),) + (None,) * 5
+
+
+# ----------------------------------------------------------------------------- checks
+def _check_class_input(name: str, x: Tensor, target: Tensor, weight) -> bool:
+    """Validate (N, C, ...) / (C,) input against an index target; returns ``unbatched``."""
+    for label, t in (("input", x), ("target", target)):
+        if not isinstance(t, Tensor):
+            raise TypeError(f"{name}(): argument '{label}' must be Tensor, not "
+                            f"{type(t).__name__}")
+    if x._data.dtype.kind != "f":
+        raise RuntimeError(f"{name}: expected a floating point input, got {x.dtype}")
+    if type(x._data) is not type(target._data):
+        raise RuntimeError(f"Expected all tensors to be on the same device, but found at least "
+                           f"two devices, {x.device} and {target.device}! (in {name})")
+    if x._data.ndim == 0:
+        raise RuntimeError(f"{name}: input must have a class dimension: (C,), (N, C) or "
+                           f"(N, C, d1, ...); got a 0-d tensor")
+    unbatched = x._data.ndim == 1
+    xs, ts = x._data.shape, target._data.shape
+    if unbatched:
+        if len(ts) != 0:
+            raise RuntimeError(f"{name}: for an unbatched input of shape {list(xs)} the target "
+                               f"must be 0-d, got shape {list(ts)}")
+    elif len(ts) == 0 or ts[0] != xs[0]:
+        raise ValueError(f"Expected input batch_size ({xs[0]}) to match target batch_size "
+                         f"({ts[0] if ts else 0}).")
+    elif ts[1:] != xs[2:]:
+        raise RuntimeError(f"size mismatch (got input: {list(xs)}, target: {list(ts)}); the "
+                           f"target must be the input's shape without the class dim 1")
+    if target._data.dtype.kind not in "iu":
+        raise RuntimeError(f"expected scalar type Long but found {target.dtype} (class-index "
+                           f"targets must be integers; for class probabilities give a float "
+                           f"target of the input's shape {list(xs)})")
+    c = xs[0] if unbatched else xs[1]
+    _check_weight(name, weight, c, x)
+    return unbatched
+
+
+def _check_weight(name: str, weight, n_classes: int, x: Tensor) -> None:
+    if weight is None:
+        return
+    if not isinstance(weight, Tensor):
+        raise TypeError(f"{name}(): argument 'weight' must be Tensor, not "
+                        f"{type(weight).__name__}")
+    if weight._data.shape != (n_classes,):
+        raise RuntimeError(f"weight tensor should be defined either for all {n_classes} classes "
+                           f"or no classes but got weight tensor of shape: "
+                           f"{list(weight.shape)}")
+    if weight._data.dtype != x._data.dtype:
+        raise RuntimeError(f"{name}: weight must have the input's dtype {x.dtype}, got "
+                           f"{weight.dtype}")
+
+
+# ----------------------------------------------------------------------------- API
+def cross_entropy(input: Tensor, target: Tensor, weight: Tensor | None = None,
+                  ignore_index: int = -100, reduction: str = "mean",
+                  label_smoothing: float = 0.0) -> Tensor:
+    """Softmax cross-entropy of logits ``input`` (C,), (N, C) or (N, C, d1, ...) against
+    class indices (N,) / (N, d1, ...) or class probabilities of the input's shape."""
+    _check_reduction(reduction)
+    eps = float(label_smoothing)
+    if not 0.0 <= eps <= 1.0:
+        raise RuntimeError(f"label_smoothing must be between 0.0 and 1.0. Got: {eps}")
+    if (isinstance(input, Tensor) and isinstance(target, Tensor)
+            and input._data.shape == target._data.shape and input._data.ndim >= 1):
+        if target._data.dtype.kind != "f":
+            raise RuntimeError(f"Expected floating point type for target with class "
+                               f"probabilities, got {target.dtype}")
+        if ignore_index >= 0:
+            raise RuntimeError("ignore_index is not supported for floating point target")
+        if input._data.dtype != target._data.dtype:
+            raise RuntimeError(f"cross_entropy: target dtype {target.dtype} must match the "
+                               f"input dtype {input.dtype}")
+        if type(input._data) is not type(target._data):
+            raise RuntimeError(f"Expected all tensors to be on the same device, but found at "
+                               f"least two devices, {input.device} and {target.device}! "
+                               f"(in cross_entropy)")
+        unbatched = input._data.ndim == 1
+        _check_weight("cross_entropy", weight, input._data.shape[0 if unbatched else 1], input)
+        return CrossEntropyProbs.apply(input, target, weight, reduction, eps, unbatched)
+    unbatched = _check_class_input("cross_entropy", input, target, weight)
+    return CrossEntropy.apply(input, target, weight, int(ignore_index), reduction, eps,
+                              unbatched)
+
+
+def nll_loss(input: Tensor, target: Tensor, weight: Tensor | None = None,
+             ignore_index: int = -100, reduction: str = "mean") -> Tensor:
+    """Negative log-likelihood of log-probabilities ``input`` at class indices ``target``."""
+    _check_reduction(reduction)
+    unbatched = _check_class_input("nll_loss", input, target, weight)
+    return NLLLoss.apply(input, target, weight, int(ignore_index), reduction, unbatched)
+
+
+# ----------------------------------------------------------------------------- binary
+def _softplus_neg(xp, x):
+    """softplus(-x) = -log sigmoid(x), without overflow."""
+    return xp.maximum(-x, 0) + xp.log1p(xp.exp(-xp.abs(x)))
+
+
+def _grad_factor(grad: Tensor, reduction: str, n: int) -> Tensor:
+    return grad / n if reduction == "mean" else grad
+
+
+class BCEWithLogits(Function):
+    """Binary cross-entropy on logits (see the module docstring); weight and pos_weight
+    broadcast against the input."""
+
+    @staticmethod
+    def forward(ctx, x, t, weight, pos_weight, reduction):
+        xp = ctx.xp
+        ctx.reduction = reduction
+        z = _softplus_neg(xp, x)
+        if pos_weight is None:
+            loss = (1.0 - t) * x + z
+        else:
+            loss = (1.0 - t) * x + ((pos_weight - 1.0) * t + 1.0) * z
+        if weight is not None:
+            loss = loss * weight
+        ctx.n = loss.size
+        ctx.save_for_backward(x, t, weight, pos_weight)
+        if reduction == "none":
+            return _array(xp, loss, x)
+        total = loss.sum()
+        return total / loss.size if reduction == "mean" else total
+
+    @staticmethod
+    def backward(ctx, grad):
+        x, t, weight, pos_weight = ctx.saved_tensors
+        need_x, need_t, need_w, need_p = ctx.needs_input_grad[:4]
+        r = _grad_factor(grad, ctx.reduction, ctx.n)
+        rw = r * weight if weight is not None else r
+        dx = dt = dw = dp = None
+        z = None
+        if need_t or need_w or need_p:
+            z = x.clamp_max(0.0) * -1.0 + (-x.abs()).exp().log1p()  # softplus(-x)
+        if need_x:
+            s = x.sigmoid()
+            if pos_weight is None:
+                d = s - t
+            else:
+                d = ((pos_weight - 1.0) * t + 1.0) * s - pos_weight * t
+            dx = sum_to(d * rw, x.shape)
+        if need_t:
+            d = -x if pos_weight is None else (pos_weight - 1.0) * z - x
+            dt = sum_to(d * rw, t.shape)
+        if need_w:
+            if pos_weight is None:
+                unweighted = (1.0 - t) * x + z
+            else:
+                unweighted = (1.0 - t) * x + ((pos_weight - 1.0) * t + 1.0) * z
+            dw = sum_to(unweighted * r, weight.shape)
+        if need_p:
+            dp = sum_to(t * z * rw, pos_weight.shape)
+        return dx, dt, dw, dp, None
+
+
+class BCE(Function):
+    """-w (t log x + (1 - t) log(1 - x)), each log clamped at -100 (as PyTorch)."""
+
+    @staticmethod
+    def forward(ctx, x, t, weight, reduction):
+        xp = ctx.xp
+        ctx.reduction = reduction
+        log_x = _clamped_log(xp, x)
+        log_1mx = _clamped_log1m(xp, x)
+        loss = -(t * log_x + (1.0 - t) * log_1mx)
+        if weight is not None:
+            loss = loss * weight
+        ctx.n = loss.size
+        ctx.save_for_backward(x, t, weight)
+        if reduction == "none":
+            return _array(xp, loss, x)
+        total = loss.sum()
+        return total / loss.size if reduction == "mean" else total
+
+    @staticmethod
+    def backward(ctx, grad):
+        x, t, weight = ctx.saved_tensors
+        need_x, need_t, need_w = ctx.needs_input_grad[:3]
+        r = _grad_factor(grad, ctx.reduction, ctx.n)
+        rw = r * weight if weight is not None else r
+        dx = dt = dw = None
+        if need_x:
+            dx = sum_to((x - t) / ((1.0 - x) * x).clamp_min(1e-12) * rw, x.shape)
+        if need_t or need_w:
+            log_x = _clamped_log_t(x)
+            log_1mx = _clamped_log1m_t(x)
+            if need_t:
+                dt = sum_to((log_1mx - log_x) * rw, t.shape)
+            if need_w:
+                dw = sum_to(-(t * log_x + (1.0 - t) * log_1mx) * r, weight.shape)
+        return dx, dt, dw, None
+
+
+def _clamped_log(xp, v):
+    """max(log v, -100), with no warning at v = 0."""
+    positive = v > 0
+    return xp.where(positive, xp.maximum(xp.log(xp.where(positive, v, 1.0)), -100.0), -100.0)
+
+
+def _clamped_log1m(xp, v):
+    """max(log(1 - v), -100), accurate for small v, with no warning at v = 1."""
+    below = v < 1
+    return xp.where(below, xp.maximum(xp.log1p(-xp.where(below, v, 0.0)), -100.0), -100.0)
+
+
+def _clamped_log_t(v: Tensor) -> Tensor:
+    positive = v > 0
+    return _where(positive, _where(positive, v, 1.0).log().clamp_min(-100.0), -100.0)
+
+
+def _clamped_log1m_t(v: Tensor) -> Tensor:
+    below = v < 1
+    return _where(below, (-_where(below, v, 0.0)).log1p().clamp_min(-100.0), -100.0)
+
+
+def _check_binary(name: str, input, target, *others) -> None:
+    for label, t in (("input", input), ("target", target)):
+        if not isinstance(t, Tensor):
+            raise TypeError(f"{name}(): argument '{label}' must be Tensor, not "
+                            f"{type(t).__name__}")
+    if target._data.shape != input._data.shape:
+        raise ValueError(f"Target size ({target.shape}) must be the same as input size "
+                         f"({input.shape})")
+    if input._data.dtype.kind != "f":
+        raise RuntimeError(f"{name}: expected a floating point input, got {input.dtype}")
+    for t in (target,) + others:
+        if t is None:
+            continue
+        if type(t._data) is not type(input._data):
+            raise RuntimeError(f"Expected all tensors to be on the same device, but found at "
+                               f"least two devices, {input.device} and {t.device}! (in {name})")
+        if t._data.dtype != input._data.dtype:
+            raise RuntimeError(f"{name}: expected all tensors to have the input's dtype "
+                               f"{input.dtype}, got {t.dtype}")
+
+
+def binary_cross_entropy_with_logits(input: Tensor, target: Tensor,
+                                     weight: Tensor | None = None,
+                                     pos_weight: Tensor | None = None,
+                                     reduction: str = "mean") -> Tensor:
+    """Sigmoid + binary cross-entropy in one stable node; ``pos_weight`` weighs the
+    positive term (broadcast along the last, class, dimension)."""
+    _check_reduction(reduction)
+    _check_binary("binary_cross_entropy_with_logits", input, target, weight, pos_weight)
+    return BCEWithLogits.apply(input, target, weight, pos_weight, reduction)
+
+
+def binary_cross_entropy(input: Tensor, target: Tensor, weight: Tensor | None = None,
+                         reduction: str = "mean") -> Tensor:
+    """Binary cross-entropy of probabilities ``input`` in [0, 1] (logs clamped at -100)."""
+    _check_reduction(reduction)
+    _check_binary("binary_cross_entropy", input, target, weight)
+    data = input._data
+    if data.size and type(data).__module__ == "numpy":  # host check only: no device sync
+        if not bool(((data >= 0) & (data <= 1)).all()):
+            raise RuntimeError("all elements of input should be between 0 and 1")
+    if weight is not None:
+        shape = _broadcast_shape(weight._data.shape, target._data.shape)
+        if shape != target._data.shape:
+            raise RuntimeError(f"binary_cross_entropy: weight of shape {list(weight.shape)} "
+                               f"does not broadcast to the target's shape {list(target.shape)}")
+    return BCE.apply(input, target, weight, reduction)
+
+
+def _broadcast_shape(a: tuple, b: tuple):
+    n = max(len(a), len(b))
+    a, b = (1,) * (n - len(a)) + tuple(a), (1,) * (n - len(b)) + tuple(b)
+    out = []
+    for p, q in zip(a, b):
+        if p != q and 1 not in (p, q):
+            return None
+        out.append(q if p == 1 else p)
+    return tuple(out)
+

@@ -5,7 +5,7 @@
 chain rule over that graph. ``nn`` and ``optim`` (sibling packages) build on it.
 """
 
-from . import autograd, cuda
+from . import autograd, cuda, datasets, utils
 from . import ops as _ops  # attaches the operations to Tensor
 from .device import device
 from .dtypes import (
@@ -56,6 +56,7 @@ from .grad_mode import (
     no_grad,
     set_grad_enabled,
 )
+from .ops import fused, fused_optim  # fused primitives used by nn and optim
 from .ops.arithmetic import *  # noqa: F403
 from .ops.comparison import *  # noqa: F403
 from .ops.conversion import clone
@@ -67,6 +68,7 @@ from .ops.selection import *  # noqa: F403
 from .ops.shape import *  # noqa: F403
 from .ops.unary import *  # noqa: F403
 from .random import Generator, get_rng_state, initial_seed, manual_seed, seed, set_rng_state
+from .serialization import load, save
 from .tensor import Size, Tensor, is_tensor
 
 half = float16
@@ -76,10 +78,3 @@ long = int64
 int = int32
 
 __version__ = "0.1.0"
-
-from . import datasets, utils  # noqa: E402
-from .ops import (
-    fused,  # noqa: E402
-    fused_optim,  # noqa: E402,F401  (fused optimiser updates used by optim)
-)
-from .serialization import load, save  # noqa: E402

@@ -44,8 +44,12 @@ class Tensor:
     __array_priority__ = 1000
 
     def __init__(self, data=None, *, dtype=None, device=None, requires_grad: bool = False):
+        """``Tensor(data)`` makes a tensor of the default float dtype, as ``torch.Tensor``
+        does; prefer `autograd_core.tensor`, which infers the dtype from the data."""
         from .factories import _array_from_data
 
+        if dtype is None and not isinstance(data, Tensor):
+            dtype = _dt.get_default_dtype()
         array = _array_from_data([] if data is None else data, dtype, device)
         _init(self, array)
         if requires_grad:

@@ -215,8 +215,21 @@ class Function(Node):
                              for o in raw)
             return _wrap(raw if type(raw) is array_type else _as_array(raw, xp))
 
-        needs = tuple(isinstance(a, Tensor) and a._requires_grad for a in args)
-        ctx.needs_input_grad = needs
+        needs = []
+        edges = []
+        meta = []
+        for a in args:
+            if isinstance(a, Tensor) and a._requires_grad:
+                needs.append(True)
+                fn = a.grad_fn
+                edges.append((fn, a._output_nr) if fn is not None else _edge_of(a))
+                data = a._data
+                meta.append((data.shape, data.dtype))
+            else:
+                needs.append(False)
+                edges.append(_NO_EDGE)
+                meta.append(None)
+        ctx.needs_input_grad = needs = tuple(needs)
         raw = cls.forward(ctx, *arrays, **kwargs)
         multiple = type(raw) is tuple
         outs = raw if multiple else (raw,)
@@ -224,9 +237,8 @@ class Function(Node):
                    for o in outs]
 
         ctx._sequence_nr = next(_sequence)
-        ctx.next_functions = tuple(_edge_of(a) if n else _NO_EDGE for a, n in zip(args, needs))
-        ctx._input_meta = tuple((a._data.shape, a._data.dtype) if n else None
-                                for a, n in zip(args, needs))
+        ctx.next_functions = tuple(edges)
+        ctx._input_meta = tuple(meta)
         non_diff = ctx._non_differentiable
         if multiple:
             ctx.num_outputs = len(results)

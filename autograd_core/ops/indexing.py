@@ -437,8 +437,15 @@ def _fast_put(array, k: _Key, value) -> None:
 def _setitem(self: Tensor, key, value) -> None:
     """``self[key] = value`` in place (recorded in the graph when gradients are needed)."""
     k = _parse(self, key)
-    apply_inplace(self, _index_put, k, _put_value(self, value), op_name="index_put_",
-                  fast=_fast_put)
+    value = _put_value(self, value)
+    try:
+        apply_inplace(self, _index_put, k, value, op_name="index_put_", fast=_fast_put)
+    except ValueError:  # NumPy/CuPy could not broadcast the value
+        target = self._data if k.basic is None else self._data[k.basic]
+        target = target if k.advanced is None else target[k.advanced]
+        got = list(value.shape) if isinstance(value, Tensor) else []
+        raise RuntimeError(f"shape mismatch: value tensor of shape {got} cannot be broadcast "
+                           f"to indexing result of shape {list(target.shape)}") from None
 
 
 # ---------------------------------------------------------------------------- gather/scatter
@@ -449,9 +456,11 @@ def _check_index(input: Tensor, dim, index, op: str, src: Tensor | None = None) 
         raise RuntimeError(f"{op}(): Expected dtype int64 for index (got {index.dtype})")
     shape, ishape = input._data.shape, index._data.shape
     d = _normalize_dim(dim, len(shape))
-    if len(ishape) != len(shape):
-        raise RuntimeError(f"Index tensor must have the same number of dimensions as input "
-                           f"tensor ({op}: index shape {list(ishape)}, input shape {list(shape)})")
+    for name, other in (("input", shape), ("src", None if src is None else src._data.shape)):
+        if other is not None and len(ishape) != len(other):
+            raise RuntimeError(f"Index tensor must have the same number of dimensions as {name} "
+                               f"tensor ({op}: index shape {list(ishape)}, {name} shape "
+                               f"{list(other)})")
     for e, n in enumerate(ishape):
         if (e != d and n > shape[e]) or (src is not None and n > src._data.shape[e]):
             against = "" if src is None else f" and to be no larger than src {list(src.shape)}"
@@ -647,7 +656,7 @@ def _check_vector_index(input: Tensor, dim, index: Tensor, op: str):
     if input._data.ndim == 0 and array.size != 1:
         raise RuntimeError(f"{op}(): Index to scalar can have only 1 value, got {array.size} "
                            "value(s)")
-    if n == 0 and array.size:
+    if n == 0 and array.size and input._data.ndim > 1:
         raise RuntimeError(f"{op}(): self indexing axis dim should be positive (dimension {d} "
                            "has size 0)")
     if array.size and _is_numpy(array):

@@ -23,15 +23,18 @@ from ..function import Function
 from ..tensor import Tensor, _normalize_dim
 
 
-def _share_version(out: Tensor, base: Tensor) -> Tensor:
+def _share_version(out: Tensor, base: Tensor, check: bool = False) -> Tensor:
     """A view shares its base's version counter, so in-place changes are seen by both.
 
-    ``out`` is a view when its memory lies within ``base``'s (a reshape that had to copy
-    also has a ``.base``, but memory of its own). Empty results count as views."""
-    a, b = out._data, base._data
-    if a is b or (a.base is not None and (a.size == 0 or backend_of(a).xp.may_share_memory(a, b))):
-        out._version_counter = base._version_counter
-        out._base = base if base._base is None else base._base
+    With ``check`` (reshape, which copies when it must), only when ``out``'s memory lies
+    within ``base``'s: a copy has a ``.base`` too, but memory of its own."""
+    if check:
+        a, b = out._data, base._data
+        if a is not b and (a.base is None or (
+                a.size and not backend_of(a).xp.may_share_memory(a, b))):
+            return out
+    out._version_counter = base._version_counter
+    out._base = base if base._base is None else base._base
     return out
 
 
@@ -94,7 +97,7 @@ def reshape(input: Tensor, *shape) -> Tensor:
     target = _infer_shape(_shape_args(shape), input._data.size, input._data.shape)
     if target == input._data.shape:
         return input
-    return _share_version(Reshape.apply(input, target), input)
+    return _share_version(Reshape.apply(input, target), input, check=True)
 
 
 def view(input: Tensor, *shape) -> Tensor:

@@ -290,7 +290,7 @@ class Prod(Function):
         axes, keepdim = ctx.axes, ctx.keepdim
         shape = ctx._input_meta[0][0]
         zero = x._data == 0
-        if not bool(zero.any()):
+        if not bool(zero.any()):  # (one host sync, as in PyTorch)
             return expand_reduced(grad * out, shape, axes, keepdim) / x, None, None, None
         dt = x._data.dtype
         zeros_here = _mask(zero, dt)
@@ -520,7 +520,8 @@ class MinDim(_ByIndex):
 class MedianDim(_ByIndex):
     @staticmethod
     def index(xp, x, axis):
-        order = xp.argsort(x, axis=axis, kind="stable")
+        # Ties keep their order (CuPy's sort is always stable and takes no ``kind``).
+        order = x.argsort(axis=axis, kind="stable") if xp is np else xp.argsort(x, axis=axis)
         k = (x.shape[axis] - 1) // 2
         index = xp.take(order, k, axis=axis)
         if x.dtype.kind == "f":  # a row holding nan has median nan: point at its first nan
@@ -897,7 +898,7 @@ class Cumprod(Function):
         x, out = ctx.saved_tensors
         axis, xd = ctx.axis, x._data
         zero = xd == 0
-        if not bool(zero.any()):
+        if not bool(zero.any()):  # (one host sync, as in PyTorch)
             return _reverse_cumsum(grad * out, axis) / x, None, None
         dt = xd.dtype
         seen = ctx.xp.cumsum(zero, axis=axis)  # zeros up to and including each entry

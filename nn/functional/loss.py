@@ -31,6 +31,8 @@ def _legacy_reduction(size_average, reduce, reduction: str) -> str:
     """PyTorch's mapping of the deprecated ``size_average`` / ``reduce`` flags."""
     if size_average is None and reduce is None:
         return reduction
+    warnings.warn("size_average and reduce args are deprecated; use reduction='none', 'mean' "
+                  "or 'sum' instead.", UserWarning, stacklevel=3)
     size_average = True if size_average is None else size_average
     reduce = True if reduce is None else reduce
     if not reduce:
@@ -85,6 +87,8 @@ def mse_loss(input: Tensor, target: Tensor, size_average=None, reduce=None,
     _warn_sizes(input, target)
     reduction = _legacy_reduction(size_average, reduce, reduction)
     _check_reduction(reduction)
+    if weight is None:
+        return ag.fused.mse_loss(input, target, reduction)
     diff = input - target
     return _weighted(diff * diff, input, weight, reduction, True)
 

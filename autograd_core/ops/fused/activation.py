@@ -13,7 +13,7 @@ Every activation is a pointwise map y = f(x; params) whose backward is dx = g f'
                  scale x  (x > 0)              scale
                  scale a (e^{kx} - 1)  (x <= 0)     scale a k e^{kx}
     softsign     x / (1 + |x|)                 1 / (1 + |x|)^2
-    hardswish    x relu6(x + 3) / 6            0, x/3 + 1/2, 1  (x < -3, |x| <= 3, x > 3)
+    hardswish    x relu6(x + 3) / 6            0, x/3 + 1/2, 1  (x <= -3, |x| < 3, x >= 3)
     leaky_relu, hardtanh, relu6, hardsigmoid, threshold: piecewise linear, f' a step function
 
 The derivative is written once, against a small "math" namespace that is either the array
@@ -70,6 +70,9 @@ class _ArrayMath:
     def where(self, cond, a, b):
         return self.xp.where(cond, a, b)
 
+    def nonpositive(self, a):
+        return self.xp.minimum(a, 0)
+
     def sigmoid(self, a):
         xp = self.xp
         e = xp.exp(-xp.abs(a))
@@ -102,6 +105,10 @@ class _TensorMath:
     @staticmethod
     def where(cond, a, b) -> Tensor:
         return _where(cond, a, b)
+
+    @staticmethod
+    def nonpositive(t: Tensor) -> Tensor:
+        return t.clamp_max(0.0)
 
     @staticmethod
     def sigmoid(t: Tensor) -> Tensor:
@@ -248,7 +255,8 @@ class ELU(_Activation):
 
     @staticmethod
     def value(xp, x, alpha, scale, k):
-        neg = xp.expm1(x * k if k != 1 else x)
+        z = xp.minimum(x, 0)  # the negative branch only (no overflow for large x)
+        neg = xp.expm1(z * k if k != 1 else z)
         if alpha != 1:
             neg *= alpha
         out = xp.where(x > 0, x, neg)
@@ -256,7 +264,8 @@ class ELU(_Activation):
 
     @staticmethod
     def slope(m, x, alpha, scale, k):
-        neg = m.exp(x * k if k != 1 else x) * (scale * alpha * k)
+        z = m.nonpositive(x)
+        neg = m.exp(z * k if k != 1 else z) * (scale * alpha * k)
         return m.where(x > 0, scale, neg)
 
 
@@ -311,7 +320,7 @@ class Hardswish(_Activation):
 
     @staticmethod
     def slope(m, x):
-        return m.where(x < -3.0, 0.0, m.where(x <= 3.0, x / 3.0 + 0.5, 1.0))
+        return m.where(x <= -3.0, 0.0, m.where(x < 3.0, x / 3.0 + 0.5, 1.0))
 
 
 class Softsign(_Activation):

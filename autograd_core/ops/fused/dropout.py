@@ -60,6 +60,9 @@ def _apply(x: Tensor, p: float, mask_shape: tuple, inplace: bool, name: str) -> 
     if not isinstance(x, Tensor):
         raise TypeError(f"{name}(): argument 'input' (position 1) must be Tensor, not "
                         f"{type(x).__name__}")
+    if x._data.dtype.kind != "f":
+        raise RuntimeError(f"{name}: expected a floating point input, got {x.dtype}; convert "
+                           "first, e.g. x.float()")
     draws = rand(mask_shape, dtype=_dt.float32, device=x.device)._data
     keep = draws >= p
     scale = 0.0 if p == 1.0 else 1.0 / (1.0 - p)

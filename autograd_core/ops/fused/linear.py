@@ -96,6 +96,19 @@ def _name(t: Tensor) -> str:
 
 def linear(x: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
     """y = x W^T + b for x of shape (..., in), W (out, in), b (out,) or None: one node."""
+    try:  # the hot path: everything consistent, checked in one expression
+        xd, wd = x._data, weight._data
+        if (wd.ndim == 2 and xd.ndim and xd.shape[-1] == wd.shape[1] and xd.dtype == wd.dtype
+                and (bias is None or (bias._data.dtype == xd.dtype
+                                      and bias._data.shape == (wd.shape[0],)))):
+            return Linear.apply(x, weight, bias)
+    except AttributeError:
+        pass
+    return _linear_checked(x, weight, bias)
+
+
+def _linear_checked(x: Tensor, weight: Tensor, bias: Tensor | None) -> Tensor:
+    """`linear` for the less common cases (1-D weight, a bias of one element) and errors."""
     for name, t in (("input", x), ("weight", weight)):
         if not isinstance(t, Tensor):
             raise TypeError(f"linear(): argument '{name}' must be Tensor, not {type(t).__name__}")
@@ -108,9 +121,12 @@ def linear(x: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
         raise RuntimeError(f"linear(): weight must be 1-D or 2-D (out_features, in_features), "
                            f"got shape {list(weight.shape)}")
     xs = x._data.shape
-    if x._data.ndim == 0 or xs[-1] != weight._data.shape[1]:
-        rows = math.prod(xs[:-1]) if xs else 1
-        cols = xs[-1] if xs else 1
+    if x._data.ndim == 0:
+        raise RuntimeError("both arguments to linear need to be at least 1D, but they are 0D "
+                           "and 2D")
+    if xs[-1] != weight._data.shape[1]:
+        rows = math.prod(xs[:-1])
+        cols = xs[-1]
         raise RuntimeError(
             f"mat1 and mat2 shapes cannot be multiplied ({rows}x{cols} and "
             f"{weight._data.shape[1]}x{weight._data.shape[0]}) (linear: the input's last "

@@ -1,4 +1,4 @@
-"""Classification losses, each one graph node: cross-entropy, NLL, binary cross-entropy.
+"""Losses, each one graph node: cross-entropy, NLL, binary cross-entropy, squared error.
 
 Cross-entropy fuses log-softmax and the negative log-likelihood. With p = softmax(x) over
 the classes and a target distribution q_i per sample (one-hot for a class index, smoothed
@@ -21,10 +21,14 @@ Binary cross-entropy with logits, with pos_weight P and z = softplus(-x) = -log 
 finite for logits of +-1000. Plain binary cross-entropy clamps each log at -100 and uses
 PyTorch's gradient (x - t) / max(x (1 - x), 1e-12).
 
+Mean squared error, l = (x - t)^2 with dl/dx = 2 (x - t) = -dl/dt, is one node too: it
+is the loss of every regression, autoencoder and sequence model.
+
 Double backward: the cross-entropy and NLL nodes keep the softmax (or the coefficients) as
 arrays for a plain backward, and with ``create_graph=True`` rebuild the gradient from the
 saved logits with Tensor operations, so Hessians of these losses work. The binary losses'
-backward is written with Tensor operations.
+and the squared error's backward are written with Tensor operations (the squared error's
+also on arrays, for a plain backward).
 """
 
 from __future__ import annotations
@@ -36,7 +40,7 @@ from .._broadcast import sum_to
 from ..selection import where as _where
 
 __all__ = ["cross_entropy", "nll_loss", "binary_cross_entropy_with_logits",
-           "binary_cross_entropy"]
+           "binary_cross_entropy", "mse_loss"]
 
 _REDUCTIONS = ("none", "mean", "sum")
 
@@ -111,25 +115,49 @@ def _reduce(xp, rows, ctx, target_shape: tuple):
     return total / ctx.denom
 
 
+def _column(a):
+    """A per-row array as a column (M, 1); a number stays a number."""
+    return a.reshape(-1, 1) if hasattr(a, "reshape") else a
+
+
 # ----------------------------------------------------------------------------- targets
 class _Targets:
-    """Class-index targets as rows: safe indices, the valid mask and w_{y_i}."""
+    """Class-index targets as rows: safe indices, the valid mask and w_{y_i}.
+
+    ``validf`` (1 for the rows that count, 0 for ignored ones) is None when every row
+    counts, and ``w`` (w_{y_i} times validf) is None when moreover there are no class
+    weights: the common case, for which the loss needs no mask at all."""
 
     def __init__(self, xp, target, weight, ignore_index: int, n_classes: int, dtype) -> None:
         y = target.reshape(-1)
-        self.valid = y != ignore_index
-        self.index = xp.where(self.valid, y, 0)
         self.rows = xp.arange(y.shape[0])
-        self.validf = self.valid.astype(dtype)
-        if weight is None:
-            self.w = self.validf
+        clean = False
+        if y.size and type(y).__module__ == "numpy":  # host checks only: no device sync
+            lo, hi = int(y.min()), int(y.max())
+            clean = lo >= 0 and hi < n_classes and not lo <= ignore_index <= hi
+            if not clean:
+                bad = (y != ignore_index) & ((y < 0) | (y >= n_classes))
+                if bad.any():
+                    raise IndexError(f"Target {int(y[bad][0])} is out of bounds (the logits "
+                                     f"have {n_classes} classes; use ignore_index for samples "
+                                     f"to skip)")
+        if clean:
+            self.index, self.validf = y, None
+            self.w = None if weight is None else xp.take(weight, y)
         else:
-            self.w = xp.take(weight, self.index) * self.validf
-        if y.size and type(y).__module__ == "numpy":  # host check only: no device sync
-            bad = self.valid & ((y < 0) | (y >= n_classes))
-            if bad.any():
-                raise IndexError(f"Target {int(y[bad][0])} is out of bounds (the logits have "
-                                 f"{n_classes} classes; use ignore_index for samples to skip)")
+            valid = y != ignore_index
+            self.index = xp.where(valid, y, 0)
+            self.validf = valid.astype(dtype)
+            self.w = self.validf if weight is None else xp.take(weight, self.index) * self.validf
+
+    def weighted(self, a):
+        return a if self.w is None else a * self.w
+
+    def total_weight(self, xp, dtype):
+        """The 'mean' normaliser: sum of w_{y_i} over the rows that count."""
+        if self.w is None:
+            return xp.asarray(self.rows.shape[0], dtype=dtype)
+        return xp.asarray(self.w.sum())
 
 
 class CrossEntropy(Function):
@@ -147,16 +175,15 @@ class CrossEntropy(Function):
         lse = xp.log(total)
         p /= total
         tg = _Targets(xp, target, weight, ignore_index, n_classes, x.dtype)
-        nll = lse[:, 0] - shifted[tg.rows, tg.index]
-        rows = nll * tg.w
+        rows = tg.weighted(lse[:, 0] - shifted[tg.rows, tg.index])
         if eps:
             rows *= 1.0 - eps
             if weight is None:
                 smooth = lse[:, 0] * n_classes - shifted.sum(axis=1)
             else:
                 smooth = lse[:, 0] * weight.sum() - shifted @ weight
-            rows += smooth * tg.validf * (eps / n_classes)
-        ctx.denom = xp.asarray(tg.w.sum()) if reduction == "mean" else None
+            rows += (smooth if tg.validf is None else smooth * tg.validf) * (eps / n_classes)
+        ctx.denom = tg.total_weight(xp, x.dtype) if reduction == "mean" else None
         ctx.targets = tg
         ctx.save_for_backward(x, p, weight)
         return _array(xp, _reduce(xp, rows, ctx, target.shape), x)
@@ -172,25 +199,29 @@ class CrossEntropy(Function):
         n_classes = p.shape[1]
         w = None if weight is None else weight._data
         if not _grad_state.enabled:  # plain backward on arrays
-            r = _row_factor(xp, grad, ctx)
-            sel = tg.w * (1.0 - eps) if eps else tg.w
-            if eps:  # s_i = sum_c q_ic
-                wsum = n_classes if w is None else w.sum()
-                s = sel + tg.validf * (eps / n_classes * wsum)
-            else:
-                s = sel
-            dx = p._data * (s.reshape(-1, 1) * r)
+            r = _row_factor(xp, grad, ctx)  # (M, 1) or 0-d
             rr = r.reshape(-1) if r.ndim else r
+            if not eps and tg.w is None:  # the common case: dx = (p - onehot) r
+                dx = p._data * r
+                dx[tg.rows, tg.index] -= rr
+                return (_wrap(_unrows(xp, dx, ctx.x_shape, ctx.unbatched)),) + (None,) * 6
+            # q_ic = sel_i [c = y_i] + spread_i w_c,  s_i = sum_c q_ic = sel_i + spread_i sum w
+            sel = tg.weighted(1.0 - eps)
+            spread = eps / n_classes if tg.validf is None else tg.validf * (eps / n_classes)
+            wsum = n_classes if w is None else w.sum()
+            s = sel + spread * wsum if eps else sel
+            dx = p._data * (_column(s) * r)
             dx[tg.rows, tg.index] -= sel * rr
             if eps:
-                spread = (tg.validf * (eps / n_classes)).reshape(-1, 1) * r
+                spread = _column(spread) * r
                 dx -= spread if w is None else spread * w
             return (_wrap(_unrows(xp, dx, ctx.x_shape, ctx.unbatched)),) + (None,) * 6
         # create_graph: q is a constant; p is rebuilt from x so that it is differentiable
         q = xp.zeros(p.shape, dtype=p._data.dtype)
-        q[tg.rows, tg.index] = tg.w * (1.0 - eps)
+        q[tg.rows, tg.index] = tg.weighted(1.0 - eps)
         if eps:
-            q += (tg.validf * (eps / n_classes)).reshape(-1, 1) * (1.0 if w is None else w)
+            spread = eps / n_classes if tg.validf is None else tg.validf * (eps / n_classes)
+            q += _column(spread) * (1.0 if w is None else w)
         s = q.sum(axis=1).reshape(_per_sample_shape(ctx.x_shape, ctx.unbatched))
         axis = _class_axis(ctx.x_shape, ctx.unbatched)
         q_t = _wrap(_unrows(xp, q, ctx.x_shape, ctx.unbatched))
@@ -260,8 +291,8 @@ class NLLLoss(Function):
         ctx.reduction, ctx.unbatched, ctx.x_shape = reduction, unbatched, x.shape
         x2 = _rows(xp, x, unbatched)
         tg = _Targets(xp, target, weight, ignore_index, x2.shape[1], x.dtype)
-        rows = -(x2[tg.rows, tg.index] * tg.w)
-        ctx.denom = xp.asarray(tg.w.sum()) if reduction == "mean" else None
+        rows = -tg.weighted(x2[tg.rows, tg.index])
+        ctx.denom = tg.total_weight(xp, x.dtype) if reduction == "mean" else None
         ctx.targets = tg
         ctx.rows_shape = x2.shape
         return _array(xp, _reduce(xp, rows, ctx, target.shape), x)
@@ -274,7 +305,7 @@ class NLLLoss(Function):
             return (None,) * 6
         xp, tg = ctx.xp, ctx.targets
         coef = xp.zeros(ctx.rows_shape, dtype=grad._data.dtype)
-        coef[tg.rows, tg.index] = -tg.w
+        coef[tg.rows, tg.index] = -1.0 if tg.w is None else -tg.w
         coef = _unrows(xp, coef, ctx.x_shape, ctx.unbatched)
         if not _grad_state.enabled:
             r = grad._data
@@ -559,3 +590,54 @@ def _broadcast_shape(a: tuple, b: tuple):
         out.append(q if p == 1 else p)
     return tuple(out)
 
+
+
+# ----------------------------------------------------------------------------- MSE
+class MSELoss(Function):
+    """(x - t)^2, reduced; dx = 2 (x - t) g = -dt (summed over broadcast dimensions)."""
+
+    @staticmethod
+    def forward(ctx, x, t, reduction):
+        ctx.reduction = reduction
+        ctx.save_for_backward(x, t)
+        d = x - t
+        d *= d
+        ctx.n = d.size
+        if reduction == "none":
+            return _array(ctx.xp, d, x)
+        total = d.sum()
+        return total / d.size if reduction == "mean" else total
+
+    @staticmethod
+    def backward(ctx, grad):
+        x, t = ctx.saved_tensors
+        need_x, need_t = ctx.needs_input_grad[:2]
+        scale = 2.0 / ctx.n if ctx.reduction == "mean" else 2.0
+        if not _grad_state.enabled:
+            d = x._data - t._data
+            if ctx.reduction == "none":
+                d = d * grad._data
+                d *= 2.0
+            else:
+                d = d * (grad._data * scale)
+            d = _wrap(_array(ctx.xp, d, x._data))
+            dx = sum_to(d, x.shape) if need_x else None
+            dt = sum_to(-d, t.shape) if need_t else None
+            return dx, dt, None
+        d = (x - t) * (grad * scale)
+        return (sum_to(d, x.shape) if need_x else None), (sum_to(-d, t.shape) if need_t
+                                                          else None), None
+
+
+def mse_loss(input: Tensor, target: Tensor, reduction: str = "mean") -> Tensor:
+    """Squared error (x - t)^2 (broadcasting x against t), reduced: one node."""
+    _check_reduction(reduction)
+    for label, t in (("input", input), ("target", target)):
+        if not isinstance(t, Tensor):
+            raise TypeError(f"mse_loss(): argument '{label}' must be Tensor, not "
+                            f"{type(t).__name__}")
+    if input._data.dtype != target._data.dtype:
+        from .._operands import binary
+
+        input, target = binary(input, target)
+    return MSELoss.apply(input, target, reduction)

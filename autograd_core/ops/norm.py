@@ -1,0 +1,143 @@
+"""Vector norms: ``norm(x, p, dim)`` = (sum |x|^p)^(1/p) over ``dim``.
+
+``g`` is the incoming gradient, broadcast back over the reduced dims:
+
+    norm_p       dx = g sign(x) |x|^(p-1) / out^(p-1)                (0 where out = 0)
+
+Backward rules are written with Tensor operations, so they are themselves differentiable.
+Masks (where the zeros are, which entry won a max) are constants.
+"""
+
+from __future__ import annotations
+
+import math
+
+from .. import dtypes as _dt
+from ..function import Function
+from ..tensor import Tensor
+from .reduction import (
+    _const,
+    _count,
+    _kept_shape,
+    _mask,
+    _torch_name,
+    expand_reduced,
+    normalize_dims,
+)
+
+_inf = math.inf
+
+
+def _require_float(input: Tensor, message: str) -> None:
+    if input._data.dtype.kind != "f":
+        raise RuntimeError(f"{message}. Got {_torch_name(input)}; convert first, e.g. x.float()")
+
+
+class _Abs(Function):
+    """|x|, for norms (d|x| = sign(x) dx; the sign is a constant)."""
+
+    @staticmethod
+    def forward(ctx, x):
+        ctx.save_for_backward(x)
+        return ctx.xp.abs(x)
+
+    @staticmethod
+    def backward(ctx, grad):
+        (x,) = ctx.saved_tensors
+        return grad * _const(ctx.xp.sign(x._data))
+
+
+# ----------------------------------------------------------------------------- norm
+class Norm(Function):
+    """The vector p-norm (sum |x|^p)^(1/p) over ``axes`` (p = inf: max |x|, p = 0: the
+    number of nonzeros). Backward, with a zero gradient where the norm is 0:
+
+        p = 2:       dx = g x / out
+        p = inf:     dx = g sign(x) [|x| = out] / #{|x| = out}    (ties share it)
+        other p:     dx = g sign(x) |x|^(p-1) / out^(p-1)          (0 where x = 0)
+    """
+
+    @staticmethod
+    def forward(ctx, x, p, axes, keepdim):
+        xp = ctx.xp
+        ctx.p, ctx.axes, ctx.keepdim = p, axes, keepdim
+        if p == 2:
+            out = xp.sqrt((x * x).sum(axis=axes, keepdims=keepdim))
+        elif p == _inf:
+            out = xp.abs(x).max(axis=axes, keepdims=keepdim)
+        elif p == -_inf:
+            out = xp.abs(x).min(axis=axes, keepdims=keepdim)
+        elif p == 0:
+            out = (x != 0).sum(axis=axes, keepdims=keepdim, dtype=x.dtype)
+        elif p == 1:
+            out = xp.abs(x).sum(axis=axes, keepdims=keepdim)
+        else:
+            out = (xp.abs(x) ** p).sum(axis=axes, keepdims=keepdim) ** (1.0 / p)
+        out = xp.asarray(out)
+        ctx.save_for_backward(x, out)
+        return out
+
+    @staticmethod
+    def backward(ctx, grad):
+        x, out = ctx.saved_tensors
+        xp, xd, p = ctx.xp, x._data, ctx.p
+        dt, shape, axes, keepdim = xd.dtype, xd.shape, ctx.axes, ctx.keepdim
+        if p == 0:
+            return expand_reduced(grad, shape, axes, keepdim) * 0, None, None, None
+        if p == 1:
+            g = expand_reduced(grad, shape, axes, keepdim)
+            return g * _const(xp.sign(xd)), None, None, None
+        if p in (_inf, -_inf):
+            magnitude = xp.abs(xd)
+            hit = (magnitude == out._data.reshape(_kept_shape(shape, axes))).astype(dt)
+            weights = xp.sign(xd) * hit / hit.sum(axis=axes, keepdims=True)
+            return expand_reduced(grad, shape, axes, keepdim) * _const(weights), None, None, None
+        zero = out._data == 0
+        safe_out = out + _mask(zero, dt)
+        if p == 2:
+            scale = grad / safe_out * _mask(~zero, dt)
+            return x * expand_reduced(scale, shape, axes, keepdim), None, None, None
+        scale = grad / safe_out ** (p - 1) * _mask(~zero, dt)
+        x_zero = xd == 0
+        scaled_x = _const(xp.sign(xd)) * (_Abs.apply(x) + _mask(x_zero, dt)) ** (p - 1)
+        return scaled_x * expand_reduced(scale, shape, axes, keepdim), None, None, None
+
+
+def norm(input: Tensor, p="fro", dim=None, keepdim: bool = False, dtype=None) -> Tensor:
+    """Vector norm over ``dim`` (all elements by default): ``p`` = 'fro' (= 2), a number
+    > 0, ``inf`` or ``-inf``, or 0 (count of nonzeros)."""
+    if dtype is not None:
+        target = _dt.as_dtype(dtype)
+        if target.is_floating_point and input.dtype.is_floating_point and (
+                target.itemsize < input.dtype.itemsize):
+            raise RuntimeError(
+                f"linalg.vector_norm: the dtype of the input ({_torch_name(input)}) should be "
+                f"convertible without narrowing to the specified dtype ({target.name})")
+        input = input.to(target)
+    _require_float(input, "linalg.vector_norm: Expected a floating point or complex tensor "
+                          "as input")
+    ndim = input._data.ndim
+    if p is None or p == "fro":
+        if isinstance(dim, (tuple, list)) and len(dim) > 2:
+            raise RuntimeError(f"linalg.matrix_norm: dim must be a 2-tuple. Got {dim}")
+        p = 2
+    elif isinstance(p, str):
+        raise RuntimeError(f"norm(): order {p!r} is not supported; use 'fro' or a number "
+                           "(the nuclear norm needs an SVD)")
+    p = float(p)
+    axes = normalize_dims(dim, ndim)
+    if math.isinf(p) and _count(input._data.shape, axes) == 0:
+        empty = [a for a in axes or () if input._data.shape[a] == 0]
+        where = f"the dimension {empty[0]}" if empty else "an empty tensor"
+        raise RuntimeError(f"linalg.vector_norm cannot compute the {p} norm on {where} because "
+                           "the operation does not have an identity")
+    return Norm.apply(input, p, axes, keepdim)
+
+
+# ----------------------------------------------------------------------------- methods
+# Node names as PyTorch shows them (without the leading underscore).
+_Abs._backward_name = "AbsBackward0"
+
+Tensor.norm = norm
+
+__all__ = ["norm"]

@@ -1,0 +1,178 @@
+"""Softmax, log_softmax and logsumexp: exponentials normalised over a dim, computed stably.
+
+Each shifts by the max before exponentiating (so logits of 1000 stay finite) and is one
+fused node. ``g`` is the incoming gradient, ``y`` the output:
+
+    logsumexp    dx = g exp(x - out)              (the softmax of x)
+    softmax      dx = y (g - sum(g y))           log_softmax  dx = g - exp(y) sum(g)
+
+Backward rules are written with Tensor operations, so they are themselves differentiable.
+"""
+
+from __future__ import annotations
+
+import math
+import warnings
+
+from .. import dtypes as _dt
+from ..function import Function
+from ..grad_mode import _state as _grad_state
+from ..tensor import Tensor, _normalize_dim, _wrap
+from .reduction import _out_shape, _torch_name, expand_reduced, normalize_dims
+from .reduction import sum as _sum
+
+_inf = math.inf
+
+
+class _Exp(Function):
+    """exp, for backward rules (d exp(x) = exp(x) dx)."""
+
+    @staticmethod
+    def forward(ctx, x):
+        out = ctx.xp.asarray(ctx.xp.exp(x))  # (an array, also for 0-d input, to be saved)
+        ctx.save_for_backward(out)
+        return out
+
+    @staticmethod
+    def backward(ctx, grad):
+        (out,) = ctx.saved_tensors
+        return grad * out
+
+
+# ----------------------------------------------------------------------------- logsumexp
+class Logsumexp(Function):
+    """out = m + log sum exp(x - m), with m the max (0 where it is infinite): stable for
+    large logits. Backward: dx = g exp(x - out), the softmax of x."""
+
+    @staticmethod
+    def forward(ctx, x, axes, keepdim):
+        xp = ctx.xp
+        ctx.axes, ctx.keepdim = axes, keepdim
+        if x.size == 0:
+            out = xp.full(_out_shape(x.shape, axes, keepdim), -_inf, dtype=x.dtype)
+        else:
+            m = x.max(axis=axes, keepdims=True)
+            none = m == -_inf  # all terms exp(-inf) = 0: the result is -inf (log 0)
+            m = xp.where(xp.isfinite(m), m, 0)
+            total = xp.exp(x - m).sum(axis=axes, keepdims=True)
+            out = xp.log(total + none) + xp.where(none, -_inf, m)
+            out = xp.asarray(out).reshape(_out_shape(x.shape, axes, keepdim))
+        ctx.save_for_backward(x, out)
+        return out
+
+    @staticmethod
+    def backward(ctx, grad):
+        x, out = ctx.saved_tensors
+        shape = x._data.shape
+        g = expand_reduced(grad, shape, ctx.axes, ctx.keepdim)
+        lse = expand_reduced(out, shape, ctx.axes, ctx.keepdim)
+        return g * _Exp.apply(x - lse), None, None
+
+
+def logsumexp(input: Tensor, dim, keepdim: bool = False) -> Tensor:
+    """log(sum(exp(input))) over ``dim``, computed stably. Integers give the default float."""
+    if input._data.dtype.kind != "f":
+        input = input.to(_dt.get_default_dtype())
+    return Logsumexp.apply(input, normalize_dims(dim, input._data.ndim), keepdim)
+
+
+# ----------------------------------------------------------------------------- softmax
+class Softmax(Function):
+    """y = exp(x - max x) / sum exp(x - max x) along ``axis``.
+    Backward: dx = y (g - sum(g y))."""
+
+    @staticmethod
+    def forward(ctx, x, axis):
+        xp = ctx.xp
+        ctx.axis = axis
+        if x.size == 0:
+            out = x.copy()
+        else:
+            out = x - x.max(axis=axis, keepdims=True)
+            xp.exp(out, out=out)
+            out /= out.sum(axis=axis, keepdims=True)
+        ctx.save_for_backward(out)
+        return out
+
+    @staticmethod
+    def backward(ctx, grad):
+        (out,) = ctx.saved_tensors
+        axis = ctx.axis
+        if not _grad_state.enabled:  # plain backward: arrays only, fewer temporaries
+            y, g = out._data, grad._data
+            dx = g * y
+            dx = g - dx.sum(axis=axis, keepdims=True)
+            dx *= y
+            return _wrap(dx), None
+        return out * (grad - _sum(grad * out, axis, keepdim=True)), None
+
+
+class LogSoftmax(Function):
+    """y = x - max x - log sum exp(x - max x) along ``axis`` (finite for logits of 1000).
+    Backward: dx = g - exp(y) sum(g)."""
+
+    @staticmethod
+    def forward(ctx, x, axis):
+        xp = ctx.xp
+        ctx.axis = axis
+        if x.size == 0:
+            out = x.copy()
+        else:
+            out = x - x.max(axis=axis, keepdims=True)
+            out -= xp.log(xp.exp(out).sum(axis=axis, keepdims=True))
+        ctx.save_for_backward(out)
+        return out
+
+    @staticmethod
+    def backward(ctx, grad):
+        (out,) = ctx.saved_tensors
+        axis = ctx.axis
+        if not _grad_state.enabled:
+            y, g = out._data, grad._data
+            dx = ctx.xp.exp(y)
+            dx *= g.sum(axis=axis, keepdims=True)
+            return _wrap(g - dx), None
+        return grad - _Exp.apply(out) * _sum(grad, axis, keepdim=True), None
+
+
+def _softmax_dim(name: str, input: Tensor, dim) -> int:
+    ndim = input._data.ndim
+    if dim is None:
+        dim = 0 if ndim in (0, 1, 3) else 1
+        warnings.warn(f"Implicit dimension choice for {name} has been deprecated. Change the "
+                      f"call to include dim={dim} as an argument.", UserWarning, stacklevel=3)
+    return _normalize_dim(dim, ndim)
+
+
+def _softmax_like(cls, name: str, input: Tensor, dim, dtype) -> Tensor:
+    if dtype is not None:
+        input = input.to(dtype)
+    if input._data.dtype.kind != "f":
+        raise NotImplementedError(
+            f'"{name}" not implemented for \'{_torch_name(input)}\'; pass dtype= or convert '
+            "first, e.g. x.float()")
+    axis = _softmax_dim(name, input, dim)
+    if input._data.ndim == 0:
+        return cls.apply(input.reshape(1), 0).reshape(())
+    return cls.apply(input, axis)
+
+
+def softmax(input: Tensor, dim, dtype=None) -> Tensor:
+    """exp(x_i) / sum_j exp(x_j) along ``dim``, as one fused, numerically stable node."""
+    return _softmax_like(Softmax, "softmax", input, dim, dtype)
+
+
+def log_softmax(input: Tensor, dim, dtype=None) -> Tensor:
+    """x_i - log sum_j exp(x_j) along ``dim``, as one fused, numerically stable node."""
+    return _softmax_like(LogSoftmax, "log_softmax", input, dim, dtype)
+
+
+# ----------------------------------------------------------------------------- methods
+# Node names as PyTorch shows them (without the leading underscore).
+_Exp._backward_name = "ExpBackward0"
+
+Tensor.logsumexp = logsumexp
+Tensor.softmax = softmax
+Tensor.log_softmax = log_softmax
+
+__all__ = ["logsumexp", "softmax", "log_softmax"]

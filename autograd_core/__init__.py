@@ -60,12 +60,25 @@ from .ops import fused, fused_optim  # fused primitives used by nn and optim
 from .ops.arithmetic import *  # noqa: F403
 from .ops.comparison import *  # noqa: F403
 from .ops.conversion import clone
+from .ops.cumulative import *  # noqa: F403
+from .ops.einsum import *  # noqa: F403
+from .ops.extrema import *  # noqa: F403
 from .ops.indexing import *  # noqa: F403
 from .ops.inplace import *  # noqa: F403
+from .ops.joining import *  # noqa: F403
 from .ops.linalg import *  # noqa: F403
+from .ops.masking import *  # noqa: F403
+from .ops.norm import *  # noqa: F403
+from .ops.random_fill import *  # noqa: F403
 from .ops.reduction import *  # noqa: F403
+from .ops.reorder import *  # noqa: F403
+from .ops.rounding import *  # noqa: F403
+from .ops.scatter_gather import *  # noqa: F403
 from .ops.selection import *  # noqa: F403
 from .ops.shape import *  # noqa: F403
+from .ops.softmax import *  # noqa: F403
+from .ops.special import *  # noqa: F403
+from .ops.trig import *  # noqa: F403
 from .ops.unary import *  # noqa: F403
 from .random import Generator, get_rng_state, initial_seed, manual_seed, seed, set_rng_state
 from .serialization import load, save

@@ -4,14 +4,27 @@ Importing this package attaches the operations to `Tensor` (methods and operator
 One module per family of operations:
 
 - `arithmetic`  + - * / ** // % and their reflected forms
-- `unary`       exp, log, trig, sigmoid, relu, erf, rounding, ...
+- `unary`       exp, log, sqrt, square, reciprocal, sigmoid, relu, abs
+- `trig`        sin, cos, tan, sinh, cosh, tanh and their inverses
+- `special`     erf, erfc
+- `rounding`    floor, ceil, trunc, round, sign, frac, nan_to_num
 - `selection`   where, clamp, maximum, minimum, lerp
 - `comparison`  == != < <= > >=, logical ops on bools, isnan/isinf
-- `reduction`   sum, mean, prod, var, std, max/min, norms, softmax, cumsum, ...
-- `shape`       reshape, permute, cat, stack, split, flip, roll, ...
-- `indexing`    x[...] (get and set), gather, scatter, index_select, masked_fill
-- `linalg`      matmul, mm, bmm, dot, outer, einsum
+- `reduction`   sum, mean, prod, var, std, all, any, count_nonzero (and the shape helpers)
+- `extrema`     max, min, median, amax, amin, argmax, argmin
+- `softmax`     softmax, log_softmax, logsumexp
+- `norm`        norm (vector p-norms)
+- `cumulative`  cumsum, cumprod
+- `shape`       views: reshape, view, permute, transpose, squeeze, flatten, expand, movedim
+- `joining`     cat, stack, hstack/vstack/..., split, chunk, unbind, narrow
+- `reorder`     repeat, tile, flip, roll (copies)
+- `indexing`    x[...] (get and set)
+- `scatter_gather` gather, scatter, scatter_add, take_along_dim, index_select/add/copy/fill, take
+- `masking`     masked_fill, masked_select, nonzero, argwhere
+- `linalg`      matmul, mm, bmm, mv, dot, outer, addmm
+- `einsum`      einsum, tensordot, inner
 - `inplace`     add_, mul_, zero_, fill_, copy_, ... with version counters
+- `random_fill` normal_, uniform_, random_, bernoulli_
 - `conversion`  to(dtype/device), float(), cuda(), clone
 """
 
@@ -20,11 +33,24 @@ from . import (  # noqa: F401  (imported for their side effect of attaching meth
     arithmetic,
     comparison,
     conversion,
+    cumulative,
+    einsum,
+    extrema,
     indexing,
     inplace,
+    joining,
     linalg,
+    masking,
+    norm,
+    random_fill,
     reduction,
+    reorder,
+    rounding,
+    scatter_gather,
     selection,
     shape,
+    softmax,
+    special,
+    trig,
     unary,
 )

@@ -42,67 +42,115 @@ _Axis = tuple
 
 
 class _Geometry:
-    """Everything the three nodes need besides the arrays: groups and the two axes."""
+    """Everything the three nodes need besides the arrays: groups, the two axes, and the
+    column layout (``pitch`` columns per output row: OW, or the padded width when wide)."""
 
-    __slots__ = ("groups", "h", "w", "one_d")
+    __slots__ = ("groups", "h", "w", "one_d", "pointwise", "wide", "pitch")
 
-    def __init__(self, groups: int, h: _Axis, w: _Axis, one_d: bool) -> None:
+    def __init__(self, groups: int, h: _Axis, w: _Axis, one_d: bool,
+                 allow_wide: bool = True) -> None:
         self.groups = groups
         self.h = h
         self.w = w
         self.one_d = one_d
+        self.pointwise = h[2:] == (1, 1, 1, 0, 0) and w[2:] == (1, 1, 1, 0, 0) \
+            and h[0] == h[1] and w[0] == w[1]
+        # stride 1 in 2-D: every kernel offset reads one contiguous run of the padded image
+        self.wide = allow_wide and not self.pointwise and h[1] > 1 and h[3] == 1 \
+            and w[3] == 1
+        self.pitch = w[0] + w[5] + w[6] if self.wide else w[1]
 
 
 # ---------------------------------------------------------------------------- array kernels
-def _pointwise(g: _Geometry) -> bool:
-    """A 1x1 kernel, stride 1, no padding: im2col is a reshape."""
-    return g.h[2:] == (1, 1, 1, 0, 0) and g.w[2:] == (1, 1, 1, 0, 0) \
-        and g.h[0] == g.h[1] and g.w[0] == g.w[1]
+#
+# Column layout: col[(c, i, j), (n, oh, q)] for q < pitch. Normally pitch = OW and q = ow.
+# For stride-1 convolutions the layout is "wide": pitch = padded width Wp, and the entries
+# q >= OW are zero. Then, with the padded image flattened per (c, n), kernel offset (i, j)
+# reads the single contiguous run x_flat[i*d*Wp + j*d :][: OH*Wp], so im2col and col2im
+# copy long runs instead of rows of OW elements; the GEMMs do Wp/OW more (zero) work.
+
+def _padded_flat(xp, xt, g: _Geometry):
+    """(C, N, H, W) -> zero-padded (C, N, rows, Wp) with one spare row for wide runs."""
+    c, n, height, width = xt.shape
+    _, _, kh, _, _, ph0, ph1 = g.h
+    _, _, kw, _, _, pw0, pw1 = g.w
+    rows = height + ph0 + ph1 + (1 if kw > 1 else 0)
+    padded = xp.empty((c, n, rows, width + pw0 + pw1), dtype=xt.dtype)
+    if ph0:
+        padded[:, :, :ph0] = 0
+    padded[:, :, ph0 + height:] = 0
+    if pw0:
+        padded[:, :, ph0:ph0 + height, :pw0] = 0
+    if pw1:
+        padded[:, :, ph0:ph0 + height, pw0 + width:] = 0
+    padded[:, :, ph0:ph0 + height, pw0:pw0 + width] = xt
+    return padded
 
 
 def _im2col(xp, x, g: _Geometry):
-    """(N, C, H, W) -> contiguous (N, C*kh*kw, OH*OW) patches; one slice copy per offset."""
+    """(N, C, H, W) -> contiguous (C*kh*kw, N*OH*pitch) patches; one copy per kernel offset.
+
+    Row (c, i, j), column (n, oh, ow) holds x_pad[n, c, oh*s + i*d, ow*s + j*d].
+    """
     n, c, height, width = x.shape
     _, oh, kh, sh, dh, ph0, ph1 = g.h
     _, ow, kw, sw, dw, pw0, pw1 = g.w
+    xt = x.transpose(1, 0, 2, 3)  # (C, N, H, W): a view
+    if g.pointwise:
+        return xp.ascontiguousarray(xt).reshape(c, n * oh * ow)
+    if g.wide:
+        pitch = g.pitch
+        run = oh * pitch
+        flat = _padded_flat(xp, xt, g).reshape(c, n, -1)
+        col = xp.empty((c, kh, kw, n, run), dtype=x.dtype)
+        for i in range(kh):
+            for j in range(kw):
+                start = i * dh * pitch + j * dw
+                col[:, i, j] = flat[:, :, start:start + run]
+        col.reshape(c, kh, kw, n, oh, pitch)[..., ow:] = 0
+        return col.reshape(c * kh * kw, n * run)
     if ph0 or ph1 or pw0 or pw1:
-        padded = xp.empty((n, c, height + ph0 + ph1, width + pw0 + pw1), dtype=x.dtype)
-        if ph0:
-            padded[:, :, :ph0] = 0
-        if ph1:
-            padded[:, :, ph0 + height:] = 0
-        if pw0:
-            padded[:, :, ph0:ph0 + height, :pw0] = 0
-        if pw1:
-            padded[:, :, ph0:ph0 + height, pw0 + width:] = 0
-        padded[:, :, ph0:ph0 + height, pw0:pw0 + width] = x
-        x = padded
-    if _pointwise(g):
-        return xp.ascontiguousarray(x).reshape(n, c, oh * ow)
-    col = xp.empty((n, c, kh, kw, oh, ow), dtype=x.dtype)
+        padded = xp.zeros((c, n, height + ph0 + ph1, width + pw0 + pw1), dtype=x.dtype)
+        padded[:, :, ph0:ph0 + height, pw0:pw0 + width] = xt
+        xt = padded
+    col = xp.empty((c, kh, kw, n, oh, ow), dtype=x.dtype)
     h_span = sh * (oh - 1) + 1
     w_span = sw * (ow - 1) + 1
     for i in range(kh):
         rows = slice(i * dh, i * dh + h_span, sh)
         for j in range(kw):
-            col[:, :, i, j] = x[:, :, rows, j * dw:j * dw + w_span:sw]
-    return col.reshape(n, c * kh * kw, oh * ow)
+            col[:, i, j] = xt[:, :, rows, j * dw:j * dw + w_span:sw]
+    return col.reshape(c * kh * kw, n * oh * ow)
 
 
 def _col2im(xp, col, g: _Geometry, n: int, c: int):
-    """Adjoint of `_im2col`: (N, C*kh*kw, OH*OW) -> (N, C, H, W), adding overlapping patches."""
+    """Adjoint of `_im2col`: (C*kh*kw, N*OH*pitch) -> contiguous (N, C, H, W), adding the
+    overlapping patches back (one slice ``+=`` per kernel offset)."""
     height, oh, kh, sh, dh, ph0, ph1 = g.h
     width, ow, kw, sw, dw, pw0, pw1 = g.w
-    if _pointwise(g):
-        return col.reshape(n, c, height, width)
-    col = col.reshape(n, c, kh, kw, oh, ow)
+    if g.pointwise:
+        return xp.ascontiguousarray(col.reshape(c, n, height, width).transpose(1, 0, 2, 3))
+    if g.wide:
+        pitch = g.pitch
+        run = oh * pitch
+        rows = height + ph0 + ph1 + (1 if kw > 1 else 0)
+        flat = xp.zeros((c, n, rows * pitch), dtype=col.dtype)
+        col = col.reshape(c, kh, kw, n, run)
+        for i in range(kh):
+            for j in range(kw):
+                start = i * dh * pitch + j * dw
+                flat[:, :, start:start + run] += col[:, i, j]
+        inner = flat.reshape(c, n, rows, pitch)[:, :, ph0:ph0 + height, pw0:pw0 + width]
+        return xp.ascontiguousarray(inner.transpose(1, 0, 2, 3))
+    col = col.reshape(c, kh, kw, n, oh, ow)
     h_span = sh * (oh - 1) + 1
     w_span = sw * (ow - 1) + 1
     padded = xp.zeros((n, c, height + ph0 + ph1, width + pw0 + pw1), dtype=col.dtype)
+    target = padded.transpose(1, 0, 2, 3)  # written through a (C, N, ...) view
     for i in range(kh):
         rows = slice(i * dh, i * dh + h_span, sh)
         for j in range(kw):
-            padded[:, :, rows, j * dw:j * dw + w_span:sw] += col[:, :, i, j]
+            target[:, :, rows, j * dw:j * dw + w_span:sw] += col[:, i, j]
     if ph0 or ph1 or pw0 or pw1:
         return xp.ascontiguousarray(padded[:, :, ph0:ph0 + height, pw0:pw0 + width])
     return padded
@@ -112,8 +160,36 @@ def _as_2d(x, one_d: bool):
     return x[:, :, None, :] if one_d else x
 
 
+def _channels_first(xp, y, g: _Geometry | None = None):
+    """(N, K, OH, OW) -> contiguous (K, N*OH*pitch): an output or gradient as GEMM operand
+    (in the wide layout the columns q >= OW are zero)."""
+    n, k = y.shape[:2]
+    if g is not None and g.wide:
+        oh, ow = y.shape[2], y.shape[3]
+        out = xp.empty((k, n, oh, g.pitch), dtype=y.dtype)
+        out[..., ow:] = 0
+        out[..., :ow] = y.transpose(1, 0, 2, 3)
+        return out.reshape(k, -1)
+    if n == 1:
+        return y.reshape(k, -1)
+    return xp.ascontiguousarray(y.reshape(n, k, -1).transpose(1, 0, 2)).reshape(k, -1)
+
+
+def _batch_first(xp, y, n: int, g: _Geometry, bias):
+    """(K, N*OH*pitch) GEMM result -> contiguous (N, K, OH, OW), adding the bias on the way."""
+    k = y.shape[0]
+    oh, ow = g.h[1], g.w[1]
+    src = y.reshape(k, n, oh, g.pitch)[..., :ow].transpose(1, 0, 2, 3)
+    out = xp.empty((n, k, oh, ow), dtype=y.dtype)
+    if bias is None:
+        out[...] = src
+    else:
+        xp.add(src, bias.reshape(1, k, 1, 1), out=out)
+    return out
+
+
 def _weight_matrix(w, groups: int):
-    """(O, C/G, kh, kw) -> (G, O/G, C/G*kh*kw), or (O, C*kh*kw) for one group."""
+    """(O, C/G, kh, kw) -> (O, C/G*kh*kw), or (G, O/G, C/G*kh*kw) with groups."""
     o = w.shape[0]
     if groups == 1:
         return w.reshape(o, -1)
@@ -121,7 +197,7 @@ def _weight_matrix(w, groups: int):
 
 
 def _conv_forward(xp, x, w, b, g: _Geometry, col=None):
-    """Y = W_mat @ col(x) (+ b) as arrays; returns (y, col)."""
+    """Y = W_mat @ col(x) (+ b) as arrays (one GEMM, or one per group); returns (y, col)."""
     x = _as_2d(x, g.one_d)
     n = x.shape[0]
     o = w.shape[0]
@@ -132,50 +208,48 @@ def _conv_forward(xp, x, w, b, g: _Geometry, col=None):
     if groups == 1:
         y = xp.matmul(wm, col)
     else:
-        y = xp.matmul(wm, col.reshape(n, groups, -1, col.shape[-1]))
-    y = y.reshape(n, o, g.h[1], g.w[1])
-    if b is not None:
-        y += b.reshape(o, 1, 1)
+        y = xp.matmul(wm, col.reshape(groups, -1, col.shape[-1])).reshape(o, -1)
+    y = _batch_first(xp, y, n, g, b)
     if g.one_d:
         y = y.reshape(n, o, g.w[1])
     return y, col
 
 
-def _conv_transpose_forward(xp, y, w, b, g: _Geometry):
-    """X = col2im(W_mat^T @ y) (+ b) as arrays."""
+def _conv_transpose_forward(xp, y, w, b, g: _Geometry, yt=None):
+    """X = col2im(W_mat^T @ y) (+ b) as arrays. ``yt``: y already as (O, N*OH*pitch)."""
     n = y.shape[0]
     groups = g.groups
-    p = g.h[1] * g.w[1]
     wm = _weight_matrix(w, groups)
     c = w.shape[1] * groups
+    if yt is None:
+        yt = _channels_first(xp, _as_2d(y, g.one_d), g)
     if groups == 1:
-        col = xp.matmul(wm.T, y.reshape(n, y.shape[1], p))
+        col = xp.matmul(wm.T, yt)
     else:
-        col = xp.matmul(wm.transpose(0, 2, 1), y.reshape(n, groups, -1, p))
-    x = _col2im(xp, col.reshape(n, -1, p), g, n, c)
+        col = xp.matmul(wm.transpose(0, 2, 1), yt.reshape(groups, -1, yt.shape[-1]))
+    x = _col2im(xp, col.reshape(-1, yt.shape[-1]), g, n, c)
     if b is not None:
-        x += b.reshape(c, 1, 1)  # x is a fresh array (col2im's buffer or the GEMM's result)
+        x += b.reshape(c, 1, 1)  # x is a fresh array (col2im's buffer)
     if g.one_d:
         x = x.reshape(n, c, g.w[0])
     return x
 
 
-def _conv_weight(xp, x, gy, g: _Geometry, col=None):
-    """dW[o, (c,i,j)] = sum_n gy_n col(x)_n^T as arrays, shaped like the weight."""
-    n = gy.shape[0]
+def _conv_weight(xp, x, gy, g: _Geometry, col=None, gyt=None):
+    """dW = G_mat @ col(x)^T as arrays, shaped like the weight: one GEMM over the whole
+    batch (G_mat: gy as (O, N*OH*pitch))."""
     o = gy.shape[1]
     groups = g.groups
-    p = g.h[1] * g.w[1]
     if col is None:
         col = _im2col(xp, _as_2d(x, g.one_d), g)
+    if gyt is None:
+        gyt = _channels_first(xp, gy, g)
     if groups == 1:
-        gm = gy.reshape(n, o, p)
-        dw = xp.matmul(gm, col.transpose(0, 2, 1)).sum(axis=0)
+        dw = xp.matmul(gyt, col.T)
     else:
-        gm = gy.reshape(n, groups, o // groups, p)
-        cm = col.reshape(n, groups, -1, p)
-        dw = xp.matmul(gm, cm.transpose(0, 1, 3, 2)).sum(axis=0)
-    c_per_group = col.shape[1] // (g.h[2] * g.w[2] * groups)
+        m = col.shape[-1]
+        dw = xp.matmul(gyt.reshape(groups, -1, m), col.reshape(groups, -1, m).transpose(0, 2, 1))
+    c_per_group = col.shape[0] // (g.h[2] * g.w[2] * groups)
     if g.one_d:
         return dw.reshape(o, c_per_group, g.w[2])
     return dw.reshape(o, c_per_group, g.h[2], g.w[2])
@@ -187,17 +261,17 @@ def _bias_grad(grad: Tensor, one_d: bool) -> Tensor:
 
 
 class Convolution(Function):
-    """Y = conv(x; W) + b, one node (im2col + one batched GEMM).
+    """Y = conv(x; W) + b, one node (im2col + one GEMM).
 
     Backward: dL/dx = conv_T(G; W), dL/dW = conv_W(x, G), dL/db = sum_{n,h,w} G.
     Keeps x and W, and the im2col buffer when W needs a gradient (it is the GEMM operand
-    of dL/dW).
+    of dL/dW). ``col`` optionally passes im2col(x) when already made.
     """
 
     @staticmethod
-    def forward(ctx, x, w, b, g):
+    def forward(ctx, x, w, b, g, col=None):
         needs = ctx.needs_input_grad
-        y, col = _conv_forward(ctx.xp, x, w, b, g)
+        y, col = _conv_forward(ctx.xp, x, w, b, g, col)
         ctx.g = g
         if needs[0] or needs[1]:
             ctx.save_for_backward(x, w, col if needs[1] else None)
@@ -208,61 +282,68 @@ class Convolution(Function):
         x, w, col = ctx.saved_tensors
         needs = ctx.needs_input_grad
         g = ctx.g
-        dx = ConvolutionTranspose.apply(grad, w, None, g) if needs[0] else None
-        dw = ConvolutionWeight.apply(x, grad, g, None if col is None else col._data) \
+        # G as (O, N*OH*OW), the GEMM operand of both dL/dx and dL/dW: transposed once
+        gt = _channels_first(ctx.xp, _as_2d(grad._data, g.one_d), g) \
+            if needs[0] or needs[1] else None
+        dx = ConvolutionTranspose.apply(grad, w, None, g, gt) if needs[0] else None
+        dw = ConvolutionWeight.apply(x, grad, g, None if col is None else col._data, gt) \
             if needs[1] else None
         db = _bias_grad(grad, g.one_d) if needs[2] else None
-        return dx, dw, db, None
+        return dx, dw, db, None, None
 
 
 class ConvolutionTranspose(Function):
     """X = conv_T(y; W) + b = col2im(W^T y) + b: the adjoint of `Convolution` in its input.
 
     Backward: dL/dy = conv(G; W), dL/dW = conv_W(G, y), dL/db = sum_{n,h,w} G.
+    ``yt`` optionally passes y already laid out as (O, N*OH*OW).
     """
 
     @staticmethod
-    def forward(ctx, y, w, b, g):
+    def forward(ctx, y, w, b, g, yt):
         needs = ctx.needs_input_grad
         ctx.g = g
         if needs[0] or needs[1]:
             ctx.save_for_backward(y, w)
-        return _conv_transpose_forward(ctx.xp, y, w, b, g)
+        return _conv_transpose_forward(ctx.xp, y, w, b, g, yt)
 
     @staticmethod
     def backward(ctx, grad):
         y, w = ctx.saved_tensors
         needs = ctx.needs_input_grad
         g = ctx.g
-        dy = Convolution.apply(grad, w, None, g) if needs[0] else None
-        dw = ConvolutionWeight.apply(grad, y, g, None) if needs[1] else None
+        # im2col(G) is the GEMM operand of both dL/dy and dL/dW: built once
+        col = _im2col(ctx.xp, _as_2d(grad._data, g.one_d), g) if needs[0] and needs[1] \
+            else None
+        dy = Convolution.apply(grad, w, None, g, col) if needs[0] else None
+        dw = ConvolutionWeight.apply(grad, y, g, col, None) if needs[1] else None
         db = _bias_grad(grad, g.one_d) if needs[2] else None
-        return dy, dw, db, None
+        return dy, dw, db, None, None
 
 
 class ConvolutionWeight(Function):
     """dW = conv_W(x, gy) = sum_n gy_n col(x)_n^T: the weight gradient, bilinear in x and gy.
 
     Backward (for second derivatives): dL/dx = conv_T(gy; G), dL/dgy = conv(x; G).
-    ``col`` optionally passes im2col(x) already computed by the forward convolution.
+    ``col`` and ``gyt`` optionally pass im2col(x) and gy as (O, N*OH*OW) when already made.
     """
 
     @staticmethod
-    def forward(ctx, x, gy, g, col):
+    def forward(ctx, x, gy, g, col, gyt):
         ctx.g = g
         needs = ctx.needs_input_grad
         if needs[0] or needs[1]:
             ctx.save_for_backward(x, gy)
-        return _conv_weight(ctx.xp, x, gy, g, col)
+        return _conv_weight(ctx.xp, x, _as_2d(gy, g.one_d), g, col, gyt)
 
     @staticmethod
     def backward(ctx, grad):
         x, gy = ctx.saved_tensors
         needs = ctx.needs_input_grad
         g = ctx.g
-        dx = ConvolutionTranspose.apply(gy, grad, None, g) if needs[0] else None
+        dx = ConvolutionTranspose.apply(gy, grad, None, g, None) if needs[0] else None
         dgy = Convolution.apply(x, grad, None, g) if needs[1] else None
-        return dx, dgy, None, None
+        return dx, dgy, None, None, None
 
 
 # ---------------------------------------------------------------------------- arguments
@@ -402,10 +483,10 @@ def _convolution(op: str, dims: int, input: Tensor, weight: Tensor, bias, stride
     return out if batched else out.squeeze(0)
 
 
-def _geometry(groups: int, axes: Sequence[_Axis]) -> _Geometry:
+def _geometry(groups: int, axes: Sequence[_Axis], allow_wide: bool = True) -> _Geometry:
     if len(axes) == 1:
-        return _Geometry(groups, (1, 1, 1, 1, 1, 0, 0), tuple(axes[0]), True)
-    return _Geometry(groups, tuple(axes[0]), tuple(axes[1]), False)
+        return _Geometry(groups, (1, 1, 1, 1, 1, 0, 0), tuple(axes[0]), True, allow_wide)
+    return _Geometry(groups, tuple(axes[0]), tuple(axes[1]), False, allow_wide)
 
 
 def _convolution_transpose(op: str, dims: int, input: Tensor, weight: Tensor, bias, stride,
@@ -460,7 +541,7 @@ def _convolution_transpose(op: str, dims: int, input: Tensor, weight: Tensor, bi
         # both sides (output_padding only adds rows that its last window may not reach)
         axes.append((out, size, k, s, d, p, p))
     g = _geometry(groups, axes)
-    out = ConvolutionTranspose.apply(x, weight, bias, g)
+    out = ConvolutionTranspose.apply(x, weight, bias, g, None)
     return out if batched else out.squeeze(0)
 
 
@@ -509,8 +590,11 @@ class Unfold(Function):
     def forward(ctx, x, g):
         ctx.g = g
         ctx.channels = x.shape[1]
-        col = _im2col(ctx.xp, x, g)
-        return col.copy() if _pointwise(g) else col  # own memory, not a view of x
+        xp = ctx.xp
+        col = _im2col(xp, x, g)
+        n = x.shape[0]
+        out = xp.ascontiguousarray(col.reshape(col.shape[0], n, -1).transpose(1, 0, 2))
+        return out.copy() if g.pointwise else out  # own memory, not a view of x
 
     @staticmethod
     def backward(ctx, grad):
@@ -524,8 +608,9 @@ class Fold(Function):
     @staticmethod
     def forward(ctx, col, g, channels):
         ctx.g = g
-        out = _col2im(ctx.xp, col, g, col.shape[0], channels)
-        return out.copy() if _pointwise(g) else out  # own memory, not a view of col
+        xp = ctx.xp
+        out = _col2im(xp, _channels_first(xp, col), g, col.shape[0], channels)
+        return out.copy() if g.pointwise else out  # own memory, not a view of col
 
     @staticmethod
     def backward(ctx, grad):
@@ -559,7 +644,7 @@ def unfold(input: Tensor, kernel_size, dilation=1, padding=0, stride=1) -> Tenso
                            f"(got {input.ndim}D)")
     x = input if input.ndim == 4 else input.unsqueeze(0)
     axes = _patch_axes(tuple(x.shape[2:]), kernel_size, dilation, padding, stride, "unfold")
-    out = Unfold.apply(x, _geometry(1, axes))
+    out = Unfold.apply(x, _geometry(1, axes, allow_wide=False))
     return out if input.ndim == 4 else out.squeeze(0)
 
 
@@ -582,12 +667,15 @@ def fold(input: Tensor, output_size, kernel_size, dilation=1, padding=0, stride=
         )
     blocks = axes[0][1] * axes[1][1]
     if x.shape[2] != blocks:
+        shown = ", ".join(f"{name}=({a}, {b})" for name, (a, b) in (
+            ("output_size", output_size), ("kernel_size", kernel),
+            ("dilation", (axes[0][4], axes[1][4])), ("padding", (axes[0][5], axes[1][5])),
+            ("stride", (axes[0][3], axes[1][3]))))
         raise RuntimeError(
-            f"Given output_size=({_dims_text(output_size)}), kernel_size="
-            f"({_dims_text(kernel)}), expected size of input's dimension 2 to match the "
-            f"calculated number of sliding blocks {axes[0][1]} * {axes[1][1]} = {blocks}, but "
-            f"got input.size(2)={x.shape[2]}."
+            f"Given {shown}, expected size of input's dimension 2 to match the calculated "
+            f"number of sliding blocks {axes[0][1]} * {axes[1][1]} = {blocks}, but got "
+            f"input.size(2)={x.shape[2]}."
         )
-    out = Fold.apply(x, _geometry(1, axes), x.shape[1] // per_block)
+    out = Fold.apply(x, _geometry(1, axes, allow_wide=False), x.shape[1] // per_block)
     return out if input.ndim == 3 else out.squeeze(0)
 

@@ -1,0 +1,91 @@
+"""Machinery shared by the pointwise functions of one tensor (`unary`, `trig`, `special`,
+`rounding`): argument checks, the integer-to-float rule, `Function` bases that apply an
+array-module ufunc and save the input or the output, and the attaching of the functions
+as `Tensor` methods with their in-place ``name_`` variants.
+"""
+
+from __future__ import annotations
+
+from .. import dtypes as _dt
+from ..function import Function
+from ..tensor import Tensor
+
+
+def _check(input, name: str) -> None:
+    if not isinstance(input, Tensor):
+        raise TypeError(
+            f"{name}(): argument 'input' (position 1) must be Tensor, not {type(input).__name__}"
+        )
+
+
+def _floating(input, name: str) -> Tensor:
+    """``input``, or a default-float copy of an integer/bool tensor."""
+    _check(input, name)
+    if input._data.dtype.kind == "f":
+        return input
+    return input.to(_dt.get_default_dtype())
+
+
+def _array(xp, out, x):
+    """NumPy gives scalars for 0-d arrays: keep an array, so that a saved output is found
+    by identity (and saved as the output tensor, not as a constant)."""
+    return out if type(out) is type(x) else xp.asarray(out)
+
+
+class _OfInput(Function):
+    """y = f(x) with the array module's ``ufunc``; x is saved for the backward rule."""
+
+    ufunc = ""
+
+    @staticmethod
+    def forward(ctx, x):
+        ctx.save_for_backward(x)
+        return getattr(ctx.xp, type(ctx).ufunc)(x)
+
+
+class _OfOutput(Function):
+    """y = f(x) with the array module's ``ufunc``; y is saved for the backward rule."""
+
+    ufunc = ""
+
+    @staticmethod
+    def forward(ctx, x):
+        out = _array(ctx.xp, getattr(ctx.xp, type(ctx).ufunc)(x), x)
+        ctx.save_for_backward(out)
+        return out
+
+
+def _float_function(op: type[Function], name: str):
+    """The function ``name(input)`` applying ``op`` (integer inputs become floats)."""
+
+    def function(input: Tensor) -> Tensor:
+        return op.apply(_floating(input, name))
+
+    function.__name__ = function.__qualname__ = name
+    function.__module__ = op.__module__  # the module that defines ``name`` (for pickle)
+    function.__doc__ = op.__doc__
+    return function
+
+
+def _inplace_method(fn, name: str):
+    def method(self: Tensor, *args, **kwargs) -> Tensor:
+        from ._inplace import apply_inplace
+
+        return apply_inplace(self, lambda t, *a: fn(t, *a, **kwargs), *args, op_name=name)
+
+    method.__name__ = name
+    method.__doc__ = f"In-place version of `{fn.__name__}`."
+    return method
+
+
+def attach(methods: dict, inplace: dict | None = None) -> None:
+    """Attach ``methods`` (name -> function) to `Tensor`, then an in-place ``name_`` for
+    each, unless the in-place module already provides it; ``inplace`` may give a special
+    in-place version by name."""
+    for name, fn in methods.items():
+        setattr(Tensor, name, fn)
+    for name, fn in methods.items():
+        if not hasattr(Tensor, name + "_"):
+            special = None if inplace is None else inplace.get(name)
+            setattr(Tensor, name + "_", special if special is not None else
+                    _inplace_method(fn, name + "_"))

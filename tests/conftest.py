@@ -10,22 +10,27 @@ from hypothesis import HealthCheck, settings
 
 import autograd_core as ag
 
-settings.register_profile(
-    "ci", max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow],
-    derandomize=True,
-)
-settings.register_profile(
-    "dev", max_examples=15, deadline=None, suppress_health_check=[HealthCheck.too_slow],
-)
+_SUPPRESSED = [HealthCheck.too_slow, HealthCheck.function_scoped_fixture]
+settings.register_profile("ci", max_examples=25, deadline=None,
+                          suppress_health_check=_SUPPRESSED, derandomize=True)
+settings.register_profile("dev", max_examples=15, deadline=None, suppress_health_check=_SUPPRESSED)
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
 
-DEVICES = ["cpu"] + (["cuda"] if ag.cuda.is_available() else [])
+# The CPU always; a real GPU where CuPy sees one, else the test-only CuPy stand-in
+# (tests/fake_cupy.py), so device-agnostic code is exercised on a "cuda" device in CI too.
+DEVICES = ["cpu", "cuda" if ag.cuda.is_available() else "fake-cuda"]
 
 
 @pytest.fixture(params=DEVICES)
-def device(request) -> str:
-    """Every real device present: the CPU always, CUDA where CuPy sees a GPU."""
-    return request.param
+def device(request):
+    """Each device to test on; yields the device string to pass as ``device=``."""
+    if request.param == "fake-cuda":
+        from fake_cupy import installed
+
+        with installed():
+            yield "cuda"
+    else:
+        yield request.param
 
 
 @pytest.fixture(autouse=True)

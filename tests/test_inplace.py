@@ -183,7 +183,7 @@ def test_copy_between_devices(device):
     src = ag.tensor([1.0, 2.0])
     dst = ag.zeros(2, device=device)
     dst.copy_(src)
-    assert dst.device == ag.device(device) and host(dst).tolist() == [1.0, 2.0]
+    assert dst.device.type == ag.device(device).type and host(dst).tolist() == [1.0, 2.0]
     back = ag.zeros(2)
     back.copy_(dst * 3)
     assert host(back).tolist() == [3.0, 6.0]

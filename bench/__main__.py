@@ -6,9 +6,9 @@ import sys
 
 
 def main(argv=None) -> None:
-    from bench import mlp_raw
+    from bench import mlp_step
 
-    mlp_raw.main(sys.argv[1:] if argv is None else argv)
+    mlp_step.main(sys.argv[1:] if argv is None else argv)
 
 
 if __name__ == "__main__":

@@ -1,20 +1,26 @@
-"""Convolution as im2col + one batched GEMM, its transpose, and its weight gradient.
+"""Convolution as im2col + one GEMM, its transpose, and its weight gradient.
 
 A 2-D convolution of x (N, C, H, W) with W (O, C/G, kh, kw) and G groups is a matrix
 product once the input patches are laid out as columns ("im2col"):
 
-    col[n, (c, i, j), (oh, ow)] = x_pad[n, c, oh*s_h + i*d_h, ow*s_w + j*d_w]
-    Y[n] = W_mat col[n] (+ b)           W_mat = W.reshape(O, C/G*kh*kw)  (per group)
+    col[(c, i, j), (n, oh, ow)] = x_pad[n, c, oh*s_h + i*d_h, ow*s_w + j*d_w]
+    Y_mat = W_mat col (+ b)           W_mat = W.reshape(O, C/G*kh*kw)  (per group)
 
-``col`` is built contiguous as (N, C*kh*kw, OH*OW), so one batched ``W_mat @ col`` writes
-the output in NCHW order directly. im2col loops over the kh*kw kernel offsets copying one
-strided slice each; its adjoint, col2im, loops over them adding slices back (``+=``).
+im2col loops over the kh*kw kernel offsets copying one strided slice each (no gather); its
+adjoint, col2im, loops over them adding slices back (``+=``, never ``add.at``).
+
+Layout: ``col`` is (C*kh*kw, N*OH*OW), the whole batch side by side, so each product is ONE
+GEMM (one per group, batched): Y = W_mat col, dL/dW = G_mat col^T, dL/dcol = W_mat^T G_mat,
+with G_mat the output gradient as (O, N*OH*OW). Only output-sized arrays are transposed
+between (N, O, ...) and (O, N, ...). (A (N, C*kh*kw, OH*OW) layout writes NCHW directly but
+costs N small GEMMs per product plus a batch-sum for dL/dW; measured on the CNN benchmark,
+the single large GEMMs were faster, markedly so with a multi-threaded BLAS.)
 
 Three fused nodes, each the adjoint or the derivative of the others:
 
-    conv(x; W)          = col2im^T:  Y = W col(x)                      (forward convolution)
-    conv_T(y; W)        = col2im(W^T y)                                (transposed convolution)
-    conv_W(x, g)        = sum_n g_n col(x)_n^T                          (weight gradient)
+    conv(x; W)          Y = W col(x)                      (forward convolution)
+    conv_T(y; W)        X = col2im(W^T y)                 (transposed convolution)
+    conv_W(x, g)        dW = g_mat col(x)^T               (weight gradient)
 
     d conv(x; W):    dL/dx = conv_T(G; W)      dL/dW = conv_W(x, G)    dL/db = sum G
     d conv_T(y; W):  dL/dy = conv(G; W)        dL/dW = conv_W(G, y)    dL/db = sum G
@@ -64,10 +70,13 @@ class _Geometry:
 # ---------------------------------------------------------------------------- array kernels
 #
 # Column layout: col[(c, i, j), (n, oh, q)] for q < pitch. Normally pitch = OW and q = ow.
-# For stride-1 convolutions the layout is "wide": pitch = padded width Wp, and the entries
-# q >= OW are zero. Then, with the padded image flattened per (c, n), kernel offset (i, j)
-# reads the single contiguous run x_flat[i*d*Wp + j*d :][: OH*Wp], so im2col and col2im
-# copy long runs instead of rows of OW elements; the GEMMs do Wp/OW more (zero) work.
+# For stride-1 convolutions the layout is "wide": pitch = padded width Wp. Then, with the
+# padded image flattened per (c, n), kernel offset (i, j) reads the single contiguous run
+# x_flat[i*d*Wp + j*d :][: OH*Wp], so im2col and col2im copy long runs instead of rows of
+# OW elements, and the GEMMs do Wp/OW more work. The columns q >= OW are spare: im2col
+# leaves there whatever the run passes over (finite when x is), the forward drops the
+# outputs they give, and an output or gradient laid out for a GEMM has zeros there
+# (`_channels_first`), so they add nothing to dL/dW or to col2im.
 
 def _padded_flat(xp, xt, g: _Geometry):
     """(C, N, H, W) -> zero-padded (C, N, rows, Wp) with one spare row for wide runs."""
@@ -107,7 +116,6 @@ def _im2col(xp, x, g: _Geometry):
             for j in range(kw):
                 start = i * dh * pitch + j * dw
                 col[:, i, j] = flat[:, :, start:start + run]
-        col.reshape(c, kh, kw, n, oh, pitch)[..., ow:] = 0
         return col.reshape(c * kh * kw, n * run)
     if ph0 or ph1 or pw0 or pw1:
         padded = xp.zeros((c, n, height + ph0 + ph1, width + pw0 + pw1), dtype=x.dtype)
@@ -279,8 +287,8 @@ class Convolution(Function):
 
     @staticmethod
     def backward(ctx, grad):
-        x, w, col = ctx.saved_tensors
         needs = ctx.needs_input_grad
+        x, w, col = ctx.saved_tensors if needs[0] or needs[1] else (None, None, None)
         g = ctx.g
         # G as (O, N*OH*OW), the GEMM operand of both dL/dx and dL/dW: transposed once
         gt = _channels_first(ctx.xp, _as_2d(grad._data, g.one_d), g) \
@@ -309,8 +317,8 @@ class ConvolutionTranspose(Function):
 
     @staticmethod
     def backward(ctx, grad):
-        y, w = ctx.saved_tensors
         needs = ctx.needs_input_grad
+        y, w = ctx.saved_tensors if needs[0] or needs[1] else (None, None)
         g = ctx.g
         # im2col(G) is the GEMM operand of both dL/dy and dL/dW: built once
         col = _im2col(ctx.xp, _as_2d(grad._data, g.one_d), g) if needs[0] and needs[1] \

@@ -68,10 +68,6 @@ class _Pool:
                 yield t, rows, slice(j * dw, j * dw + w_span, sw)
                 t += 1
 
-    @property
-    def window(self) -> int:
-        return self.h[2] * self.w[2]
-
 
 def _pad(xp, x, p: _Pool, value: float):
     """x (M, H, W) inside a buffer padded with ``value`` (x itself when there is no padding)."""
@@ -192,10 +188,9 @@ class _MaxScatter(Function):
         xp = ctx.xp
         ctx.args = (index, p, one_d, grad.shape)
         g = _flat(grad, one_d)
-        flat_index = index
 
         def piece(t, out):
-            mask = flat_index == t
+            mask = index == t
             if out is None:
                 return mask * g
             xp.multiply(mask, g, out=out)
@@ -258,7 +253,7 @@ class AvgPool(Function):
 
 def _divide(xp, out, divisor):
     if isinstance(divisor, float):
-        out *= 1.0 / divisor
+        out /= divisor  # a Python float keeps the array's dtype
         return out
     return out / xp.asarray(divisor, dtype=out.dtype)
 
@@ -461,6 +456,14 @@ def max_pool2d(input: Tensor, kernel_size, stride=None, padding=0, dilation=1,
     return MaxPool.apply(input, p, False, bool(return_indices))
 
 
+def _check_floating(op: str, input: Tensor) -> None:
+    if not input.is_floating_point():
+        name = {"int64": "Long", "int32": "Int", "bool": "Bool"}.get(
+            str(input.dtype).rsplit(".", 1)[-1], str(input.dtype))
+        raise RuntimeError(f'"{op}" not implemented for \'{name}\' (average pooling needs a '
+                           "floating point input; convert with .float())")
+
+
 def _divisors(p: _Pool, count_include_pad: bool, divisor_override):
     """The divisor of each window: a float when all are equal, else an (OH, OW) list."""
     if divisor_override is not None:
@@ -493,6 +496,7 @@ def avg_pool1d(input: Tensor, kernel_size, stride=None, padding=0, ceil_mode: bo
         nd = input.ndim if isinstance(input, Tensor) else 0
         raise RuntimeError(f"Expected 2 to 3 dimensions, but got {nd}-dimensional tensor for "
                            "argument #1 'self' (while checking arguments for avg_pool1d)")
+    _check_floating("avg_pool1d", input)
     p = _pool_geometry("avg_pool1d", input, 1, kernel_size, stride, padding, 1, ceil_mode)
     return AvgPool.apply(input, p, True, _divisors(p, count_include_pad, None))
 
@@ -502,6 +506,7 @@ def avg_pool2d(input: Tensor, kernel_size, stride=None, padding=0, ceil_mode: bo
     """Mean over sliding windows of (N, C, H, W). ``count_include_pad``: padded zeros count
     in the divisor; ``divisor_override``: divide by this instead."""
     _check_input("avg_pool2d", input, 2)
+    _check_floating("avg_pool2d", input)
     p = _pool_geometry("avg_pool2d", input, 2, kernel_size, stride, padding, 1, ceil_mode)
     return AvgPool.apply(input, p, False, _divisors(p, count_include_pad, divisor_override))
 
@@ -741,13 +746,19 @@ def interpolate(input: Tensor, size=None, scale_factor=None, mode: str = "neares
                         _linear_matrix(s, o, sc, bool(align_corners), opmath))
     if dims == 1:
         return _resample(input, None, mats[0])
-    if mode == "nearest" and _integer_upscale(spatial, out_sizes):
+    if mode == "nearest" and all(_block_repeat(m, s, o) for m, s, o in
+                                 zip(mats, spatial, out_sizes)):
         return _repeat(input, out_sizes[0] // spatial[0], out_sizes[1] // spatial[1])
     return _resample(input, mats[0], mats[1])
 
 
-def _integer_upscale(spatial, out_sizes) -> bool:
-    return all(o % s == 0 for s, o in zip(spatial, out_sizes))
+def _block_repeat(m, in_size: int, out_size: int) -> bool:
+    """Whether the selection matrix ``m`` (None: identity) repeats each entry f times."""
+    if m is None:
+        return True
+    if out_size % in_size:
+        return False
+    return bool(np.array_equal(m.argmax(axis=1), np.arange(out_size) // (out_size // in_size)))
 
 
 class _Repeat(Function):

@@ -3,7 +3,7 @@
 Built only on the public API of `autograd_core`.
 """
 
-from . import functional, init, utils
+from . import functional, init, training, utils
 from .containers import Identity, ModuleDict, ModuleList, ParameterDict, ParameterList, Sequential
 from .module import Module
 from .modules import *  # noqa: F403

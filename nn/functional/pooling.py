@@ -1,6 +1,6 @@
 """Pooling and resizing as functions (plays that part of ``torch.nn.functional``).
 
-Each is one fused node of `autograd_core.fused` (see `autograd_core.ops.fused.pool`).
+Each is one fused node of `autograd_core.fused` (see `autograd_core.ops.fused.pool`, `.adaptive_pool` and `.resample`).
 """
 
 from __future__ import annotations

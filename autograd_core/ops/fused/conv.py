@@ -29,173 +29,26 @@ Three fused nodes, each the adjoint or the derivative of the others:
 Every backward is written with these three nodes, so gradients of gradients (gradgradcheck,
 Hessian-vector products) work to any order. 1-D convolutions run as 2-D ones of height 1
 inside the same nodes.
+
+The column layout (im2col, col2im) is in `_im2col`, the argument checks in `_conv_args`.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-
 from ...function import Function
 from ...tensor import Tensor
+from ._conv_args import (
+    _conv_geometry,
+    _conv_transpose_geometry,
+    _fold_geometry,
+    _unfold_geometry,
+)
+from ._im2col import _as_2d, _batch_first, _channels_first, _col2im, _Geometry, _im2col
 
 __all__ = ["conv1d", "conv2d", "conv_transpose1d", "conv_transpose2d", "unfold", "fold"]
 
-# One spatial axis of a convolution: (in_size, out_size, kernel, stride, dilation,
-# pad_before, pad_after). ``in_size`` is the size of the (unpadded) convolution input, that
-# is the *output* of a transposed convolution. Sizes are explicit so that the two directions
-# are exact adjoints even where floor division would lose rows.
-_Axis = tuple
 
-
-class _Geometry:
-    """Everything the three nodes need besides the arrays: groups, the two axes, and the
-    column layout (``pitch`` columns per output row: OW, or the padded width when wide)."""
-
-    __slots__ = ("groups", "h", "w", "one_d", "pointwise", "wide", "pitch")
-
-    def __init__(self, groups: int, h: _Axis, w: _Axis, one_d: bool,
-                 allow_wide: bool = True) -> None:
-        self.groups = groups
-        self.h = h
-        self.w = w
-        self.one_d = one_d
-        self.pointwise = h[2:] == (1, 1, 1, 0, 0) and w[2:] == (1, 1, 1, 0, 0) \
-            and h[0] == h[1] and w[0] == w[1]
-        # stride 1 in 2-D: every kernel offset reads one contiguous run of the padded image
-        self.wide = allow_wide and not self.pointwise and h[1] > 1 and h[3] == 1 \
-            and w[3] == 1
-        self.pitch = w[0] + w[5] + w[6] if self.wide else w[1]
-
-
-# ---------------------------------------------------------------------------- array kernels
-#
-# Column layout: col[(c, i, j), (n, oh, q)] for q < pitch. Normally pitch = OW and q = ow.
-# For stride-1 convolutions the layout is "wide": pitch = padded width Wp. Then, with the
-# padded image flattened per (c, n), kernel offset (i, j) reads the single contiguous run
-# x_flat[i*d*Wp + j*d :][: OH*Wp], so im2col and col2im copy long runs instead of rows of
-# OW elements, and the GEMMs do Wp/OW more work. The columns q >= OW are spare: im2col
-# leaves there whatever the run passes over (finite when x is), the forward drops the
-# outputs they give, and an output or gradient laid out for a GEMM has zeros there
-# (`_channels_first`), so they add nothing to dL/dW or to col2im.
-
-def _padded_flat(xp, xt, g: _Geometry):
-    """(C, N, H, W) -> zero-padded (C, N, rows, Wp) with one spare row for wide runs."""
-    c, n, height, width = xt.shape
-    _, _, kh, _, _, ph0, ph1 = g.h
-    _, _, kw, _, _, pw0, pw1 = g.w
-    rows = height + ph0 + ph1 + (1 if kw > 1 else 0)
-    padded = xp.empty((c, n, rows, width + pw0 + pw1), dtype=xt.dtype)
-    if ph0:
-        padded[:, :, :ph0] = 0
-    padded[:, :, ph0 + height:] = 0
-    if pw0:
-        padded[:, :, ph0:ph0 + height, :pw0] = 0
-    if pw1:
-        padded[:, :, ph0:ph0 + height, pw0 + width:] = 0
-    padded[:, :, ph0:ph0 + height, pw0:pw0 + width] = xt
-    return padded
-
-
-def _im2col(xp, x, g: _Geometry):
-    """(N, C, H, W) -> contiguous (C*kh*kw, N*OH*pitch) patches; one copy per kernel offset.
-
-    Row (c, i, j), column (n, oh, ow) holds x_pad[n, c, oh*s + i*d, ow*s + j*d].
-    """
-    n, c, height, width = x.shape
-    _, oh, kh, sh, dh, ph0, ph1 = g.h
-    _, ow, kw, sw, dw, pw0, pw1 = g.w
-    xt = x.transpose(1, 0, 2, 3)  # (C, N, H, W): a view
-    if g.pointwise:
-        return xp.ascontiguousarray(xt).reshape(c, n * oh * ow)
-    if g.wide:
-        pitch = g.pitch
-        run = oh * pitch
-        flat = _padded_flat(xp, xt, g).reshape(c, n, -1)
-        col = xp.empty((c, kh, kw, n, run), dtype=x.dtype)
-        for i in range(kh):
-            for j in range(kw):
-                start = i * dh * pitch + j * dw
-                col[:, i, j] = flat[:, :, start:start + run]
-        return col.reshape(c * kh * kw, n * run)
-    if ph0 or ph1 or pw0 or pw1:
-        padded = xp.zeros((c, n, height + ph0 + ph1, width + pw0 + pw1), dtype=x.dtype)
-        padded[:, :, ph0:ph0 + height, pw0:pw0 + width] = xt
-        xt = padded
-    col = xp.empty((c, kh, kw, n, oh, ow), dtype=x.dtype)
-    h_span = sh * (oh - 1) + 1
-    w_span = sw * (ow - 1) + 1
-    for i in range(kh):
-        rows = slice(i * dh, i * dh + h_span, sh)
-        for j in range(kw):
-            col[:, i, j] = xt[:, :, rows, j * dw:j * dw + w_span:sw]
-    return col.reshape(c * kh * kw, n * oh * ow)
-
-
-def _col2im(xp, col, g: _Geometry, n: int, c: int):
-    """Adjoint of `_im2col`: (C*kh*kw, N*OH*pitch) -> contiguous (N, C, H, W), adding the
-    overlapping patches back (one slice ``+=`` per kernel offset)."""
-    height, oh, kh, sh, dh, ph0, ph1 = g.h
-    width, ow, kw, sw, dw, pw0, pw1 = g.w
-    if g.pointwise:
-        return xp.ascontiguousarray(col.reshape(c, n, height, width).transpose(1, 0, 2, 3))
-    if g.wide:
-        pitch = g.pitch
-        run = oh * pitch
-        rows = height + ph0 + ph1 + (1 if kw > 1 else 0)
-        flat = xp.zeros((c, n, rows * pitch), dtype=col.dtype)
-        col = col.reshape(c, kh, kw, n, run)
-        for i in range(kh):
-            for j in range(kw):
-                start = i * dh * pitch + j * dw
-                flat[:, :, start:start + run] += col[:, i, j]
-        inner = flat.reshape(c, n, rows, pitch)[:, :, ph0:ph0 + height, pw0:pw0 + width]
-        return xp.ascontiguousarray(inner.transpose(1, 0, 2, 3))
-    col = col.reshape(c, kh, kw, n, oh, ow)
-    h_span = sh * (oh - 1) + 1
-    w_span = sw * (ow - 1) + 1
-    padded = xp.zeros((n, c, height + ph0 + ph1, width + pw0 + pw1), dtype=col.dtype)
-    target = padded.transpose(1, 0, 2, 3)  # written through a (C, N, ...) view
-    for i in range(kh):
-        rows = slice(i * dh, i * dh + h_span, sh)
-        for j in range(kw):
-            target[:, :, rows, j * dw:j * dw + w_span:sw] += col[:, i, j]
-    if ph0 or ph1 or pw0 or pw1:
-        return xp.ascontiguousarray(padded[:, :, ph0:ph0 + height, pw0:pw0 + width])
-    return padded
-
-
-def _as_2d(x, one_d: bool):
-    return x[:, :, None, :] if one_d else x
-
-
-def _channels_first(xp, y, g: _Geometry | None = None):
-    """(N, K, OH, OW) -> contiguous (K, N*OH*pitch): an output or gradient as GEMM operand
-    (in the wide layout the columns q >= OW are zero)."""
-    n, k = y.shape[:2]
-    if g is not None and g.wide:
-        oh, ow = y.shape[2], y.shape[3]
-        out = xp.empty((k, n, oh, g.pitch), dtype=y.dtype)
-        out[..., ow:] = 0
-        out[..., :ow] = y.transpose(1, 0, 2, 3)
-        return out.reshape(k, -1)
-    if n == 1:
-        return y.reshape(k, -1)
-    return xp.ascontiguousarray(y.reshape(n, k, -1).transpose(1, 0, 2)).reshape(k, -1)
-
-
-def _batch_first(xp, y, n: int, g: _Geometry, bias):
-    """(K, N*OH*pitch) GEMM result -> contiguous (N, K, OH, OW), adding the bias on the way."""
-    k = y.shape[0]
-    oh, ow = g.h[1], g.w[1]
-    src = y.reshape(k, n, oh, g.pitch)[..., :ow].transpose(1, 0, 2, 3)
-    out = xp.empty((n, k, oh, ow), dtype=y.dtype)
-    if bias is None:
-        out[...] = src
-    else:
-        xp.add(src, bias.reshape(1, k, 1, 1), out=out)
-    return out
-
-
+# ---------------------------------------------------------------------------- GEMMs on arrays
 def _weight_matrix(w, groups: int):
     """(O, C/G, kh, kw) -> (O, C/G*kh*kw), or (G, O/G, C/G*kh*kw) with groups."""
     o = w.shape[0]
@@ -354,201 +207,18 @@ class ConvolutionWeight(Function):
         return dx, dgy, None, None, None
 
 
-# ---------------------------------------------------------------------------- arguments
-def _tuple(value, n: int, name: str, op: str) -> tuple:
-    if isinstance(value, Tensor):
-        value = value.tolist()
-    if isinstance(value, (list, tuple)):
-        if len(value) == 1 and n > 1:
-            value = tuple(value) * n
-        if len(value) != n:
-            raise RuntimeError(
-                f"expected {name} to be a single integer value or a list of {n} values to "
-                f"match the convolution dimensions, but got {name}={list(value)}"
-            )
-        return tuple(int(v) for v in value)
-    if isinstance(value, bool) or not isinstance(value, int):
-        try:
-            value = int(value)
-        except (TypeError, ValueError):
-            raise TypeError(
-                f"{op}(): argument '{name}' must be tuple of ints, not {type(value).__name__}"
-            ) from None
-    return (int(value),) * n
-
-
-def _dims_text(values) -> str:
-    return " x ".join(str(v) for v in values)
-
-
-def _dtype_name(a) -> str:
-    return {"float16": "Half", "float32": "Float", "float64": "Double"}.get(
-        str(a.dtype).replace("autograd_core.", ""), str(a.dtype))
-
-
-def _check_common(op: str, input: Tensor, weight: Tensor, bias, dims: int) -> bool:
-    """Shape and dtype checks shared by the convolutions; returns whether input is batched."""
-    if not isinstance(input, Tensor) or not isinstance(weight, Tensor):
-        raise TypeError(f"{op}(): input and weight must be Tensors, got "
-                        f"{type(input).__name__} and {type(weight).__name__}")
-    if input.ndim not in (dims + 1, dims + 2):
-        raise RuntimeError(
-            f"Expected {dims + 1}D (unbatched) or {dims + 2}D (batched) input to {op}, but got "
-            f"input of size: {list(input.shape)}"
-        )
-    if weight.ndim != dims + 2:
-        raise RuntimeError(
-            f"weight should have at least three dimensions: expected {dims + 2}-D weight for "
-            f"{op}, but got weight of size {list(weight.shape)}"
-        )
-    for other in (weight, bias):
-        if isinstance(other, Tensor) and other.dtype != input.dtype:
-            raise RuntimeError(
-                f"expected scalar type {_dtype_name(input)} but found {_dtype_name(other)} "
-                f"({op}: input is {input.dtype}, weight/bias {other.dtype}; convert one with "
-                f".to(dtype))"
-            )
-    if not input.is_floating_point():
-        raise RuntimeError(f"{op}: expected a floating point input, got {input.dtype}")
-    return input.ndim == dims + 2
-
-
-def _check_bias(bias, channels: int, weight: Tensor) -> None:
-    if bias is None:
-        return
-    if not isinstance(bias, Tensor):
-        raise TypeError(f"bias must be a Tensor or None, got {type(bias).__name__}")
-    if bias.ndim != 1 or bias.shape[0] != channels:
-        raise RuntimeError(
-            f"Given weight of size {list(weight.shape)}, expected bias to be 1-dimensional "
-            f"with {channels} elements, but got bias of size {list(bias.shape)} instead"
-        )
-
-
-def _check_positive(stride, dilation) -> None:
-    if any(s <= 0 for s in stride):
-        raise RuntimeError("non-positive stride is not supported")
-    if any(d <= 0 for d in dilation):
-        raise RuntimeError(
-            f"dilation should be greater than zero, but got {list(dilation)}")
-
-
 def _convolution(op: str, dims: int, input: Tensor, weight: Tensor, bias, stride, padding,
                  dilation, groups: int) -> Tensor:
-    batched = _check_common(op, input, weight, bias, dims)
-    x = input if batched else input.unsqueeze(0)
-    stride = _tuple(stride, dims, "stride", op)
-    dilation = _tuple(dilation, dims, "dilation", op)
-    _check_positive(stride, dilation)
-    kernel = tuple(weight.shape[2:])
-    if isinstance(padding, str):
-        if padding == "valid":
-            pads = ((0, 0),) * dims
-        elif padding == "same":
-            if any(s != 1 for s in stride):
-                raise RuntimeError("padding='same' is not supported for strided convolutions")
-            pads = []
-            for k, d in zip(kernel, dilation):
-                total = d * (k - 1)
-                pads.append((total // 2, total - total // 2))
-            pads = tuple(pads)
-        else:
-            raise RuntimeError(f"Invalid padding string: '{padding}'")
-    else:
-        pads = tuple((p, p) for p in _tuple(padding, dims, "padding", op))
-        if any(p < 0 for p, _ in pads):
-            raise RuntimeError("negative padding is not supported")
-    groups = int(groups)
-    if groups <= 0:
-        raise RuntimeError("non-positive groups is not supported")
-    out_channels = weight.shape[0]
-    if out_channels % groups != 0:
-        raise RuntimeError(
-            f"Given groups={groups}, expected weight to be divisible by {groups} at dimension "
-            f"0, but got weight of size [{list(weight.shape)}] instead"
-        )
-    channels = x.shape[1]
-    if channels != weight.shape[1] * groups:
-        raise RuntimeError(
-            f"Given groups={groups}, weight of size {list(weight.shape)}, expected "
-            f"input{list(x.shape)} to have {weight.shape[1] * groups} channels, but got "
-            f"{channels} channels instead"
-        )
-    _check_bias(bias, out_channels, weight)
-    spatial = tuple(x.shape[2:])
-    padded = tuple(s + lo + hi for s, (lo, hi) in zip(spatial, pads))
-    effective = tuple(d * (k - 1) + 1 for k, d in zip(kernel, dilation))
-    if any(p < e for p, e in zip(padded, effective)):
-        raise RuntimeError(
-            f"Calculated padded input size per channel: ({_dims_text(padded)}). Kernel size: "
-            f"({_dims_text(effective)}). Kernel size can't be greater than actual input size"
-        )
-    axes = [(s, (p - e) // st + 1, k, st, d, lo, hi)
-            for s, p, e, k, st, d, (lo, hi) in zip(spatial, padded, effective, kernel, stride,
-                                                   dilation, pads)]
-    g = _geometry(groups, axes)
+    x, batched, g = _conv_geometry(op, dims, input, weight, bias, stride, padding, dilation,
+                                   groups)
     out = Convolution.apply(x, weight, bias, g)
     return out if batched else out.squeeze(0)
 
 
-def _geometry(groups: int, axes: Sequence[_Axis], allow_wide: bool = True) -> _Geometry:
-    if len(axes) == 1:
-        return _Geometry(groups, (1, 1, 1, 1, 1, 0, 0), tuple(axes[0]), True, allow_wide)
-    return _Geometry(groups, tuple(axes[0]), tuple(axes[1]), False, allow_wide)
-
-
 def _convolution_transpose(op: str, dims: int, input: Tensor, weight: Tensor, bias, stride,
                            padding, output_padding, groups: int, dilation) -> Tensor:
-    batched = _check_common(op, input, weight, bias, dims)
-    x = input if batched else input.unsqueeze(0)
-    stride = _tuple(stride, dims, "stride", op)
-    dilation = _tuple(dilation, dims, "dilation", op)
-    _check_positive(stride, dilation)
-    if isinstance(padding, str):
-        raise TypeError(f"{op}(): argument 'padding' must be tuple of ints, not str")
-    padding = _tuple(padding, dims, "padding", op)
-    output_padding = _tuple(output_padding, dims, "output_padding", op)
-    if any(p < 0 for p in padding):
-        raise RuntimeError("negative padding is not supported")
-    if any(p < 0 for p in output_padding):
-        raise RuntimeError("negative output padding is not supported")
-    names = ("height", "width") if dims == 2 else ("width",)
-    if any(op_ >= s and op_ >= d for op_, s, d in zip(output_padding, stride, dilation)):
-        parts = [f"output_padding_{n}: {v}" for n, v in zip(names, output_padding)]
-        parts += [f"stride_{n}: {v}" for n, v in zip(names, stride)]
-        parts += [f"dilation_{n}: {v}" for n, v in zip(names, dilation)]
-        raise RuntimeError("output padding must be smaller than either stride or dilation, "
-                           "but got " + " ".join(parts))
-    groups = int(groups)
-    if groups <= 0:
-        raise RuntimeError("non-positive groups is not supported")
-    in_channels = weight.shape[0]
-    if in_channels % groups != 0:
-        raise RuntimeError(
-            f"Given groups={groups}, expected weight to be divisible by {groups} at dimension "
-            f"0, but got weight of size [{list(weight.shape)}] instead"
-        )
-    if x.shape[1] != in_channels:
-        raise RuntimeError(
-            f"Given transposed=1, weight of size {list(weight.shape)}, expected "
-            f"input{list(x.shape)} to have {in_channels} channels, but got {x.shape[1]} "
-            f"channels instead"
-        )
-    _check_bias(bias, weight.shape[1] * groups, weight)
-    kernel = tuple(weight.shape[2:])
-    axes = []
-    for size, k, s, d, p, extra in zip(x.shape[2:], kernel, stride, dilation, padding,
-                                       output_padding):
-        out = (size - 1) * s - 2 * p + d * (k - 1) + extra + 1
-        if out <= 0:
-            raise RuntimeError(
-                f"Given input size per channel: ({_dims_text(x.shape[2:])}). Calculated output "
-                f"size per channel: {out} along one axis. Output size is too small"
-            )
-        # the adjoint convolution reads ``size`` windows from the output padded by p on
-        # both sides (output_padding only adds rows that its last window may not reach)
-        axes.append((out, size, k, s, d, p, p))
-    g = _geometry(groups, axes)
+    x, batched, g = _conv_transpose_geometry(op, dims, input, weight, bias, stride, padding,
+                                             output_padding, groups, dilation)
     out = ConvolutionTranspose.apply(x, weight, bias, g, None)
     return out if batched else out.squeeze(0)
 
@@ -625,65 +295,17 @@ class Fold(Function):
         return Unfold.apply(grad, ctx.g), None, None
 
 
-def _patch_axes(spatial, kernel_size, dilation, padding, stride, op: str) -> list:
-    kernel = _tuple(kernel_size, 2, "kernel_size", op)
-    dilation = _tuple(dilation, 2, "dilation", op)
-    padding = _tuple(padding, 2, "padding", op)
-    stride = _tuple(stride, 2, "stride", op)
-    _check_positive(stride, dilation)
-    axes = []
-    for size, k, d, p, s in zip(spatial, kernel, dilation, padding, stride):
-        blocks = (size + 2 * p - d * (k - 1) - 1) // s + 1
-        if blocks <= 0:
-            raise RuntimeError(
-                f"Given input with spatial size ({_dims_text(spatial)}), kernel_size "
-                f"({_dims_text(kernel)}), dilation ({_dims_text(dilation)}), padding "
-                f"({_dims_text(padding)}), calculated shape of the array of sliding blocks "
-                f"has a non-positive size; check the arguments"
-            )
-        axes.append((size, blocks, k, s, d, p, p))
-    return axes
-
-
 def unfold(input: Tensor, kernel_size, dilation=1, padding=0, stride=1) -> Tensor:
     """Extract sliding local blocks: (N, C, H, W) -> (N, C*kh*kw, L) (im2col)."""
-    if input.ndim not in (3, 4):
-        raise RuntimeError(f"Input Error: Only 3D or 4D input Tensors are supported "
-                           f"(got {input.ndim}D)")
-    x = input if input.ndim == 4 else input.unsqueeze(0)
-    axes = _patch_axes(tuple(x.shape[2:]), kernel_size, dilation, padding, stride, "unfold")
-    out = Unfold.apply(x, _geometry(1, axes, allow_wide=False))
+    x, g = _unfold_geometry(input, kernel_size, dilation, padding, stride)
+    out = Unfold.apply(x, g)
     return out if input.ndim == 4 else out.squeeze(0)
 
 
 def fold(input: Tensor, output_size, kernel_size, dilation=1, padding=0, stride=1) -> Tensor:
     """Combine sliding local blocks into an image, summing overlaps: the adjoint of
     `unfold`. (N, C*kh*kw, L) -> (N, C, H, W)."""
-    if input.ndim not in (2, 3):
-        raise RuntimeError(f"Input Error: Only unbatched (2D) or batched (3D) input Tensors "
-                           f"are supported (got {input.ndim}D)")
-    x = input if input.ndim == 3 else input.unsqueeze(0)
-    output_size = _tuple(output_size, 2, "output_size", "fold")
-    kernel = _tuple(kernel_size, 2, "kernel_size", "fold")
-    axes = _patch_axes(output_size, kernel, dilation, padding, stride, "fold")
-    per_block = kernel[0] * kernel[1]
-    if x.shape[1] % per_block != 0:
-        raise RuntimeError(
-            f"Expected size of input's dimension 1 to be divisible by the product of "
-            f"kernel_size, but got input.size(1)={x.shape[1]} and kernel_size="
-            f"({_dims_text(kernel)})"
-        )
-    blocks = axes[0][1] * axes[1][1]
-    if x.shape[2] != blocks:
-        shown = ", ".join(f"{name}=({a}, {b})" for name, (a, b) in (
-            ("output_size", output_size), ("kernel_size", kernel),
-            ("dilation", (axes[0][4], axes[1][4])), ("padding", (axes[0][5], axes[1][5])),
-            ("stride", (axes[0][3], axes[1][3]))))
-        raise RuntimeError(
-            f"Given {shown}, expected size of input's dimension 2 to match the calculated "
-            f"number of sliding blocks {axes[0][1]} * {axes[1][1]} = {blocks}, but got "
-            f"input.size(2)={x.shape[2]}."
-        )
-    out = Fold.apply(x, _geometry(1, axes, allow_wide=False), x.shape[1] // per_block)
+    x, g, channels = _fold_geometry(input, output_size, kernel_size, dilation, padding,
+                                    stride)
+    out = Fold.apply(x, g, channels)
     return out if input.ndim == 3 else out.squeeze(0)
-

@@ -1,0 +1,174 @@
+"""im2col and col2im: convolution patches laid out as GEMM columns, and the adjoint.
+
+    col[(c, i, j), (n, oh, ow)] = x_pad[n, c, oh*s_h + i*d_h, ow*s_w + j*d_w]
+
+`_im2col` copies one strided slice per kernel offset (no gather); `_col2im` adds them back
+(``+=``, never ``add.at``). `_Geometry` holds what the layout needs besides the arrays;
+`_channels_first` / `_batch_first` move outputs and gradients between (N, K, OH, OW) and
+the GEMM layout (K, N*OH*pitch). The convolution nodes built on these are in `conv`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+# One spatial axis of a convolution: (in_size, out_size, kernel, stride, dilation,
+# pad_before, pad_after). ``in_size`` is the size of the (unpadded) convolution input, that
+# is the *output* of a transposed convolution. Sizes are explicit so that the two directions
+# are exact adjoints even where floor division would lose rows.
+_Axis = tuple
+
+
+class _Geometry:
+    """Everything the convolution nodes need besides the arrays: groups, the two axes, and the
+    column layout (``pitch`` columns per output row: OW, or the padded width when wide)."""
+
+    __slots__ = ("groups", "h", "w", "one_d", "pointwise", "wide", "pitch")
+
+    def __init__(self, groups: int, h: _Axis, w: _Axis, one_d: bool,
+                 allow_wide: bool = True) -> None:
+        self.groups = groups
+        self.h = h
+        self.w = w
+        self.one_d = one_d
+        self.pointwise = h[2:] == (1, 1, 1, 0, 0) and w[2:] == (1, 1, 1, 0, 0) \
+            and h[0] == h[1] and w[0] == w[1]
+        # stride 1 in 2-D: every kernel offset reads one contiguous run of the padded image
+        self.wide = allow_wide and not self.pointwise and h[1] > 1 and h[3] == 1 \
+            and w[3] == 1
+        self.pitch = w[0] + w[5] + w[6] if self.wide else w[1]
+
+
+def _geometry(groups: int, axes: Sequence[_Axis], allow_wide: bool = True) -> _Geometry:
+    if len(axes) == 1:
+        return _Geometry(groups, (1, 1, 1, 1, 1, 0, 0), tuple(axes[0]), True, allow_wide)
+    return _Geometry(groups, tuple(axes[0]), tuple(axes[1]), False, allow_wide)
+
+
+# ---------------------------------------------------------------------------- array kernels
+#
+# Column layout: col[(c, i, j), (n, oh, q)] for q < pitch. Normally pitch = OW and q = ow.
+# For stride-1 convolutions the layout is "wide": pitch = padded width Wp. Then, with the
+# padded image flattened per (c, n), kernel offset (i, j) reads the single contiguous run
+# x_flat[i*d*Wp + j*d :][: OH*Wp], so im2col and col2im copy long runs instead of rows of
+# OW elements, and the GEMMs do Wp/OW more work. The columns q >= OW are spare: im2col
+# leaves there whatever the run passes over (finite when x is), the forward drops the
+# outputs they give, and an output or gradient laid out for a GEMM has zeros there
+# (`_channels_first`), so they add nothing to dL/dW or to col2im.
+
+def _padded_flat(xp, xt, g: _Geometry):
+    """(C, N, H, W) -> zero-padded (C, N, rows, Wp) with one spare row for wide runs."""
+    c, n, height, width = xt.shape
+    _, _, kh, _, _, ph0, ph1 = g.h
+    _, _, kw, _, _, pw0, pw1 = g.w
+    rows = height + ph0 + ph1 + (1 if kw > 1 else 0)
+    padded = xp.empty((c, n, rows, width + pw0 + pw1), dtype=xt.dtype)
+    if ph0:
+        padded[:, :, :ph0] = 0
+    padded[:, :, ph0 + height:] = 0
+    if pw0:
+        padded[:, :, ph0:ph0 + height, :pw0] = 0
+    if pw1:
+        padded[:, :, ph0:ph0 + height, pw0 + width:] = 0
+    padded[:, :, ph0:ph0 + height, pw0:pw0 + width] = xt
+    return padded
+
+
+def _im2col(xp, x, g: _Geometry):
+    """(N, C, H, W) -> contiguous (C*kh*kw, N*OH*pitch) patches; one copy per kernel offset.
+
+    Row (c, i, j), column (n, oh, ow) holds x_pad[n, c, oh*s + i*d, ow*s + j*d].
+    """
+    n, c, height, width = x.shape
+    _, oh, kh, sh, dh, ph0, ph1 = g.h
+    _, ow, kw, sw, dw, pw0, pw1 = g.w
+    xt = x.transpose(1, 0, 2, 3)  # (C, N, H, W): a view
+    if g.pointwise:
+        return xp.ascontiguousarray(xt).reshape(c, n * oh * ow)
+    if g.wide:
+        pitch = g.pitch
+        run = oh * pitch
+        flat = _padded_flat(xp, xt, g).reshape(c, n, -1)
+        col = xp.empty((c, kh, kw, n, run), dtype=x.dtype)
+        for i in range(kh):
+            for j in range(kw):
+                start = i * dh * pitch + j * dw
+                col[:, i, j] = flat[:, :, start:start + run]
+        return col.reshape(c * kh * kw, n * run)
+    if ph0 or ph1 or pw0 or pw1:
+        padded = xp.zeros((c, n, height + ph0 + ph1, width + pw0 + pw1), dtype=x.dtype)
+        padded[:, :, ph0:ph0 + height, pw0:pw0 + width] = xt
+        xt = padded
+    col = xp.empty((c, kh, kw, n, oh, ow), dtype=x.dtype)
+    h_span = sh * (oh - 1) + 1
+    w_span = sw * (ow - 1) + 1
+    for i in range(kh):
+        rows = slice(i * dh, i * dh + h_span, sh)
+        for j in range(kw):
+            col[:, i, j] = xt[:, :, rows, j * dw:j * dw + w_span:sw]
+    return col.reshape(c * kh * kw, n * oh * ow)
+
+
+def _col2im(xp, col, g: _Geometry, n: int, c: int):
+    """Adjoint of `_im2col`: (C*kh*kw, N*OH*pitch) -> contiguous (N, C, H, W), adding the
+    overlapping patches back (one slice ``+=`` per kernel offset)."""
+    height, oh, kh, sh, dh, ph0, ph1 = g.h
+    width, ow, kw, sw, dw, pw0, pw1 = g.w
+    if g.pointwise:
+        return xp.ascontiguousarray(col.reshape(c, n, height, width).transpose(1, 0, 2, 3))
+    if g.wide:
+        pitch = g.pitch
+        run = oh * pitch
+        rows = height + ph0 + ph1 + (1 if kw > 1 else 0)
+        flat = xp.zeros((c, n, rows * pitch), dtype=col.dtype)
+        col = col.reshape(c, kh, kw, n, run)
+        for i in range(kh):
+            for j in range(kw):
+                start = i * dh * pitch + j * dw
+                flat[:, :, start:start + run] += col[:, i, j]
+        inner = flat.reshape(c, n, rows, pitch)[:, :, ph0:ph0 + height, pw0:pw0 + width]
+        return xp.ascontiguousarray(inner.transpose(1, 0, 2, 3))
+    col = col.reshape(c, kh, kw, n, oh, ow)
+    h_span = sh * (oh - 1) + 1
+    w_span = sw * (ow - 1) + 1
+    padded = xp.zeros((n, c, height + ph0 + ph1, width + pw0 + pw1), dtype=col.dtype)
+    target = padded.transpose(1, 0, 2, 3)  # written through a (C, N, ...) view
+    for i in range(kh):
+        rows = slice(i * dh, i * dh + h_span, sh)
+        for j in range(kw):
+            target[:, :, rows, j * dw:j * dw + w_span:sw] += col[:, i, j]
+    if ph0 or ph1 or pw0 or pw1:
+        return xp.ascontiguousarray(padded[:, :, ph0:ph0 + height, pw0:pw0 + width])
+    return padded
+
+
+def _as_2d(x, one_d: bool):
+    return x[:, :, None, :] if one_d else x
+
+
+def _channels_first(xp, y, g: _Geometry | None = None):
+    """(N, K, OH, OW) -> contiguous (K, N*OH*pitch): an output or gradient as GEMM operand
+    (in the wide layout the columns q >= OW are zero)."""
+    n, k = y.shape[:2]
+    if g is not None and g.wide:
+        oh, ow = y.shape[2], y.shape[3]
+        out = xp.empty((k, n, oh, g.pitch), dtype=y.dtype)
+        out[..., ow:] = 0
+        out[..., :ow] = y.transpose(1, 0, 2, 3)
+        return out.reshape(k, -1)
+    if n == 1:
+        return y.reshape(k, -1)
+    return xp.ascontiguousarray(y.reshape(n, k, -1).transpose(1, 0, 2)).reshape(k, -1)
+
+
+def _batch_first(xp, y, n: int, g: _Geometry, bias):
+    """(K, N*OH*pitch) GEMM result -> contiguous (N, K, OH, OW), adding the bias on the way."""
+    k = y.shape[0]
+    oh, ow = g.h[1], g.w[1]
+    src = y.reshape(k, n, oh, g.pitch)[..., :ow].transpose(1, 0, 2, 3)
+    out = xp.empty((n, k, oh, ow), dtype=y.dtype)
+    if bias is None:
+        out[...] = src
+    else:
+        xp.add(src, bias.reshape(1, k, 1, 1), out=out)
+    return out

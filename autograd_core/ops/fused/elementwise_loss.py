@@ -1,0 +1,261 @@
+"""Elementwise losses, each one graph node: binary cross-entropy (on logits or on
+probabilities) and squared error, a loss per element of (x, t), then reduced.
+
+Binary cross-entropy with logits, with pos_weight P and z = softplus(-x) = -log sigmoid(x):
+
+    l = (1 - t) x + (1 + (P - 1) t) z          dl/dx = (1 + (P - 1) t) sigmoid(x) - P t
+
+finite for logits of +-1000. Plain binary cross-entropy clamps each log at -100 and uses
+PyTorch's gradient (x - t) / max(x (1 - x), 1e-12).
+
+Mean squared error, l = (x - t)^2 with dl/dx = 2 (x - t) = -dl/dt, is one node too: it
+is the loss of every regression, autoencoder and sequence model.
+
+The binary losses' backward is written with Tensor operations, so it is differentiable
+again; the squared error's too, with an array path for a plain backward.
+"""
+
+from __future__ import annotations
+
+from ...function import Function
+from ...grad_mode import _state as _grad_state
+from ...tensor import Tensor, _wrap
+from .._broadcast import sum_to
+from ..selection import where as _where
+from .loss import _array, _check_reduction
+
+__all__ = ["binary_cross_entropy_with_logits", "binary_cross_entropy", "mse_loss"]
+
+
+# ----------------------------------------------------------------------------- binary
+def _softplus_neg(xp, x):
+    """softplus(-x) = -log sigmoid(x), without overflow."""
+    return xp.maximum(-x, 0) + xp.log1p(xp.exp(-xp.abs(x)))
+
+
+def _grad_factor(grad: Tensor, reduction: str, n: int) -> Tensor:
+    return grad / n if reduction == "mean" else grad
+
+
+class BCEWithLogits(Function):
+    """Binary cross-entropy on logits (see the module docstring); weight and pos_weight
+    broadcast against the input."""
+
+    @staticmethod
+    def forward(ctx, x, t, weight, pos_weight, reduction):
+        xp = ctx.xp
+        ctx.reduction = reduction
+        z = _softplus_neg(xp, x)
+        if pos_weight is None:
+            loss = (1.0 - t) * x + z
+        else:
+            loss = (1.0 - t) * x + ((pos_weight - 1.0) * t + 1.0) * z
+        if weight is not None:
+            loss = loss * weight
+        ctx.n = loss.size
+        ctx.save_for_backward(x, t, weight, pos_weight)
+        if reduction == "none":
+            return _array(xp, loss, x)
+        total = loss.sum()
+        return total / loss.size if reduction == "mean" else total
+
+    @staticmethod
+    def backward(ctx, grad):
+        x, t, weight, pos_weight = ctx.saved_tensors
+        need_x, need_t, need_w, need_p = ctx.needs_input_grad[:4]
+        r = _grad_factor(grad, ctx.reduction, ctx.n)
+        rw = r * weight if weight is not None else r
+        dx = dt = dw = dp = None
+        z = None
+        if need_t or need_w or need_p:
+            z = x.clamp_max(0.0) * -1.0 + (-x.abs()).exp().log1p()  # softplus(-x)
+        if need_x:
+            s = x.sigmoid()
+            if pos_weight is None:
+                d = s - t
+            else:
+                d = ((pos_weight - 1.0) * t + 1.0) * s - pos_weight * t
+            dx = sum_to(d * rw, x.shape)
+        if need_t:
+            d = -x if pos_weight is None else (pos_weight - 1.0) * z - x
+            dt = sum_to(d * rw, t.shape)
+        if need_w:
+            if pos_weight is None:
+                unweighted = (1.0 - t) * x + z
+            else:
+                unweighted = (1.0 - t) * x + ((pos_weight - 1.0) * t + 1.0) * z
+            dw = sum_to(unweighted * r, weight.shape)
+        if need_p:
+            dp = sum_to(t * z * rw, pos_weight.shape)
+        return dx, dt, dw, dp, None
+
+
+class BCE(Function):
+    """-w (t log x + (1 - t) log(1 - x)), each log clamped at -100 (as PyTorch)."""
+
+    @staticmethod
+    def forward(ctx, x, t, weight, reduction):
+        xp = ctx.xp
+        ctx.reduction = reduction
+        log_x = _clamped_log(xp, x)
+        log_1mx = _clamped_log1m(xp, x)
+        loss = -(t * log_x + (1.0 - t) * log_1mx)
+        if weight is not None:
+            loss = loss * weight
+        ctx.n = loss.size
+        ctx.save_for_backward(x, t, weight)
+        if reduction == "none":
+            return _array(xp, loss, x)
+        total = loss.sum()
+        return total / loss.size if reduction == "mean" else total
+
+    @staticmethod
+    def backward(ctx, grad):
+        x, t, weight = ctx.saved_tensors
+        need_x, need_t, need_w = ctx.needs_input_grad[:3]
+        r = _grad_factor(grad, ctx.reduction, ctx.n)
+        rw = r * weight if weight is not None else r
+        dx = dt = dw = None
+        if need_x:
+            dx = sum_to((x - t) / ((1.0 - x) * x).clamp_min(1e-12) * rw, x.shape)
+        if need_t or need_w:
+            log_x = _clamped_log_t(x)
+            log_1mx = _clamped_log1m_t(x)
+            if need_t:
+                dt = sum_to((log_1mx - log_x) * rw, t.shape)
+            if need_w:
+                dw = sum_to(-(t * log_x + (1.0 - t) * log_1mx) * r, weight.shape)
+        return dx, dt, dw, None
+
+
+def _clamped_log(xp, v):
+    """max(log v, -100), with no warning at v = 0."""
+    positive = v > 0
+    return xp.where(positive, xp.maximum(xp.log(xp.where(positive, v, 1.0)), -100.0), -100.0)
+
+
+def _clamped_log1m(xp, v):
+    """max(log(1 - v), -100), accurate for small v, with no warning at v = 1."""
+    below = v < 1
+    return xp.where(below, xp.maximum(xp.log1p(-xp.where(below, v, 0.0)), -100.0), -100.0)
+
+
+def _clamped_log_t(v: Tensor) -> Tensor:
+    positive = v > 0
+    return _where(positive, _where(positive, v, 1.0).log().clamp_min(-100.0), -100.0)
+
+
+def _clamped_log1m_t(v: Tensor) -> Tensor:
+    below = v < 1
+    return _where(below, (-_where(below, v, 0.0)).log1p().clamp_min(-100.0), -100.0)
+
+
+def _check_binary(name: str, input, target, *others) -> None:
+    for label, t in (("input", input), ("target", target)):
+        if not isinstance(t, Tensor):
+            raise TypeError(f"{name}(): argument '{label}' must be Tensor, not "
+                            f"{type(t).__name__}")
+    if target._data.shape != input._data.shape:
+        raise ValueError(f"Target size ({target.shape}) must be the same as input size "
+                         f"({input.shape})")
+    if input._data.dtype.kind != "f":
+        raise RuntimeError(f"{name}: expected a floating point input, got {input.dtype}")
+    for t in (target,) + others:
+        if t is None:
+            continue
+        if type(t._data) is not type(input._data):
+            raise RuntimeError(f"Expected all tensors to be on the same device, but found at "
+                               f"least two devices, {input.device} and {t.device}! (in {name})")
+        if t._data.dtype != input._data.dtype:
+            raise RuntimeError(f"{name}: expected all tensors to have the input's dtype "
+                               f"{input.dtype}, got {t.dtype}")
+
+
+def binary_cross_entropy_with_logits(input: Tensor, target: Tensor,
+                                     weight: Tensor | None = None,
+                                     pos_weight: Tensor | None = None,
+                                     reduction: str = "mean") -> Tensor:
+    """Sigmoid + binary cross-entropy in one stable node; ``pos_weight`` weighs the
+    positive term (broadcast along the last, class, dimension)."""
+    _check_reduction(reduction)
+    _check_binary("binary_cross_entropy_with_logits", input, target, weight, pos_weight)
+    return BCEWithLogits.apply(input, target, weight, pos_weight, reduction)
+
+
+def binary_cross_entropy(input: Tensor, target: Tensor, weight: Tensor | None = None,
+                         reduction: str = "mean") -> Tensor:
+    """Binary cross-entropy of probabilities ``input`` in [0, 1] (logs clamped at -100)."""
+    _check_reduction(reduction)
+    _check_binary("binary_cross_entropy", input, target, weight)
+    data = input._data
+    if data.size and type(data).__module__ == "numpy":  # host check only: no device sync
+        if not bool(((data >= 0) & (data <= 1)).all()):
+            raise RuntimeError("all elements of input should be between 0 and 1")
+    if weight is not None:
+        shape = _broadcast_shape(weight._data.shape, target._data.shape)
+        if shape != target._data.shape:
+            raise RuntimeError(f"binary_cross_entropy: weight of shape {list(weight.shape)} "
+                               f"does not broadcast to the target's shape {list(target.shape)}")
+    return BCE.apply(input, target, weight, reduction)
+
+
+def _broadcast_shape(a: tuple, b: tuple):
+    n = max(len(a), len(b))
+    a, b = (1,) * (n - len(a)) + tuple(a), (1,) * (n - len(b)) + tuple(b)
+    out = []
+    for p, q in zip(a, b):
+        if p != q and 1 not in (p, q):
+            return None
+        out.append(q if p == 1 else p)
+    return tuple(out)
+
+
+# ----------------------------------------------------------------------------- MSE
+class MSELoss(Function):
+    """(x - t)^2, reduced; dx = 2 (x - t) g = -dt (summed over broadcast dimensions)."""
+
+    @staticmethod
+    def forward(ctx, x, t, reduction):
+        ctx.reduction = reduction
+        ctx.save_for_backward(x, t)
+        d = x - t
+        d *= d
+        ctx.n = d.size
+        if reduction == "none":
+            return _array(ctx.xp, d, x)
+        total = d.sum()
+        return total / d.size if reduction == "mean" else total
+
+    @staticmethod
+    def backward(ctx, grad):
+        x, t = ctx.saved_tensors
+        need_x, need_t = ctx.needs_input_grad[:2]
+        scale = 2.0 / ctx.n if ctx.reduction == "mean" else 2.0
+        if not _grad_state.enabled:
+            d = x._data - t._data
+            if ctx.reduction == "none":
+                d = d * grad._data
+                d *= 2.0
+            else:
+                d = d * (grad._data * scale)
+            d = _wrap(_array(ctx.xp, d, x._data))
+            dx = sum_to(d, x.shape) if need_x else None
+            dt = sum_to(-d, t.shape) if need_t else None
+            return dx, dt, None
+        d = (x - t) * (grad * scale)
+        return (sum_to(d, x.shape) if need_x else None), (sum_to(-d, t.shape) if need_t
+                                                          else None), None
+
+
+def mse_loss(input: Tensor, target: Tensor, reduction: str = "mean") -> Tensor:
+    """Squared error (x - t)^2 (broadcasting x against t), reduced: one node."""
+    _check_reduction(reduction)
+    for label, t in (("input", input), ("target", target)):
+        if not isinstance(t, Tensor):
+            raise TypeError(f"mse_loss(): argument '{label}' must be Tensor, not "
+                            f"{type(t).__name__}")
+    if input._data.dtype != target._data.dtype:
+        from .._operands import binary
+
+        input, target = binary(input, target)
+    return MSELoss.apply(input, target, reduction)

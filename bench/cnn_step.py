@@ -109,17 +109,6 @@ def profile(steps: int) -> None:
     pstats.Stats(profiler).sort_stats("tottime").print_stats(25)
 
 
-_THREAD_VARS = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")
-
-
-def _limit_threads(threads: int, argv: list[str]) -> None:
-    """BLAS reads its thread count at import: restart this script with the variables set."""
-    if all(os.environ.get(v) == str(threads) for v in _THREAD_VARS):
-        return
-    env = dict(os.environ, **{v: str(threads) for v in _THREAD_VARS})
-    os.execve(sys.executable, [sys.executable, "-m", "bench.cnn_step", *argv], env)
-
-
 def run(repeats: int, warmup: int, threads: int | None = None) -> float | None:
     x, y = make_batch()
     model = build_ours()
@@ -160,7 +149,7 @@ def main(argv=None) -> None:
     argv = sys.argv[1:] if argv is None else list(argv)
     args = parser.parse_args(argv)
     if args.threads is not None:
-        _limit_threads(args.threads, argv)
+        limit_threads(args.threads, "bench.cnn_step", argv)
     if args.profile:
         profile(5 if args.quick else args.repeats)
         return

@@ -12,13 +12,14 @@ Run: ``python -m bench.mlp_step``.
 from __future__ import annotations
 
 import argparse
+import sys
 
 import numpy as np
 
 import autograd_core as ag
 import nn
 import optim
-from bench.timing import compare, environment
+from bench.timing import compare, environment, limit_threads
 
 LR = 0.01
 
@@ -149,7 +150,7 @@ class TorchMLP:
         return loss
 
 
-def run(batch: int, hidden: int, repeats: int) -> dict[str, float]:
+def run(batch: int, hidden: int, repeats: int, threads: int | None = None) -> dict[str, float]:
     x, y, weights = make_problem(batch, hidden)
     hand = NumpyMLP(weights)
     raw, modules = TensorMLP(weights), ModuleMLP(weights)
@@ -162,7 +163,8 @@ def run(batch: int, hidden: int, repeats: int) -> dict[str, float]:
     try:
         import torch
 
-        torch.set_num_threads(max(1, torch.get_num_threads()))
+        if threads is not None:
+            torch.set_num_threads(threads)
         reference = TorchMLP(weights)
         tx, ty = torch.from_numpy(x), torch.from_numpy(y)
         firsts["pytorch"] = reference.step(tx, ty).item()
@@ -187,12 +189,16 @@ def main(argv=None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--repeats", type=int, default=50)
     parser.add_argument("--quick", action="store_true", help="few repeats (smoke test)")
+    parser.add_argument("--threads", type=int, default=None,
+                        help="BLAS / PyTorch threads for every contender (default: library defaults)")
     args = parser.parse_args(argv)
+    if args.threads is not None:
+        limit_threads(args.threads, "bench.mlp_step", list(argv) if argv is not None else sys.argv[1:])
     repeats = 5 if args.quick else args.repeats
     for key, value in environment().items():
         print(f"{key:>8}: {value}")
-    run(128, 256, repeats)
-    run(32, 64, repeats * 4)
+    run(128, 256, repeats, args.threads)
+    run(32, 64, repeats * 4, args.threads)
 
 
 if __name__ == "__main__":

@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 import platform
 import statistics
+import sys
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -84,3 +85,16 @@ def environment() -> dict[str, str]:
         "numpy": np.__version__,
         "blas": blas_info(),
     }
+
+
+THREAD_VARS = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")
+
+
+def limit_threads(threads: int, module: str, argv: list[str]) -> None:
+    """Run with ``threads`` BLAS/OpenMP threads. BLAS reads its thread count when it is
+    loaded, so the benchmark restarts itself (``python -m module argv``) with the
+    variables set, unless they already are."""
+    if all(os.environ.get(v) == str(threads) for v in THREAD_VARS):
+        return
+    env = dict(os.environ, **{v: str(threads) for v in THREAD_VARS})
+    os.execve(sys.executable, [sys.executable, "-m", module, *argv], env)

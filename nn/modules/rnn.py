@@ -1,3 +1,409 @@
-"""(placeholder, filled in by its owner)"""
+"""Recurrent layers: `RNN` (tanh or relu), `LSTM`, `GRU`, and their single-step cells.
 
-__all__: list[str] = []
+A layer runs, for each layer and direction:
+
+1. ONE node for the input projection of every time step, ``x_proj = X W_ih^T + b`` with
+   X of shape (T, B, in) (``autograd_core.fused.input_projection``);
+2. a loop over time calling the fused cell of ``autograd_core.fused`` (one graph node per
+   step: ``h W_hh^T`` plus all the gate arithmetic), with the states laid out as columns
+   (H, B) so that each gate is a contiguous block, and ``W_hh`` chained from step to step
+   so that its gradient is summed in place (see ``autograd_core/ops/fused/recurrent.py``);
+3. one ``stack`` of the per-step states into the output (T, B, H).
+
+For RNN and LSTM both biases are added once in step 1 (``b_ih + b_hh``); the GRU keeps
+``b_hh`` inside the cell, where its n part is multiplied by the reset gate.
+
+Shapes, parameter names (``weight_ih_l0``, ``bias_hh_l1_reverse``, ...), gate orders
+(LSTM i, f, g, o; GRU r, z, n), initialisation U(-1/sqrt(H), 1/sqrt(H)) and results are
+PyTorch's, so weights load from a PyTorch state dict key for key. ``proj_size`` of
+PyTorch's LSTM is not supported.
+"""
+
+from __future__ import annotations
+
+import math
+import numbers
+import warnings
+
+import autograd_core as ag
+from autograd_core import Tensor
+
+from .. import functional as F
+from .. import init
+from ..module import Module
+from ..parameter import Parameter
+
+__all__ = ["RNNBase", "RNN", "LSTM", "GRU", "RNNCellBase", "RNNCell", "LSTMCell", "GRUCell"]
+
+_GATES = {"RNN_TANH": 1, "RNN_RELU": 1, "LSTM": 4, "GRU": 3}
+_CELLS = {"RNN_TANH": "rnn_tanh_cell", "RNN_RELU": "rnn_relu_cell", "LSTM": "lstm_cell",
+          "GRU": "gru_cell"}
+
+
+def _check_int(name: str, value) -> None:
+    if not isinstance(value, numbers.Integral) or isinstance(value, bool):
+        raise TypeError(f"{name} should be of type int, got: {type(value).__name__}")
+
+
+def _zeros(batch: int, hidden: int, like: Tensor) -> Tensor:
+    return ag.zeros((batch, hidden), dtype=like.dtype, device=like.device)
+
+
+class RNNBase(Module):
+    """The shared machinery of `RNN`, `LSTM` and `GRU` (``mode`` picks the cell)."""
+
+    def __init__(self, mode: str, input_size: int, hidden_size: int, num_layers: int = 1,
+                 bias: bool = True, batch_first: bool = False, dropout: float = 0.0,
+                 bidirectional: bool = False, proj_size: int = 0, device=None,
+                 dtype=None) -> None:
+        super().__init__()
+        if mode not in _GATES:
+            raise ValueError(f"Unrecognized RNN mode: {mode}")
+        _check_int("input_size", input_size)
+        _check_int("hidden_size", hidden_size)
+        _check_int("num_layers", num_layers)
+        if (not isinstance(dropout, numbers.Number) or isinstance(dropout, bool)
+                or not 0 <= dropout <= 1):
+            raise ValueError("dropout should be a number in range [0, 1] representing the "
+                             "probability of an element being zeroed")
+        if dropout > 0 and num_layers == 1:
+            warnings.warn("dropout option adds dropout after all but last recurrent layer, so "
+                          "non-zero dropout expects num_layers greater than 1, but got "
+                          f"dropout={dropout} and num_layers={num_layers}", stacklevel=2)
+        if hidden_size <= 0:
+            raise ValueError("hidden_size must be greater than zero")
+        if num_layers <= 0:
+            raise ValueError("num_layers must be greater than zero")
+        if proj_size != 0:
+            raise NotImplementedError("proj_size (LSTM with projections) is not supported; use "
+                                      "proj_size=0 and a Linear layer on the output instead")
+        self.mode = mode
+        self.input_size = input_size
+        self.hidden_size = hidden_size
+        self.num_layers = num_layers
+        self.bias = bias
+        self.batch_first = batch_first
+        self.dropout = float(dropout)
+        self.bidirectional = bidirectional
+        self.proj_size = proj_size
+        directions = 2 if bidirectional else 1
+        gate_size = _GATES[mode] * hidden_size
+        self._flat_weights_names: list[str] = []
+        self._all_weights: list[list[str]] = []
+        for layer in range(num_layers):
+            layer_input = input_size if layer == 0 else hidden_size * directions
+            for direction in range(directions):
+                suffix = f"_l{layer}" + ("_reverse" if direction == 1 else "")
+                shapes = [("weight_ih", (gate_size, layer_input)),
+                          ("weight_hh", (gate_size, hidden_size))]
+                if bias:
+                    shapes += [("bias_ih", (gate_size,)), ("bias_hh", (gate_size,))]
+                names = []
+                for stem, shape in shapes:
+                    name = stem + suffix
+                    setattr(self, name, Parameter(ag.empty(shape, device=device, dtype=dtype)))
+                    names.append(name)
+                self._flat_weights_names.extend(names)
+                self._all_weights.append(names)
+        self.reset_parameters()
+
+    def reset_parameters(self) -> None:
+        """Every weight and bias ~ U(-1/sqrt(hidden_size), 1/sqrt(hidden_size))."""
+        stdv = 1.0 / math.sqrt(self.hidden_size) if self.hidden_size > 0 else 0
+        for weight in self.parameters():
+            init.uniform_(weight, -stdv, stdv)
+
+    def flatten_parameters(self) -> None:
+        """Kept for PyTorch compatibility: nothing to flatten here."""
+
+    @property
+    def _flat_weights(self) -> list:
+        return [getattr(self, name) for name in self._flat_weights_names]
+
+    @property
+    def all_weights(self) -> list[list[Parameter]]:
+        return [[getattr(self, name) for name in names] for names in self._all_weights]
+
+    def extra_repr(self) -> str:
+        s = f"{self.input_size}, {self.hidden_size}"
+        if self.num_layers != 1:
+            s += f", num_layers={self.num_layers}"
+        if self.bias is not True:
+            s += f", bias={self.bias}"
+        if self.batch_first is not False:
+            s += f", batch_first={self.batch_first}"
+        if self.dropout != 0:
+            s += f", dropout={self.dropout}"
+        if self.bidirectional is not False:
+            s += f", bidirectional={self.bidirectional}"
+        return s
+
+    # ------------------------------------------------------------------ forward
+    def _check_input(self, input: Tensor) -> bool:
+        if not isinstance(input, Tensor):
+            raise TypeError(f"{type(self).__name__}: input must be a Tensor, got "
+                            f"{type(input).__name__}")
+        if input.dim() not in (2, 3):
+            raise ValueError(f"{type(self).__name__}: Expected input to be 2D or 3D, got "
+                             f"{input.dim()}D instead")
+        if input.shape[-1] != self.input_size:
+            raise RuntimeError(f"input.size(-1) must be equal to input_size. Expected "
+                               f"{self.input_size}, got {input.shape[-1]}")
+        return input.dim() == 3
+
+    def _check_hidden(self, hx: Tensor, expected: tuple, label: str = "hidden") -> None:
+        if tuple(hx.shape) != expected:
+            raise RuntimeError(f"Expected {label} size {expected}, got {list(hx.shape)}")
+
+    def _initial_states(self, hx, batched: bool, batch: int, like: Tensor, count: int):
+        """The initial states per layer and direction, as columns (H, B): ``count`` lists."""
+        layers = self.num_layers * (2 if self.bidirectional else 1)
+        expected = (layers, batch, self.hidden_size)
+        if hx is None:
+            zeros = ag.zeros((self.hidden_size, batch), dtype=like.dtype, device=like.device)
+            return [[zeros] * layers for _ in range(count)]
+        states = tuple(hx) if count > 1 else (hx,)
+        if count > 1 and len(states) != count:
+            raise TypeError(f"{type(self).__name__} expects hx as a tuple (h_0, c_0), got "
+                            f"{len(states)} tensors")
+        want = 3 if batched else 2
+        dims = [s.dim() for s in states]
+        if any(d != want for d in dims):
+            kind = "batched 3-D" if batched else "unbatched 2-D"
+            if count > 1:
+                got = ", ".join(f"{d}-D" for d in dims)
+                raise RuntimeError(f"For {kind} input, hx and cx should also be {want}-D but got "
+                                   f"({got}) tensors")
+            raise RuntimeError(f"For {kind} input, hx should also be {want}-D but got "
+                               f"{dims[0]}-D tensor")
+        result = []
+        for k, s in enumerate(states):
+            if not batched:
+                s = s.unsqueeze(1)
+            self._check_hidden(s, expected, f"hidden[{k}]" if count > 1 else "hidden")
+            result.append(list(s.transpose(1, 2).unbind(0)))
+        return result
+
+    def forward(self, input: Tensor, hx=None):
+        batched = self._check_input(input)
+        x = input if batched else input.unsqueeze(1)
+        if self.batch_first and batched:
+            x = x.transpose(0, 1)
+        steps, batch = x.shape[0], x.shape[1]
+        lstm = self.mode == "LSTM"
+        states = self._initial_states(hx, batched, batch, x, 2 if lstm else 1)
+        fused = ag.fused
+        cell = getattr(fused, _CELLS[self.mode])
+        directions = 2 if self.bidirectional else 1
+        finals_h, finals_c = [], []
+        layer_input = x
+        for layer in range(self.num_layers):
+            outputs = []
+            for direction in range(directions):
+                k = layer * directions + direction
+                weights = [getattr(self, name) for name in self._all_weights[k]]
+                w_ih, w_hh = weights[0], weights[1]
+                b_ih, b_hh = (weights[2], weights[3]) if self.bias else (None, None)
+                if b_ih is not None and self.mode != "GRU":  # both biases in one
+                    b_ih, b_hh = b_ih + b_hh, None
+                # one GEMM for every step's input, laid out as columns (T, G*H, B)
+                inputs = fused.input_projection(layer_input, w_ih, b_ih).unbind(0)
+                order = range(steps - 1, -1, -1) if direction == 1 else range(steps)
+                h = states[0][k]
+                hs = [None] * steps
+                w = w_hh  # passed along the steps, so its gradient is summed in place
+                if lstm:
+                    c = states[1][k]
+                    for t in order:
+                        h, c, w = cell(inputs[t], h, c, w, columns=True, chain_weight=True)
+                        hs[t] = h
+                    finals_c.append(c)
+                else:
+                    for t in order:
+                        h, w = cell(inputs[t], h, w, b_hh, columns=True, chain_weight=True)
+                        hs[t] = h
+                finals_h.append(h)
+                outputs.append(fused.stack_columns(hs))  # (T, B, H)
+            layer_output = outputs[0] if directions == 1 else ag.cat(outputs, 2)
+            if self.dropout > 0 and self.training and layer < self.num_layers - 1:
+                layer_output = F.dropout(layer_output, self.dropout, True)
+            layer_input = layer_output
+        output = layer_input
+        h_n = fused.stack_columns(finals_h)
+        c_n = fused.stack_columns(finals_c) if lstm else None
+        if self.batch_first and batched:
+            output = output.transpose(0, 1)
+        if not batched:
+            output = output.squeeze(1)
+            h_n = h_n.squeeze(1)
+            c_n = c_n.squeeze(1) if lstm else None
+        return (output, (h_n, c_n)) if lstm else (output, h_n)
+
+
+class RNN(RNNBase):
+    """Elman RNN: h_t = tanh(x_t W_ih^T + b_ih + h_{t-1} W_hh^T + b_hh) (or relu).
+
+    ``RNN(input_size, hidden_size, num_layers=1, nonlinearity='tanh', bias=True,
+    batch_first=False, dropout=0.0, bidirectional=False)``; returns (output, h_n)."""
+
+    def __init__(self, input_size: int, hidden_size: int, num_layers: int = 1,
+                 nonlinearity: str = "tanh", bias: bool = True, batch_first: bool = False,
+                 dropout: float = 0.0, bidirectional: bool = False, device=None,
+                 dtype=None) -> None:
+        if nonlinearity == "tanh":
+            mode = "RNN_TANH"
+        elif nonlinearity == "relu":
+            mode = "RNN_RELU"
+        else:
+            raise ValueError(f"Unknown nonlinearity '{nonlinearity}'. Select from 'tanh' or "
+                             f"'relu'.")
+        super().__init__(mode, input_size, hidden_size, num_layers, bias, batch_first, dropout,
+                         bidirectional, device=device, dtype=dtype)
+        self.nonlinearity = nonlinearity
+
+
+class LSTM(RNNBase):
+    """Long short-term memory: gates i, f, g, o; c_t = f c_{t-1} + i g, h_t = o tanh(c_t).
+
+    ``LSTM(input_size, hidden_size, num_layers=1, bias=True, batch_first=False,
+    dropout=0.0, bidirectional=False)``; ``forward(input, (h_0, c_0)=None)`` returns
+    (output, (h_n, c_n))."""
+
+    def __init__(self, input_size: int, hidden_size: int, num_layers: int = 1,
+                 bias: bool = True, batch_first: bool = False, dropout: float = 0.0,
+                 bidirectional: bool = False, proj_size: int = 0, device=None,
+                 dtype=None) -> None:
+        super().__init__("LSTM", input_size, hidden_size, num_layers, bias, batch_first,
+                         dropout, bidirectional, proj_size, device=device, dtype=dtype)
+
+
+class GRU(RNNBase):
+    """Gated recurrent unit: r, z = sigmoid(...), n = tanh(W_in x + b_in + r (W_hn h + b_hn)),
+    h_t = (1 - z) n + z h_{t-1}. Returns (output, h_n)."""
+
+    def __init__(self, input_size: int, hidden_size: int, num_layers: int = 1,
+                 bias: bool = True, batch_first: bool = False, dropout: float = 0.0,
+                 bidirectional: bool = False, device=None, dtype=None) -> None:
+        super().__init__("GRU", input_size, hidden_size, num_layers, bias, batch_first,
+                         dropout, bidirectional, device=device, dtype=dtype)
+
+
+# ----------------------------------------------------------------------------- cells
+class RNNCellBase(Module):
+    """The parameters of a single-step cell: weight_ih, weight_hh, bias_ih, bias_hh."""
+
+    def __init__(self, input_size: int, hidden_size: int, bias: bool, num_chunks: int,
+                 device=None, dtype=None) -> None:
+        super().__init__()
+        _check_int("input_size", input_size)
+        _check_int("hidden_size", hidden_size)
+        self.input_size = input_size
+        self.hidden_size = hidden_size
+        self.bias = bias
+        gate_size = num_chunks * hidden_size
+        self.weight_ih = Parameter(ag.empty((gate_size, input_size), device=device, dtype=dtype))
+        self.weight_hh = Parameter(ag.empty((gate_size, hidden_size), device=device,
+                                            dtype=dtype))
+        if bias:
+            self.bias_ih = Parameter(ag.empty(gate_size, device=device, dtype=dtype))
+            self.bias_hh = Parameter(ag.empty(gate_size, device=device, dtype=dtype))
+        else:
+            self.register_parameter("bias_ih", None)
+            self.register_parameter("bias_hh", None)
+        self.reset_parameters()
+
+    def reset_parameters(self) -> None:
+        stdv = 1.0 / math.sqrt(self.hidden_size) if self.hidden_size > 0 else 0
+        for weight in self.parameters():
+            init.uniform_(weight, -stdv, stdv)
+
+    def extra_repr(self) -> str:
+        s = f"{self.input_size}, {self.hidden_size}"
+        if self.bias is not True:
+            s += f", bias={self.bias}"
+        nonlinearity = getattr(self, "nonlinearity", "tanh")
+        if nonlinearity != "tanh":
+            s += f", nonlinearity={nonlinearity}"
+        return s
+
+    def _prepare(self, input: Tensor, hx, count: int):
+        """(x (B, in), [states (B, H)], batched) after PyTorch's checks."""
+        name = type(self).__name__
+        if not isinstance(input, Tensor):
+            raise TypeError(f"{name}: input must be a Tensor, got {type(input).__name__}")
+        if input.dim() not in (1, 2):
+            raise ValueError(f"{name}: Expected input to be 1D or 2D, got {input.dim()}D "
+                             f"instead")
+        batched = input.dim() == 2
+        x = input if batched else input.unsqueeze(0)
+        if x.shape[1] != self.input_size:
+            raise RuntimeError(f"input has inconsistent input_size: got {x.shape[1]} expected "
+                               f"{self.input_size}")
+        batch = x.shape[0]
+        if hx is None:
+            return x, [_zeros(batch, self.hidden_size, x) for _ in range(count)], batched
+        states = list(hx) if count > 1 else [hx]
+        if count > 1 and len(states) != count:
+            raise TypeError(f"{name} expects hx as a tuple (h_0, c_0), got {len(states)} tensors")
+        out = []
+        for k, s in enumerate(states):
+            if s.dim() != input.dim():
+                raise RuntimeError(f"{name}: Expected hidden to be {input.dim()}D like the "
+                                   f"input, got {s.dim()}D instead")
+            s = s if batched else s.unsqueeze(0)
+            if s.shape[0] != batch:
+                raise RuntimeError(f"Input batch size {batch} doesn't match hidden{k} batch "
+                                   f"size {s.shape[0]}")
+            if s.shape[1] != self.hidden_size:
+                raise RuntimeError(f"hidden{k} has inconsistent hidden_size: got {s.shape[1]}, "
+                                   f"expected {self.hidden_size}")
+            out.append(s)
+        return x, out, batched
+
+
+class RNNCell(RNNCellBase):
+    """h' = tanh(x W_ih^T + b_ih + h W_hh^T + b_hh) (or relu), one step."""
+
+    def __init__(self, input_size: int, hidden_size: int, bias: bool = True,
+                 nonlinearity: str = "tanh", device=None, dtype=None) -> None:
+        if nonlinearity not in ("tanh", "relu"):
+            raise ValueError(f"Unknown nonlinearity: {nonlinearity}")
+        super().__init__(input_size, hidden_size, bias, num_chunks=1, device=device,
+                         dtype=dtype)
+        self.nonlinearity = nonlinearity
+
+    def forward(self, input: Tensor, hx: Tensor | None = None) -> Tensor:
+        x, (h,), batched = self._prepare(input, hx, 1)
+        cell = ag.fused.rnn_tanh_cell if self.nonlinearity == "tanh" else ag.fused.rnn_relu_cell
+        h = cell(F.linear(x, self.weight_ih, self.bias_ih), h, self.weight_hh, self.bias_hh)
+        return h if batched else h.squeeze(0)
+
+
+class LSTMCell(RNNCellBase):
+    """One LSTM step: returns (h', c') (see `LSTM`)."""
+
+    def __init__(self, input_size: int, hidden_size: int, bias: bool = True, device=None,
+                 dtype=None) -> None:
+        super().__init__(input_size, hidden_size, bias, num_chunks=4, device=device,
+                         dtype=dtype)
+
+    def forward(self, input: Tensor, hx=None) -> tuple[Tensor, Tensor]:
+        x, (h, c), batched = self._prepare(input, hx, 2)
+        bias = self.bias_ih + self.bias_hh if self.bias else None
+        h, c = ag.fused.lstm_cell(F.linear(x, self.weight_ih, bias), h, c, self.weight_hh)
+        return (h, c) if batched else (h.squeeze(0), c.squeeze(0))
+
+
+class GRUCell(RNNCellBase):
+    """One GRU step: returns h' (see `GRU`)."""
+
+    def __init__(self, input_size: int, hidden_size: int, bias: bool = True, device=None,
+                 dtype=None) -> None:
+        super().__init__(input_size, hidden_size, bias, num_chunks=3, device=device,
+                         dtype=dtype)
+
+    def forward(self, input: Tensor, hx: Tensor | None = None) -> Tensor:
+        x, (h,), batched = self._prepare(input, hx, 1)
+        h = ag.fused.gru_cell(F.linear(x, self.weight_ih, self.bias_ih), h, self.weight_hh,
+                              self.bias_hh)
+        return h if batched else h.squeeze(0)

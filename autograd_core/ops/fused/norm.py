@@ -1,3 +1,442 @@
-"""(placeholder, filled in by its owner)"""
+"""Batch, layer and group normalisation, each ONE graph node.
 
-__all__: list[str] = []
+All three standardise x over some axes A (n values per statistic) and apply a per-feature
+affine map:
+
+    mu = mean_A(x)     var = mean_A((x - mu)^2)     inv = 1 / sqrt(var + eps)
+    x^ = (x - mu) inv                               y = w x^ + b
+
+    batch norm   A = every axis but the channels (dim 1);  w, b per channel
+    layer norm   A = the last len(normalized_shape) axes;  w, b of normalized_shape
+    group norm   A = the channels of one group and the spatial axes, per sample;
+                 w, b per channel
+
+Backward (g = dL/dy; sums over A; the standard fused formula):
+
+    dx = inv / n * (n g w - sum(g w) - x^ sum(g w x^))
+    dw = sum over everything but w's axes of g x^        db = the same sum of g
+
+In batch norm's evaluation mode the running statistics are constants, so y = x s + t
+with s = w / sqrt(running_var + eps), and dx = g s.
+
+A plain backward runs on arrays with x^ and inv saved by the forward. With
+``create_graph=True`` the same formulas are written with Tensor operations recomputed from
+x, so the backward is differentiable again (double backward, gradgradcheck).
+
+`batch_norm` in training mode also updates the running statistics in place (without
+recording), with PyTorch's convention
+``running = (1 - momentum) running + momentum batch_statistic``, the variance being the
+unbiased one (times n / (n - 1)).
+"""
+
+from __future__ import annotations
+
+import math
+
+from ...function import Function
+from ...grad_mode import _state as _grad_state
+from ...tensor import Tensor, _wrap
+
+__all__ = ["batch_norm", "layer_norm", "group_norm", "instance_norm"]
+
+
+# ----------------------------------------------------------------------------- helpers
+def _as3d(a):
+    """(N, C, *) -> (N, C, S) (a view when possible): the channel axis in the middle."""
+    return a.reshape(a.shape[0], a.shape[1], -1)
+
+
+def _channel_sum(a3):
+    """Sum of an (N, C, S) array over N and S: (C,). Two fast reductions (the first along
+    the contiguous axis)."""
+    return a3.sum(axis=2).sum(axis=0)
+
+
+def _inv_std(xp, var, eps):
+    """1 / sqrt(var + eps), in place."""
+    var += eps
+    xp.sqrt(var, out=var)
+    xp.divide(1.0, var, out=var)
+    return var
+
+
+def _row_normalize(xp, x2, eps):
+    """Rows of a 2-D array standardised: (x^, inv), inv of shape (M, 1)."""
+    xhat = x2 - x2.mean(axis=1, keepdims=True)
+    inv = _inv_std(xp, (xhat * xhat).mean(axis=1, keepdims=True), eps)
+    xhat *= inv
+    return xhat, inv
+
+
+def _row_backward(dxhat, xhat, inv):
+    """dx = inv (dx^ - mean(dx^) - x^ mean(dx^ x^)) over the rows of 2-D arrays."""
+    k = (dxhat * xhat).mean(axis=1, keepdims=True)
+    dx = xhat * k
+    out = dxhat - dxhat.mean(axis=1, keepdims=True)
+    out -= dx
+    out *= inv
+    return out
+
+
+def _graph_normalize(x: Tensor, dims, eps: float):
+    """(x^, inv) with Tensor operations (differentiable), statistics over ``dims``."""
+    xc = x - x.mean(dims, keepdim=True)
+    inv = ((xc * xc).mean(dims, keepdim=True) + eps).rsqrt()
+    return xc * inv, inv
+
+
+def _graph_backward(dxhat: Tensor, xhat: Tensor, inv: Tensor, dims) -> Tensor:
+    return inv * (dxhat - dxhat.mean(dims, keepdim=True)
+                  - xhat * (dxhat * xhat).mean(dims, keepdim=True))
+
+
+def _shape_text(t: Tensor) -> str:
+    return str(list(t._data.shape))
+
+
+# ----------------------------------------------------------------------------- batch norm
+class BatchNormTrain(Function):
+    """Batch norm with the batch's statistics; also returns (mean, unbiased var) per channel
+    (not differentiable) for the running statistics."""
+
+    materialize_grads = False
+
+    @staticmethod
+    def forward(ctx, x, weight, bias, eps):
+        xp = ctx.xp
+        ctx.eps = eps
+        x3 = _as3d(x)
+        count = x3.shape[0] * x3.shape[2]
+        mean = _channel_sum(x3) / count
+        xhat = x3 - mean[:, None]
+        var = _channel_sum(xhat * xhat) / count
+        unbiased = var * (count / (count - 1)) if count > 1 else var.copy()
+        inv = _inv_std(xp, var, eps)
+        xhat *= inv[:, None]
+        if weight is not None:
+            y = xhat * weight[:, None]
+            if bias is not None:
+                y += bias[:, None]
+        elif bias is not None:
+            y = xhat + bias[:, None]
+        else:
+            y = xhat.copy()
+        ctx.save_for_backward(x, weight, xhat, inv)
+        ctx.mark_non_differentiable(mean, unbiased)
+        return y.reshape(x.shape), mean, unbiased
+
+    @staticmethod
+    def backward(ctx, grad, _mean=None, _var=None):
+        x, weight, xhat, inv = ctx.saved_tensors
+        need_x, need_w, need_b = ctx.needs_input_grad[:3]
+        if grad is None:
+            return None, None, None, None
+        if _grad_state.enabled:
+            return _batch_norm_graph(ctx, grad, x, weight, need_x, need_w, need_b)
+        g3 = _as3d(grad._data)
+        xh, iv = xhat._data, inv._data
+        count = g3.shape[0] * g3.shape[2]
+        sum_g = _channel_sum(g3)
+        sum_gx = _channel_sum(g3 * xh)
+        dx = None
+        if need_x:
+            # dx = w inv (g - sum(g)/n - x^ sum(g x^)/n)
+            scale = iv if weight is None else iv * weight._data
+            dx = xh * (sum_gx / count)[:, None]
+            out = g3 - (sum_g / count)[:, None]
+            out -= dx
+            out *= scale[:, None]
+            dx = _wrap(out.reshape(grad._data.shape))
+        return (dx, _wrap(sum_gx) if need_w else None, _wrap(sum_g) if need_b else None, None)
+
+
+def _batch_norm_graph(ctx, grad, x, weight, need_x, need_w, need_b):
+    x3 = x.reshape(x.shape[0], x.shape[1], -1)
+    g3 = grad.reshape(x3.shape)
+    xhat, inv = _graph_normalize(x3, (0, 2), ctx.eps)
+    dx = dw = db = None
+    if need_x:
+        dxhat = g3 if weight is None else g3 * weight.reshape(1, -1, 1)
+        dx = _graph_backward(dxhat, xhat, inv, (0, 2)).reshape(x.shape)
+    if need_w:
+        dw = (g3 * xhat).sum((0, 2))
+    if need_b:
+        db = g3.sum((0, 2))
+    return dx, dw, db, None
+
+
+class BatchNormEval(Function):
+    """Batch norm with fixed statistics: y = x s + t, s = w / sqrt(rv + eps),
+    t = b - rm s. dx = g s, dw = sum g (x - rm) / sqrt(rv + eps), db = sum g."""
+
+    @staticmethod
+    def forward(ctx, x, running_mean, running_var, weight, bias, eps):
+        xp = ctx.xp
+        inv = _inv_std(xp, running_var.astype(x.dtype, copy=True), eps)
+        scale = inv if weight is None else inv * weight
+        shift = -running_mean * scale
+        if bias is not None:
+            shift += bias
+        ctx.save_for_backward(x, running_mean, weight, inv)
+        x3 = _as3d(x)
+        y = x3 * scale[:, None]
+        y += shift[:, None]
+        return y.reshape(x.shape)
+
+    @staticmethod
+    def backward(ctx, grad):
+        x, running_mean, weight, inv = ctx.saved_tensors
+        need_x, _, _, need_w, need_b = ctx.needs_input_grad[:5]
+        shape3 = (1, -1, 1)
+        g3 = grad.reshape(grad.shape[0], grad.shape[1], -1)
+        dx = dw = db = None
+        if _grad_state.enabled:
+            if need_x:
+                scale = inv if weight is None else inv * weight
+                dx = (g3 * scale.reshape(shape3)).reshape(x.shape)
+            if need_w:
+                xhat = (x.reshape(g3.shape) - running_mean.reshape(shape3)) * inv.reshape(shape3)
+                dw = (g3 * xhat).sum((0, 2))
+            if need_b:
+                db = g3.sum((0, 2))
+            return dx, None, None, dw, db, None
+        gd, iv = g3._data, inv._data
+        if need_x:
+            scale = iv if weight is None else iv * weight._data
+            dx = _wrap((gd * scale[:, None]).reshape(x._data.shape))
+        if need_w:
+            xhat = _as3d(x._data) - running_mean._data[:, None]
+            xhat *= iv[:, None]
+            dw = _wrap(_channel_sum(gd * xhat))
+        if need_b:
+            db = _wrap(_channel_sum(gd))
+        return dx, None, None, dw, db, None
+
+
+def _check_channels(name: str, t, c: int, what: str) -> None:
+    if t is not None and (t._data.ndim != 1 or t._data.shape[0] != c):
+        raise RuntimeError(f"{name} should contain {c} elements not {t._data.size} ({what} of "
+                           f"shape {_shape_text(t)} for an input with {c} channels)")
+
+
+def _update_running(running_mean, running_var, mean, var, momentum: float) -> None:
+    """running = (1 - m) running + m batch, in place, outside the graph (a new version)."""
+    for running, batch in ((running_mean, mean), (running_var, var)):
+        if running is None:
+            continue
+        data = running._data
+        data *= 1.0 - momentum
+        data += (batch * momentum).astype(data.dtype, copy=False)
+        running._version_counter[0] += 1
+
+
+def batch_norm(input: Tensor, running_mean: Tensor | None, running_var: Tensor | None,
+               weight: Tensor | None = None, bias: Tensor | None = None,
+               training: bool = False, momentum: float = 0.1, eps: float = 1e-5) -> Tensor:
+    """Batch normalisation of ``input`` (N, C, *) per channel, as one node.
+
+    ``training=True`` uses the batch's statistics (biased variance) and, when given,
+    updates ``running_mean`` / ``running_var`` in place with ``momentum`` (unbiased variance
+    for the running one); ``training=False`` uses the running statistics."""
+    if not isinstance(input, Tensor):
+        raise TypeError(f"batch_norm(): argument 'input' must be Tensor, not "
+                        f"{type(input).__name__}")
+    if input._data.ndim < 2:
+        raise ValueError(f"batch_norm expects an input of at least 2 dimensions (N, C, *), got "
+                         f"shape {_shape_text(input)}")
+    c = input._data.shape[1]
+    _check_channels("running_mean", running_mean, c, "running_mean")
+    _check_channels("running_var", running_var, c, "running_var")
+    _check_channels("weight", weight, c, "weight")
+    _check_channels("bias", bias, c, "bias")
+    if not training:
+        if running_mean is None or running_var is None:
+            raise RuntimeError("running_mean must be defined in evaluation mode")
+        return BatchNormEval.apply(input, running_mean, running_var, weight, bias, eps)
+    if input._data.size // c <= 1:
+        raise ValueError(f"Expected more than 1 value per channel when training, got input "
+                         f"size {input.shape}")
+    if momentum is None:
+        raise TypeError("batch_norm(): argument 'momentum' must be float, not NoneType (the "
+                        "cumulative average of momentum=None is computed by the BatchNorm "
+                        "modules, which pass 1 / num_batches_tracked)")
+    y, mean, var = BatchNormTrain.apply(input, weight, bias, eps)
+    if running_mean is not None or running_var is not None:
+        _update_running(running_mean, running_var, mean._data, var._data, float(momentum))
+    return y
+
+
+def instance_norm(input: Tensor, running_mean: Tensor | None = None,
+                  running_var: Tensor | None = None, weight: Tensor | None = None,
+                  bias: Tensor | None = None, use_input_stats: bool = True,
+                  momentum: float = 0.1, eps: float = 1e-5) -> Tensor:
+    """Normalise each channel of each sample over its spatial axes (group norm with one
+    channel per group). With running statistics, their update uses the batch average of the
+    per-instance statistics; ``use_input_stats=False`` normalises with the running ones."""
+    if input._data.ndim < 3:
+        raise ValueError(f"instance_norm expects an input of at least 3 dimensions (N, C, *), "
+                         f"got shape {_shape_text(input)}")
+    c = input._data.shape[1]
+    if not use_input_stats:
+        return batch_norm(input, running_mean, running_var, weight, bias, False, momentum, eps)
+    y = group_norm(input, c, weight, bias, eps)
+    if running_mean is not None or running_var is not None:
+        x3 = _as3d(input._data)
+        s = x3.shape[2]
+        mean = x3.mean(axis=2)
+        var = x3.var(axis=2) * (s / (s - 1) if s > 1 else 1.0)
+        _update_running(running_mean, running_var, mean.mean(axis=0), var.mean(axis=0),
+                        float(momentum))
+    return y
+
+
+# ----------------------------------------------------------------------------- layer norm
+class LayerNorm(Function):
+    """Standardise over the last k axes; w and b have those axes' shape."""
+
+    @staticmethod
+    def forward(ctx, x, weight, bias, k, eps):
+        xp = ctx.xp
+        ctx.k, ctx.eps = k, eps
+        features = math.prod(x.shape[x.ndim - k:])
+        x2 = x.reshape(-1, features)
+        xhat, inv = _row_normalize(xp, x2, eps)
+        if weight is not None:
+            y = xhat * weight.reshape(-1)
+            if bias is not None:
+                y += bias.reshape(-1)
+        elif bias is not None:
+            y = xhat + bias.reshape(-1)
+        else:
+            y = xhat.copy()
+        ctx.save_for_backward(x, weight, xhat, inv)
+        return y.reshape(x.shape)
+
+    @staticmethod
+    def backward(ctx, grad):
+        x, weight, xhat, inv = ctx.saved_tensors
+        need_x, need_w, need_b = ctx.needs_input_grad[:3]
+        if _grad_state.enabled:
+            dims = tuple(range(x.ndim - ctx.k, x.ndim))
+            lead = tuple(range(x.ndim - ctx.k))
+            xh, iv = _graph_normalize(x, dims, ctx.eps)
+            dx = dw = db = None
+            if need_x:
+                dxh = grad if weight is None else grad * weight
+                dx = _graph_backward(dxh, xh, iv, dims)
+            if need_w:
+                dw = (grad * xh).sum(lead) if lead else grad * xh
+            if need_b:
+                db = grad.sum(lead) if lead else grad
+            return dx, dw, db, None, None
+        xh, iv = xhat._data, inv._data
+        g2 = grad._data.reshape(xh.shape)
+        dx = dw = db = None
+        if need_x:
+            dxh = g2 if weight is None else g2 * weight._data.reshape(-1)
+            dx = _wrap(_row_backward(dxh, xh, iv).reshape(x._data.shape))
+        if need_w:
+            dw = _wrap((g2 * xh).sum(axis=0).reshape(weight._data.shape))
+        if need_b:
+            db = _wrap(g2.sum(axis=0).reshape(ctx._input_meta[2][0]))
+        return dx, dw, db, None, None
+
+
+def layer_norm(input: Tensor, normalized_shape, weight: Tensor | None = None,
+               bias: Tensor | None = None, eps: float = 1e-5) -> Tensor:
+    """Layer normalisation over the last ``len(normalized_shape)`` axes, as one node."""
+    if not isinstance(input, Tensor):
+        raise TypeError(f"layer_norm(): argument 'input' must be Tensor, not "
+                        f"{type(input).__name__}")
+    shape = (normalized_shape,) if isinstance(normalized_shape, int) else tuple(normalized_shape)
+    shape = tuple(int(s) for s in shape)
+    k = len(shape)
+    if k == 0 or input._data.shape[input._data.ndim - k:] != shape or input._data.ndim < k:
+        star = ", ".join(str(s) for s in shape)
+        raise RuntimeError(f"Given normalized_shape={list(shape)}, expected input with shape "
+                           f"[*, {star}], but got input of size{list(input._data.shape)}")
+    for label, t in (("weight", weight), ("bias", bias)):
+        if t is not None and t._data.shape != shape:
+            raise RuntimeError(f"Expected {label} to be of same shape as normalized_shape, but "
+                               f"got {label} of shape {_shape_text(t)} and normalized_shape = "
+                               f"{list(shape)}")
+    return LayerNorm.apply(input, weight, bias, k, eps)
+
+
+# ----------------------------------------------------------------------------- group norm
+class GroupNorm(Function):
+    """Standardise each (sample, group of channels) over its channels and spatial axes;
+    w and b per channel."""
+
+    @staticmethod
+    def forward(ctx, x, weight, bias, groups, eps):
+        xp = ctx.xp
+        ctx.groups, ctx.eps = groups, eps
+        n, c = x.shape[0], x.shape[1]
+        xhat, inv = _row_normalize(xp, x.reshape(n * groups, -1), eps)
+        x3 = xhat.reshape(n, c, -1)
+        if weight is not None:
+            y = x3 * weight[:, None]
+            if bias is not None:
+                y += bias[:, None]
+        elif bias is not None:
+            y = x3 + bias[:, None]
+        else:
+            y = x3.copy()
+        ctx.save_for_backward(x, weight, xhat, inv)
+        return y.reshape(x.shape)
+
+    @staticmethod
+    def backward(ctx, grad):
+        x, weight, xhat, inv = ctx.saved_tensors
+        need_x, need_w, need_b = ctx.needs_input_grad[:3]
+        n, c = grad.shape[0], grad.shape[1]
+        groups = ctx.groups
+        if _grad_state.enabled:
+            xg = x.reshape(n, groups, -1)
+            xh, iv = _graph_normalize(xg, (2,), ctx.eps)
+            g3 = grad.reshape(n, c, -1)
+            xh3 = xh.reshape(g3.shape)
+            dx = dw = db = None
+            if need_x:
+                dxh = g3 if weight is None else g3 * weight.reshape(1, -1, 1)
+                dx = _graph_backward(dxh.reshape(xg.shape), xh, iv, (2,)).reshape(x.shape)
+            if need_w:
+                dw = (g3 * xh3).sum((0, 2))
+            if need_b:
+                db = g3.sum((0, 2))
+            return dx, dw, db, None, None
+        xh, iv = xhat._data, inv._data
+        g3 = grad._data.reshape(n, c, -1)
+        xh3 = xh.reshape(g3.shape)
+        dx = dw = db = None
+        if need_x:
+            dxh = g3 if weight is None else g3 * weight._data[:, None]
+            dx = _wrap(_row_backward(dxh.reshape(xh.shape), xh, iv).reshape(x._data.shape))
+        if need_w:
+            dw = _wrap(_channel_sum(g3 * xh3))
+        if need_b:
+            db = _wrap(_channel_sum(g3))
+        return dx, dw, db, None, None
+
+
+def group_norm(input: Tensor, num_groups: int, weight: Tensor | None = None,
+               bias: Tensor | None = None, eps: float = 1e-5) -> Tensor:
+    """Group normalisation of ``input`` (N, C, *) with ``num_groups`` groups of channels."""
+    if not isinstance(input, Tensor):
+        raise TypeError(f"group_norm(): argument 'input' must be Tensor, not "
+                        f"{type(input).__name__}")
+    if input._data.ndim < 2:
+        raise RuntimeError(f"Expected at least 2 dimensions for input tensor but received "
+                           f"{input._data.ndim}")
+    c = input._data.shape[1]
+    if num_groups <= 0 or c % num_groups:
+        raise RuntimeError(f"Expected number of channels in input to be divisible by "
+                           f"num_groups, but got input of shape {_shape_text(input)} and "
+                           f"num_groups={num_groups}")
+    for label, t in (("weight", weight), ("bias", bias)):
+        if t is not None and (t._data.ndim != 1 or t._data.shape[0] != c):
+            raise RuntimeError(f"Expected {label} to be a vector of size equal to the number of "
+                               f"channels in input, but got {label} of shape {_shape_text(t)} "
+                               f"and input of shape {_shape_text(input)}")
+    return GroupNorm.apply(input, weight, bias, num_groups, eps)

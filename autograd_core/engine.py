@@ -19,7 +19,7 @@ from collections.abc import Sequence
 
 from . import _anomaly
 from ._backend import backend_of
-from .function import AccumulateGrad, Function, _edge_of
+from .function import AccumulateGrad, Function, _as_array, _edge_of
 from .grad_mode import _state as _grad_state
 from .tensor import Tensor, _wrap
 
@@ -306,9 +306,17 @@ def _call_node(node, grads: list, create_graph: bool):
     if _observers:
         for observer in _observers:
             observer.before_node(node, grads)
-    out = type(node).backward(node, *grads)
-    if type(out) is not tuple:
-        out = (out,)
+    fast = type(node).backward_arrays
+    if fast is not None and not create_graph:
+        out = fast(node, *[None if g is None else g._data for g in grads])
+        if type(out) is not tuple:
+            out = (out,)
+        xp = node.xp
+        out = tuple(None if o is None else _wrap(_as_array(o, xp)) for o in out)
+    else:
+        out = type(node).backward(node, *grads)
+        if type(out) is not tuple:
+            out = (out,)
     expected = len(node.next_functions)
     if len(out) != expected:
         if len(out) > expected and all(o is None for o in out[expected:]):
@@ -392,9 +400,17 @@ def _accumulate(node: AccumulateGrad, g, create_graph: bool, only_leaves, stored
         g = g.detach() if g._requires_grad else g
     current = variable._grad
     if current is None:
-        owner = id(_owner(g._data))
-        if owner in stored:
-            g = _wrap(g._data.copy()) if not g._requires_grad else g + 0
+        # .grad gets memory of its own, contiguous and writable (in-place clipping and
+        # optimisers write into it): copy a broadcast or transposed view, or an array
+        # another leaf (or the caller) already holds.
+        data = g._data
+        owner = id(_owner(data))
+        if owner in stored or not data.flags.c_contiguous:
+            if g._requires_grad:
+                g = g.clone(memory_format=None)
+            else:
+                own = _xp(g).ascontiguousarray(data)
+                g = _wrap(own.copy() if own is data else own)
         else:
             stored.add(owner)
         variable._grad = g

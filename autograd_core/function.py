@@ -128,6 +128,11 @@ class Function(Node):
             f"{type(ctx).__name__} does not implement backward, so it cannot be differentiated"
         )
 
+    # Optional fast path: the same rule on raw arrays (``ctx.xp``, ``ctx.saved_arrays``),
+    # used by the engine when the gradient itself is not recorded (``create_graph=False``).
+    # ``backward`` stays the reference: it is what higher derivatives differentiate.
+    backward_arrays = None
+
     def name(self) -> str:
         return self._backward_name
 
@@ -168,6 +173,28 @@ class Function(Node):
             if v is not None and item._version_counter[0] != v:
                 raise RuntimeError(_version_message(self, i, item, versions[i]))
             out.append(item)
+        return tuple(out)
+
+    @property
+    def saved_arrays(self) -> tuple:
+        """The saved values as raw arrays (for `backward_arrays`), with the same checks."""
+        saved = self._saved
+        if saved is None:
+            if self._freed:
+                raise RuntimeError(_FREED_MESSAGE)
+            return ()
+        versions = self._saved_versions
+        out = []
+        for i, item in enumerate(saved):
+            v = versions[i]
+            if type(item) is _SavedOutput:
+                if v is not None and item.version_counter[0] != v:
+                    raise RuntimeError(_version_message(self, i, item.unpack(self), v))
+                out.append(item.data)
+                continue
+            if v is not None and item._version_counter[0] != v:
+                raise RuntimeError(_version_message(self, i, item, v))
+            out.append(item._data if isinstance(item, Tensor) else item)
         return tuple(out)
 
     @property

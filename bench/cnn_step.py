@@ -16,7 +16,6 @@ Run: ``python -m bench.cnn_step``; ``--threads 1`` runs both libraries single-th
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 
 import numpy as np
@@ -24,7 +23,7 @@ import numpy as np
 import autograd_core as ag
 import nn
 import optim
-from bench.timing import compare, environment
+from bench.timing import compare, environment, limit_threads
 
 LR = 0.01
 BATCH = 64

@@ -372,3 +372,11 @@ def test_anomaly_mode_names_function_and_line():
             y = NaNBackward.apply(x)  # the line to be named
             with pytest.raises(RuntimeError, match=r"NaNBackwardBackward.*nan.*test_engine.py:\d+"):
                 y.sum().backward()
+
+
+def test_mean_backward_gives_writable_contiguous_grad():
+    x = leaf(np.ones((3, 4)))
+    x.mean().backward()
+    assert x.grad._data.flags.writeable and x.grad._data.flags.c_contiguous
+    x.grad.mul_(2)
+    np.testing.assert_allclose(x.grad.numpy(), np.full((3, 4), 2 / 12))

@@ -30,6 +30,14 @@ def _broadcast_axes(grad_shape: tuple, shape: tuple) -> tuple[int, ...]:
     return tuple(axes)
 
 
+def sum_to_array(g, shape: tuple):
+    """`sum_to` on a raw array (for the array fast paths of backward rules)."""
+    if g.shape == shape:
+        return g
+    axes = _broadcast_axes(g.shape, shape)
+    return g.sum(axis=axes, keepdims=True).reshape(shape) if axes else g.reshape(shape)
+
+
 class SumTo(Function):
     """Sum ``x`` over the axes broadcasting added, giving ``shape``."""
 
@@ -44,6 +52,10 @@ class SumTo(Function):
     def backward(ctx, grad):
         return broadcast_to(grad, ctx.in_shape), None
 
+    @staticmethod
+    def backward_arrays(ctx, grad):
+        return ctx.xp.broadcast_to(grad, ctx.in_shape), None
+
 
 class BroadcastTo(Function):
     """Stretch ``x`` to ``shape`` (a read-only view); backward is `sum_to`."""
@@ -56,6 +68,10 @@ class BroadcastTo(Function):
     @staticmethod
     def backward(ctx, grad):
         return sum_to(grad, ctx.in_shape), None
+
+    @staticmethod
+    def backward_arrays(ctx, grad):
+        return sum_to_array(grad, ctx.in_shape), None
 
 
 def sum_to(grad: Tensor, shape: tuple) -> Tensor:

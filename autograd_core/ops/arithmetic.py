@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from ..function import Function
 from ..tensor import Tensor
-from ._broadcast import sum_to
+from ._broadcast import sum_to, sum_to_array
 from ._operands import binary, float_operands
 
 
@@ -31,6 +31,12 @@ class Add(Function):
         return (sum_to(grad, _shape(ctx, 0)) if need_a else None,
                 sum_to(grad, _shape(ctx, 1)) if need_b else None)
 
+    @staticmethod
+    def backward_arrays(ctx, grad):
+        need_a, need_b = ctx.needs_input_grad
+        return (sum_to_array(grad, _shape(ctx, 0)) if need_a else None,
+                sum_to_array(grad, _shape(ctx, 1)) if need_b else None)
+
 
 class Sub(Function):
     @staticmethod
@@ -42,6 +48,12 @@ class Sub(Function):
         need_a, need_b = ctx.needs_input_grad
         return (sum_to(grad, _shape(ctx, 0)) if need_a else None,
                 sum_to(-grad, _shape(ctx, 1)) if need_b else None)
+
+    @staticmethod
+    def backward_arrays(ctx, grad):
+        need_a, need_b = ctx.needs_input_grad
+        return (sum_to_array(grad, _shape(ctx, 0)) if need_a else None,
+                sum_to_array(-grad, _shape(ctx, 1)) if need_b else None)
 
 
 class Mul(Function):
@@ -57,6 +69,13 @@ class Mul(Function):
         need_a, need_b = ctx.needs_input_grad
         return (sum_to(grad * b, _shape(ctx, 0)) if need_a else None,
                 sum_to(grad * a, _shape(ctx, 1)) if need_b else None)
+
+    @staticmethod
+    def backward_arrays(ctx, grad):
+        b, a = ctx.saved_arrays
+        need_a, need_b = ctx.needs_input_grad
+        return (sum_to_array(grad * b, _shape(ctx, 0)) if need_a else None,
+                sum_to_array(grad * a, _shape(ctx, 1)) if need_b else None)
 
 
 class Div(Function):
@@ -74,6 +93,14 @@ class Div(Function):
         grad_b = sum_to(-grad * a / (b * b), _shape(ctx, 1)) if need_b else None
         return grad_a, grad_b
 
+    @staticmethod
+    def backward_arrays(ctx, grad):
+        a, b = ctx.saved_arrays
+        need_a, need_b = ctx.needs_input_grad
+        grad_a = sum_to_array(grad / b, _shape(ctx, 0)) if need_a else None
+        grad_b = sum_to_array(-grad * a / (b * b), _shape(ctx, 1)) if need_b else None
+        return grad_a, grad_b
+
 
 class Neg(Function):
     @staticmethod
@@ -82,6 +109,10 @@ class Neg(Function):
 
     @staticmethod
     def backward(ctx, grad):
+        return -grad
+
+    @staticmethod
+    def backward_arrays(ctx, grad):
         return -grad
 
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from ..function import Function
 from ..tensor import Tensor
-from ._broadcast import sum_to
+from ._broadcast import sum_to, sum_to_array
 
 
 class MatMul(Function):
@@ -57,6 +57,32 @@ class MatMul(Function):
             if b_vec:
                 gb = gb.squeeze(-1)
             grad_b = sum_to(gb, shape_b)
+        return grad_a, grad_b
+
+    @staticmethod
+    def backward_arrays(ctx, grad):
+        a, b = ctx.saved_arrays
+        need_a, need_b = ctx.needs_input_grad
+        shape_a = ctx._input_meta[0][0] if need_a else None
+        shape_b = ctx._input_meta[1][0] if need_b else None
+        a_vec = (a.ndim if a is not None else len(shape_a)) == 1
+        b_vec = (b.ndim if b is not None else len(shape_b)) == 1
+        if a_vec and b_vec:
+            return (grad * b if need_a else None), (grad * a if need_b else None)
+        g = grad
+        if a_vec:
+            g = g[..., None, :]
+            a = a[None, :] if a is not None else None
+        if b_vec:
+            g = g[..., None]
+            b = b[:, None] if b is not None else None
+        grad_a = grad_b = None
+        if need_a:
+            ga = g @ b.swapaxes(-1, -2)
+            grad_a = sum_to_array(ga[..., 0, :] if a_vec else ga, shape_a)
+        if need_b:
+            gb = a.swapaxes(-1, -2) @ g
+            grad_b = sum_to_array(gb[..., 0] if b_vec else gb, shape_b)
         return grad_a, grad_b
 
 

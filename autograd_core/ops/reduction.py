@@ -62,6 +62,15 @@ def expand_reduced(grad: Tensor, in_shape: tuple, axes, keepdim: bool) -> Tensor
     return broadcast_to(grad, in_shape)
 
 
+def expand_reduced_array(xp, grad, in_shape: tuple, axes, keepdim: bool):
+    """`expand_reduced` on a raw array (the array fast paths of backward rules)."""
+    if axes is None:
+        axes = tuple(range(len(in_shape)))
+    if not keepdim and axes and grad.ndim:
+        grad = grad.reshape(_kept_shape(in_shape, axes))
+    return xp.broadcast_to(grad, in_shape)
+
+
 def _kept_shape(shape: tuple, axes) -> tuple:
     """``shape`` with the reduced ``axes`` (None: all) set to 1."""
     if axes is None:
@@ -115,6 +124,11 @@ class Sum(Function):
         shape = ctx._input_meta[0][0]
         return expand_reduced(grad, shape, ctx.axes, ctx.keepdim), None, None, None
 
+    @staticmethod
+    def backward_arrays(ctx, grad):
+        shape = ctx._input_meta[0][0]
+        return expand_reduced_array(ctx.xp, grad, shape, ctx.axes, ctx.keepdim), None, None, None
+
 
 class Mean(Function):
     @staticmethod
@@ -123,6 +137,8 @@ class Mean(Function):
         ctx.count = _count(x.shape, axes)
         if ctx.count == 0:  # PyTorch: nan, without NumPy's warning
             return ctx.xp.full(_out_shape(x.shape, axes, keepdim), math.nan, dtype=x.dtype)
+        if x.dtype.itemsize >= 4:  # sum then scale: less overhead than xp.mean, same result
+            return x.sum(axis=axes, keepdims=keepdim) * (1.0 / ctx.count)
         return x.mean(axis=axes, keepdims=keepdim)
 
     @staticmethod
@@ -130,6 +146,12 @@ class Mean(Function):
         shape = ctx._input_meta[0][0]
         scaled = grad / ctx.count if ctx.count else grad * 0
         return expand_reduced(scaled, shape, ctx.axes, ctx.keepdim), None, None
+
+    @staticmethod
+    def backward_arrays(ctx, grad):
+        shape = ctx._input_meta[0][0]
+        scaled = grad * (1.0 / ctx.count) if ctx.count else grad * 0
+        return expand_reduced_array(ctx.xp, scaled, shape, ctx.axes, ctx.keepdim), None, None
 
 
 def sum(input: Tensor, dim=None, keepdim: bool = False, *, dtype=None) -> Tensor:

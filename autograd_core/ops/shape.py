@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import math
 
-from .._backend import backend_of
 from ..function import Function
 from ..tensor import Tensor, _normalize_dim
 
@@ -28,12 +27,17 @@ def _share_version(out: Tensor, base: Tensor, check: bool = False) -> Tensor:
     within ``base``'s: a copy has a ``.base`` too, but memory of its own."""
     if check:
         a, b = out._data, base._data
-        if a is not b and (a.base is None or (
-                a.size and not backend_of(a).xp.may_share_memory(a, b))):
+        if a is not b and _owner(a) is not _owner(b):
             return out
     out._version_counter = base._version_counter
     out._base = base if base._base is None else base._base
     return out
+
+
+def _owner(array):
+    """The array owning ``array``'s memory (NumPy and CuPy point views at their owner)."""
+    base = array.base
+    return array if base is None else base
 
 
 class Reshape(Function):
@@ -44,6 +48,10 @@ class Reshape(Function):
 
     @staticmethod
     def backward(ctx, grad):
+        return grad.reshape(ctx.in_shape), None
+
+    @staticmethod
+    def backward_arrays(ctx, grad):
         return grad.reshape(ctx.in_shape), None
 
 
@@ -59,6 +67,13 @@ class Permute(Function):
         for i, a in enumerate(ctx.axes):
             inverse[a] = i
         return grad.permute(tuple(inverse)), None
+
+    @staticmethod
+    def backward_arrays(ctx, grad):
+        inverse = [0] * len(ctx.axes)
+        for i, a in enumerate(ctx.axes):
+            inverse[a] = i
+        return grad.transpose(inverse), None
 
 
 def _infer_shape(shape, numel: int, in_shape) -> tuple:

@@ -14,6 +14,7 @@ Run: ``python -m bench.lstm_step`` (``--profile`` prints where our step spends i
 from __future__ import annotations
 
 import argparse
+import sys
 import cProfile
 import pstats
 
@@ -22,7 +23,7 @@ import numpy as np
 import autograd_core as ag
 import nn
 import optim
-from bench.timing import compare, environment
+from bench.timing import compare, environment, limit_threads
 from nn import functional as F
 
 SEQ, BATCH, INPUT, HIDDEN = 50, 32, 16, 128
@@ -87,7 +88,12 @@ def main(argv=None) -> None:
     parser.add_argument("--repeats", type=int, default=30)
     parser.add_argument("--quick", action="store_true", help="few repeats (smoke test)")
     parser.add_argument("--profile", action="store_true", help="cProfile our step")
+    parser.add_argument("--threads", type=int, default=None,
+                        help="BLAS / PyTorch threads for both (default: library defaults)")
+    argv = sys.argv[1:] if argv is None else list(argv)
     args = parser.parse_args(argv)
+    if args.threads is not None:
+        limit_threads(args.threads, "bench.lstm_step", argv)
     for key, value in environment().items():
         print(f"{key:>8}: {value}")
     rng = np.random.default_rng(0)
@@ -102,6 +108,8 @@ def main(argv=None) -> None:
         state = {k: v.detach().numpy() for k, v in Model().state_dict().items()}
     else:
         torch.manual_seed(0)
+        if args.threads is not None:
+            torch.set_num_threads(args.threads)
         print(f"   torch: {torch.__version__} ({torch.get_num_threads()} threads)")
         torch_step, state = make_torch(torch)
         tx, ty = torch.from_numpy(x), torch.from_numpy(y)

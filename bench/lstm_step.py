@@ -14,9 +14,9 @@ Run: ``python -m bench.lstm_step`` (``--profile`` prints where our step spends i
 from __future__ import annotations
 
 import argparse
-import sys
 import cProfile
 import pstats
+import sys
 
 import numpy as np
 

@@ -382,17 +382,9 @@ def _init(t: Tensor, array) -> None:
 def _wrap(array, requires_grad: bool = False) -> Tensor:
     """A new leaf tensor around ``array`` (no copy)."""
     t = object.__new__(Tensor)
-    t._data = array
-    t._requires_grad = requires_grad
-    t._grad = None
-    t.grad_fn = None
-    t._output_nr = 0
-    t._version_counter = [0]
-    t._grad_accumulator = None
-    t._backward_hooks = None
-    t._retains_grad = False
-    t._base = None
-    t.name = None
+    _init(t, array)
+    if requires_grad:
+        t._requires_grad = True
     return t
 
 

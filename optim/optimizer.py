@@ -66,6 +66,21 @@ def _check_betas(betas) -> None:
             raise ValueError(f"Invalid beta parameter at index {i}: {beta}")
 
 
+def _check_adam_hyperparameters(lr, eps, betas, weight_decay) -> None:
+    """The Adam family's ``lr``, ``eps``, ``betas`` and ``weight_decay``, checked in that
+    order with PyTorch's ValueError messages."""
+    _check_lr(lr)
+    _check_nonnegative("epsilon", eps)
+    _check_betas(betas)
+    _check_nonnegative("weight_decay", weight_decay)
+
+
+def _betas_and_lr(group: dict) -> tuple[float, float, float]:
+    """A group's ``(beta1, beta2, lr)`` as Python numbers (tensors accepted)."""
+    beta1, beta2 = (_value(b) for b in group["betas"])
+    return beta1, beta2, _value(group["lr"])
+
+
 def _check_no_capturable(name: str, capturable: bool, differentiable: bool) -> None:
     if capturable:
         raise ValueError(f"{name}: capturable=True (CUDA graphs) is not supported")
@@ -226,6 +241,12 @@ class Optimizer:
     def step(self, closure: Callable[[], Any] | None = None):
         """Update the parameters once (subclasses define the rule)."""
         raise NotImplementedError
+
+    def _params_with_grad(self, group: dict):
+        """``(p, state)`` for each parameter of ``group`` whose ``.grad`` is not None."""
+        for p in group["params"]:
+            if p.grad is not None:
+                yield p, self.state[p]
 
     @staticmethod
     def _evaluate(closure):

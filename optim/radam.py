@@ -7,10 +7,9 @@ from autograd_core.ops import fused_optim
 
 from .optimizer import (
     Optimizer,
-    _check_betas,
-    _check_lr,
+    _betas_and_lr,
+    _check_adam_hyperparameters,
     _check_no_capturable,
-    _check_nonnegative,
     _increment_step,
     _new_step,
     _value,
@@ -43,10 +42,7 @@ class RAdam(Optimizer):
                  decoupled_weight_decay: bool = False, *, foreach: bool | None = None,
                  maximize: bool = False, capturable: bool = False,
                  differentiable: bool = False) -> None:
-        _check_lr(lr)
-        _check_nonnegative("epsilon", eps)
-        _check_betas(betas)
-        _check_nonnegative("weight_decay", weight_decay)
+        _check_adam_hyperparameters(lr, eps, betas, weight_decay)
         _check_no_capturable("RAdam", capturable, differentiable)
         defaults = dict(lr=lr, betas=betas, eps=eps, weight_decay=weight_decay,
                         maximize=maximize, foreach=foreach, capturable=capturable,
@@ -59,12 +55,8 @@ class RAdam(Optimizer):
         loss = self._evaluate(closure)
         with ag.no_grad():
             for group in self.param_groups:
-                beta1, beta2 = (_value(b) for b in group["betas"])
-                lr = _value(group["lr"])
-                for p in group["params"]:
-                    if p.grad is None:
-                        continue
-                    state = self.state[p]
+                beta1, beta2, lr = _betas_and_lr(group)
+                for p, state in self._params_with_grad(group):
                     if len(state) == 0:
                         state["step"] = _new_step()
                         state["exp_avg"] = fused_optim.zeros_like(p)

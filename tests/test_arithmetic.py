@@ -8,36 +8,12 @@ import operator
 import numpy as np
 import pytest
 from fake_cupy import fake_cuda  # noqa: F401
+from gradients import check_gradients
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from strategies import arrays, broadcast_pairs, layouts, make_tensor, shapes
 
 import autograd_core as ag
-from autograd_core.autograd import gradcheck, gradgradcheck
-
-
-def check_gradients(fn, inputs, twice: bool = True) -> None:
-    """`gradcheck` (and `gradgradcheck`) of ``fn`` at ``inputs``.
-
-    ``fn`` runs with grad mode on (gradgradcheck differentiates it inside its numerical
-    pass), and a 0-d input is passed as a (1,) tensor summed back to 0-d inside, with a
-    0-d output broadcast to (1,): the checkers seed outputs element by element.
-    """
-    zero_d = [isinstance(x, ag.Tensor) and x.ndim == 0 for x in inputs]
-    inputs = tuple(x.reshape(1).detach().requires_grad_(x.requires_grad) if z else x
-                   for x, z in zip(inputs, zero_d))
-
-    def wrapped(*xs):
-        with ag.enable_grad():
-            xs = [x.sum() if z else x for x, z in zip(xs, zero_d)]
-            out = fn(*xs)
-            if isinstance(out, ag.Tensor) and out.ndim == 0:
-                out = out * ag.ones(1, dtype=out.dtype)
-            return out
-
-    assert gradcheck(wrapped, inputs)
-    if twice:
-        assert gradgradcheck(wrapped, inputs)
 
 
 def _values(data, shape, low=-2.0, high=2.0, away=0.0):

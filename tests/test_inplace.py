@@ -6,31 +6,13 @@ from __future__ import annotations
 import numpy as np
 import pytest
 from fake_cupy import fake_cuda  # noqa: F401
+from gradients import check_gradients
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from strategies import arrays, layouts, make_tensor, shapes
 
 import autograd_core as ag
-from autograd_core.autograd import gradcheck, gradgradcheck
 from autograd_core.ops._inplace import LEAF_MESSAGE
-
-
-def check_gradients(fn, inputs, twice: bool = True) -> None:
-    """`gradcheck` (and `gradgradcheck`) of ``fn``; grad mode is on inside ``fn`` (the
-    second-order check differentiates it in its numerical pass), 0-d inputs travel as (1,)
-    tensors and 0-d outputs come back as (1,) (the checkers seed outputs elementwise)."""
-    zero_d = [x.ndim == 0 for x in inputs]
-    inputs = tuple(x.detach().reshape(1).requires_grad_(x.requires_grad) if z else x
-                   for x, z in zip(inputs, zero_d))
-
-    def wrapped(*xs):
-        with ag.enable_grad():
-            out = fn(*[x.reshape(()) if z else x for x, z in zip(xs, zero_d)])
-            return out.reshape(1) if out.ndim == 0 else out
-
-    assert gradcheck(wrapped, inputs)
-    if twice:
-        assert gradgradcheck(wrapped, inputs)
 
 
 def host(t: ag.Tensor) -> np.ndarray:

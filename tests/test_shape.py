@@ -7,12 +7,12 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from gradients import check
 from hypothesis import given
 from hypothesis import strategies as st
 from strategies import arrays, layouts, make_tensor, shapes
 
 import autograd_core as ag
-from autograd_core.autograd import gradcheck, gradgradcheck
 
 try:  # the CuPy stand-in: runs the device-agnostic code the way a GPU would
     from fake_cupy import fake_cuda  # noqa: F401
@@ -28,30 +28,6 @@ def host(t: ag.Tensor) -> np.ndarray:
 
 def leaf(values, dtype=ag.float64) -> ag.Tensor:
     return ag.tensor(values, dtype=dtype, requires_grad=True)
-
-
-def _flat(fn, in_shapes):
-    """``fn`` on 1-element stand-ins for 0-d inputs, with 0-d outputs seen as 1-element
-    vectors, under grad mode (so the second order check builds the inner graph)."""
-    def wrapped(*args):
-        with ag.enable_grad():
-            args = [a.reshape(s) if len(s) == 0 else a for a, s in zip(args, in_shapes)]
-            out = fn(*args)
-            outs = out if isinstance(out, (tuple, list)) else (out,)
-            outs = tuple(o.reshape(1) if o.ndim == 0 else o for o in outs)
-        return outs if isinstance(out, (tuple, list)) else outs[0]
-    return wrapped
-
-
-def check(fn, *inputs, second: bool = True) -> None:
-    """First (and second) order finite-difference checks of ``fn`` at ``inputs``."""
-    in_shapes = [tuple(t.shape) for t in inputs]
-    inputs = tuple(t.detach().reshape(1).requires_grad_(t.requires_grad) if t.ndim == 0 else t
-                   for t in inputs)
-    f = _flat(fn, in_shapes)
-    assert gradcheck(f, inputs)
-    if second:
-        assert gradgradcheck(f, inputs)
 
 
 def shares(view: ag.Tensor, base: ag.Tensor) -> bool:

@@ -16,6 +16,8 @@ in their inputs, so the same rules differentiate again with ``create_graph=True`
 
 from __future__ import annotations
 
+import operator
+
 from .. import dtypes as _dt
 from ..function import Function
 from ..grad_mode import _state as _grad_state
@@ -267,6 +269,19 @@ def _pair_weights(grad: Tensor, loses, ties):
     return _wrap(_as_array(grad, weight))
 
 
+def _tie_split_grads(ctx, grad, loses):
+    """Gradients of maximum (``loses=operator.lt``) or minimum (``operator.gt``):
+    ``loses(x, y)`` marks where operand ``x`` is not chosen over ``y``."""
+    a, b = ctx.saved_tensors
+    aa, ba = a._data, b._data
+    ties = aa == ba
+    need_a, need_b = ctx.needs_input_grad
+    return (sum_to(grad * _pair_weights(grad, loses(aa, ba), ties), _shape(ctx, 0))
+            if need_a else None,
+            sum_to(grad * _pair_weights(grad, loses(ba, aa), ties), _shape(ctx, 1))
+            if need_b else None)
+
+
 class Maximum(Function):
     """Elementwise max; on ties each operand gets half the gradient (as in PyTorch)."""
 
@@ -277,14 +292,7 @@ class Maximum(Function):
 
     @staticmethod
     def backward(ctx, grad):
-        a, b = ctx.saved_tensors
-        aa, ba = a._data, b._data
-        ties = aa == ba
-        need_a, need_b = ctx.needs_input_grad
-        return (sum_to(grad * _pair_weights(grad, aa < ba, ties), _shape(ctx, 0))
-                if need_a else None,
-                sum_to(grad * _pair_weights(grad, aa > ba, ties), _shape(ctx, 1))
-                if need_b else None)
+        return _tie_split_grads(ctx, grad, operator.lt)
 
 
 class Minimum(Function):
@@ -297,14 +305,7 @@ class Minimum(Function):
 
     @staticmethod
     def backward(ctx, grad):
-        a, b = ctx.saved_tensors
-        aa, ba = a._data, b._data
-        ties = aa == ba
-        need_a, need_b = ctx.needs_input_grad
-        return (sum_to(grad * _pair_weights(grad, aa > ba, ties), _shape(ctx, 0))
-                if need_a else None,
-                sum_to(grad * _pair_weights(grad, aa < ba, ties), _shape(ctx, 1))
-                if need_b else None)
+        return _tie_split_grads(ctx, grad, operator.gt)
 
 
 class Fmax(Function):
@@ -317,10 +318,7 @@ class Fmax(Function):
 
     @staticmethod
     def backward(ctx, grad):
-        a, b = ctx.saved_tensors
-        xp = ctx.xp
-        chosen = (a._data >= b._data) | xp.isnan(b._data)
-        return _chosen_grads(ctx, grad, chosen)
+        return _chosen_grads(ctx, grad, operator.ge)
 
 
 class Fmin(Function):
@@ -333,13 +331,14 @@ class Fmin(Function):
 
     @staticmethod
     def backward(ctx, grad):
-        a, b = ctx.saved_tensors
-        xp = ctx.xp
-        chosen = (a._data <= b._data) | xp.isnan(b._data)
-        return _chosen_grads(ctx, grad, chosen)
+        return _chosen_grads(ctx, grad, operator.le)
 
 
-def _chosen_grads(ctx, grad, chosen):
+def _chosen_grads(ctx, grad, keeps):
+    """Gradients of fmax (``keeps=operator.ge``) or fmin (``operator.le``): all of ``grad``
+    to ``a`` where ``keeps(a, b)`` or ``b`` is NaN, else to ``b``."""
+    a, b = ctx.saved_tensors
+    chosen = keeps(a._data, b._data) | ctx.xp.isnan(b._data)
     need_a, need_b = ctx.needs_input_grad
     return (sum_to(_masked(grad, _as_array(grad, chosen)), _shape(ctx, 0)) if need_a else None,
             sum_to(_masked(grad, _as_array(grad, ~chosen)), _shape(ctx, 1)) if need_b else None)

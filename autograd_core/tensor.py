@@ -55,6 +55,19 @@ class Tensor:
         if requires_grad:
             self.requires_grad_(True)
 
+    @staticmethod
+    def _make_subclass(cls, data: Tensor, require_grad: bool = False):
+        """A tensor of subclass ``cls`` sharing ``data``'s array and version counter (no copy),
+        outside the graph: how `nn.Parameter` is made (PyTorch's name for the same thing)."""
+        if not isinstance(data, Tensor):
+            raise TypeError(f"data must be a Tensor, got {type(data).__name__}")
+        out = object.__new__(cls)
+        _init(out, data._data)
+        out._version_counter = data._version_counter
+        if require_grad:
+            out.requires_grad_(True)
+        return out
+
     # -------------------------------------------------------------- basic attributes
     @property
     def data(self) -> Tensor:

@@ -8,7 +8,7 @@ of the tensor it is made from (no copy) and requires grad by default.
 from __future__ import annotations
 
 import autograd_core
-from autograd_core.tensor import Tensor, _init
+from autograd_core import Tensor
 
 __all__ = ["Parameter", "Buffer"]
 
@@ -30,14 +30,9 @@ class Parameter(Tensor):
                 f"Parameter(data): data must be a Tensor, got {type(data).__name__}; "
                 "wrap it first, e.g. Parameter(autograd_core.tensor(values))"
             )
-        param = object.__new__(cls)
-        _init(param, data.detach()._data)
-        # the same array, so the same version counter: in-place changes through either name
-        # are seen by the graph checks of both
-        param._version_counter = data._version_counter
-        if requires_grad:
-            param.requires_grad_(True)  # refuses integer dtypes with PyTorch's error
-        return param
+        # The same array, so the same version counter: in-place changes through either name
+        # are seen by the graph checks of both. requires_grad refuses integer dtypes.
+        return Tensor._make_subclass(cls, data, requires_grad)
 
     def __init__(self, data: Tensor | None = None, requires_grad: bool = True) -> None:
         pass  # everything happens in __new__
@@ -69,9 +64,7 @@ class Buffer(Tensor):
             data = autograd_core.empty(0)
         if not isinstance(data, Tensor):
             raise TypeError(f"Buffer(data): data must be a Tensor, got {type(data).__name__}")
-        buf = object.__new__(cls)
-        _init(buf, data.detach()._data)
-        buf._version_counter = data._version_counter
+        buf = Tensor._make_subclass(cls, data)
         buf.persistent = bool(persistent)
         return buf
 

@@ -54,3 +54,10 @@ def check(fn, *inputs, second: bool = True) -> None:
     assert gradcheck(f, inputs)
     if second:
         assert gradgradcheck(f, inputs)
+
+
+def check_grads(fn, x, second=True, **kw):
+    """gradcheck (and, by default, gradgradcheck) of ``fn`` at ``x``."""
+    assert gradcheck(fn, (x,), **kw)
+    if second:
+        assert gradgradcheck(fn, (x,), **kw)

@@ -1,5 +1,6 @@
 """Hypothesis strategies for shapes and tensors: broadcast pairs, 0-d tensors, size-1 and
-size-0 axes, and non-contiguous (transposed or strided) inputs."""
+size-0 axes, non-contiguous (transposed or strided) inputs and reduction arguments; with the
+small tensor helpers the test files share (`host`, `leaf`)."""
 
 from __future__ import annotations
 
@@ -66,3 +67,32 @@ def make_tensor(values: np.ndarray, layout: str = "contiguous", requires_grad: b
     if requires_grad:
         t.requires_grad_(True)
     return t
+
+
+def host(t: ag.Tensor) -> np.ndarray:
+    return np.asarray(t.detach()._host())
+
+
+def leaf(values, dtype=ag.float64) -> ag.Tensor:
+    return ag.tensor(values, dtype=dtype, requires_grad=True)
+
+
+@st.composite
+def reduce_case(draw, min_dims=0, max_dims=3, min_side=1, max_side=3, tuples=True, none=True):
+    """(shape, dim, keepdim): dim None, an int (maybe negative) or a tuple of distinct dims."""
+    shape = draw(shapes(min_dims, max_dims, min_side, max_side))
+    nd = len(shape)
+    options = [st.sampled_from([0, -1] if nd == 0 else list(range(-nd, nd)))]
+    if none:
+        options.append(st.none())
+    if tuples and nd:
+        axes = st.lists(st.integers(0, nd - 1), min_size=1, max_size=nd, unique=True)
+        options.append(axes.map(lambda a: tuple(d - nd if i % 2 else d for i, d in enumerate(a))))
+    dim = draw(st.one_of(*options))
+    return shape, dim, draw(st.booleans())
+
+
+def np_axes(dim, nd):
+    if dim is None or nd == 0:
+        return None
+    return tuple(d % nd for d in dim) if isinstance(dim, tuple) else dim % nd

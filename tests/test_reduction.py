@@ -1,6 +1,8 @@
-"""Reductions: values against NumPy (and PyTorch where installed), gradients by finite
-differences (first and second order), PyTorch's conventions at ties and zeros, numerical
-stability, dtypes and errors."""
+"""Reductions (ops/reduction.py: sum, mean, prod, var, std, all, any, count_nonzero), and
+what every reducing family shares (0-d inputs, PyTorch comparisons, dtypes, dim errors,
+devices): values against NumPy (and PyTorch where installed), gradients by finite
+differences (first and second order), PyTorch's conventions at zeros, dtypes and errors.
+The other families: test_extrema.py, test_softmax.py, test_norm.py, test_cumulative.py."""
 
 from __future__ import annotations
 
@@ -9,12 +11,12 @@ import warnings
 
 import numpy as np
 import pytest
+from gradients import check_grads
 from hypothesis import given
 from hypothesis import strategies as st
-from strategies import arrays, layouts, make_tensor, shapes
+from strategies import arrays, host, layouts, leaf, make_tensor, np_axes, reduce_case
 
 import autograd_core as ag
-from autograd_core.autograd import gradcheck, gradgradcheck
 
 try:  # the CuPy stand-in: runs the device-agnostic code the way a GPU would
     from fake_cupy import fake_cuda  # noqa: F401
@@ -24,42 +26,6 @@ except ImportError:  # pragma: no cover
         pytest.skip("tests/fake_cupy.py is not available")
 
 INF = math.inf
-
-
-def host(t: ag.Tensor) -> np.ndarray:
-    return np.asarray(t.detach()._host())
-
-
-def leaf(values, dtype=ag.float64) -> ag.Tensor:
-    return ag.tensor(values, dtype=dtype, requires_grad=True)
-
-
-@st.composite
-def reduce_case(draw, min_dims=0, max_dims=3, min_side=1, max_side=3, tuples=True, none=True):
-    """(shape, dim, keepdim): dim None, an int (maybe negative) or a tuple of distinct dims."""
-    shape = draw(shapes(min_dims, max_dims, min_side, max_side))
-    nd = len(shape)
-    options = [st.sampled_from([0, -1] if nd == 0 else list(range(-nd, nd)))]
-    if none:
-        options.append(st.none())
-    if tuples and nd:
-        axes = st.lists(st.integers(0, nd - 1), min_size=1, max_size=nd, unique=True)
-        options.append(axes.map(lambda a: tuple(d - nd if i % 2 else d for i, d in enumerate(a))))
-    dim = draw(st.one_of(*options))
-    return shape, dim, draw(st.booleans())
-
-
-def np_axes(dim, nd):
-    if dim is None or nd == 0:
-        return None
-    return tuple(d % nd for d in dim) if isinstance(dim, tuple) else dim % nd
-
-
-def check_grads(fn, x, second=True, **kw):
-    """gradcheck (and, by default, gradgradcheck) of ``fn`` at ``x``."""
-    assert gradcheck(fn, (x,), **kw)
-    if second:
-        assert gradgradcheck(fn, (x,), **kw)
 
 
 # ----------------------------------------------------------------------------- sum, mean
@@ -183,128 +149,6 @@ def test_std_gradient_is_zero_where_std_is_zero():
     assert host(x.grad).tolist() == [0.0, 0.0, 0.0]
 
 
-# ----------------------------------------------------------------------------- extremes
-@given(reduce_case(), st.data())
-def test_amax_amin(case, data):
-    shape, dim, keepdim = case
-    values = data.draw(arrays(shape))
-    x = make_tensor(values, data.draw(layouts()))
-    axes = np_axes(dim, len(shape))
-    dims = () if dim is None else dim
-    np.testing.assert_array_equal(host(x.amax(dims, keepdim)), values.max(axes, keepdims=keepdim))
-    np.testing.assert_array_equal(host(ag.amin(x, dims, keepdim)),
-                                  values.min(axes, keepdims=keepdim))
-    check_grads(lambda t: t.amax(dims, keepdim), x)
-    check_grads(lambda t: t.amin(dims, keepdim), x)
-
-
-@given(reduce_case(tuples=False, none=False), st.data())
-def test_max_min_along_a_dim(case, data):
-    shape, dim, keepdim = case
-    values = data.draw(arrays(shape))
-    x = make_tensor(values, data.draw(layouts()))
-    axis = np_axes(dim, len(shape))
-    for fn, np_fn, np_arg in ((ag.max, np.max, np.argmax), (ag.min, np.min, np.argmin)):
-        result = fn(x, dim, keepdim)
-        values_out, indices = result
-        assert result.values is values_out and result.indices is indices
-        assert indices.dtype == ag.int64 and not indices.requires_grad
-        expect = np_fn(values, axis=axis, keepdims=keepdim) if shape else values
-        expect_i = np_arg(values, axis=axis, keepdims=keepdim) if shape else np.array(0)
-        np.testing.assert_array_equal(host(values_out), expect)
-        np.testing.assert_array_equal(host(indices), expect_i)
-        check_grads(lambda t, fn=fn: fn(t, dim, keepdim).values, x)
-
-
-@given(reduce_case(tuples=False), st.data())
-def test_argmax_argmin(case, data):
-    shape, dim, keepdim = case
-    values = data.draw(arrays(shape))
-    x = make_tensor(values, data.draw(layouts()), requires_grad=False)
-    axis = np_axes(dim, len(shape))
-    for fn, np_fn in ((ag.argmax, np.argmax), (ag.argmin, np.argmin)):
-        out = fn(x, dim, keepdim)
-        assert out.dtype == ag.int64
-        if dim is None:
-            expect = np.array(np_fn(values.reshape(-1)))
-            if keepdim:
-                expect = expect.reshape((1,) * len(shape))
-        else:
-            expect = np_fn(values, axis=axis, keepdims=keepdim) if shape else np.array(0)
-        np.testing.assert_array_equal(host(out), expect)
-
-
-def test_tie_gradients_follow_torch():
-    torch = pytest.importorskip("torch")
-    values = [[1.0, 3.0, 3.0, -2.0], [2.0, 2.0, 0.0, 2.0], [-1.0, -1.0, 5.0, -1.0]]
-    cases = [
-        lambda m, t: t.max(), lambda m, t: t.min(),
-        lambda m, t: t.max(1).values, lambda m, t: t.min(0).values,
-        lambda m, t: t.max(dim=0, keepdim=True)[0], lambda m, t: t.min(-1)[0],
-        lambda m, t: t.amax(1), lambda m, t: t.amin(0), lambda m, t: t.amax(),
-        lambda m, t: m.amin(t, (0, 1), True), lambda m, t: t.median(),
-        lambda m, t: t.median(1).values, lambda m, t: t.norm(INF, 1),
-        lambda m, t: t.norm(-INF), lambda m, t: t.norm(INF),
-    ]
-    rng = np.random.default_rng(0)
-    for k, case in enumerate(cases):
-        x, tx = leaf(values), torch.tensor(values, dtype=torch.float64, requires_grad=True)
-        y, ty = case(ag, x), case(torch, tx)
-        np.testing.assert_allclose(host(y), ty.detach().numpy(), err_msg=str(k))
-        seed = rng.standard_normal(tuple(ty.shape))
-        gx, = ag.autograd.grad(y, x, ag.tensor(seed))
-        tgx, = torch.autograd.grad(ty, tx, torch.tensor(seed))
-        np.testing.assert_allclose(host(gx), tgx.numpy(), err_msg=str(k))
-    tx = torch.tensor(values)
-    x = ag.tensor(values)
-    for dim in (0, 1):  # indices at ties: the first occurrence, like PyTorch
-        assert host(x.max(dim).indices).tolist() == tx.max(dim).indices.tolist()
-        assert host(x.min(dim).indices).tolist() == tx.min(dim).indices.tolist()
-        assert host(x.argmax(dim)).tolist() == tx.argmax(dim).tolist()
-        assert host(x.median(dim).indices).tolist() == tx.median(dim).indices.tolist()
-
-
-def test_max_of_nan_is_nan_like_torch():
-    x = ag.tensor([float("nan"), 1.0, 3.0])
-    assert math.isnan(x.max().item()) and math.isnan(x.amax().item())
-    assert x.max(0).indices.item() == 0 and x.argmax().item() == 0
-    assert math.isnan(x.median().item())
-
-
-def test_median_values():
-    x = ag.tensor([[4.0, 1.0, 3.0, 2.0], [0.0, 9.0, 7.0, 5.0]])
-    assert x.median().item() == 3.0  # the lower of the two middle values
-    np.testing.assert_array_equal(host(x.median(1).values), [2.0, 5.0])
-    np.testing.assert_array_equal(host(x.median(1, keepdim=True).indices), [[3], [3]])
-    assert math.isnan(ag.empty(0).median().item())
-    xg = leaf([[4.0, 1.0, 3.0], [0.0, 9.0, 7.0]])
-    assert gradcheck(lambda t: t.median(0).values, (xg,))
-    check_grads(lambda t: t.median(), xg, second=False)
-
-
-def test_max_of_two_tensors_delegates_to_maximum():
-    if not hasattr(ag, "maximum"):
-        pytest.skip("autograd_core.maximum is not available yet")
-    a, b = ag.tensor([1.0, 5.0, 2.0]), ag.tensor([3.0, 0.0, 2.0])
-    assert host(a.max(b)).tolist() == [3.0, 5.0, 2.0]
-    assert host(ag.min(a, b)).tolist() == [1.0, 0.0, 2.0]
-
-
-def test_zero_dim_tensors():
-    x = leaf(3.0)
-    values, indices = x.max(0)
-    assert values.shape == () and indices.item() == 0
-    assert x.max(-1, keepdim=True).values.shape == ()
-    assert x.argmax(0).item() == 0 and x.argmax().shape == ()
-    assert x.softmax(0).item() == 1.0 and x.log_softmax(-1).item() == 0.0
-    assert x.cumsum(0).item() == 3.0 and x.cumprod(0).item() == 3.0
-    assert x.logsumexp(0).item() == 3.0 and x.norm(dim=0).item() == 3.0
-    for fn in (lambda t: t.max(0).values, lambda t: t.softmax(0), lambda t: t.log_softmax(0),
-               lambda t: t.cumsum(0), lambda t: t.cumprod(0), lambda t: t.logsumexp(0),
-               lambda t: t.prod(0), lambda t: t.amax(), lambda t: t.norm(3, dim=0)):
-        check_grads(fn, x)
-
-
 # ----------------------------------------------------------------------------- logic, counts
 @given(reduce_case(min_side=0), st.data())
 def test_all_any_count_nonzero(case, data):
@@ -321,198 +165,20 @@ def test_all_any_count_nonzero(case, data):
     np.testing.assert_array_equal(host(counts), np.count_nonzero(values, axis=axes))
 
 
-# ----------------------------------------------------------------------------- logsumexp
-@given(reduce_case(min_side=0), st.data())
-def test_logsumexp(case, data):
-    shape, dim, keepdim = case
-    values = data.draw(arrays(shape, -3, 3))
-    x = make_tensor(values, data.draw(layouts()))
-    axes = np_axes(dim, len(shape))
-    with np.errstate(divide="ignore"):
-        expect = np.log(np.exp(values).sum(axis=axes, keepdims=keepdim))
-    dims = () if dim is None else dim
-    np.testing.assert_allclose(host(x.logsumexp(dims, keepdim)), expect)
-    check_grads(lambda t: ag.logsumexp(t, dims, keepdim), x)
-
-
-def test_logsumexp_is_stable():
-    x = ag.tensor([[1000.0, 1000.0], [-1000.0, -1000.0], [-INF, -INF]])
-    out = host(x.logsumexp(1))
-    np.testing.assert_allclose(out[:2], [1000 + math.log(2), -1000 + math.log(2)], rtol=1e-6)
-    assert out[2] == -INF
-    assert x.logsumexp(1).dtype == ag.float32
-    assert ag.tensor([1, 2]).logsumexp(0).dtype == ag.float32
-
-
-# ----------------------------------------------------------------------------- norm
-NORM_ORDERS = [1, 2, INF, -INF, "fro", 0.5, 1.5, 3, 0]
-
-
-@given(reduce_case(), st.sampled_from(NORM_ORDERS), st.data())
-def test_norm(case, p, data):
-    shape, dim, keepdim = case
-    values = data.draw(arrays(shape, away_from_zero=0.1))
-    x = make_tensor(values, data.draw(layouts()))
-    axes = np_axes(dim, len(shape))
-    a = np.abs(values)
-    if p == "fro" and isinstance(dim, tuple) and len(dim) > 2:
-        with pytest.raises(RuntimeError, match="dim must be a 2-tuple"):
-            x.norm(p, dim, keepdim)
-        p = 2
-    q = 2 if p == "fro" else p
-    if q == INF:
-        expect = a.max(axis=axes, keepdims=keepdim)
-    elif q == -INF:
-        expect = a.min(axis=axes, keepdims=keepdim)
-    elif q == 0:
-        expect = (a != 0).sum(axis=axes, keepdims=keepdim).astype(float)
-    else:
-        expect = (a**q).sum(axis=axes, keepdims=keepdim) ** (1 / q)
-    out = x.norm(p, dim, keepdim)
-    np.testing.assert_allclose(host(out), expect)
-    check_grads(lambda t: ag.norm(t, p, dim, keepdim), x)
-
-
-def test_norm_gradients_at_zero_match_torch():
-    torch = pytest.importorskip("torch")
-    for values in ([0.0, 0.0, 0.0], [0.0, 1.0, -2.0], [[0.0, 0.0], [3.0, -4.0]]):
-        for p in (2, 1, 0.5, 1.5, 3, INF, "fro"):
-            for dim in (None, 0):
-                x = leaf(values)
-                tx = torch.tensor(values, dtype=torch.float64, requires_grad=True)
-                gx, = ag.autograd.grad(x.norm(p, dim).sum(), x)
-                tgx, = torch.autograd.grad(tx.norm(p, dim).sum(), tx)
-                np.testing.assert_allclose(host(gx), tgx.numpy(), err_msg=f"{values} {p} {dim}")
-    x = leaf([[0.0, 0.0], [3.0, -4.0]])  # (not twice differentiable at 0)
-    check_grads(lambda t: t.norm(dim=1), x, second=False)
-
-
-def test_norm_arguments():
-    x = ag.tensor([[3.0, -4.0], [0.0, 0.0]], dtype=ag.float32)
-    assert x.norm().item() == 5.0 and x.norm().dtype == ag.float32
-    assert host(x.norm(dim=1, keepdim=True)).tolist() == [[5.0], [0.0]]
-    assert x.norm(p=1).item() == 7.0 and x.norm(0).item() == 2.0
-    assert x.norm(dtype=ag.float64).dtype == ag.float64
-    with pytest.raises(RuntimeError, match="without narrowing"):
-        x.double().norm(dtype=ag.float32)
-    with pytest.raises(RuntimeError, match="Expected a floating point"):
-        ag.tensor([1, 2]).norm()
-    with pytest.raises(RuntimeError, match="not supported"):
-        x.norm("nuc")
-    with pytest.raises(RuntimeError, match="inf norm on an empty tensor"):
-        ag.empty(0, 3).norm(INF)
-    with pytest.raises(RuntimeError, match="dimension 0"):
-        ag.empty(0, 3).norm(INF, dim=0)
-    assert ag.empty(0, 3).norm(INF, dim=1).shape == (0,)
-    assert ag.empty(0, 3).norm().item() == 0.0
-
-
-# ----------------------------------------------------------------------------- softmax
-@given(reduce_case(min_side=0, tuples=False, none=False), st.data())
-def test_softmax_and_log_softmax(case, data):
-    shape, dim, _ = case
-    values = data.draw(arrays(shape, -5, 5))
-    x = make_tensor(values, data.draw(layouts()))
-    axis = np_axes(dim, len(shape))
-    if shape:
-        shifted = values - values.max(axis=axis, keepdims=True) if values.size else values
-        e = np.exp(shifted)
-        expect = e / e.sum(axis=axis, keepdims=True)
-    else:
-        expect = np.ones(())
-    np.testing.assert_allclose(host(x.softmax(dim)), expect)
-    with np.errstate(divide="ignore"):
-        np.testing.assert_allclose(host(ag.log_softmax(x, dim)), np.log(expect), atol=1e-12)
-    check_grads(lambda t: ag.softmax(t, dim), x)
-    check_grads(lambda t: t.log_softmax(dim), x)
-
-
-def test_softmax_is_stable_for_large_logits():
-    for dtype in (ag.float32, ag.float64):
-        x = ag.tensor([1000.0, 0.0, -1000.0], dtype=dtype)
-        out = x.log_softmax(0)
-        assert out.dtype == dtype and np.isfinite(host(out)).all()
-        np.testing.assert_allclose(host(out), [0.0, -1000.0, -2000.0], rtol=1e-6)
-        np.testing.assert_allclose(host(x.softmax(0)), [1.0, 0.0, 0.0])
-    x = leaf([1000.0, 0.0, -1000.0])
-    x.log_softmax(0)[1].backward()
-    assert np.isfinite(host(x.grad)).all()
-
-
-def test_softmax_matches_torch_forward_and_backward():
-    torch = pytest.importorskip("torch")
-    rng = np.random.default_rng(1)
-    values = rng.standard_normal((3, 4, 5)).astype(np.float32) * 10
-    for name in ("softmax", "log_softmax"):
-        for dim in (0, 1, -1):
-            x = ag.tensor(values, requires_grad=True)
-            tx = torch.tensor(values, requires_grad=True)
-            y, ty = getattr(x, name)(dim), getattr(tx, name)(dim)
-            assert y.dtype == ag.float32
-            np.testing.assert_allclose(host(y), ty.detach().numpy(), rtol=1e-5, atol=1e-6)
-            seed = rng.standard_normal(values.shape).astype(np.float32)
-            y.backward(ag.tensor(seed))
-            ty.backward(torch.tensor(seed))
-            np.testing.assert_allclose(host(x.grad), tx.grad.numpy(), rtol=1e-4, atol=1e-5)
-
-
-def test_softmax_is_one_fused_node():
-    x = leaf([[1.0, 2.0], [3.0, 5.0]])
-    for y, name in ((x.softmax(1), "SoftmaxBackward0"), (x.log_softmax(0), "LogSoftmaxBackward0")):
-        assert y.grad_fn.name() == name
-        assert y.grad_fn.next_functions[0][0].name() == "AccumulateGrad"  # the input itself
-
-
-def test_softmax_dtype_and_implicit_dim():
-    x = ag.tensor([[1, 2], [3, 4]])
-    assert x.softmax(1, dtype=ag.float64).dtype == ag.float64
-    assert ag.log_softmax(x.float(), 0).dtype == ag.float32
-    with pytest.raises(RuntimeError, match="not implemented for 'Long'"):
-        x.softmax(0)
-    with pytest.warns(UserWarning, match="Implicit dimension choice"):
-        out = ag.softmax(x.float(), None)
-    np.testing.assert_allclose(host(out).sum(axis=1), [1.0, 1.0], rtol=1e-6)
-    assert ag.empty(0, 3).softmax(1).shape == (0, 3)
-
-
-# ----------------------------------------------------------------------------- cumulative
-@given(reduce_case(min_side=0, tuples=False, none=False), st.data())
-def test_cumsum_cumprod(case, data):
-    shape, dim, _ = case
-    values = data.draw(arrays(shape, 0.5, 1.5)) * data.draw(st.sampled_from([1, -1]))
-    x = make_tensor(values, data.draw(layouts()))
-    axis = np_axes(dim, len(shape))
-    expect_sum = np.cumsum(values, axis=axis) if shape else values
-    expect_prod = np.cumprod(values, axis=axis) if shape else values
-    np.testing.assert_allclose(host(x.cumsum(dim)), expect_sum)
-    np.testing.assert_allclose(host(ag.cumprod(x, dim)), expect_prod)
-    check_grads(lambda t: ag.cumsum(t, dim), x)
-    check_grads(lambda t: t.cumprod(dim), x)
-
-
-def test_cumprod_with_zeros():
-    torch = pytest.importorskip("torch")
-    rng = np.random.default_rng(2)
-    for values in ([2.0, 0.0, 3.0, 0.0, 5.0], [0.0, 2.0, 3.0], [1.5, 2.0, 0.0],
-                   [[0.0, 1.0, 2.0], [3.0, 0.0, 0.0], [1.0, 2.0, 3.0]]):
-        for dim in (0, -1):
-            x = leaf(values)
-            tx = torch.tensor(values, dtype=torch.float64, requires_grad=True)
-            seed = rng.standard_normal(np.shape(values))
-            gx, = ag.autograd.grad(x.cumprod(dim), x, ag.tensor(seed))
-            tgx, = torch.autograd.grad(tx.cumprod(dim), tx, torch.tensor(seed))
-            np.testing.assert_allclose(host(gx), tgx.numpy())
-            assert gradcheck(lambda t, dim=dim: t.cumprod(dim), (x,))
-
-
-def test_cumulative_dtypes():
-    i = ag.tensor([1, 2, 3], dtype=ag.int32)
-    assert i.cumsum(0).dtype == ag.int64 and i.cumprod(0).dtype == ag.int64
-    assert ag.tensor([True, True]).cumsum(0).tolist() == [1, 2]
-    assert i.cumsum(0, dtype=ag.float32).dtype == ag.float32
-    assert ag.ones(2, 3).cumsum(1).dtype == ag.float32
-    with pytest.raises(TypeError, match="must be int"):
-        ag.ones(2).cumsum(None)
+# ----------------------------------------------------------------------------- 0-d inputs
+def test_zero_dim_tensors():
+    x = leaf(3.0)
+    values, indices = x.max(0)
+    assert values.shape == () and indices.item() == 0
+    assert x.max(-1, keepdim=True).values.shape == ()
+    assert x.argmax(0).item() == 0 and x.argmax().shape == ()
+    assert x.softmax(0).item() == 1.0 and x.log_softmax(-1).item() == 0.0
+    assert x.cumsum(0).item() == 3.0 and x.cumprod(0).item() == 3.0
+    assert x.logsumexp(0).item() == 3.0 and x.norm(dim=0).item() == 3.0
+    for fn in (lambda t: t.max(0).values, lambda t: t.softmax(0), lambda t: t.log_softmax(0),
+               lambda t: t.cumsum(0), lambda t: t.cumprod(0), lambda t: t.logsumexp(0),
+               lambda t: t.prod(0), lambda t: t.amax(), lambda t: t.norm(3, dim=0)):
+        check_grads(fn, x)
 
 
 # ----------------------------------------------------------------------------- comparisons
@@ -615,25 +281,6 @@ def test_bad_inputs():
         ag.ones(2, 3).sum((0, -2))
     with pytest.raises(TypeError, match="must be int"):
         ag.ones(2, 3).max((0, 1))
-
-
-def test_reductions_without_identity_refuse_empty_input():
-    e = ag.empty(0, 3)
-    with pytest.raises(RuntimeError, match=r"max\(\): Expected reduction dim to be specified"):
-        e.max()
-    with pytest.raises(RuntimeError, match=r"min\(\): Expected reduction dim to be specified"):
-        e.min()
-    with pytest.raises(RuntimeError, match=r"amax\(\): Expected reduction dim to be specified"):
-        e.amax()
-    with pytest.raises(IndexError, match=r"max\(\): Expected reduction dim 0 to have non-zero"):
-        e.max(0)
-    with pytest.raises(IndexError, match=r"amin\(\): Expected reduction dim 0 to have non-zero"):
-        e.amin((0, 1))
-    with pytest.raises(IndexError, match=r"argmax\(\): Expected reduction dim to be specified"):
-        e.argmax()
-    with pytest.raises(IndexError, match=r"argmin\(\): Expected reduction dim 0 to have"):
-        e.argmin(0)
-    assert e.max(1).values.shape == (0,) and e.argmax(1).shape == (0,)
 
 
 # ----------------------------------------------------------------------------- devices

@@ -307,19 +307,22 @@ class ModuleDict(Module):
             for key, module in modules.items():
                 self[key] = module
             return
-        for j, pair in enumerate(modules):
-            if not isinstance(pair, Iterable):
-                raise TypeError(
-                    f"ModuleDict update sequence element #{j} should be Iterable; is "
-                    f"{type(pair).__name__}"
-                )
-            pair = list(pair)
-            if len(pair) != 2:
-                raise ValueError(
-                    f"ModuleDict update sequence element #{j} has length {len(pair)}; 2 is "
-                    "required"
-                )
-            self[pair[0]] = pair[1]
+        _update_from_pairs(self, modules, "ModuleDict")
+
+
+def _update_from_pairs(target, pairs, kind: str) -> None:
+    """``target[key] = value`` for each ``(key, value)`` pair, with PyTorch's errors."""
+    for j, pair in enumerate(pairs):
+        if not isinstance(pair, Iterable):
+            raise TypeError(
+                f"{kind} update sequence element #{j} should be Iterable; is {type(pair).__name__}"
+            )
+        pair = list(pair)
+        if len(pair) != 2:
+            raise ValueError(
+                f"{kind} update sequence element #{j} has length {len(pair)}; 2 is required"
+            )
+        target[pair[0]] = pair[1]
 
 
 def _describe_tensor(value: Tensor, type_text: str) -> str:
@@ -497,19 +500,7 @@ class ParameterDict(Module):
             for key, value in sorted(parameters.items()):
                 self[key] = value
             return
-        for j, pair in enumerate(parameters):
-            if not isinstance(pair, Iterable):
-                raise TypeError(
-                    f"ParameterDict update sequence element #{j} should be Iterable; is "
-                    f"{type(pair).__name__}"
-                )
-            pair = list(pair)
-            if len(pair) != 2:
-                raise ValueError(
-                    f"ParameterDict update sequence element #{j} has length {len(pair)}; 2 is "
-                    "required"
-                )
-            self[pair[0]] = pair[1]
+        _update_from_pairs(self, parameters, "ParameterDict")
 
     def __or__(self, other: ParameterDict) -> ParameterDict:
         out = self.copy()

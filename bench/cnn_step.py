@@ -9,8 +9,8 @@ Both models start from the same weights (ours copied into PyTorch's) and the scr
 that the first step gives the same loss before timing. Timings are medians of interleaved
 runs after warm-up (`bench.timing.compare`); the ratio is ours / PyTorch's.
 
-Run: ``python -m bench.cnn_step``; ``--threads 1`` runs both libraries single-threaded
-(steadier on a busy machine), ``--profile`` prints a cProfile of our step instead.
+Run: ``python -m bench.cnn_step``: both libraries run single-threaded unless ``--threads N``
+says otherwise (steadier on a busy machine); ``--profile`` prints a cProfile of our step.
 """
 
 from __future__ import annotations
@@ -112,7 +112,7 @@ def run(repeats: int, warmup: int, threads: int | None = None) -> float | None:
     x, y = make_batch()
     model = build_ours()
     torch = _torch()
-    if torch is not None and threads is not None:
+    if torch is not None and threads:
         torch.set_num_threads(threads)
     ours = OursStep(model, x, y)
     contenders = {"autograd_core": ours}
@@ -143,11 +143,13 @@ def main(argv=None) -> None:
     parser.add_argument("--warmup", type=int, default=5)
     parser.add_argument("--quick", action="store_true", help="few repeats (smoke test)")
     parser.add_argument("--profile", action="store_true", help="cProfile our step")
-    parser.add_argument("--threads", type=int, default=None,
-                        help="BLAS / PyTorch threads for both (default: library defaults)")
+    parser.add_argument("--threads", type=int, default=1,
+                        help="BLAS / PyTorch threads for every contender (default 1: two threaded libraries "
+                             "in one process oversubscribe the cores and distort both; 0 keeps each "
+                             "library's own default)")
     argv = sys.argv[1:] if argv is None else list(argv)
     args = parser.parse_args(argv)
-    if args.threads is not None:
+    if args.threads:
         limit_threads(args.threads, "bench.cnn_step", argv)
     if args.profile:
         profile(5 if args.quick else args.repeats)

@@ -88,11 +88,13 @@ def main(argv=None) -> None:
     parser.add_argument("--repeats", type=int, default=30)
     parser.add_argument("--quick", action="store_true", help="few repeats (smoke test)")
     parser.add_argument("--profile", action="store_true", help="cProfile our step")
-    parser.add_argument("--threads", type=int, default=None,
-                        help="BLAS / PyTorch threads for both (default: library defaults)")
+    parser.add_argument("--threads", type=int, default=1,
+                        help="BLAS / PyTorch threads for every contender (default 1: two threaded libraries "
+                             "in one process oversubscribe the cores and distort both; 0 keeps each "
+                             "library's own default)")
     argv = sys.argv[1:] if argv is None else list(argv)
     args = parser.parse_args(argv)
-    if args.threads is not None:
+    if args.threads:
         limit_threads(args.threads, "bench.lstm_step", argv)
     for key, value in environment().items():
         print(f"{key:>8}: {value}")
@@ -108,7 +110,7 @@ def main(argv=None) -> None:
         state = {k: v.detach().numpy() for k, v in Model().state_dict().items()}
     else:
         torch.manual_seed(0)
-        if args.threads is not None:
+        if args.threads:
             torch.set_num_threads(args.threads)
         print(f"   torch: {torch.__version__} ({torch.get_num_threads()} threads)")
         torch_step, state = make_torch(torch)

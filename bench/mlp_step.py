@@ -176,7 +176,7 @@ def run(batch: int, hidden: int, repeats: int, threads: int | None = None) -> di
     try:
         import torch
 
-        if threads is not None:
+        if threads:
             torch.set_num_threads(threads)
         reference = TorchMLP(weights)
         tx, ty = torch.from_numpy(x), torch.from_numpy(y)
@@ -202,10 +202,12 @@ def main(argv=None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--repeats", type=int, default=50)
     parser.add_argument("--quick", action="store_true", help="few repeats (smoke test)")
-    parser.add_argument("--threads", type=int, default=None,
-                        help="BLAS / PyTorch threads for every contender (default: library defaults)")
+    parser.add_argument("--threads", type=int, default=1,
+                        help="BLAS / PyTorch threads for every contender (default 1: two threaded libraries "
+                             "in one process oversubscribe the cores and distort both; 0 keeps each "
+                             "library's own default)")
     args = parser.parse_args(argv)
-    if args.threads is not None:
+    if args.threads:
         limit_threads(args.threads, "bench.mlp_step", list(argv) if argv is not None else sys.argv[1:])
     repeats = 5 if args.quick else args.repeats
     for key, value in environment().items():

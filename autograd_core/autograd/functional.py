@@ -285,6 +285,26 @@ def vjp(func, inputs, v=None, create_graph: bool = False, strict: bool = False):
             _unpack(_postprocess(result, create_graph), is_inputs_tuple))
 
 
+def _call_with_input_vector(func, inputs, v, create_graph: bool, strict: bool, name: str):
+    """Check ``inputs`` and a vector ``v`` shaped like them (jvp, hvp, vhp), then call
+    ``func``; returns ``(is_inputs_tuple, inputs, v, is_outputs_tuple, outputs)``."""
+    is_inputs_tuple, inputs = _as_tuple(inputs, "inputs", name)
+    inputs = _preprocess(inputs, create_graph, need_graph=True)
+    if v is not None:
+        _, v = _as_tuple(v, "v", name)
+        v = _preprocess(v, create_graph, need_graph=False)
+        _validate_v(v, inputs, is_inputs_tuple)
+    elif len(inputs) != 1 or inputs[0].numel() != 1:
+        raise RuntimeError(
+            "The vector v can only be None if the input to the user-provided function is "
+            "a single Tensor with a single element."
+        )
+    outputs = func(*inputs)
+    is_outputs_tuple, outputs = _as_tuple(outputs, "outputs of the user-provided function", name)
+    _check_requires_grad(outputs, "outputs", strict)
+    return is_inputs_tuple, inputs, v, is_outputs_tuple, outputs
+
+
 def jvp(func, inputs, v=None, create_graph: bool = False, strict: bool = False):
     """``(func(inputs), J v)``: the Jacobian-vector product, by the double-backward trick.
 
@@ -293,21 +313,8 @@ def jvp(func, inputs, v=None, create_graph: bool = False, strict: bool = False):
     ``v`` has the inputs' shapes; it may be omitted for a single one-element input.
     """
     with enable_grad():
-        is_inputs_tuple, inputs = _as_tuple(inputs, "inputs", "jvp")
-        inputs = _preprocess(inputs, create_graph, need_graph=True)
-        if v is not None:
-            _, v = _as_tuple(v, "v", "jvp")
-            v = _preprocess(v, create_graph, need_graph=False)
-            _validate_v(v, inputs, is_inputs_tuple)
-        elif len(inputs) != 1 or inputs[0].numel() != 1:
-            raise RuntimeError(
-                "The vector v can only be None if the input to the user-provided function is "
-                "a single Tensor with a single element."
-            )
-        outputs = func(*inputs)
-        is_outputs_tuple, outputs = _as_tuple(outputs, "outputs of the user-provided function",
-                                              "jvp")
-        _check_requires_grad(outputs, "outputs", strict)
+        is_inputs_tuple, inputs, v, is_outputs_tuple, outputs = _call_with_input_vector(
+            func, inputs, v, create_graph, strict, "jvp")
         # u^T J is linear in u, so u's value does not matter; zeros keep nan/inf out.
         dummies = tuple(_dummy(o) for o in outputs)
         grad_inputs = _autograd_grad(outputs, inputs, dummies, create_graph=True)
@@ -477,21 +484,8 @@ def hvp(func, inputs, v=None, create_graph: bool = False, strict: bool = False):
 
 def _hessian_product(func, inputs, v, create_graph: bool, strict: bool, name: str):
     with enable_grad():
-        is_inputs_tuple, inputs = _as_tuple(inputs, "inputs", name)
-        inputs = _preprocess(inputs, create_graph, need_graph=True)
-        if v is not None:
-            _, v = _as_tuple(v, "v", name)
-            v = _preprocess(v, create_graph, need_graph=False)
-            _validate_v(v, inputs, is_inputs_tuple)
-        elif len(inputs) != 1 or inputs[0].numel() != 1:
-            raise RuntimeError(
-                "The vector v can only be None if the input to the user-provided function is "
-                "a single Tensor with a single element."
-            )
-        outputs = func(*inputs)
-        is_outputs_tuple, outputs = _as_tuple(outputs, "outputs of the user-provided function",
-                                              name)
-        _check_requires_grad(outputs, "outputs", strict)
+        is_inputs_tuple, inputs, v, is_outputs_tuple, outputs = _call_with_input_vector(
+            func, inputs, v, create_graph, strict, name)
         if is_outputs_tuple or not isinstance(outputs[0], Tensor):
             raise RuntimeError(f"The function given to {name} should return a single Tensor")
         if outputs[0].numel() != 1:

@@ -95,6 +95,19 @@ def _shape_text(t: Tensor) -> str:
 
 
 # ----------------------------------------------------------------------------- batch norm
+
+def _affine(xhat, weight, bias, place):
+    """``xhat * weight + bias`` (either may be None) in a new array; ``place`` lays the
+    per-feature vectors out to broadcast against ``xhat``."""
+    if weight is not None:
+        y = xhat * place(weight)
+        if bias is not None:
+            y += place(bias)
+        return y
+    if bias is not None:
+        return xhat + place(bias)
+    return xhat.copy()
+
 class BatchNormTrain(Function):
     """Batch norm with the batch's statistics; also returns (mean, unbiased var) per channel
     (not differentiable) for the running statistics."""
@@ -113,14 +126,7 @@ class BatchNormTrain(Function):
         unbiased = var * (count / (count - 1)) if count > 1 else var.copy()
         inv = _inv_std(xp, var, eps)
         xhat *= inv[:, None]
-        if weight is not None:
-            y = xhat * weight[:, None]
-            if bias is not None:
-                y += bias[:, None]
-        elif bias is not None:
-            y = xhat + bias[:, None]
-        else:
-            y = xhat.copy()
+        y = _affine(xhat, weight, bias, lambda a: a[:, None])
         ctx.save_for_backward(x, weight, xhat, inv)
         ctx.mark_non_differentiable(mean, unbiased)
         return y.reshape(x.shape), mean, unbiased
@@ -301,14 +307,7 @@ class LayerNorm(Function):
         features = math.prod(x.shape[x.ndim - k:])
         x2 = x.reshape(-1, features)
         xhat, inv = _row_normalize(xp, x2, eps)
-        if weight is not None:
-            y = xhat * weight.reshape(-1)
-            if bias is not None:
-                y += bias.reshape(-1)
-        elif bias is not None:
-            y = xhat + bias.reshape(-1)
-        else:
-            y = xhat.copy()
+        y = _affine(xhat, weight, bias, lambda a: a.reshape(-1))
         ctx.save_for_backward(x, weight, xhat, inv)
         return y.reshape(x.shape)
 
@@ -375,14 +374,7 @@ class GroupNorm(Function):
         n, c = x.shape[0], x.shape[1]
         xhat, inv = _row_normalize(xp, x.reshape(n * groups, -1), eps)
         x3 = xhat.reshape(n, c, -1)
-        if weight is not None:
-            y = x3 * weight[:, None]
-            if bias is not None:
-                y += bias[:, None]
-        elif bias is not None:
-            y = x3 + bias[:, None]
-        else:
-            y = x3.copy()
+        y = _affine(x3, weight, bias, lambda a: a[:, None])
         ctx.save_for_backward(x, weight, xhat, inv)
         return y.reshape(x.shape)
 

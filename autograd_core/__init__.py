@@ -91,3 +91,12 @@ long = int64
 int = int32
 
 __version__ = "0.1.0"
+
+
+def __getattr__(name: str):
+    # `autograd_core.viz` loads on first use (it imports graphviz; plain training needs none of it).
+    if name == "viz":
+        import importlib
+
+        return importlib.import_module(".viz", __name__)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

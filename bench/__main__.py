@@ -1,14 +1,14 @@
-"""``python -m bench``: the benchmark entry point (for now the core MLP-step comparison)."""
+"""``python -m bench`` and the ``autograd-bench`` command (see `bench.cli`)."""
 
 from __future__ import annotations
 
 import sys
 
 
-def main(argv=None) -> None:
-    from bench import mlp_step
+def main(argv: list[str] | None = None) -> None:
+    from bench.cli import main as run
 
-    mlp_step.main(sys.argv[1:] if argv is None else argv)
+    sys.exit(run(argv))
 
 
 if __name__ == "__main__":

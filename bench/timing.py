@@ -33,23 +33,43 @@ class Timing:
 
 
 def compare(contenders: dict[str, Callable[[], object]], repeats: int = 30, warmup: int = 3,
-            sync: Callable[[], None] | None = None) -> dict[str, Timing]:
-    """Time each zero-argument callable ``repeats`` times, interleaved, after ``warmup``."""
-    for fn in contenders.values():
+            sync: Callable[[], None] | dict[str, Callable[[], None] | None] | None = None,
+            max_seconds: float | None = None, min_repeats: int = 3) -> dict[str, Timing]:
+    """Time each zero-argument callable ``repeats`` times, interleaved, after ``warmup``.
+
+    ``sync`` (one callable, or one per contender) waits for queued device work: it runs
+    before and after every timed call. With ``max_seconds``, the number of timed rounds is
+    cut so that they take about that long (judged from the last warm-up round), but never
+    below ``min_repeats``; and a warm-up run longer than ``max_seconds`` ends that
+    contender's warm-up.
+    """
+    syncs = sync if isinstance(sync, dict) else dict.fromkeys(contenders, sync)
+    round_seconds = 0.0
+    for name, fn in contenders.items():
+        elapsed = 0.0
         for _ in range(warmup):
-            fn()
+            elapsed = _timed(fn, syncs.get(name))
+            if max_seconds is not None and elapsed > max_seconds:
+                break  # a run this long is dominated by its arithmetic: one warm-up is enough
+        round_seconds += elapsed
+    if max_seconds is not None and warmup > 0 and round_seconds > 0:
+        repeats = max(min(repeats, min_repeats), min(repeats, int(max_seconds / round_seconds)))
     samples: dict[str, list[float]] = {name: [] for name in contenders}
     for _ in range(repeats):
         for name, fn in contenders.items():
-            if sync is not None:
-                sync()
-            start = time.perf_counter()
-            fn()
-            if sync is not None:
-                sync()
-            samples[name].append(time.perf_counter() - start)
+            samples[name].append(_timed(fn, syncs.get(name)))
     return {name: Timing(name, statistics.median(s), min(s), max(s), len(s))
             for name, s in samples.items()}
+
+
+def _timed(fn: Callable[[], object], sync: Callable[[], None] | None) -> float:
+    if sync is not None:
+        sync()
+    start = time.perf_counter()
+    fn()
+    if sync is not None:
+        sync()
+    return time.perf_counter() - start
 
 
 def cpu_model() -> str:
@@ -96,5 +116,60 @@ def limit_threads(threads: int, module: str, argv: list[str]) -> None:
     variables set, unless they already are."""
     if all(os.environ.get(v) == str(threads) for v in THREAD_VARS):
         return
+    if not _running_as_script(module):
+        # Called in-process (a test, a notebook): restarting would replace the caller's
+        # process, so the BLAS keeps the threads it was loaded with.
+        return
     env = dict(os.environ, **{v: str(threads) for v in THREAD_VARS})
     os.execve(sys.executable, [sys.executable, "-m", module, *argv], env)
+
+
+def _running_as_script(module: str) -> bool:
+    """True when this process is ``python -m module`` (or the ``autograd-bench`` script)."""
+    main = sys.modules.get("__main__")
+    spec = getattr(main, "__spec__", None)
+    if spec is not None and spec.name in (module, module + ".__main__"):
+        return True
+    return module == "bench" and os.path.basename(sys.argv[0] or "").startswith("autograd-bench")
+
+
+def cuda_environment() -> dict[str, str]:
+    """CuPy, the CUDA runtime and driver, the GPU and the TF32 setting; or why there is no GPU."""
+    import autograd_core as ag
+    from autograd_core import _backend
+
+    backend = _backend.cuda_backend()
+    if backend is None:
+        return {"gpu": "none"}
+    cupy = backend.xp
+    info = {"cupy": getattr(cupy, "__version__", "?")}
+    runtime = cupy.cuda.runtime
+    for key, getter in (("cuda_runtime", "runtimeGetVersion"), ("cuda_driver", "driverGetVersion")):
+        if hasattr(runtime, getter):
+            version = int(getattr(runtime, getter)())
+            info[key] = f"{version // 1000}.{version % 1000 // 10}"
+    props = runtime.getDeviceProperties(0)
+    name = props.get("name", b"?")
+    info["gpu"] = f"{name.decode() if isinstance(name, bytes) else name} x{ag.cuda.device_count()}"
+    if "totalGlobalMem" in props:
+        info["gpu_memory"] = f"{props['totalGlobalMem'] / 2**30:.1f} GiB"
+    info["tf32"] = (f"CUPY_TF32={os.environ.get('CUPY_TF32', '0')} "
+                    f"({'TF32' if tf32_enabled() else 'full float32'} cuBLAS GEMMs)")
+    return info
+
+
+def tf32_enabled() -> bool:
+    """Whether CuPy's float32 GEMMs may use TF32 tensor cores (``CUPY_TF32=1``)."""
+    return os.environ.get("CUPY_TF32", "0") == "1"
+
+
+def torch_environment(torch) -> dict[str, str]:
+    """PyTorch's version, threads and, when it sees a GPU, its CUDA and TF32 settings."""
+    info = {"pytorch": f"{torch.__version__} ({torch.get_num_threads()} threads)"}
+    if torch.cuda.is_available():
+        info["pytorch_cuda"] = (f"CUDA {torch.version.cuda}, matmul allow_tf32="
+                                f"{torch.backends.cuda.matmul.allow_tf32}, cudnn allow_tf32="
+                                f"{torch.backends.cudnn.allow_tf32}")
+    else:
+        info["pytorch_cuda"] = "not available (CPU build or no device)"
+    return info

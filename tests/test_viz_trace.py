@@ -397,3 +397,12 @@ def test_exported_from_viz():
     from autograd_core import viz
 
     assert viz.trace_backward is trace_backward and viz.BackwardTrace is BackwardTrace
+
+
+def test_zero_dim_value_used_twice():
+    """NumPy sums two 0-d arrays to a scalar; the trace keeps arrays (a * a on a 0-d leaf)."""
+    a = ag.tensor(3.0, requires_grad=True)
+    trace = trace_backward(a * a, params={"a": a})
+    assert float(a.grad) == 6.0
+    assert trace.grad_of(a).item() == 6.0
+    assert len(trace.contributions_to(a)) == 2

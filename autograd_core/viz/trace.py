@@ -96,6 +96,12 @@ class GradRecord:
         return f"GradRecord(shape={self.shape}, {self.preview()})"
 
 
+def _add(a, b):
+    """``a + b`` kept an array: NumPy turns the sum of two 0-d arrays into a scalar."""
+    total = a + b
+    return np.asarray(total) if isinstance(total, np.generic) else total
+
+
 def _fmt(v: float) -> str:
     if v == 0:
         return "0"
@@ -306,7 +312,7 @@ class BackwardTrace:
         elif previous[0] is None:
             total = None
         else:
-            total = previous[0] + g._data
+            total = _add(previous[0], g._data)
         complete = total is not None and total.size <= self.max_elements
         record = GradRecord(total, self.max_elements) if total is not None else None
         self._totals[key] = (total if complete else None, record)
@@ -326,7 +332,7 @@ class BackwardTrace:
         if before is None:
             step.grad_after = record
         elif before._data.shape == g._data.shape:
-            step.grad_after = GradRecord(before._data + g._data, self.max_elements)
+            step.grad_after = GradRecord(_add(before._data, g._data), self.max_elements)
         self._forget(node)
         step.finished = True
         self.steps.append(step)

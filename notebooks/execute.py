@@ -25,6 +25,10 @@ def execute(path: Path, quick: bool, timeout: int = 900):
     from nbclient import NotebookClient
 
     os.environ["NOTEBOOK_QUICK"] = "1" if quick else "0"
+    # one BLAS thread per kernel unless told otherwise: the tests run two kernels on two cores,
+    # and an oversubscribed OpenBLAS is tens of times slower on small matrices
+    for var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
+        os.environ.setdefault(var, "1")
     os.environ.setdefault("MPLBACKEND", "module://matplotlib_inline.backend_inline")
     # the kernel finds the library from this checkout even when it is not pip-installed
     root = str(HERE.parent)

@@ -20,6 +20,7 @@ from __future__ import annotations
 import argparse
 import gc
 import math
+import os
 import shlex
 import sys
 import time
@@ -30,7 +31,15 @@ import autograd_core as ag
 from bench import report
 from bench.peers import load_torch
 from bench.report import Check, Measurement, Results
-from bench.timing import compare, cuda_environment, environment, limit_threads, tf32_enabled, torch_environment
+from bench.timing import (
+    THREAD_VARS,
+    compare,
+    cuda_environment,
+    environment,
+    limit_threads,
+    tf32_enabled,
+    torch_environment,
+)
 from bench.workloads import OURS, OURS_LIBRARY, REGISTRY, Config, Contender, Library, Workload, select
 
 RESULTS_DIR = Path(__file__).resolve().parent / "results"
@@ -192,8 +201,14 @@ def run(args, workloads: list[Workload], devices: list[str], gpu_problem: str = 
     libraries: list[Library] = [OURS_LIBRARY] + ([torch_lib] if torch_lib is not None else [])
 
     env = environment()
-    env["threads"] = (f"{args.threads} (BLAS via OMP/OPENBLAS/MKL_NUM_THREADS, PyTorch via set_num_threads)"
-                      if args.threads else "each library's default")
+    blas_set = all(os.environ.get(v) == str(args.threads) for v in THREAD_VARS)
+    if not args.threads:
+        env["threads"] = "each library's default"
+    elif blas_set:
+        env["threads"] = f"{args.threads} (BLAS via OMP/OPENBLAS/MKL_NUM_THREADS, PyTorch via set_num_threads)"
+    else:  # run in-process (restart=False): the BLAS kept the threads it was loaded with
+        env["threads"] = (f"PyTorch {args.threads} via set_num_threads; BLAS as loaded (see the blas line: "
+                          "run as `python -m bench` to set it)")
     env["autograd_core"] = ag.__version__
     env.update(cuda_environment())
     if torch_lib is not None:

@@ -19,7 +19,7 @@ from collections.abc import Sequence
 
 from . import _anomaly
 from ._backend import backend_of
-from .function import AccumulateGrad, Function, _as_array, _edge_of
+from .function import _SCALAR_TYPES, AccumulateGrad, Function, _as_array, _edge_of
 from .grad_mode import _state as _grad_state
 from .tensor import Tensor, _wrap
 
@@ -179,6 +179,10 @@ def _needed(nodes, targets) -> set:
 
 
 def _run(tensors, seeds, retain_graph, create_graph, inputs=None, accumulate=True):
+    if (not create_graph and inputs is None and not _observers
+            and not (_anomaly.state.enabled and _anomaly.state.check_nan)):
+        _run_plain(tensors, seeds, retain_graph)
+        return []
     roots = [_edge_of(t) for t in tensors]
     nodes, dependencies = _collect(roots)
 
@@ -216,9 +220,10 @@ def _run(tensors, seeds, retain_graph, create_graph, inputs=None, accumulate=Tru
 
     prev_enabled = _grad_state.enabled
     _grad_state.enabled = create_graph
+    heappop, heappush = heapq.heappop, heapq.heappush
     try:
         while ready:
-            _, _, node = heapq.heappop(ready)
+            node = heappop(ready)[2]
             grads = buffers.pop(node, None)
             if grads is None:
                 grads = [None] * node.num_outputs
@@ -237,16 +242,21 @@ def _run(tensors, seeds, retain_graph, create_graph, inputs=None, accumulate=Tru
                 continue
             if run_it and capture is not None and not _leads_further(node, needed, capture):
                 run_it = False
-            if run_it:
-                outs = _call_node(node, grads, create_graph)
-            else:
-                outs = None
+            outs = _call_node(node, grads, create_graph) if run_it else None
             if not retain_graph and run_it:
                 node._release()
-            for i, (child, nr) in enumerate(node.next_functions):
+            if outs is None:
+                for child, _ in node.next_functions:
+                    if child is None:
+                        continue
+                    left = dependencies[child] - 1
+                    dependencies[child] = left
+                    if left == 0:
+                        heappush(ready, (-child._sequence_nr, id(child), child))
+                continue
+            for (child, nr), g in zip(node.next_functions, outs):
                 if child is None:
                     continue
-                g = outs[i] if outs is not None else None
                 if g is not None:
                     buf = buffers.get(child)
                     if buf is None:
@@ -256,10 +266,163 @@ def _run(tensors, seeds, retain_graph, create_graph, inputs=None, accumulate=Tru
                 left = dependencies[child] - 1
                 dependencies[child] = left
                 if left == 0:
-                    heapq.heappush(ready, (-child._sequence_nr, id(child), child))
+                    heappush(ready, (-child._sequence_nr, id(child), child))
     finally:
         _grad_state.enabled = prev_enabled
     return captured
+
+
+def _run_plain(tensors, seeds, retain_graph) -> None:
+    """`_run` for the usual ``loss.backward()``: no graph of the gradient, no ``inputs``, no
+    observers. The same walk, with the gradients kept as raw arrays between the nodes (a
+    node's hooks, ``retain_grad`` and a backward without `backward_arrays` still see
+    Tensors)."""
+    roots = [_edge_of(t) for t in tensors]
+    dependencies = _count_dependencies(roots)
+    buffers: dict = {}
+    ready: list = []
+    stored = {id(_owner(g._data)) for g in seeds}
+    for (node, nr), g in zip(roots, seeds):
+        buf = buffers.get(node)
+        if buf is None:
+            buf = buffers[node] = [None] * node.num_outputs
+        buf[nr] = g._data if buf[nr] is None else _add_arrays(buf[nr], g._data)
+    for node in {n for n, _ in roots}:
+        if dependencies.get(node, 0) == 0:
+            heapq.heappush(ready, (-node._sequence_nr, id(node), node))
+    prev_enabled = _grad_state.enabled
+    _grad_state.enabled = False
+    heappop, heappush = heapq.heappop, heapq.heappush
+    follow = None  # the next node when it was the only one to become ready (no queue needed)
+    try:
+        while ready or follow is not None:
+            if follow is not None:
+                node, follow = follow, None
+            else:
+                node = heappop(ready)[2]
+            grads = buffers.pop(node, None)
+            kind = type(node)
+            if kind is AccumulateGrad:
+                if grads is not None and grads[0] is not None:
+                    _accumulate(node, _wrap(grads[0]), False, None, stored)
+                continue
+            out = None
+            if grads is not None:
+                fast = kind.backward_arrays
+                if (fast is None or len(grads) != 1 or node._tensor_hooks or node._retained):
+                    out = _call_node_plain(node, grads)
+                else:
+                    out = fast(node, grads[0])
+                    if type(out) is not tuple:
+                        out = (out,)
+            if not retain_graph:
+                node._release()
+            edges = node.next_functions
+            if out is not None and len(out) != len(edges):
+                out = _count_checked(node, out)
+            meta = node._input_meta
+            for i, (child, nr) in enumerate(edges):
+                if child is None:
+                    continue
+                g = None if out is None else out[i]
+                if g is not None:
+                    shape, dtype = meta[i]
+                    if isinstance(g, _SCALAR_TYPES) or g.shape != shape or g.dtype != dtype:
+                        g = _as_gradient(node, g, shape, dtype, i)
+                    if (type(child) is AccumulateGrad and dependencies[child] == 1
+                            and child not in buffers and not child.variable._backward_hooks):
+                        # the last (or only) gradient for a leaf, and nothing is waiting in
+                        # its buffer: into .grad now, not through the queue
+                        del dependencies[child]
+                        _accumulate_array(child.variable, g, stored)
+                        continue
+                    buf = buffers.get(child)
+                    if buf is None:
+                        buf = buffers[child] = [None] * child.num_outputs
+                    prev = buf[nr]
+                    buf[nr] = g if prev is None else _add_arrays(prev, g)
+                left = dependencies[child] - 1
+                dependencies[child] = left
+                if left == 0:
+                    if follow is not None:
+                        heappush(ready, (-follow._sequence_nr, id(follow), follow))
+                    follow = child
+            if follow is not None and ready:  # others are waiting: let the queue choose
+                heappush(ready, (-follow._sequence_nr, id(follow), follow))
+                follow = None
+    finally:
+        _grad_state.enabled = prev_enabled
+
+
+def _count_dependencies(roots) -> dict:
+    """For each node below ``roots``, the number of edges into it (`_collect` without the
+    set of nodes)."""
+    dependencies: dict = {}
+    stack = [node for node, _ in roots if node is not None]
+    tops = set(stack)
+    while stack:
+        node = stack.pop()
+        for child, _ in node.next_functions:
+            if child is None:
+                continue
+            n = dependencies.get(child)
+            if n is None:
+                dependencies[child] = 1
+                if child not in tops:
+                    stack.append(child)
+            else:
+                dependencies[child] = n + 1
+    return dependencies
+
+
+def _accumulate_array(variable: Tensor, g, stored: set) -> None:
+    """`_accumulate` of a raw gradient into a leaf without hooks (plain backward)."""
+    current = variable._grad
+    if current is None:
+        owner = id(_owner(g))
+        if owner in stored or not g.flags.c_contiguous:  # .grad gets memory of its own
+            own = backend_of(g).xp.ascontiguousarray(g)
+            g = own.copy() if own is g else own
+        else:
+            stored.add(owner)
+        variable._grad = _wrap(g)
+    elif current._requires_grad:
+        variable._grad = current + _wrap(g)
+    else:
+        variable._grad = _wrap(_add_arrays(current._data, g))
+
+
+def _as_gradient(node, g, shape, dtype, i: int):
+    """A raw gradient checked against its input: an array of the input's shape and dtype."""
+    if isinstance(g, _SCALAR_TYPES):
+        g = node.xp.asarray(g)
+    if g.shape != shape:
+        raise _shape_error(node, i, g.shape, shape)
+    return g if g.dtype == dtype else g.astype(dtype)
+
+
+def _add_arrays(a, b):
+    """a + b as a new array (NumPy gives a scalar for 0-d operands: keep an array)."""
+    out = a + b
+    return out if type(out) is type(a) else _as_array(out, backend_of(a).xp)
+
+
+def _call_node_plain(node, grads: list):
+    """`_call_node` for `_run_plain`: raw arrays in, raw arrays out (None: nothing to send).
+    Nodes with hooks, ``retain_grad`` or no `backward_arrays` run on Tensors."""
+    fast = type(node).backward_arrays
+    if (fast is None or node._tensor_hooks or node._retained
+            or (node.num_outputs > 1 and node.materialize_grads
+                and any(g is None for g in grads))):
+        out = _call_node(node, [None if g is None else _wrap(g) for g in grads], False)
+        return None if out is None else tuple(None if t is None else t._data for t in out)
+    for g in grads:
+        if g is not None:
+            break
+    else:
+        return None
+    out = fast(node, *grads)
+    return out if type(out) is tuple else (out,)
 
 
 def _leads_further(node, needed, capture) -> bool:
@@ -308,28 +471,67 @@ def _call_node(node, grads: list, create_graph: bool):
             observer.before_node(node, grads)
     fast = type(node).backward_arrays
     if fast is not None and not create_graph:
-        out = fast(node, *[None if g is None else g._data for g in grads])
-        if type(out) is not tuple:
-            out = (out,)
-        xp = node.xp
-        out = tuple(None if o is None else _wrap(_as_array(o, xp)) for o in out)
+        if len(grads) == 1:
+            out = fast(node, grads[0]._data)
+        else:
+            out = fast(node, *[None if g is None else g._data for g in grads])
+        checked = _checked_arrays(node, out if type(out) is tuple else (out,))
     else:
         out = type(node).backward(node, *grads)
-        if type(out) is not tuple:
-            out = (out,)
+        checked = _checked_tensors(node, out if type(out) is tuple else (out,))
+    if _anomaly.state.enabled and _anomaly.state.check_nan:
+        _check_nan(node, checked)
+    if _observers:
+        for observer in _observers:
+            observer.after_node(node, grads, checked)
+    return checked
+
+
+def _count_checked(node, out: tuple) -> tuple:
+    """``out`` cut to one gradient per input (extra trailing Nones are allowed)."""
     expected = len(node.next_functions)
     if len(out) != expected:
         if len(out) > expected and all(o is None for o in out[expected:]):
-            out = out[:expected]
-        else:
-            raise RuntimeError(
-                f"function {node.name()} returned an incorrect number of gradients "
-                f"(expected {expected}, got {len(out)})"
-            )
-    meta = node._input_meta
+            return out[:expected]
+        raise RuntimeError(
+            f"function {node.name()} returned an incorrect number of gradients "
+            f"(expected {expected}, got {len(out)})"
+        )
+    return out
+
+
+def _shape_error(node, i: int, got, shape) -> RuntimeError:
+    return RuntimeError(
+        f"Function {node.name()} returned an invalid gradient at index {i} - got "
+        f"{list(got)} but expected shape compatible with {list(shape)}"
+    )
+
+
+def _checked_arrays(node, out: tuple) -> list:
+    """The raw-array gradients of `backward_arrays` as Tensors, checked against the inputs."""
+    out = _count_checked(node, out)
     checked = []
-    for i, g in enumerate(out):
-        m = meta[i]
+    for i, (o, m) in enumerate(zip(out, node._input_meta)):
+        if o is None or m is None:
+            checked.append(None)
+            continue
+        if isinstance(o, _SCALAR_TYPES):
+            o = node.xp.asarray(o)
+        shape, dtype = m
+        if o.shape != shape:
+            raise _shape_error(node, i, o.shape, shape)
+        g = _wrap(o)
+        if o.dtype != dtype:
+            g = g.to(dtype=_dtype_of(dtype))
+        checked.append(g)
+    return checked
+
+
+def _checked_tensors(node, out: tuple) -> list:
+    """The Tensor gradients of `backward`, checked against the inputs."""
+    out = _count_checked(node, out)
+    checked = []
+    for i, (g, m) in enumerate(zip(out, node._input_meta)):
         if g is None or m is None:
             checked.append(None)
             continue
@@ -340,18 +542,10 @@ def _call_node(node, grads: list, create_graph: bool):
             )
         shape, dtype = m
         if g._data.shape != shape:
-            raise RuntimeError(
-                f"Function {node.name()} returned an invalid gradient at index {i} - got "
-                f"{list(g._data.shape)} but expected shape compatible with {list(shape)}"
-            )
+            raise _shape_error(node, i, g._data.shape, shape)
         if g._data.dtype != dtype:
             g = g.to(dtype=_dtype_of(dtype))
         checked.append(g)
-    if _anomaly.state.enabled and _anomaly.state.check_nan:
-        _check_nan(node, checked)
-    if _observers:
-        for observer in _observers:
-            observer.after_node(node, grads, checked)
     return checked
 
 
@@ -417,7 +611,7 @@ def _accumulate(node: AccumulateGrad, g, create_graph: bool, only_leaves, stored
     elif create_graph or current._requires_grad:
         variable._grad = current + g
     else:
-        variable._grad = _wrap(current._data + g._data)
+        variable._grad = _wrap(_add_arrays(current._data, g._data))
 
 
 __all__ = ["backward", "grad", "Function"]

@@ -35,7 +35,7 @@ import numpy as np
 from . import _anomaly
 from ._backend import backend_of
 from .grad_mode import _state as _grad_state
-from .tensor import Tensor, _HookHandle, _wrap
+from .tensor import Tensor, _HookHandle, _new, _wrap
 
 _sequence = itertools.count()
 
@@ -212,28 +212,30 @@ class Function(Node):
         ctx = cls()
         arrays = []
         first = None
-        any_needs = False
-        for a in args:
+        grad_inputs = None  # positions of the inputs that require grad
+        for i, a in enumerate(args):
             if isinstance(a, Tensor):
                 data = a._data
                 if first is None:
                     first = a
-                elif type(data) is not type(first._data):
+                    array_type = type(data)
+                elif type(data) is not array_type:
                     _device_mismatch(cls, first, a)
                 arrays.append(data)
                 if a._requires_grad:
-                    any_needs = True
+                    if grad_inputs is None:
+                        grad_inputs = [i]
+                    else:
+                        grad_inputs.append(i)
             else:
                 arrays.append(a)
         if first is None:
             raise TypeError(f"{cls.__name__}.apply needs at least one Tensor argument")
-        array_type = type(first._data)
         xp = _XP_BY_TYPE.get(array_type)
         if xp is None:
             xp = _XP_BY_TYPE[array_type] = backend_of(first._data).xp
         ctx.xp = xp
-        record = any_needs and _grad_state.enabled
-        if not record:
+        if grad_inputs is None or not _grad_state.enabled:
             # Fast path (no_grad, or nothing requires grad): no node, nothing kept.
             ctx.needs_input_grad = _NO_GRADS.get(len(args)) or (False,) * len(args)
             raw = cls.forward(ctx, *arrays, **kwargs)
@@ -242,35 +244,48 @@ class Function(Node):
                              for o in raw)
             return _wrap(raw if type(raw) is array_type else _as_array(raw, xp))
 
-        needs = []
-        edges = []
-        meta = []
-        for a in args:
-            if isinstance(a, Tensor) and a._requires_grad:
-                needs.append(True)
-                fn = a.grad_fn
-                edges.append((fn, a._output_nr) if fn is not None else _edge_of(a))
-                data = a._data
-                meta.append((data.shape, data.dtype))
-            else:
-                needs.append(False)
-                edges.append(_NO_EDGE)
-                meta.append(None)
-        ctx.needs_input_grad = needs = tuple(needs)
+        n = len(args)
+        needs = [False] * n
+        edges = [_NO_EDGE] * n
+        meta = [None] * n
+        for i in grad_inputs:
+            a = args[i]
+            needs[i] = True
+            fn = a.grad_fn
+            edges[i] = (fn, a._output_nr) if fn is not None else _edge_of(a)
+            data = arrays[i]
+            meta[i] = (data.shape, data.dtype)
+        ctx.needs_input_grad = tuple(needs)
         raw = cls.forward(ctx, *arrays, **kwargs)
-        multiple = type(raw) is tuple
-        outs = raw if multiple else (raw,)
-        results = [None if o is None else _wrap(o if type(o) is array_type else _as_array(o, xp))
-                   for o in outs]
-
         ctx._sequence_nr = next(_sequence)
         ctx.next_functions = tuple(edges)
         ctx._input_meta = tuple(meta)
         non_diff = ctx._non_differentiable
-        if multiple:
-            ctx.num_outputs = len(results)
-            ctx._output_meta = tuple(None if r is None else (r._data.shape, r._data.dtype)
-                                     for r in results)
+        if type(raw) is not tuple:  # one output: the common case
+            array = raw if type(raw) is array_type else _as_array(raw, xp)
+            out = _new(Tensor)
+            out._data = array
+            out._grad = None
+            out._output_nr = 0
+            out._version_counter = [0]
+            if array.dtype.kind == "f" and not (non_diff and id(array) in non_diff):
+                out.grad_fn = ctx
+                out._requires_grad = True
+            else:
+                out.grad_fn = None
+                out._requires_grad = False
+            to_save = ctx.__dict__.pop("_to_save", None)
+            if to_save is not None:
+                _resolve_saved(ctx, to_save, args, arrays, (out,), (raw,))
+            if _anomaly.state.enabled:
+                ctx._anomaly_trace = _anomaly.capture()
+            return out
+        outs = raw
+        results = [None if o is None else _wrap(o if type(o) is array_type else _as_array(o, xp))
+                   for o in outs]
+        ctx.num_outputs = len(results)
+        ctx._output_meta = tuple(None if r is None else (r._data.shape, r._data.dtype)
+                                 for r in results)
         for nr, r in enumerate(results):
             if r is None or r._data.dtype.kind != "f" or (non_diff and id(r._data) in non_diff):
                 continue
@@ -282,7 +297,7 @@ class Function(Node):
         to_save = ctx.__dict__.pop("_to_save", None)
         if to_save is not None:
             _resolve_saved(ctx, to_save, args, arrays, results, outs)
-        return tuple(results) if multiple else results[0]
+        return tuple(results)
 
     # -------------------------------------------------------------- engine hooks
     def _release(self) -> None:
@@ -333,34 +348,29 @@ def _resolve_saved(ctx: Function, to_save, args, arrays, results, raw_outputs) -
             saved.append(None)
             versions.append(None)
             continue
-        if isinstance(item, Tensor):
-            saved.append(item)
-            versions.append(item._version_counter[0])
-            continue
-        if not hasattr(item, "shape"):  # a Python number: kept as it is
-            saved.append(item)
-            versions.append(None)
-            continue
-        match = None
-        for a, arr in zip(args, arrays):
+        for a, arr in zip(args, arrays):  # an input's array: saved as that input tensor
             if arr is item and isinstance(a, Tensor):
-                match = a
+                saved.append(a)
+                versions.append(a._version_counter[0])
                 break
-        if match is not None:
-            saved.append(match)
-            versions.append(match._version_counter[0])
-            continue
-        for r, raw in zip(results, raw_outputs):
-            # (``raw`` may be a NumPy scalar that became a 0-d array in the result)
-            if r is not None and (r._data is item or raw is item):
-                match = r
-                break
-        if match is not None:
-            saved.append(_SavedOutput(match))
-            versions.append(match._version_counter[0])
-            continue
-        saved.append(_wrap(item))  # an intermediate: a constant for backward
-        versions.append(None)
+        else:
+            if isinstance(item, Tensor):
+                saved.append(item)
+                versions.append(item._version_counter[0])
+                continue
+            if not hasattr(item, "shape"):  # a Python number: kept as it is
+                saved.append(item)
+                versions.append(None)
+                continue
+            for r, raw in zip(results, raw_outputs):
+                # (``raw`` may be a NumPy scalar that became a 0-d array in the result)
+                if r is not None and (r._data is item or raw is item):
+                    saved.append(_SavedOutput(r))
+                    versions.append(r._version_counter[0])
+                    break
+            else:
+                saved.append(_wrap(item))  # an intermediate: a constant for backward
+                versions.append(None)
     ctx._saved = saved
     ctx._saved_versions = versions
 

@@ -19,6 +19,8 @@ from . import dtypes as _dt
 from ._backend import backend_of
 from .grad_mode import _state as _grad_state
 
+_ENGINE: dict = {}  # engine functions, looked up once (the engine imports this module)
+
 
 class Tensor:
     """A multi-dimensional array that can record the operations applied to it."""
@@ -30,14 +32,17 @@ class Tensor:
         "grad_fn",
         "_output_nr",
         "_version_counter",
-        "_grad_accumulator",
-        "_backward_hooks",
-        "_retains_grad",
-        "_base",
-        "name",
         "__weakref__",
         "__dict__",
     )
+
+    # Set on few tensors (leaves that require grad, views, named tensors): class defaults,
+    # so that making a tensor, which happens for every operation, sets only the slots above.
+    _grad_accumulator = None
+    _backward_hooks = None
+    _retains_grad = False
+    _base = None
+    name = None
 
     # NumPy must defer to our reflected operators (np.float64(2) * t calls t.__rmul__).
     __array_ufunc__ = None
@@ -230,10 +235,13 @@ class Tensor:
 
     def backward(self, gradient=None, retain_graph=None, create_graph=False, inputs=None):
         """Accumulate d(self)/d(leaf) into every leaf's ``.grad`` (see `autograd.backward`)."""
-        from .engine import backward as _backward
+        run = _ENGINE.get("backward")
+        if run is None:  # the engine imports this module: look it up on first use
+            from .engine import backward as run
 
-        _backward((self,), None if gradient is None else (gradient,), retain_graph,
-                  create_graph, inputs=inputs)
+            _ENGINE["backward"] = run
+        run((self,), None if gradient is None else (gradient,), retain_graph, create_graph,
+            inputs=inputs)
 
     # -------------------------------------------------------------- conversions
     def item(self):
@@ -385,19 +393,20 @@ def _init(t: Tensor, array) -> None:
     t.grad_fn = None
     t._output_nr = 0
     t._version_counter = [0]
-    t._grad_accumulator = None
-    t._backward_hooks = None
-    t._retains_grad = False
-    t._base = None
-    t.name = None
+
+
+_new = object.__new__
 
 
 def _wrap(array, requires_grad: bool = False) -> Tensor:
     """A new leaf tensor around ``array`` (no copy)."""
-    t = object.__new__(Tensor)
-    _init(t, array)
-    if requires_grad:
-        t._requires_grad = True
+    t = _new(Tensor)
+    t._data = array
+    t._requires_grad = True if requires_grad else False
+    t._grad = None
+    t.grad_fn = None
+    t._output_nr = 0
+    t._version_counter = [0]
     return t
 
 

@@ -380,3 +380,15 @@ def test_mean_backward_gives_writable_contiguous_grad():
     assert x.grad._data.flags.writeable and x.grad._data.flags.c_contiguous
     x.grad.mul_(2)
     np.testing.assert_allclose(x.grad.numpy(), np.full((3, 4), 2 / 12))
+
+
+def test_zero_dim_leaf_accumulates_over_two_backwards():
+    """NumPy sums two 0-d arrays to a scalar; .grad must stay a tensor (plain and create_graph paths)."""
+    b = ag.tensor(3.0, requires_grad=True)
+    (b * b).backward()
+    (b * b).backward()
+    assert b.grad.shape == () and b.grad.item() == 12.0
+    x = ag.tensor(2.0, requires_grad=True)
+    ag.autograd.backward(x * x, inputs=[x])
+    ag.autograd.backward(x * x, inputs=[x])
+    assert x.grad.item() == 8.0

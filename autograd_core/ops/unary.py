@@ -197,6 +197,11 @@ class Relu(Function):
         return out
 
     @staticmethod
+    def backward_arrays(ctx, grad):
+        (out,) = ctx.saved_arrays
+        return grad * (out > 0)
+
+    @staticmethod
     def backward(ctx, grad):
         (out,) = ctx.saved_tensors
         if not _grad_state.enabled:  # plain backward: one array expression, no graph

@@ -5,6 +5,7 @@ registered as buffers, as in PyTorch, so they follow ``.to(device)`` and appear 
 
 from __future__ import annotations
 
+import autograd_core as ag
 from autograd_core import Tensor
 
 from .. import functional as F
@@ -14,6 +15,8 @@ from ..module import Module
 __all__ = ["L1Loss", "MSELoss", "SmoothL1Loss", "HuberLoss", "BCELoss", "BCEWithLogitsLoss",
            "CrossEntropyLoss", "NLLLoss", "KLDivLoss", "CosineEmbeddingLoss",
            "MarginRankingLoss"]
+
+_cross_entropy = ag.fused.cross_entropy
 
 
 class _Loss(Module):
@@ -101,9 +104,12 @@ class CrossEntropyLoss(_WeightedLoss):
         self.label_smoothing = label_smoothing
 
     def forward(self, input: Tensor, target: Tensor) -> Tensor:
-        return F.cross_entropy(input, target, weight=self.weight,
-                               ignore_index=self.ignore_index, reduction=self.reduction,
-                               label_smoothing=self.label_smoothing)
+        # = F.cross_entropy (whose legacy arguments were resolved in __init__), one call less;
+        # the weight buffer straight from its dict (`self.weight` goes through __getattr__)
+        buffers = self._buffers
+        weight = buffers["weight"] if "weight" in buffers else self.weight
+        return _cross_entropy(input, target, weight, self.ignore_index, self.reduction,
+                              self.label_smoothing)
 
 
 class NLLLoss(_WeightedLoss):

@@ -22,7 +22,6 @@ from __future__ import annotations
 import math
 
 from ...function import Function
-from ...grad_mode import _state as _grad_state
 from ...tensor import Tensor, _wrap
 
 __all__ = ["linear", "embedding"]
@@ -51,24 +50,35 @@ class Linear(Function):
         return out.reshape(lead + (out_features,))
 
     @staticmethod
+    def backward_arrays(ctx, grad):
+        """The plain backward: three array expressions, no Tensor in between."""
+        x, weight = ctx.saved_arrays
+        need_x, need_w, need_b = ctx.needs_input_grad
+        meta = ctx._input_meta
+        if grad.ndim == 2:
+            g2 = grad
+        else:
+            out_features = grad.shape[-1]
+            n = grad.size // out_features if out_features else math.prod(grad.shape[:-1])
+            g2 = grad.reshape(n, out_features)
+        dx = dw = db = None
+        if need_x:
+            dx = g2 @ weight
+            if dx.shape != meta[0][0]:
+                dx = dx.reshape(meta[0][0])
+        if need_w:
+            dw = g2.T @ (x if x.ndim == 2 else x.reshape(g2.shape[0], x.shape[-1]))
+        if need_b:
+            db = _sum_to_bias(g2.sum(axis=0), meta[2][0])
+        return dx, dw, db
+
+    @staticmethod
     def backward(ctx, grad):
         x, weight = ctx.saved_tensors
         need_x, need_w, need_b = ctx.needs_input_grad
         x_shape = ctx._input_meta[0][0] if need_x else None
         out_features = grad.shape[-1]
         n = grad.numel() // out_features if out_features else math.prod(grad.shape[:-1])
-        if not _grad_state.enabled:  # plain backward: three array expressions
-            g = grad._data
-            g2 = g if g.ndim == 2 else g.reshape(n, out_features)
-            dx = dw = db = None
-            if need_x:
-                dx = _wrap((g2 @ weight._data).reshape(x_shape))
-            if need_w:
-                xa = x._data
-                dw = _wrap(g2.T @ (xa if xa.ndim == 2 else xa.reshape(n, xa.shape[-1])))
-            if need_b:
-                db = _wrap(_sum_to_bias(g2.sum(axis=0), ctx._input_meta[2][0]))
-            return dx, dw, db
         g2 = grad if grad.ndim == 2 else grad.reshape(n, out_features)
         dx = dw = db = None
         if need_x:

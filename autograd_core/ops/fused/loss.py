@@ -83,16 +83,6 @@ def _expand_grad(grad: Tensor, ctx) -> Tensor:
     return grad
 
 
-def _row_factor(xp, grad, ctx):
-    """The output gradient as an (M, 1) array (or a 0-d one), for the array path."""
-    g = grad._data
-    if ctx.reduction == "none":
-        return g.reshape(-1, 1)
-    if ctx.reduction == "mean":
-        return g / ctx.denom
-    return g
-
-
 def _reduce(xp, rows, ctx, target_shape: tuple):
     if ctx.reduction == "none":
         return rows.reshape(target_shape)
@@ -108,6 +98,22 @@ def _column(a):
 
 
 # ----------------------------------------------------------------------------- targets
+_ARANGES: dict = {}
+_UNSIGNED = {1: "u1", 2: "u2", 4: "u4", 8: "u8"}
+
+
+def _arange(xp, n: int):
+    """``xp.arange(n)`` (the row indices of a batch), kept for the last few batch sizes:
+    it is only read."""
+    key = (xp, n)
+    rows = _ARANGES.get(key)
+    if rows is None:
+        if len(_ARANGES) >= 8:
+            _ARANGES.clear()
+        rows = _ARANGES[key] = xp.arange(n)
+    return rows
+
+
 class _Targets:
     """Class-index targets as rows: safe indices, the valid mask and w_{y_i}.
 
@@ -117,11 +123,15 @@ class _Targets:
 
     def __init__(self, xp, target, weight, ignore_index: int, n_classes: int, dtype) -> None:
         y = target.reshape(-1)
-        self.rows = xp.arange(y.shape[0])
+        self.rows = _arange(xp, y.shape[0])
         clean = False
         if y.size and type(y).__module__ == "numpy":  # host checks only: no device sync
-            lo, hi = int(y.min()), int(y.max())
-            clean = lo >= 0 and hi < n_classes and not lo <= ignore_index <= hi
+            if not 0 <= ignore_index < n_classes:
+                # one reduction: seen as unsigned, a negative index is larger than any class
+                clean = int(y.view(_UNSIGNED[y.dtype.itemsize]).max()) < n_classes
+            else:
+                lo, hi = int(y.min()), int(y.max())
+                clean = lo >= 0 and hi < n_classes and not lo <= ignore_index <= hi
             if not clean:
                 bad = (y != ignore_index) & ((y < 0) | (y >= n_classes))
                 if bad.any():
@@ -141,9 +151,10 @@ class _Targets:
         return a if self.w is None else a * self.w
 
     def total_weight(self, xp, dtype):
-        """The 'mean' normaliser: sum of w_{y_i} over the rows that count."""
+        """The 'mean' normaliser: sum of w_{y_i} over the rows that count (the number of
+        rows, a Python int, when every row counts with weight 1)."""
         if self.w is None:
-            return xp.asarray(self.rows.shape[0], dtype=dtype)
+            return self.rows.shape[0]
         return xp.asarray(self.w.sum())
 
 
@@ -154,26 +165,68 @@ class CrossEntropy(Function):
     def forward(ctx, x, target, weight, ignore_index, reduction, eps, unbatched):
         xp = ctx.xp
         ctx.reduction, ctx.eps, ctx.unbatched, ctx.x_shape = reduction, eps, unbatched, x.shape
-        x2 = _rows(xp, x, unbatched)
+        x2 = x if x.ndim == 2 else _rows(xp, x, unbatched)
         n_classes = x2.shape[1]
         shifted = x2 - x2.max(axis=1, keepdims=True) if x2.size else x2.copy()
         p = xp.exp(shifted)
         total = p.sum(axis=1, keepdims=True)
-        lse = xp.log(total)
+        lse = xp.log(total)[:, 0]
         p /= total
         tg = _Targets(xp, target, weight, ignore_index, n_classes, x.dtype)
-        rows = tg.weighted(lse[:, 0] - shifted[tg.rows, tg.index])
+        rows = lse - shifted[tg.rows, tg.index]
+        if tg.w is not None:
+            rows *= tg.w
         if eps:
             rows *= 1.0 - eps
             if weight is None:
-                smooth = lse[:, 0] * n_classes - shifted.sum(axis=1)
+                smooth = lse * n_classes - shifted.sum(axis=1)
             else:
-                smooth = lse[:, 0] * weight.sum() - shifted @ weight
+                smooth = lse * weight.sum() - shifted @ weight
             rows += (smooth if tg.validf is None else smooth * tg.validf) * (eps / n_classes)
-        ctx.denom = tg.total_weight(xp, x.dtype) if reduction == "mean" else None
         ctx.targets = tg
         ctx.save_for_backward(x, p, weight)
-        return _array(xp, _reduce(xp, rows, ctx, target.shape), x)
+        if reduction == "none":
+            return rows.reshape(target.shape)
+        total = rows.sum()
+        if reduction == "mean":
+            ctx.denom = tg.total_weight(xp, x.dtype)
+            total = total / ctx.denom
+        else:
+            ctx.denom = None
+        return total if type(total) is type(x) else xp.asarray(total)
+
+    @staticmethod
+    def backward_arrays(ctx, grad):
+        """The plain backward on arrays: dx = (p s - q) r, r the output gradient."""
+        _, p, w = ctx.saved_arrays
+        if ctx.needs_input_grad[2]:
+            raise RuntimeError("the derivative for 'weight' is not implemented.")
+        if not ctx.needs_input_grad[0]:
+            return (None,) * 7
+        xp, tg, eps = ctx.xp, ctx.targets, ctx.eps
+        if ctx.reduction == "none":
+            r = grad.reshape(-1, 1)
+        elif ctx.reduction == "mean":
+            r = grad / ctx.denom
+        else:
+            r = grad
+        rr = r.reshape(-1) if r.ndim else r
+        if not eps and tg.w is None:  # the common case: dx = (p - onehot) r
+            dx = p * r
+            dx[tg.rows, tg.index] -= rr
+            return (_unrows(xp, dx, ctx.x_shape, ctx.unbatched),) + (None,) * 6
+        # q_ic = sel_i [c = y_i] + spread_i w_c,  s_i = sum_c q_ic = sel_i + spread_i sum w
+        n_classes = p.shape[1]
+        sel = tg.weighted(1.0 - eps)
+        spread = eps / n_classes if tg.validf is None else tg.validf * (eps / n_classes)
+        wsum = n_classes if w is None else w.sum()
+        s = sel + spread * wsum if eps else sel
+        dx = p * (_column(s) * r)
+        dx[tg.rows, tg.index] -= sel * rr
+        if eps:
+            spread = _column(spread) * r
+            dx -= spread if w is None else spread * w
+        return (_unrows(xp, dx, ctx.x_shape, ctx.unbatched),) + (None,) * 6
 
     @staticmethod
     def backward(ctx, grad):
@@ -185,24 +238,6 @@ class CrossEntropy(Function):
         xp, tg, eps = ctx.xp, ctx.targets, ctx.eps
         n_classes = p.shape[1]
         w = None if weight is None else weight._data
-        if not _grad_state.enabled:  # plain backward on arrays
-            r = _row_factor(xp, grad, ctx)  # (M, 1) or 0-d
-            rr = r.reshape(-1) if r.ndim else r
-            if not eps and tg.w is None:  # the common case: dx = (p - onehot) r
-                dx = p._data * r
-                dx[tg.rows, tg.index] -= rr
-                return (_wrap(_unrows(xp, dx, ctx.x_shape, ctx.unbatched)),) + (None,) * 6
-            # q_ic = sel_i [c = y_i] + spread_i w_c,  s_i = sum_c q_ic = sel_i + spread_i sum w
-            sel = tg.weighted(1.0 - eps)
-            spread = eps / n_classes if tg.validf is None else tg.validf * (eps / n_classes)
-            wsum = n_classes if w is None else w.sum()
-            s = sel + spread * wsum if eps else sel
-            dx = p._data * (_column(s) * r)
-            dx[tg.rows, tg.index] -= sel * rr
-            if eps:
-                spread = _column(spread) * r
-                dx -= spread if w is None else spread * w
-            return (_wrap(_unrows(xp, dx, ctx.x_shape, ctx.unbatched)),) + (None,) * 6
         # create_graph: q is a constant; p is rebuilt from x so that it is differentiable
         q = xp.zeros(p.shape, dtype=p._data.dtype)
         q[tg.rows, tg.index] = tg.weighted(1.0 - eps)

@@ -50,15 +50,30 @@ class SGD(Optimizer):
             for group in self.param_groups:
                 lr = _value(group["lr"])
                 momentum = group["momentum"]
+                dampening = group["dampening"]
+                weight_decay = _value(group["weight_decay"])
+                nesterov, maximize = group["nesterov"], group["maximize"]
+                if momentum == 0 and weight_decay == 0 and not maximize:
+                    # the plain rule keeps no state (as in PyTorch): the whole group at once
+                    params, grads = [], []
+                    for p in group["params"]:
+                        grad = p.grad
+                        if grad is not None:
+                            params.append(p)
+                            grads.append(grad)
+                    fused_optim.sgd_foreach_(params, grads, lr)
+                    continue
+                state = self.state
                 for p in group["params"]:
-                    if p.grad is None:
+                    grad = p.grad
+                    if grad is None:
                         continue
-                    # as in PyTorch, plain SGD keeps no state at all
-                    state = self.state[p] if momentum != 0 else None
-                    buf = fused_optim.sgd_step_(
-                        p, p.grad, None if state is None else state.get("momentum_buffer"),
-                        lr, momentum, group["dampening"], _value(group["weight_decay"]),
-                        group["nesterov"], group["maximize"])
-                    if state is not None:
-                        state["momentum_buffer"] = buf
+                    if momentum == 0:  # as in PyTorch, plain SGD keeps no state at all
+                        fused_optim.sgd_step_(p, grad, None, lr, 0, dampening, weight_decay,
+                                              nesterov, maximize)
+                        continue
+                    param_state = state[p]
+                    param_state["momentum_buffer"] = fused_optim.sgd_step_(
+                        p, grad, param_state.get("momentum_buffer"), lr, momentum, dampening,
+                        weight_decay, nesterov, maximize)
         return loss

@@ -30,11 +30,11 @@ Modules:
 from ._kernels import _BLOCK, _kernel_cache, _kernel_module
 from .adam_family import adam_step_, adamax_step_, nadam_step_, radam_step_
 from .newton import damped_solve
-from .sgd_family import adadelta_step_, adagrad_step_, rmsprop_step_, sgd_step_
+from .sgd_family import adadelta_step_, adagrad_step_, rmsprop_step_, sgd_foreach_, sgd_step_
 from .state import add_scalar_, mul_scalar_, zeros_like
 
 __all__ = [
-    "sgd_step_", "adam_step_", "adamax_step_", "nadam_step_", "radam_step_", "adagrad_step_",
+    "sgd_step_", "sgd_foreach_", "adam_step_", "adamax_step_", "nadam_step_", "radam_step_", "adagrad_step_",
     "rmsprop_step_", "adadelta_step_", "add_scalar_", "mul_scalar_", "zeros_like",
     "damped_solve",
 ]

@@ -6,6 +6,7 @@ walk of the NumPy path.
 from __future__ import annotations
 
 import sys
+import threading
 
 from ..._backend import backend_of
 from ...tensor import Tensor
@@ -83,6 +84,41 @@ def _launch(xp, name: str, inputs: dict, scalars: dict, outputs: dict, body: lis
     kernel(*inputs.values(), *[cast(v) for v in scalars.values()], *outputs.values())
 
 
+_scratch = threading.local()  # per thread: dtype -> list of _BLOCK-element work arrays
+
+
+def _work_arrays(xp, dtype, n: int) -> list:
+    """``n`` distinct cached work arrays of ``_BLOCK`` elements (NumPy only): the steps
+    allocate nothing, so no fresh pages are touched at every step."""
+    cache = getattr(_scratch, "arrays", None)
+    if cache is None:
+        cache = _scratch.arrays = {}
+    work = cache.get(dtype)
+    if work is None or len(work) < n:
+        work = cache[dtype] = [xp.empty(_BLOCK, dtype) for _ in range(n)]
+    return work
+
+
+# The largest cached work array (elements): beyond it the steps walk blocks instead.
+_SCRATCH_MAX = 1 << 22
+
+
+def _scratch_like(xp, array):
+    """A cached work array of ``array``'s shape and dtype (NumPy only; its values are
+    garbage): one buffer per thread and dtype, grown to the largest size asked for, up to
+    ``_SCRATCH_MAX`` elements (None above)."""
+    if array.size > _SCRATCH_MAX:
+        return None
+    cache = getattr(_scratch, "flat", None)
+    if cache is None:
+        cache = _scratch.flat = {}
+    size = array.size
+    buf = cache.get(array.dtype)
+    if buf is None or buf.size < size:
+        buf = cache[array.dtype] = xp.empty(max(size, _BLOCK), array.dtype)
+    return buf[:size].reshape(array.shape)
+
+
 def _blocked(fn, arrays: list, n_scratch: int) -> None:
     """Call ``fn(scratch, *arrays)`` over cache-sized blocks of contiguous arrays.
 
@@ -91,15 +127,17 @@ def _blocked(fn, arrays: list, n_scratch: int) -> None:
     """
     first = arrays[0]
     xp = backend_of(first).xp
-    present = [a for a in arrays if a is not None]
-    size = first.size
-    if size < 4 * _BLOCK or xp.__name__ != "numpy" or not all(
-            a.flags.c_contiguous for a in present):
+    if xp.__name__ != "numpy" or not all(a is None or a.flags.c_contiguous for a in arrays):
         scratch = [xp.empty(first.shape, first.dtype) for _ in range(n_scratch)]
         fn(scratch, *arrays)
         return
+    size = first.size
+    work = _work_arrays(xp, first.dtype, n_scratch)
+    if size <= _BLOCK:
+        fn([w[:size].reshape(first.shape) for w in work[:n_scratch]], *arrays)
+        return
     flat = [None if a is None else a.reshape(-1) for a in arrays]
-    work = [xp.empty(_BLOCK, first.dtype) for _ in range(n_scratch)]
+    work = work[:n_scratch]
     for start in range(0, size, _BLOCK):
         stop = min(start + _BLOCK, size)
         scratch = work if stop - start == _BLOCK else [w[: stop - start] for w in work]

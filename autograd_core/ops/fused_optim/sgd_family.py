@@ -14,6 +14,7 @@ from ._kernels import (
     _grad_lines,
     _launch,
     _package_kernel_module,
+    _scratch_like,
 )
 
 
@@ -28,6 +29,11 @@ def sgd_step_(param: Tensor, grad: Tensor, momentum_buffer: Tensor | None, lr: f
     """
     _check(param, grad, momentum_buffer)
     p, g = param._data, grad._data
+    if momentum == 0 and weight_decay == 0 and not maximize and _package_kernel_module(p) is None:
+        # plain SGD, θ -= η g: two passes, through a cached work array on NumPy
+        _plain_sgd(backend_of(p).xp, p, g, lr)
+        param._version_counter[0] += 1
+        return None
     first = momentum != 0 and momentum_buffer is None
     if first:
         momentum_buffer = _wrap(backend_of(p).xp.empty_like(p))
@@ -72,6 +78,50 @@ def sgd_step_(param: Tensor, grad: Tensor, momentum_buffer: Tensor | None, lr: f
         _blocked(update, [p, g, buf], 2 if nesterov else 1)
     _bump(param, momentum_buffer)
     return momentum_buffer
+
+
+def sgd_foreach_(params: list, grads: list, lr: float) -> None:
+    """Plain SGD, ``θ -= η g``, for every (parameter, gradient) pair of a group in one call
+    (no momentum, weight decay or maximize: those go through `sgd_step_`)."""
+    last_type = last_dtype = None
+    for param, grad in zip(params, grads):
+        p, g = param._data, grad._data
+        if type(g) is not type(p) or g.shape != p.shape:
+            _check(param, grad)
+        if type(p) is not last_type or p.dtype is not last_dtype:
+            last_type, last_dtype = type(p), p.dtype
+            kernels = _package_kernel_module(p) is not None
+            xp = backend_of(p).xp
+            host = xp.__name__ == "numpy"
+        if kernels:  # one fused kernel per parameter
+            sgd_step_(param, grad, None, lr, 0, 0, 0, False, False)
+            continue
+        _plain_sgd(xp if host else None, p, g, lr)
+        param._version_counter[0] += 1
+
+
+# Below this many elements a fresh temporary costs less than reaching for the cached one.
+_SMALL = 16384
+
+
+def _plain_sgd(xp, p, g, lr: float) -> None:
+    """θ -= η g in place. On NumPy (``xp`` given) a large contiguous θ goes through a cached
+    work array (or cache-sized blocks when huge): no fresh memory at every step."""
+    if xp is not None and xp.__name__ == "numpy" and p.size > _SMALL and p.flags.c_contiguous:
+        step = _scratch_like(xp, p)
+        if step is None:
+            def update(scratch, p, g):
+                xp.multiply(g, lr, out=scratch[0])
+                p -= scratch[0]
+
+            _blocked(update, [p, g], 1)
+            return
+        xp.multiply(g, lr, out=step)
+    else:
+        step = g * lr
+        if step.dtype != p.dtype:
+            step = step.astype(p.dtype)
+    p -= step
 
 
 # --------------------------------------------------------------------------- Adagrad

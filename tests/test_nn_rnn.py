@@ -405,6 +405,7 @@ def test_dropout_between_layers_only_while_training():
 
 def test_one_graph_node_per_step():
     layer = nn.LSTM(3, 4, num_layers=2)
+    layer._sequence_nodes = False  # the per-step cells (the default is one node per layer)
     out, (h, c) = layer(ag.randn(6, 2, 3))
     names: dict = {}
     seen, stack = set(), [out.grad_fn, h.grad_fn, c.grad_fn]

@@ -13,6 +13,12 @@ A layer runs, for each layer and direction:
 For RNN and LSTM both biases are added once in step 1 (``b_ih + b_hh``); the GRU keeps
 ``b_hh`` inside the cell, where its n part is multiplied by the reset gate.
 
+The LSTM does all three in ONE node per layer and direction
+(``autograd_core.fused.lstm_sequence``): the same arithmetic, and a backward through time
+over raw arrays whose parameter gradients are single products over all steps. The per-step
+cells remain for `LSTMCell`, for `RNN` and `GRU`, and for an LSTM whose
+``_sequence_nodes`` is set to False.
+
 Shapes, parameter names (``weight_ih_l0``, ``bias_hh_l1_reverse``, ...), gate orders
 (LSTM i, f, g, o; GRU r, z, n), initialisation U(-1/sqrt(H), 1/sqrt(H)) and results are
 PyTorch's, so weights load from a PyTorch state dict key for key. ``proj_size`` of
@@ -50,7 +56,14 @@ def _zeros(batch: int, hidden: int, like: Tensor) -> Tensor:
 
 
 class RNNBase(Module):
-    """The shared machinery of `RNN`, `LSTM` and `GRU` (``mode`` picks the cell)."""
+    """The shared machinery of `RNN`, `LSTM` and `GRU` (``mode`` picks the cell).
+
+    The LSTM runs each layer and direction as one node over the whole sequence
+    (``_sequence_nodes = True``, the default); set it to False on a layer to run the
+    per-step cells instead (one node per step: the same numbers, a longer graph to look at).
+    """
+
+    _sequence_nodes = True
 
     def __init__(self, mode: str, input_size: int, hidden_size: int, num_layers: int = 1,
                  bias: bool = True, batch_first: bool = False, dropout: float = 0.0,
@@ -155,12 +168,15 @@ class RNNBase(Module):
         if tuple(hx.shape) != expected:
             raise RuntimeError(f"Expected {label} size {expected}, got {list(hx.shape)}")
 
-    def _initial_states(self, hx, batched: bool, batch: int, like: Tensor, count: int):
-        """The initial states per layer and direction, as columns (H, B): ``count`` lists."""
+    def _initial_states(self, hx, batched: bool, batch: int, like: Tensor, count: int,
+                        columns: bool = True):
+        """The initial states per layer and direction, as columns (H, B) (or as rows (B, H)
+        with ``columns=False``): ``count`` lists."""
         layers = self.num_layers * (2 if self.bidirectional else 1)
         expected = (layers, batch, self.hidden_size)
         if hx is None:
-            zeros = ag.zeros((self.hidden_size, batch), dtype=like.dtype, device=like.device)
+            shape = (self.hidden_size, batch) if columns else (batch, self.hidden_size)
+            zeros = ag.zeros(shape, dtype=like.dtype, device=like.device)
             return [[zeros] * layers for _ in range(count)]
         states = tuple(hx) if count > 1 else (hx,)
         if count > 1 and len(states) != count:
@@ -181,7 +197,7 @@ class RNNBase(Module):
             if not batched:
                 s = s.unsqueeze(1)
             self._check_hidden(s, expected, f"hidden[{k}]" if count > 1 else "hidden")
-            result.append(list(s.transpose(1, 2).unbind(0)))
+            result.append(list((s.transpose(1, 2) if columns else s).unbind(0)))
         return result
 
     def forward(self, input: Tensor, hx=None):
@@ -191,6 +207,8 @@ class RNNBase(Module):
             x = x.transpose(0, 1)
         steps, batch = x.shape[0], x.shape[1]
         lstm = self.mode == "LSTM"
+        if lstm and self._sequence_nodes:
+            return self._forward_lstm_layers(x, hx, batched)
         states = self._initial_states(hx, batched, batch, x, 2 if lstm else 1)
         fused = ag.fused
         cell = getattr(fused, _CELLS[self.mode])
@@ -238,6 +256,38 @@ class RNNBase(Module):
             h_n = h_n.squeeze(1)
             c_n = c_n.squeeze(1) if lstm else None
         return (output, (h_n, c_n)) if lstm else (output, h_n)
+
+
+    def _forward_lstm_layers(self, x: Tensor, hx, batched: bool):
+        """`forward` for the LSTM with one node per layer and direction
+        (``autograd_core.fused.lstm_sequence``): the same numbers as the per-step cells."""
+        fused = ag.fused
+        states = self._initial_states(hx, batched, x.shape[1], x, 2, columns=False)
+        directions = 2 if self.bidirectional else 1
+        finals_h, finals_c = [], []
+        layer_input = x
+        for layer in range(self.num_layers):
+            outputs = []
+            for direction in range(directions):
+                k = layer * directions + direction
+                weights = [getattr(self, name) for name in self._all_weights[k]]
+                bias = weights[2] + weights[3] if self.bias else None
+                out, h_n, c_n = fused.lstm_sequence(layer_input, states[0][k], states[1][k],
+                                                    weights[0], weights[1], bias,
+                                                    reverse=direction == 1)
+                outputs.append(out)
+                finals_h.append(h_n)
+                finals_c.append(c_n)
+            layer_output = outputs[0] if directions == 1 else ag.cat(outputs, 2)
+            if self.dropout > 0 and self.training and layer < self.num_layers - 1:
+                layer_output = F.dropout(layer_output, self.dropout, True)
+            layer_input = layer_output
+        output, h_n, c_n = layer_input, ag.stack(finals_h), ag.stack(finals_c)
+        if self.batch_first and batched:
+            output = output.transpose(0, 1)
+        if not batched:
+            output, h_n, c_n = output.squeeze(1), h_n.squeeze(1), c_n.squeeze(1)
+        return output, (h_n, c_n)
 
 
 class RNN(RNNBase):

@@ -12,7 +12,7 @@ what its backward needs, so training runs with less overhead and less memory:
 - `adaptive_pool`    average and max pooling to a given output size
 - `resample`         interpolation and upsampling
 - `norm`             batch, layer and group normalisation
-- `recurrent`        the RNN, LSTM and GRU cells
+- `recurrent`        the RNN, LSTM and GRU cells, and the LSTM layer over a sequence
 - `dropout`          dropout with its mask
 
 `nn` builds its layers from these; they are exported as ``autograd_core.fused``.

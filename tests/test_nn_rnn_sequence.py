@@ -144,3 +144,14 @@ def test_shape_and_dtype_errors_name_the_shapes():
         ag.fused.lstm_sequence(x, h0.float(), c0, w_ih, w_hh, b)
     with pytest.raises(TypeError, match="argument 'h0' must be Tensor"):
         ag.fused.lstm_sequence(x, None, c0, w_ih, w_hh, b)
+
+
+@pytest.mark.parametrize("batch_first", [False, True])
+def test_zero_length_sequence_raises_like_pytorch(batch_first):
+    lstm = nn.LSTM(3, 4, batch_first=batch_first)
+    x = ag.zeros((2, 0, 3) if batch_first else (0, 2, 3))
+    with pytest.raises(RuntimeError, match="sequence length to be larger than 0"):
+        lstm(x)
+    # batch 0 is allowed, as in PyTorch
+    out, _ = lstm(ag.zeros((0, 5, 3) if batch_first else (5, 0, 3)))
+    assert out.shape == ((0, 5, 4) if batch_first else (5, 0, 4))

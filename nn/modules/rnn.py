@@ -162,7 +162,12 @@ class RNNBase(Module):
         if input.shape[-1] != self.input_size:
             raise RuntimeError(f"input.size(-1) must be equal to input_size. Expected "
                                f"{self.input_size}, got {input.shape[-1]}")
-        return input.dim() == 3
+        batched = input.dim() == 3
+        seq_dim = 1 if batched and self.batch_first else 0
+        if input.shape[seq_dim] == 0:
+            raise RuntimeError(f"Expected sequence length to be larger than 0 in RNN (input shape "
+                               f"{list(input.shape)}, batch_first={self.batch_first})")
+        return batched
 
     def _check_hidden(self, hx: Tensor, expected: tuple, label: str = "hidden") -> None:
         if tuple(hx.shape) != expected:

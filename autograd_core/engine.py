@@ -15,6 +15,7 @@ sum of both contributions. Saved tensors are freed after use unless ``retain_gra
 from __future__ import annotations
 
 import heapq
+import itertools
 from collections.abc import Sequence
 
 from . import _anomaly
@@ -214,9 +215,10 @@ def _run(tensors, seeds, retain_graph, create_graph, inputs=None, accumulate=Tru
         if buf is None:
             buf = buffers[node] = [None] * node.num_outputs
         buf[nr] = g if buf[nr] is None else buf[nr] + g
-    for node in {n for n, _ in roots}:
+    order = itertools.count().__next__  # ties (leaves share a number) in the order they became ready
+    for node in dict.fromkeys(n for n, _ in roots):
         if dependencies.get(node, 0) == 0:
-            heapq.heappush(ready, (-node._sequence_nr, id(node), node))
+            heapq.heappush(ready, (-node._sequence_nr, order(), node))
 
     prev_enabled = _grad_state.enabled
     _grad_state.enabled = create_graph
@@ -252,7 +254,7 @@ def _run(tensors, seeds, retain_graph, create_graph, inputs=None, accumulate=Tru
                     left = dependencies[child] - 1
                     dependencies[child] = left
                     if left == 0:
-                        heappush(ready, (-child._sequence_nr, id(child), child))
+                        heappush(ready, (-child._sequence_nr, order(), child))
                 continue
             for (child, nr), g in zip(node.next_functions, outs):
                 if child is None:
@@ -266,7 +268,7 @@ def _run(tensors, seeds, retain_graph, create_graph, inputs=None, accumulate=Tru
                 left = dependencies[child] - 1
                 dependencies[child] = left
                 if left == 0:
-                    heappush(ready, (-child._sequence_nr, id(child), child))
+                    heappush(ready, (-child._sequence_nr, order(), child))
     finally:
         _grad_state.enabled = prev_enabled
     return captured
@@ -287,9 +289,10 @@ def _run_plain(tensors, seeds, retain_graph) -> None:
         if buf is None:
             buf = buffers[node] = [None] * node.num_outputs
         buf[nr] = g._data if buf[nr] is None else _add_arrays(buf[nr], g._data)
-    for node in {n for n, _ in roots}:
+    order = itertools.count().__next__  # ties (leaves share a number) in the order they became ready
+    for node in dict.fromkeys(n for n, _ in roots):
         if dependencies.get(node, 0) == 0:
-            heapq.heappush(ready, (-node._sequence_nr, id(node), node))
+            heapq.heappush(ready, (-node._sequence_nr, order(), node))
     prev_enabled = _grad_state.enabled
     _grad_state.enabled = False
     heappop, heappush = heapq.heappop, heapq.heappush
@@ -345,10 +348,10 @@ def _run_plain(tensors, seeds, retain_graph) -> None:
                 dependencies[child] = left
                 if left == 0:
                     if follow is not None:
-                        heappush(ready, (-follow._sequence_nr, id(follow), follow))
+                        heappush(ready, (-follow._sequence_nr, order(), follow))
                     follow = child
             if follow is not None and ready:  # others are waiting: let the queue choose
-                heappush(ready, (-follow._sequence_nr, id(follow), follow))
+                heappush(ready, (-follow._sequence_nr, order(), follow))
                 follow = None
     finally:
         _grad_state.enabled = prev_enabled

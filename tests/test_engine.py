@@ -392,3 +392,18 @@ def test_zero_dim_leaf_accumulates_over_two_backwards():
     ag.autograd.backward(x * x, inputs=[x])
     ag.autograd.backward(x * x, inputs=[x])
     assert x.grad.item() == 8.0
+
+
+def test_leaves_run_in_the_order_they_become_ready():
+    """Leaves share one sequence number; ties go first-ready-first, never by memory address,
+    so a backward trace is the same on every run."""
+    from autograd_core.viz import trace_backward
+
+    for _ in range(20):
+        junk = [ag.ones(3, requires_grad=True) for _ in range(5)]  # shuffle the allocator
+        x = ag.tensor(2.0, requires_grad=True)
+        y = ag.tensor(3.0, requires_grad=True)
+        trace = trace_backward(x * y, params={"x": x, "y": y})
+        leaves = [s.label for s in trace.steps if s.kind == "accumulate"]
+        assert leaves[0].startswith("x") and leaves[1].startswith("y"), leaves
+        del junk

@@ -210,15 +210,7 @@ def _run(tensors, seeds, retain_graph, create_graph, inputs=None, accumulate=Tru
     # Arrays already handed to a leaf's .grad (or owned by the caller): a second leaf gets a
     # copy, so no two .grad tensors share memory (in-place clipping must not apply twice).
     stored = {id(_owner(g._data)) for g in seeds}
-    for (node, nr), g in zip(roots, seeds):
-        buf = buffers.get(node)
-        if buf is None:
-            buf = buffers[node] = [None] * node.num_outputs
-        buf[nr] = g if buf[nr] is None else buf[nr] + g
-    order = itertools.count().__next__  # ties (leaves share a number) in the order they became ready
-    for node in dict.fromkeys(n for n, _ in roots):
-        if dependencies.get(node, 0) == 0:
-            heapq.heappush(ready, (-node._sequence_nr, order(), node))
+    order = _seed(roots, seeds, dependencies, buffers, ready, raw=False)
 
     prev_enabled = _grad_state.enabled
     _grad_state.enabled = create_graph
@@ -284,15 +276,7 @@ def _run_plain(tensors, seeds, retain_graph) -> None:
     buffers: dict = {}
     ready: list = []
     stored = {id(_owner(g._data)) for g in seeds}
-    for (node, nr), g in zip(roots, seeds):
-        buf = buffers.get(node)
-        if buf is None:
-            buf = buffers[node] = [None] * node.num_outputs
-        buf[nr] = g._data if buf[nr] is None else _add_arrays(buf[nr], g._data)
-    order = itertools.count().__next__  # ties (leaves share a number) in the order they became ready
-    for node in dict.fromkeys(n for n, _ in roots):
-        if dependencies.get(node, 0) == 0:
-            heapq.heappush(ready, (-node._sequence_nr, order(), node))
+    order = _seed(roots, seeds, dependencies, buffers, ready, raw=True)
     prev_enabled = _grad_state.enabled
     _grad_state.enabled = False
     heappop, heappush = heapq.heappop, heapq.heappush
@@ -402,6 +386,25 @@ def _as_gradient(node, g, shape, dtype, i: int):
     if g.shape != shape:
         raise _shape_error(node, i, g.shape, shape)
     return g if g.dtype == dtype else g.astype(dtype)
+
+
+def _seed(roots, seeds, dependencies, buffers, ready, raw: bool):
+    """Put the seed gradients in the roots' buffers (arrays if ``raw``, else Tensors), queue
+    the roots nobody else feeds, and return the counter that breaks ties in the queue (leaves
+    share a sequence number: they run in the order they became ready)."""
+    for (node, nr), g in zip(roots, seeds):
+        buf = buffers.get(node)
+        if buf is None:
+            buf = buffers[node] = [None] * node.num_outputs
+        if raw:
+            buf[nr] = g._data if buf[nr] is None else _add_arrays(buf[nr], g._data)
+        else:
+            buf[nr] = g if buf[nr] is None else buf[nr] + g
+    order = itertools.count().__next__
+    for node in dict.fromkeys(n for n, _ in roots):
+        if dependencies.get(node, 0) == 0:
+            heapq.heappush(ready, (-node._sequence_nr, order(), node))
+    return order
 
 
 def _add_arrays(a, b):

@@ -1,4 +1,5 @@
-"""The backward engine: the chain rule applied over the graph in reverse topological order.
+"""The backward engine: the chain rule applied over the graph in reverse topological order
+(the order; running one node is `_backward_node.py`).
 
     1. Walk the graph from the roots (iteratively: no recursion limit) and count, for each
        node, how many edges point at it.
@@ -20,13 +21,19 @@ from collections.abc import Sequence
 
 from . import _anomaly
 from ._backend import backend_of
+
+# Running one node (hooks, its rule, the checks) and the observers of `viz`:
+from ._backward_node import (  # noqa: F401  (_observers is where observers register)
+    _apply_tensor_hooks,
+    _as_gradient,
+    _call_node,
+    _call_node_plain,
+    _count_checked,
+    _observers,
+)
 from .function import _SCALAR_TYPES, AccumulateGrad, Function, _as_array, _edge_of
 from .grad_mode import _state as _grad_state
 from .tensor import Tensor, _wrap
-
-# Observers of the engine (the backward trace of `viz` registers here); each gets
-# callbacks ``on_node(node, grads_in, grads_out)``.
-_observers: list = []
 
 
 def backward(tensors, grad_tensors=None, retain_graph=None, create_graph=False, inputs=None):
@@ -363,11 +370,14 @@ def _count_dependencies(roots) -> dict:
 
 
 def _accumulate_array(variable: Tensor, g, stored: set) -> None:
-    """`_accumulate` of a raw gradient into a leaf without hooks (plain backward)."""
+    """Add a raw gradient into a leaf's ``.grad`` (no hooks, no graph of the gradient)."""
     current = variable._grad
     if current is None:
+        # .grad gets memory of its own, contiguous and writable (in-place clipping and
+        # optimisers write into it): copy a broadcast or transposed view, or an array
+        # another leaf (or the caller) already holds.
         owner = id(_owner(g))
-        if owner in stored or not g.flags.c_contiguous:  # .grad gets memory of its own
+        if owner in stored or not g.flags.c_contiguous:
             own = backend_of(g).xp.ascontiguousarray(g)
             g = own.copy() if own is g else own
         else:
@@ -377,15 +387,6 @@ def _accumulate_array(variable: Tensor, g, stored: set) -> None:
         variable._grad = current + _wrap(g)
     else:
         variable._grad = _wrap(_add_arrays(current._data, g))
-
-
-def _as_gradient(node, g, shape, dtype, i: int):
-    """A raw gradient checked against its input: an array of the input's shape and dtype."""
-    if isinstance(g, _SCALAR_TYPES):
-        g = node.xp.asarray(g)
-    if g.shape != shape:
-        raise _shape_error(node, i, g.shape, shape)
-    return g if g.dtype == dtype else g.astype(dtype)
 
 
 def _seed(roots, seeds, dependencies, buffers, ready, raw: bool):
@@ -413,165 +414,12 @@ def _add_arrays(a, b):
     return out if type(out) is type(a) else _as_array(out, backend_of(a).xp)
 
 
-def _call_node_plain(node, grads: list):
-    """`_call_node` for `_run_plain`: raw arrays in, raw arrays out (None: nothing to send).
-    Nodes with hooks, ``retain_grad`` or no `backward_arrays` run on Tensors."""
-    fast = type(node).backward_arrays
-    if (fast is None or node._tensor_hooks or node._retained
-            or (node.num_outputs > 1 and node.materialize_grads
-                and any(g is None for g in grads))):
-        out = _call_node(node, [None if g is None else _wrap(g) for g in grads], False)
-        return None if out is None else tuple(None if t is None else t._data for t in out)
-    for g in grads:
-        if g is not None:
-            break
-    else:
-        return None
-    out = fast(node, *grads)
-    return out if type(out) is tuple else (out,)
-
-
 def _leads_further(node, needed, capture) -> bool:
     """Whether running ``node`` matters for grad(): some needed node lies below it."""
     for child, _ in node.next_functions:
         if child is not None and child in needed:
             return True
     return False
-
-
-def _apply_tensor_hooks(node, nr: int, g):
-    hooks = node._tensor_hooks
-    if hooks and g is not None:
-        for hook in list(hooks.get(nr, {}).values()):
-            result = hook(g)
-            if result is not None:
-                g = result
-    return g
-
-
-def _call_node(node, grads: list, create_graph: bool):
-    """Run one node's backward: tensor hooks, retain_grad, the rule, then checks."""
-    if node._tensor_hooks:
-        for nr in range(len(grads)):
-            grads[nr] = _apply_tensor_hooks(node, nr, grads[nr])
-    if node._retained:
-        for nr, ref in node._retained.items():
-            t = ref()
-            if t is not None and grads[nr] is not None:
-                g = grads[nr] if create_graph else grads[nr].detach()
-                t._grad = g if t._grad is None else t._grad + g
-    for g in grads:
-        if g is not None:
-            break
-    else:
-        return None
-    if node.num_outputs > 1 and node.materialize_grads:
-        meta = node._output_meta
-        xp = node.xp
-        for nr, g in enumerate(grads):
-            if g is None and meta[nr] is not None:
-                shape, dtype = meta[nr]
-                grads[nr] = _wrap(xp.zeros(shape, dtype=dtype))
-    if _observers:
-        for observer in _observers:
-            observer.before_node(node, grads)
-    fast = type(node).backward_arrays
-    if fast is not None and not create_graph:
-        if len(grads) == 1:
-            out = fast(node, grads[0]._data)
-        else:
-            out = fast(node, *[None if g is None else g._data for g in grads])
-        checked = _checked_arrays(node, out if type(out) is tuple else (out,))
-    else:
-        out = type(node).backward(node, *grads)
-        checked = _checked_tensors(node, out if type(out) is tuple else (out,))
-    if _anomaly.state.enabled and _anomaly.state.check_nan:
-        _check_nan(node, checked)
-    if _observers:
-        for observer in _observers:
-            observer.after_node(node, grads, checked)
-    return checked
-
-
-def _count_checked(node, out: tuple) -> tuple:
-    """``out`` cut to one gradient per input (extra trailing Nones are allowed)."""
-    expected = len(node.next_functions)
-    if len(out) != expected:
-        if len(out) > expected and all(o is None for o in out[expected:]):
-            return out[:expected]
-        raise RuntimeError(
-            f"function {node.name()} returned an incorrect number of gradients "
-            f"(expected {expected}, got {len(out)})"
-        )
-    return out
-
-
-def _shape_error(node, i: int, got, shape) -> RuntimeError:
-    return RuntimeError(
-        f"Function {node.name()} returned an invalid gradient at index {i} - got "
-        f"{list(got)} but expected shape compatible with {list(shape)}"
-    )
-
-
-def _checked_arrays(node, out: tuple) -> list:
-    """The raw-array gradients of `backward_arrays` as Tensors, checked against the inputs."""
-    out = _count_checked(node, out)
-    checked = []
-    for i, (o, m) in enumerate(zip(out, node._input_meta)):
-        if o is None or m is None:
-            checked.append(None)
-            continue
-        if isinstance(o, _SCALAR_TYPES):
-            o = node.xp.asarray(o)
-        shape, dtype = m
-        if o.shape != shape:
-            raise _shape_error(node, i, o.shape, shape)
-        g = _wrap(o)
-        if o.dtype != dtype:
-            g = g.to(dtype=_dtype_of(dtype))
-        checked.append(g)
-    return checked
-
-
-def _checked_tensors(node, out: tuple) -> list:
-    """The Tensor gradients of `backward`, checked against the inputs."""
-    out = _count_checked(node, out)
-    checked = []
-    for i, (g, m) in enumerate(zip(out, node._input_meta)):
-        if g is None or m is None:
-            checked.append(None)
-            continue
-        if not isinstance(g, Tensor):
-            raise TypeError(
-                f"function {node.name()} returned a {type(g).__name__} as gradient {i}; "
-                "backward must return Tensors (or None)"
-            )
-        shape, dtype = m
-        if g._data.shape != shape:
-            raise _shape_error(node, i, g._data.shape, shape)
-        if g._data.dtype != dtype:
-            g = g.to(dtype=_dtype_of(dtype))
-        checked.append(g)
-    return checked
-
-
-def _dtype_of(np_dtype):
-    from .dtypes import from_numpy_dtype
-
-    return from_numpy_dtype(np_dtype)
-
-
-def _check_nan(node, grads) -> None:
-    for i, g in enumerate(grads):
-        if g is None or g._data.dtype.kind != "f":
-            continue
-        xp = node.xp
-        if bool(xp.isnan(g._data).any()):
-            where = _anomaly.user_line(node._anomaly_trace)
-            raise RuntimeError(
-                f"Function '{node.name()}' returned nan values in its {i}th output. "
-                f"The forward call that created it was: {where}"
-            )
 
 
 def _owner(array):
@@ -599,25 +447,19 @@ def _accumulate(node: AccumulateGrad, g, create_graph: bool, only_leaves, stored
     if not create_graph:
         g = g.detach() if g._requires_grad else g
     current = variable._grad
-    if current is None:
-        # .grad gets memory of its own, contiguous and writable (in-place clipping and
-        # optimisers write into it): copy a broadcast or transposed view, or an array
-        # another leaf (or the caller) already holds.
-        data = g._data
-        owner = id(_owner(data))
-        if owner in stored or not data.flags.c_contiguous:
-            if g._requires_grad:
-                g = g.clone(memory_format=None)
-            else:
-                own = _xp(g).ascontiguousarray(data)
-                g = _wrap(own.copy() if own is data else own)
+    if not g._requires_grad and (current is None or not current._requires_grad):
+        _accumulate_array(variable, g._data, stored)
+    elif current is None:
+        # a gradient with a graph (create_graph): a clone when another leaf or the caller
+        # holds its memory or it is not contiguous, as in `_accumulate_array`
+        owner = id(_owner(g._data))
+        if owner in stored or not g._data.flags.c_contiguous:
+            g = g.clone(memory_format=None)
         else:
             stored.add(owner)
         variable._grad = g
-    elif create_graph or current._requires_grad:
-        variable._grad = current + g
     else:
-        variable._grad = _wrap(_add_arrays(current._data, g._data))
+        variable._grad = current + g
 
 
 __all__ = ["backward", "grad", "Function"]

@@ -14,7 +14,7 @@ from fake_cupy import fake_cuda  # noqa: F401
 import autograd_core as ag
 import nn
 from autograd_core.autograd import gradcheck, gradgradcheck
-from autograd_core.ops.fused.recurrent import _lstm_cells
+from autograd_core.ops.fused.lstm_sequence import _lstm_cells
 
 STEPS, BATCH, INPUT, HIDDEN = 5, 3, 4, 6
 

@@ -12,7 +12,8 @@ what its backward needs, so training runs with less overhead and less memory:
 - `adaptive_pool`    average and max pooling to a given output size
 - `resample`         interpolation and upsampling
 - `norm`             batch, layer and group normalisation
-- `recurrent`        the RNN, LSTM and GRU cells, and the LSTM layer over a sequence
+- `recurrent`        the RNN, LSTM and GRU cells (one node per time step)
+- `lstm_sequence`    the LSTM layer over a whole sequence as one node
 - `dropout`          dropout with its mask
 
 `nn` builds its layers from these; they are exported as ``autograd_core.fused``.
@@ -25,6 +26,7 @@ from .dropout import *  # noqa: F403
 from .elementwise_loss import *  # noqa: F403
 from .linear import *  # noqa: F403
 from .loss import *  # noqa: F403
+from .lstm_sequence import *  # noqa: F403
 from .norm import *  # noqa: F403
 from .pool import *  # noqa: F403
 from .recurrent import *  # noqa: F403

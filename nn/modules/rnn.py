@@ -210,50 +210,18 @@ class RNNBase(Module):
         x = input if batched else input.unsqueeze(1)
         if self.batch_first and batched:
             x = x.transpose(0, 1)
-        steps, batch = x.shape[0], x.shape[1]
         lstm = self.mode == "LSTM"
         if lstm and self._sequence_nodes:
-            return self._forward_lstm_layers(x, hx, batched)
-        states = self._initial_states(hx, batched, batch, x, 2 if lstm else 1)
-        fused = ag.fused
-        cell = getattr(fused, _CELLS[self.mode])
-        directions = 2 if self.bidirectional else 1
-        finals_h, finals_c = [], []
-        layer_input = x
-        for layer in range(self.num_layers):
-            outputs = []
-            for direction in range(directions):
-                k = layer * directions + direction
-                weights = [getattr(self, name) for name in self._all_weights[k]]
-                w_ih, w_hh = weights[0], weights[1]
-                b_ih, b_hh = (weights[2], weights[3]) if self.bias else (None, None)
-                if b_ih is not None and self.mode != "GRU":  # both biases in one
-                    b_ih, b_hh = b_ih + b_hh, None
-                # one GEMM for every step's input, laid out as columns (T, G*H, B)
-                inputs = fused.input_projection(layer_input, w_ih, b_ih).unbind(0)
-                order = range(steps - 1, -1, -1) if direction == 1 else range(steps)
-                h = states[0][k]
-                hs = [None] * steps
-                w = w_hh  # passed along the steps, so its gradient is summed in place
-                if lstm:
-                    c = states[1][k]
-                    for t in order:
-                        h, c, w = cell(inputs[t], h, c, w, columns=True, chain_weight=True)
-                        hs[t] = h
-                    finals_c.append(c)
-                else:
-                    for t in order:
-                        h, w = cell(inputs[t], h, w, b_hh, columns=True, chain_weight=True)
-                        hs[t] = h
-                finals_h.append(h)
-                outputs.append(fused.stack_columns(hs))  # (T, B, H)
-            layer_output = outputs[0] if directions == 1 else ag.cat(outputs, 2)
-            if self.dropout > 0 and self.training and layer < self.num_layers - 1:
-                layer_output = F.dropout(layer_output, self.dropout, True)
-            layer_input = layer_output
-        output = layer_input
-        h_n = fused.stack_columns(finals_h)
-        c_n = fused.stack_columns(finals_c) if lstm else None
+            # one node per layer and direction (``autograd_core.fused.lstm_sequence``): the
+            # same numbers as the per-step cells
+            states = self._initial_states(hx, batched, x.shape[1], x, 2, columns=False)
+            output, finals = self._layers(x, lambda inp, k, w, reverse: self._lstm_layer(inp, k, w, reverse, states))
+            h_n, c_n = ag.stack([f[0] for f in finals]), ag.stack([f[1] for f in finals])
+        else:
+            states = self._initial_states(hx, batched, x.shape[1], x, 2 if lstm else 1)
+            output, finals = self._layers(x, lambda inp, k, w, reverse: self._cells(inp, k, w, reverse, states))
+            h_n = ag.fused.stack_columns([f[0] for f in finals])
+            c_n = ag.fused.stack_columns([f[1] for f in finals]) if lstm else None
         if self.batch_first and batched:
             output = output.transpose(0, 1)
         if not batched:
@@ -262,37 +230,58 @@ class RNNBase(Module):
             c_n = c_n.squeeze(1) if lstm else None
         return (output, (h_n, c_n)) if lstm else (output, h_n)
 
-
-    def _forward_lstm_layers(self, x: Tensor, hx, batched: bool):
-        """`forward` for the LSTM with one node per layer and direction
-        (``autograd_core.fused.lstm_sequence``): the same numbers as the per-step cells."""
-        fused = ag.fused
-        states = self._initial_states(hx, batched, x.shape[1], x, 2, columns=False)
+    def _layers(self, x: Tensor, run) -> tuple:
+        """Layer by layer, each direction through ``run(input, k, weights, reverse)`` ->
+        (output (T, B, H), final h, final c or None); directions concatenated, dropout between
+        layers. Returns the last layer's output and the finals of every layer and direction."""
         directions = 2 if self.bidirectional else 1
-        finals_h, finals_c = [], []
+        finals = []
         layer_input = x
         for layer in range(self.num_layers):
             outputs = []
             for direction in range(directions):
                 k = layer * directions + direction
                 weights = [getattr(self, name) for name in self._all_weights[k]]
-                bias = weights[2] + weights[3] if self.bias else None
-                out, h_n, c_n = fused.lstm_sequence(layer_input, states[0][k], states[1][k],
-                                                    weights[0], weights[1], bias,
-                                                    reverse=direction == 1)
+                out, *final = run(layer_input, k, weights, direction == 1)
                 outputs.append(out)
-                finals_h.append(h_n)
-                finals_c.append(c_n)
-            layer_output = outputs[0] if directions == 1 else ag.cat(outputs, 2)
+                finals.append(final)
+            layer_input = outputs[0] if directions == 1 else ag.cat(outputs, 2)
             if self.dropout > 0 and self.training and layer < self.num_layers - 1:
-                layer_output = F.dropout(layer_output, self.dropout, True)
-            layer_input = layer_output
-        output, h_n, c_n = layer_input, ag.stack(finals_h), ag.stack(finals_c)
-        if self.batch_first and batched:
-            output = output.transpose(0, 1)
-        if not batched:
-            output, h_n, c_n = output.squeeze(1), h_n.squeeze(1), c_n.squeeze(1)
-        return output, (h_n, c_n)
+                layer_input = F.dropout(layer_input, self.dropout, True)
+        return layer_input, finals
+
+    def _lstm_layer(self, layer_input: Tensor, k: int, weights: list, reverse: bool, states) -> tuple:
+        """One direction of one LSTM layer as one node, states in rows (B, H)."""
+        bias = weights[2] + weights[3] if self.bias else None
+        return ag.fused.lstm_sequence(layer_input, states[0][k], states[1][k], weights[0], weights[1], bias,
+                                      reverse=reverse)
+
+    def _cells(self, layer_input: Tensor, k: int, weights: list, reverse: bool, states) -> tuple:
+        """One direction of one layer as a loop of fused cells (one node per step), states in
+        columns (H, B): returns (output (T, B, H), final h, final c or None)."""
+        fused = ag.fused
+        cell = getattr(fused, _CELLS[self.mode])
+        steps = layer_input.shape[0]
+        w_ih, w_hh = weights[0], weights[1]
+        b_ih, b_hh = (weights[2], weights[3]) if self.bias else (None, None)
+        if b_ih is not None and self.mode != "GRU":  # both biases in one
+            b_ih, b_hh = b_ih + b_hh, None
+        # one GEMM for every step's input, laid out as columns (T, G*H, B)
+        inputs = fused.input_projection(layer_input, w_ih, b_ih).unbind(0)
+        order = range(steps - 1, -1, -1) if reverse else range(steps)
+        h, c = states[0][k], None
+        hs = [None] * steps
+        w = w_hh  # passed along the steps, so its gradient is summed in place
+        if self.mode == "LSTM":
+            c = states[1][k]
+            for t in order:
+                h, c, w = cell(inputs[t], h, c, w, columns=True, chain_weight=True)
+                hs[t] = h
+        else:
+            for t in order:
+                h, w = cell(inputs[t], h, w, b_hh, columns=True, chain_weight=True)
+                hs[t] = h
+        return fused.stack_columns(hs), h, c
 
 
 class RNN(RNNBase):

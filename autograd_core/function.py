@@ -35,7 +35,7 @@ import numpy as np
 from . import _anomaly
 from ._backend import backend_of
 from .grad_mode import _state as _grad_state
-from .tensor import Tensor, _HookHandle, _new, _wrap
+from .tensor import Tensor, _HookHandle, _wrap
 
 _sequence = itertools.count()
 
@@ -263,17 +263,10 @@ class Function(Node):
         non_diff = ctx._non_differentiable
         if type(raw) is not tuple:  # one output: the common case
             array = raw if type(raw) is array_type else _as_array(raw, xp)
-            out = _new(Tensor)
-            out._data = array
-            out._grad = None
-            out._output_nr = 0
-            out._version_counter = [0]
+            out = _wrap(array)
             if array.dtype.kind == "f" and not (non_diff and id(array) in non_diff):
                 out.grad_fn = ctx
                 out._requires_grad = True
-            else:
-                out.grad_fn = None
-                out._requires_grad = False
             to_save = ctx.__dict__.pop("_to_save", None)
             if to_save is not None:
                 _resolve_saved(ctx, to_save, args, arrays, (out,), (raw,))

@@ -23,6 +23,26 @@ _CUPY_INSTALL_HINT = (
 )
 
 
+_SCALARS = (np.generic, int, float, bool)
+
+
+def check_index_bounds(index, size: int, what: str = "index"):
+    """Refuse entries of the index array ``index`` outside ``[0, size)`` with PyTorch's
+    IndexError, on every device (see `Backend.check_index_bounds`); returns the array to use."""
+    def error(bad):
+        value = "" if bad is None else f" {bad}"
+        return IndexError(f"{what}{value} is out of bounds (expected values in [0, {size - 1}])")
+
+    return backend_of(index).check_index_bounds(index, 0, size, error)
+
+
+def as_array(value, xp):
+    """``value`` as an array of the array module ``xp``: NumPy turns 0-d results into scalars
+    (``np.float32(1.0)``), this turns them back; arrays (of any device) pass through. The one
+    place that knows this quirk."""
+    return xp.asarray(value) if isinstance(value, _SCALARS) else value
+
+
 class Backend:
     """One array library serving the tensors of one device type."""
 
@@ -30,6 +50,8 @@ class Backend:
     device_type: str = "?"
     xp = None  # the array module
     array_types: tuple = ()
+    # arrays live in host memory: cache-sized blocks and reused work arrays pay off
+    host_memory = False
 
     def device_of(self, array) -> device:
         raise NotImplementedError
@@ -49,6 +71,55 @@ class Backend:
 
     def synchronize(self, index: int | None = None) -> None:
         pass
+
+    # index validation --------------------------------------------------------------
+    def check_index_bounds(self, index, low: int, high: int, error):
+        """Refuse an ``index`` array with entries outside ``[low, high)``: raises
+        ``error(bad_value)`` (an exception instance). The CPU checks at once. Returns the
+        index array to use (on a device, one that cannot reach outside the array)."""
+        if index.size:
+            lo, hi = int(index.min()), int(index.max())
+            if lo < low or hi >= high:
+                raise error(hi if hi >= high else lo)
+        return index
+
+    def raise_pending(self) -> None:
+        """Raise an index error found on the device since the last synchronisation."""
+
+    # memory layout ---------------------------------------------------------------
+    def data_ptr(self, array) -> int:
+        raise NotImplementedError
+
+    def as_strided(self, array, shape, strides):
+        """A view of ``array``'s memory with the given shape and byte strides."""
+        return self.xp.lib.stride_tricks.as_strided(array, shape=shape, strides=strides)
+
+    def view_geometry(self, view, base):
+        """Where ``view`` lies in ``base``'s memory, as ``(shape, strides, offset)`` in
+        elements of a C-contiguous array of ``base``'s shape; None when ``base`` is not
+        C-contiguous, the view leaves it, or elements of the view overlap."""
+        if not base.flags.c_contiguous or view.dtype != base.dtype:
+            return None
+        item = base.dtype.itemsize
+        offset = self.data_ptr(view) - self.data_ptr(base)
+        if offset % item or any(s % item for s in view.strides):
+            return None
+        strides = tuple(s // item for s in view.strides)
+        if any(s == 0 and n > 1 for s, n in zip(strides, view.shape)):
+            return None  # (an expanded view: several elements share one memory location)
+        start, size = offset // item, base.size
+        lo = start + sum(s * (n - 1) for s, n in zip(strides, view.shape) if s < 0 and n)
+        hi = start + sum(s * (n - 1) for s, n in zip(strides, view.shape) if s > 0 and n)
+        if view.size and (lo < 0 or hi >= size):
+            return None
+        return tuple(view.shape), strides, start
+
+    def region(self, array, geometry):
+        """The ``geometry`` (from `view_geometry`) of a C-contiguous ``array``, as a view."""
+        shape, strides, start = geometry
+        item = array.dtype.itemsize
+        flat = array.reshape(-1)[start:] if array.size else array.reshape(-1)
+        return self.as_strided(flat, shape, tuple(s * item for s in strides))
 
     # random numbers -------------------------------------------------------------
     def seed(self, seed: int) -> None:
@@ -70,6 +141,7 @@ class Backend:
 class NumpyBackend(Backend):
     name = "numpy"
     device_type = "cpu"
+    host_memory = True
     xp = np
     array_types = (np.ndarray,)
 
@@ -84,6 +156,9 @@ class NumpyBackend(Backend):
 
     def to_numpy(self, array):
         return array
+
+    def data_ptr(self, array) -> int:
+        return array.__array_interface__["data"][0]
 
     def seed(self, seed):
         self._rng = np.random.default_rng(seed)
@@ -137,7 +212,39 @@ class CupyBackend(Backend):
             return self.xp.asarray(array)
 
     def to_numpy(self, array):
+        self.raise_pending()
         return self.xp.asnumpy(array)
+
+    def data_ptr(self, array) -> int:
+        return array.data.ptr
+
+    _MAX_PENDING = 64
+
+    def check_index_bounds(self, index, low, high, error):
+        """On the device the check is a device-side reduction, with no host synchronisation:
+        its flag is read at the next synchronisation (a copy to the host, ``.item()``,
+        ``synchronize()``), where the error is raised, as CUDA reports a device-side assert.
+        Meanwhile the op runs on the index clipped into range (no stray memory access)."""
+        if not index.size:
+            return index
+        pending = self.__dict__.setdefault("_pending", [])
+        pending.append((((index < low) | (index >= high)).any(), error))
+        if len(pending) > self._MAX_PENDING:  # bounded: check the oldest now
+            flag, err = pending.pop(0)
+            if bool(flag):
+                pending.clear()
+                raise err(None)
+        return self.xp.clip(index, low, high - 1)
+
+    def raise_pending(self) -> None:
+        pending = self.__dict__.get("_pending")
+        if not pending:
+            return
+        checks = list(pending)
+        pending.clear()
+        for flag, err in checks:
+            if bool(flag):
+                raise err(None)
 
     def to_device(self, array, index):
         if index is None or array.device.id == index:
@@ -151,6 +258,7 @@ class CupyBackend(Backend):
     def synchronize(self, index=None):
         with self._use(index):
             self.xp.cuda.Device().synchronize()
+        self.raise_pending()
 
     def _rng(self, index):
         index = self.xp.cuda.Device().id if index is None else index

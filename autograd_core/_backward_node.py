@@ -1,95 +1,155 @@
-"""One node's backward, as the engine runs it: tensor hooks and ``retain_grad`` first, then
-the node's rule (`backward_arrays` on raw arrays when no graph of the gradient is wanted,
-else `backward` on Tensors), then checks that it returned one gradient per input with the
-input's shape and dtype. The engine (`engine.py`) decides the order; this file runs a node.
+"""One node's step of the backward walk, as the engine runs it (the order is `engine.py`).
 
-Observers (the backward trace of `viz`) register in ``_observers``; each gets
-``before_node(node, grads)``, ``after_node(node, grads_in, grads_out)`` and, from the engine,
-``accumulate(node, g)`` for each leaf.
+    1. hooks: the tensor hooks of each output (or of the leaf), each run exactly once, its
+       result checked like PyTorch's; then ``retain_grad``;
+    2. the rule: the node's one ``backward``, on raw arrays in a plain backward and on
+       Tensors under ``create_graph=True`` (a user-defined Function always sees Tensors);
+    3. checks: one gradient per input; a gradient of the input's broadcast shape is summed
+       back to the input's shape (the one place this happens); the input's dtype.
+
+Observers (the backward trace of `viz`) register per thread with `add_observer`; each gets
+``before_node(node, grads)``, ``after_node(node, grads_in, grads_out)`` and
+``accumulate(node, g)`` for each leaf, with Tensors.
 """
 
 from __future__ import annotations
 
-from . import _anomaly
-from .function import _SCALAR_TYPES
+import threading
+
+from . import _anomaly, _rule_math
+from .function import _SCALAR_TYPES, AccumulateGrad
 from .tensor import Tensor, _wrap
 
-_observers: list = []
+
+# ----------------------------------------------------------------------------- observers
+class _Observers(threading.local):
+    items: tuple = ()
 
 
-def _call_node_plain(node, grads: list):
-    """`_call_node` for `_run_plain`: raw arrays in, raw arrays out (None: nothing to send).
-    Nodes with hooks, ``retain_grad`` or no `backward_arrays` run on Tensors."""
-    fast = type(node).backward_arrays
-    if (fast is None or node._tensor_hooks or node._retained
-            or (node.num_outputs > 1 and node.materialize_grads
-                and any(g is None for g in grads))):
-        out = _call_node(node, [None if g is None else _wrap(g) for g in grads], False)
-        return None if out is None else tuple(None if t is None else t._data for t in out)
-    for g in grads:
-        if g is not None:
-            break
-    else:
-        return None
-    out = fast(node, *grads)
-    return out if type(out) is tuple else (out,)
+_observers = _Observers()
 
 
-def _apply_tensor_hooks(node, nr: int, g):
+def add_observer(observer) -> None:
+    """Let ``observer`` watch the backward passes run by this thread."""
+    _observers.items = _observers.items + (observer,)
+
+
+def remove_observer(observer) -> None:
+    _observers.items = tuple(o for o in _observers.items if o is not observer)
+
+
+def observers() -> tuple:
+    """The observers of the backward passes run by this thread."""
+    return _observers.items
+
+
+def as_tensor(g):
+    """A value of the walk (array or Tensor) as a Tensor, for hooks and observers."""
+    return g if g is None or isinstance(g, Tensor) else _wrap(g)
+
+
+# ----------------------------------------------------------------------------- 1. hooks
+def hooks_of(node, nr: int):
+    """The tensor hooks on output ``nr`` of ``node`` (a leaf's own hooks for AccumulateGrad)."""
+    if type(node) is AccumulateGrad:
+        hooks = node.variable._backward_hooks
+        return tuple(hooks.values()) if hooks else ()
     hooks = node._tensor_hooks
-    if hooks and g is not None:
-        for hook in list(hooks.get(nr, {}).values()):
-            result = hook(g)
+    if not hooks:
+        return ()
+    return tuple(hooks.get(nr, {}).values())
+
+
+def run_hooks(node, grads: list, graph: bool, stored: set) -> list:
+    """Step 1: tensor hooks (each once, results checked), then ``retain_grad``."""
+    for nr, g in enumerate(grads):
+        if g is None:
+            continue
+        for hook in hooks_of(node, nr):
+            result = hook(as_tensor(g))
             if result is not None:
-                g = result
-    return g
-
-
-def _call_node(node, grads: list, create_graph: bool):
-    """Run one node's backward: tensor hooks, retain_grad, the rule, then checks."""
-    if node._tensor_hooks:
-        for nr in range(len(grads)):
-            grads[nr] = _apply_tensor_hooks(node, nr, grads[nr])
-    if node._retained:
-        for nr, ref in node._retained.items():
+                result = _checked_hook_result(hook, g, result)
+                g = result if graph else result._data
+        grads[nr] = g
+    retained = node._retained
+    if retained:
+        for nr, ref in retained.items():
             t = ref()
-            if t is not None and grads[nr] is not None:
-                g = grads[nr] if create_graph else grads[nr].detach()
+            g = grads[nr]
+            if t is None or g is None:
+                continue
+            if graph:
                 t._grad = g if t._grad is None else t._grad + g
+            elif t._grad is None:
+                stored.add(id(_owner(g)))
+                t._grad = _wrap(g)
+            else:
+                t._grad = _wrap(t._grad._data + g)
+    return grads
+
+
+def _checked_hook_result(hook, g, result) -> Tensor:
+    name = getattr(hook, "__name__", type(hook).__name__)
+    if not isinstance(result, Tensor):
+        raise TypeError(f"expected a Tensor (or None), but hook '{name}' returned "
+                        f"'{type(result).__name__}'")
+    data = g._data if isinstance(g, Tensor) else g
+    if type(result._data) is not type(data) or result._data.dtype != data.dtype:
+        raise RuntimeError(
+            f"hook '{name}' has changed the type of value (was {_describe(data)} got "
+            f"{_describe(result._data)}); return a gradient of the same dtype and device, "
+            f"e.g. grad.to(dtype)")
+    if result._data.shape != data.shape:
+        raise RuntimeError(
+            f"hook '{name}' has changed the size of value (was {list(data.shape)} got "
+            f"{list(result._data.shape)}); a hook must return a gradient of the same shape")
+    return result
+
+
+def _describe(array) -> str:
+    from ._backend import backend_of
+
+    return f"{backend_of(array).device_type} {array.dtype} tensor"
+
+
+# ----------------------------------------------------------------------------- 2. the rule
+def run_rule(node, grads: list, graph: bool):
+    """Steps 2 and 3: the node's rule, its results checked against the inputs (None when
+    no gradient arrived)."""
     for g in grads:
         if g is not None:
             break
     else:
         return None
     if node.num_outputs > 1 and node.materialize_grads:
-        meta = node._output_meta
-        xp = node.xp
-        for nr, g in enumerate(grads):
-            if g is None and meta[nr] is not None:
-                shape, dtype = meta[nr]
-                grads[nr] = _wrap(xp.zeros(shape, dtype=dtype))
-    if _observers:
-        for observer in _observers:
-            observer.before_node(node, grads)
-    fast = type(node).backward_arrays
-    if fast is not None and not create_graph:
-        if len(grads) == 1:
-            out = fast(node, grads[0]._data)
-        else:
-            out = fast(node, *[None if g is None else g._data for g in grads])
-        checked = _checked_arrays(node, out if type(out) is tuple else (out,))
-    else:
+        for nr, (g, m) in enumerate(zip(grads, node._output_meta)):
+            if g is None and m is not None:
+                z = node.xp.zeros(m[0], dtype=m[1])
+                grads[nr] = _wrap(z) if graph else z
+    watching = _observers.items
+    if watching:
+        shown = [as_tensor(g) for g in grads]
+        for observer in watching:
+            observer.before_node(node, shown)
+    if node._builtin or graph:
         out = type(node).backward(node, *grads)
-        checked = _checked_tensors(node, out if type(out) is tuple else (out,))
+    else:  # a user-defined rule sees Tensors in a plain backward too
+        out = type(node).backward(node, *[as_tensor(g) for g in grads])
+    out = count_checked(node, out if type(out) is tuple else (out,))
+    meta = node._input_meta
+    checked = [None if g is None or meta[i] is None else
+               checked_gradient(node, i, g, meta[i], graph) for i, g in enumerate(out)]
     if _anomaly.state.enabled and _anomaly.state.check_nan:
         _check_nan(node, checked)
-    if _observers:
-        for observer in _observers:
-            observer.after_node(node, grads, checked)
+    if watching:
+        outs = [as_tensor(g) for g in checked]
+        for observer in watching:
+            observer.after_node(node, shown, outs)
     return checked
 
 
-def _count_checked(node, out: tuple) -> tuple:
+# ----------------------------------------------------------------------------- 3. checks
+def count_checked(node, out: tuple) -> tuple:
     """``out`` cut to one gradient per input (extra trailing Nones are allowed)."""
     expected = len(node.next_functions)
     if len(out) != expected:
@@ -102,54 +162,64 @@ def _count_checked(node, out: tuple) -> tuple:
     return out
 
 
-def _shape_error(node, i: int, got, shape) -> RuntimeError:
-    return RuntimeError(
-        f"Function {node.name()} returned an invalid gradient at index {i} - got "
-        f"{list(got)} but expected shape compatible with {list(shape)}"
-    )
-
-
-def _checked_arrays(node, out: tuple) -> list:
-    """The raw-array gradients of `backward_arrays` as Tensors, checked against the inputs."""
-    out = _count_checked(node, out)
-    return [None if o is None or m is None else _wrap(_as_gradient(node, o, m[0], m[1], i))
-            for i, (o, m) in enumerate(zip(out, node._input_meta))]
-
-
-def _checked_tensors(node, out: tuple) -> list:
-    """The Tensor gradients of `backward`, checked against the inputs."""
-    out = _count_checked(node, out)
-    checked = []
-    for i, (g, m) in enumerate(zip(out, node._input_meta)):
-        if g is None or m is None:
-            checked.append(None)
-            continue
+def checked_gradient(node, i: int, g, meta, graph: bool):
+    """Gradient ``i`` as a value of the walk, with its input's shape and dtype: a gradient
+    of a broadcast shape is summed back to the input's shape (once, here, for every op)."""
+    shape, dtype = meta
+    if graph:
         if not isinstance(g, Tensor):
-            raise TypeError(
-                f"function {node.name()} returned a {type(g).__name__} as gradient {i}; "
-                "backward must return Tensors (or None)"
-            )
-        shape, dtype = m
-        if g._data.shape != shape:
-            raise _shape_error(node, i, g._data.shape, shape)
-        if g._data.dtype != dtype:
-            g = g.to(dtype=_dtype_of(dtype))
-        checked.append(g)
-    return checked
+            if isinstance(g, _SCALAR_TYPES) or hasattr(g, "shape"):
+                g = _wrap(node.xp.asarray(g))
+            else:
+                raise _type_error(node, i, g)
+        data = g._data
+    else:
+        if isinstance(g, Tensor):
+            g = g._data
+        elif isinstance(g, _SCALAR_TYPES):
+            g = node.xp.asarray(g)
+        elif not hasattr(g, "shape"):
+            raise _type_error(node, i, g)
+        data = g
+    if data.shape != shape:
+        if not _expandable(shape, data.shape):
+            raise RuntimeError(
+                f"Function {node.name()} returned an invalid gradient at index {i} - got "
+                f"{list(data.shape)} but expected shape compatible with {list(shape)}")
+        g = _rule_math.for_tensors().sum_to(g, shape) if graph else \
+            _rule_math.for_arrays(node.xp).sum_to(g, shape)
+        data = g._data if graph else g
+    if data.dtype != dtype:
+        if graph:
+            from .dtypes import from_numpy_dtype
+
+            g = g.to(from_numpy_dtype(dtype))
+        else:
+            g = g.astype(dtype)
+    return g
 
 
-def _dtype_of(np_dtype):
-    from .dtypes import from_numpy_dtype
+def _type_error(node, i: int, g) -> TypeError:
+    return TypeError(f"function {node.name()} returned a {type(g).__name__} as gradient {i}; "
+                     "backward must return Tensors (or None)")
 
-    return from_numpy_dtype(np_dtype)
+
+def _expandable(shape: tuple, target: tuple) -> bool:
+    """Whether ``shape`` broadcasts to ``target`` (so a gradient of ``target`` sums back)."""
+    if len(shape) > len(target):
+        return False
+    for n, t in zip(reversed(shape), reversed(target)):
+        if n != t and n != 1:
+            return False
+    return True
 
 
 def _check_nan(node, grads) -> None:
     for i, g in enumerate(grads):
-        if g is None or g._data.dtype.kind != "f":
+        if g is None:
             continue
-        xp = node.xp
-        if bool(xp.isnan(g._data).any()):
+        data = g._data if isinstance(g, Tensor) else g
+        if data.dtype.kind == "f" and bool(node.xp.isnan(data).any()):
             where = _anomaly.user_line(node._anomaly_trace)
             raise RuntimeError(
                 f"Function '{node.name()}' returned nan values in its {i}th output. "
@@ -157,10 +227,10 @@ def _check_nan(node, grads) -> None:
             )
 
 
-def _as_gradient(node, g, shape, dtype, i: int):
-    """A raw gradient checked against its input: an array of the input's shape and dtype."""
-    if isinstance(g, _SCALAR_TYPES):
-        g = node.xp.asarray(g)
-    if g.shape != shape:
-        raise _shape_error(node, i, g.shape, shape)
-    return g if g.dtype == dtype else g.astype(dtype)
+def _owner(array):
+    """The array that owns ``array``'s memory (itself unless it is a view)."""
+    base = getattr(array, "base", None)
+    while base is not None and hasattr(base, "shape"):
+        array = base
+        base = getattr(array, "base", None)
+    return array

@@ -19,19 +19,10 @@ import heapq
 import itertools
 from collections.abc import Sequence
 
-from . import _anomaly
+from . import _backward_node as _node  # running one node: hooks, its rule, the checks
 from ._backend import backend_of
-
-# Running one node (hooks, its rule, the checks) and the observers of `viz`:
-from ._backward_node import (  # noqa: F401  (_observers is where observers register)
-    _apply_tensor_hooks,
-    _as_gradient,
-    _call_node,
-    _call_node_plain,
-    _count_checked,
-    _observers,
-)
-from .function import _SCALAR_TYPES, AccumulateGrad, Function, _as_array, _edge_of
+from ._backward_node import add_observer, observers, remove_observer  # noqa: F401  (public)
+from .function import AccumulateGrad, Function, _as_array, _edge_of
 from .grad_mode import _state as _grad_state
 from .tensor import Tensor, _wrap
 
@@ -68,6 +59,8 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=Fal
     results = _run(outputs, seeds, retain_graph, create_graph, inputs=inputs, accumulate=False)
     final = []
     for i, (t, g) in enumerate(zip(inputs, results)):
+        if g is not None and not isinstance(g, Tensor):
+            g = _wrap(g)
         if g is None:
             if materialize_grads:
                 g = _zeros_like(t)
@@ -147,36 +140,33 @@ def _make_seeds(tensors: Sequence[Tensor], grad_tensors, create_graph: bool) -> 
     return seeds
 
 
-def _collect(roots):
-    """All nodes reachable from ``roots`` and the number of edges into each (iterative)."""
+def _count_dependencies(roots, parents: dict | None = None) -> dict:
+    """For each node below ``roots``, the number of edges into it (iterative); fills
+    ``parents`` (child -> nodes feeding it) when given."""
     dependencies: dict = {}
-    seen = set()
-    stack = []
-    for node, _ in roots:
-        if node is not None and node not in seen:
-            seen.add(node)
-            stack.append(node)
+    stack = [node for node, _ in roots if node is not None]
+    tops = set(stack)
     while stack:
         node = stack.pop()
         for child, _ in node.next_functions:
             if child is None:
                 continue
-            dependencies[child] = dependencies.get(child, 0) + 1
-            if child not in seen:
-                seen.add(child)
-                stack.append(child)
-    return seen, dependencies
-
-
-def _needed(nodes, targets) -> set:
-    """Nodes on some path from a root down to one of the ``targets``."""
-    parents: dict = {}
-    for node in nodes:
-        for child, _ in node.next_functions:
-            if child is not None:
+            if parents is not None:
                 parents.setdefault(child, []).append(node)
+            n = dependencies.get(child)
+            if n is None:
+                dependencies[child] = 1
+                if child not in tops:
+                    stack.append(child)
+            else:
+                dependencies[child] = n + 1
+    return dependencies
+
+
+def _needed(parents: dict, targets) -> set:
+    """Nodes on some path from a root down to one of the ``targets``."""
     needed = set()
-    stack = [t for t in targets if t in nodes]
+    stack = list(targets)
     while stack:
         node = stack.pop()
         if node in needed:
@@ -187,20 +177,19 @@ def _needed(nodes, targets) -> set:
 
 
 def _run(tensors, seeds, retain_graph, create_graph, inputs=None, accumulate=True):
-    if (not create_graph and inputs is None and not _observers
-            and not (_anomaly.state.enabled and _anomaly.state.check_nan)):
-        _run_plain(tensors, seeds, retain_graph)
-        return []
+    """The walk. Values between nodes are raw arrays in a plain backward and Tensors under
+    ``create_graph`` (then the rules record the graph of the gradient). ``inputs`` limits
+    the walk to the nodes that lead to them; with ``accumulate=False`` (`grad`) their
+    gradients are captured and returned instead of added into ``.grad``."""
+    graph = bool(create_graph)
     roots = [_edge_of(t) for t in tensors]
-    nodes, dependencies = _collect(roots)
-
-    # What to capture (grad) or which leaves to accumulate into (backward(inputs=...)).
-    capture = None
-    only_leaves = None
-    needed = None
+    parents = {} if inputs is not None else None
+    dependencies = _count_dependencies(roots, parents)
+    capture = needed = only_leaves = None
+    captured = []
     if inputs is not None:
         input_edges = [_edge_of(t) for t in inputs]
-        needed = _needed(nodes, [n for n, _ in input_edges])
+        needed = _needed(parents, [n for n, _ in input_edges])
         if accumulate:
             only_leaves = {id(t) for t in inputs}
             for t in inputs:
@@ -208,85 +197,32 @@ def _run(tensors, seeds, retain_graph, create_graph, inputs=None, accumulate=Tru
                     t.retain_grad()
         else:
             capture = {}
-            for i, (node, nr) in enumerate(input_edges):
-                capture.setdefault((node, nr), []).append(i)
-    captured = [None] * (len(inputs) if inputs is not None and not accumulate else 0)
+            for i, edge in enumerate(input_edges):
+                capture.setdefault(edge, []).append(i)
+            captured = [None] * len(inputs)
+    watching = _node.observers()
+    # a leaf's last gradient goes straight into .grad (no queue) when nothing watches
+    direct = needed is None and not watching
 
+    # Arrays already handed to a .grad (or owned by the caller): a second holder gets a copy,
+    # so no two .grad tensors share memory (in-place clipping must not apply twice).
+    stored = {id(_node._owner(g._data)) for g in seeds}
     buffers: dict = {}
     ready: list = []
-    # Arrays already handed to a leaf's .grad (or owned by the caller): a second leaf gets a
-    # copy, so no two .grad tensors share memory (in-place clipping must not apply twice).
-    stored = {id(_owner(g._data)) for g in seeds}
-    order = _seed(roots, seeds, dependencies, buffers, ready, raw=False)
+    for (node, nr), g in zip(roots, seeds):
+        buf = buffers.get(node)
+        if buf is None:
+            buf = buffers[node] = [None] * node.num_outputs
+        v = g if graph else g._data
+        buf[nr] = v if buf[nr] is None else _add(buf[nr], v)
+    order = itertools.count().__next__
+    heappop, heappush = heapq.heappop, heapq.heappush
+    for node in dict.fromkeys(n for n, _ in roots):
+        if dependencies.get(node, 0) == 0:
+            heappush(ready, (-node._sequence_nr, order(), node))
 
     prev_enabled = _grad_state.enabled
-    _grad_state.enabled = create_graph
-    heappop, heappush = heapq.heappop, heapq.heappush
-    try:
-        while ready:
-            node = heappop(ready)[2]
-            grads = buffers.pop(node, None)
-            if grads is None:
-                grads = [None] * node.num_outputs
-            if capture is not None:
-                for nr in range(len(grads)):
-                    slots = capture.get((node, nr))
-                    if slots:
-                        g = _apply_tensor_hooks(node, nr, grads[nr])
-                        grads[nr] = g
-                        for i in slots:
-                            captured[i] = g
-            run_it = needed is None or node in needed
-            if run_it and type(node) is AccumulateGrad:
-                if capture is None:
-                    _accumulate(node, grads[0], create_graph, only_leaves, stored)
-                continue
-            if run_it and capture is not None and not _leads_further(node, needed, capture):
-                run_it = False
-            outs = _call_node(node, grads, create_graph) if run_it else None
-            if not retain_graph and run_it:
-                node._release()
-            if outs is None:
-                for child, _ in node.next_functions:
-                    if child is None:
-                        continue
-                    left = dependencies[child] - 1
-                    dependencies[child] = left
-                    if left == 0:
-                        heappush(ready, (-child._sequence_nr, order(), child))
-                continue
-            for (child, nr), g in zip(node.next_functions, outs):
-                if child is None:
-                    continue
-                if g is not None:
-                    buf = buffers.get(child)
-                    if buf is None:
-                        buf = buffers[child] = [None] * child.num_outputs
-                    prev = buf[nr]
-                    buf[nr] = g if prev is None else prev + g
-                left = dependencies[child] - 1
-                dependencies[child] = left
-                if left == 0:
-                    heappush(ready, (-child._sequence_nr, order(), child))
-    finally:
-        _grad_state.enabled = prev_enabled
-    return captured
-
-
-def _run_plain(tensors, seeds, retain_graph) -> None:
-    """`_run` for the usual ``loss.backward()``: no graph of the gradient, no ``inputs``, no
-    observers. The same walk, with the gradients kept as raw arrays between the nodes (a
-    node's hooks, ``retain_grad`` and a backward without `backward_arrays` still see
-    Tensors)."""
-    roots = [_edge_of(t) for t in tensors]
-    dependencies = _count_dependencies(roots)
-    buffers: dict = {}
-    ready: list = []
-    stored = {id(_owner(g._data)) for g in seeds}
-    order = _seed(roots, seeds, dependencies, buffers, ready, raw=True)
-    prev_enabled = _grad_state.enabled
-    _grad_state.enabled = False
-    heappop, heappush = heapq.heappop, heapq.heappush
+    _grad_state.enabled = graph
     follow = None  # the next node when it was the only one to become ready (no queue needed)
     try:
         while ready or follow is not None:
@@ -295,46 +231,38 @@ def _run_plain(tensors, seeds, retain_graph) -> None:
             else:
                 node = heappop(ready)[2]
             grads = buffers.pop(node, None)
-            kind = type(node)
-            if kind is AccumulateGrad:
-                if grads is not None and grads[0] is not None:
-                    _accumulate(node, _wrap(grads[0]), False, None, stored)
+            run_it = needed is None or node in needed
+            if grads is not None and run_it:
+                grads = _node.run_hooks(node, grads, graph, stored)
+                if capture is not None:
+                    for nr, g in enumerate(grads):
+                        for i in capture.get((node, nr), ()):
+                            captured[i] = g
+            if type(node) is AccumulateGrad:
+                if (run_it and capture is None and grads is not None and grads[0] is not None
+                        and (only_leaves is None or id(node.variable) in only_leaves)):
+                    _accumulate(node, grads[0], graph, stored, watching)
                 continue
-            out = None
-            if grads is not None:
-                fast = kind.backward_arrays
-                if (fast is None or len(grads) != 1 or node._tensor_hooks or node._retained):
-                    out = _call_node_plain(node, grads)
-                else:
-                    out = fast(node, grads[0])
-                    if type(out) is not tuple:
-                        out = (out,)
-            if not retain_graph:
+            if run_it and capture is not None and not _leads_further(node, needed):
+                run_it = False
+            out = _node.run_rule(node, grads, graph) if run_it and grads is not None else None
+            if run_it and not retain_graph:
                 node._release()
-            edges = node.next_functions
-            if out is not None and len(out) != len(edges):
-                out = _count_checked(node, out)
-            meta = node._input_meta
-            for i, (child, nr) in enumerate(edges):
+            for i, (child, nr) in enumerate(node.next_functions):
                 if child is None:
                     continue
                 g = None if out is None else out[i]
                 if g is not None:
-                    shape, dtype = meta[i]
-                    if isinstance(g, _SCALAR_TYPES) or g.shape != shape or g.dtype != dtype:
-                        g = _as_gradient(node, g, shape, dtype, i)
-                    if (type(child) is AccumulateGrad and dependencies[child] == 1
+                    if (direct and type(child) is AccumulateGrad and dependencies[child] == 1
                             and child not in buffers and not child.variable._backward_hooks):
-                        # the last (or only) gradient for a leaf, and nothing is waiting in
-                        # its buffer: into .grad now, not through the queue
-                        del dependencies[child]
-                        _accumulate_array(child.variable, g, stored)
+                        del dependencies[child]  # its only (or last) gradient: into .grad now
+                        _accumulate(child, g, graph, stored, watching)
                         continue
                     buf = buffers.get(child)
                     if buf is None:
                         buf = buffers[child] = [None] * child.num_outputs
                     prev = buf[nr]
-                    buf[nr] = g if prev is None else _add_arrays(prev, g)
+                    buf[nr] = g if prev is None else _add(prev, g)
                 left = dependencies[child] - 1
                 dependencies[child] = left
                 if left == 0:
@@ -346,75 +274,20 @@ def _run_plain(tensors, seeds, retain_graph) -> None:
                 follow = None
     finally:
         _grad_state.enabled = prev_enabled
+    return captured
 
 
-def _count_dependencies(roots) -> dict:
-    """For each node below ``roots``, the number of edges into it (`_collect` without the
-    set of nodes)."""
-    dependencies: dict = {}
-    stack = [node for node, _ in roots if node is not None]
-    tops = set(stack)
-    while stack:
-        node = stack.pop()
-        for child, _ in node.next_functions:
-            if child is None:
-                continue
-            n = dependencies.get(child)
-            if n is None:
-                dependencies[child] = 1
-                if child not in tops:
-                    stack.append(child)
-            else:
-                dependencies[child] = n + 1
-    return dependencies
-
-
-def _accumulate_array(variable: Tensor, g, stored: set) -> None:
-    """Add a raw gradient into a leaf's ``.grad`` (no hooks, no graph of the gradient)."""
-    current = variable._grad
-    if current is None:
-        # .grad gets memory of its own, contiguous and writable (in-place clipping and
-        # optimisers write into it): copy a broadcast or transposed view, or an array
-        # another leaf (or the caller) already holds.
-        owner = id(_owner(g))
-        if owner in stored or not g.flags.c_contiguous:
-            own = backend_of(g).xp.ascontiguousarray(g)
-            g = own.copy() if own is g else own
-        else:
-            stored.add(owner)
-        variable._grad = _wrap(g)
-    elif current._requires_grad:
-        variable._grad = current + _wrap(g)
-    else:
-        variable._grad = _wrap(_add_arrays(current._data, g))
-
-
-def _seed(roots, seeds, dependencies, buffers, ready, raw: bool):
-    """Put the seed gradients in the roots' buffers (arrays if ``raw``, else Tensors), queue
-    the roots nobody else feeds, and return the counter that breaks ties in the queue (leaves
-    share a sequence number: they run in the order they became ready)."""
-    for (node, nr), g in zip(roots, seeds):
-        buf = buffers.get(node)
-        if buf is None:
-            buf = buffers[node] = [None] * node.num_outputs
-        if raw:
-            buf[nr] = g._data if buf[nr] is None else _add_arrays(buf[nr], g._data)
-        else:
-            buf[nr] = g if buf[nr] is None else buf[nr] + g
-    order = itertools.count().__next__
-    for node in dict.fromkeys(n for n, _ in roots):
-        if dependencies.get(node, 0) == 0:
-            heapq.heappush(ready, (-node._sequence_nr, order(), node))
-    return order
-
-
-def _add_arrays(a, b):
-    """a + b as a new array (NumPy gives a scalar for 0-d operands: keep an array)."""
+def _add(a, b):
+    """a + b as a new value (NumPy gives a scalar for 0-d operands: keep an array)."""
     out = a + b
     return out if type(out) is type(a) else _as_array(out, backend_of(a).xp)
 
 
-def _leads_further(node, needed, capture) -> bool:
+def _writeable(array) -> bool:
+    return getattr(array.flags, "writeable", True)  # CuPy arrays are always writable
+
+
+def _leads_further(node, needed) -> bool:
     """Whether running ``node`` matters for grad(): some needed node lies below it."""
     for child, _ in node.next_functions:
         if child is not None and child in needed:
@@ -422,37 +295,40 @@ def _leads_further(node, needed, capture) -> bool:
     return False
 
 
-def _owner(array):
-    """The array that owns ``array``'s memory (itself unless it is a view)."""
-    base = getattr(array, "base", None)
-    while base is not None and hasattr(base, "shape"):
-        array = base
-        base = getattr(array, "base", None)
-    return array
-
-
-def _accumulate(node: AccumulateGrad, g, create_graph: bool, only_leaves, stored) -> None:
+def _accumulate(node: AccumulateGrad, g, graph: bool, stored: set, watching) -> None:
+    """Add gradient ``g`` into the leaf's ``.grad``: in place when nothing holds a graph on
+    it (an earlier reference to ``x.grad`` stays valid, as in PyTorch), out of place when
+    the gradient is itself recorded (``create_graph``)."""
     variable = node.variable
-    if g is None:
-        return
-    if only_leaves is not None and id(variable) not in only_leaves:
-        return
-    if variable._backward_hooks:
-        for hook in list(variable._backward_hooks.values()):
-            result = hook(g)
-            if result is not None:
-                g = result
-    for observer in _observers:
-        observer.accumulate(node, g)
-    if not create_graph:
-        g = g.detach() if g._requires_grad else g
+    for observer in watching:
+        observer.accumulate(node, _node.as_tensor(g))
     current = variable._grad
-    if not g._requires_grad and (current is None or not current._requires_grad):
-        _accumulate_array(variable, g._data, stored)
-    elif current is None:
-        # a gradient with a graph (create_graph): a clone when another leaf or the caller
-        # holds its memory or it is not contiguous, as in `_accumulate_array`
-        owner = id(_owner(g._data))
+    if not graph or not g._requires_grad:
+        array = g._data if isinstance(g, Tensor) else g
+        if current is None:
+            # .grad gets memory of its own, contiguous and writable (in-place clipping and
+            # optimisers write into it): copy a broadcast or transposed view, or an array
+            # another leaf (or the caller) already holds.
+            owner = id(_node._owner(array))
+            if owner in stored or not array.flags.c_contiguous or not _writeable(array):
+                own = backend_of(array).xp.ascontiguousarray(array)
+                array = own.copy() if own is array else own
+            else:
+                stored.add(owner)
+            variable._grad = _wrap(array)
+        elif current._requires_grad:
+            variable._grad = current + _wrap(array)
+        elif _writeable(current._data) and current._data.shape == array.shape:
+            data = current._data
+            data += array
+            current._version_counter[0] += 1
+        else:
+            variable._grad = _wrap(_add(current._data, array))
+        return
+    if current is None:
+        # a gradient with a graph: a clone when another leaf or the caller holds its
+        # memory or it is not contiguous
+        owner = id(_node._owner(g._data))
         if owner in stored or not g._data.flags.c_contiguous:
             g = g.clone(memory_format=None)
         else:

@@ -1,6 +1,6 @@
 """`Function`: one differentiable primitive, and the graph node that records it.
 
-A primitive defines two static methods, like a lecture slide's pair of rules::
+A primitive is a pair of rules, like a lecture slide::
 
     class Mul(Function):
         @staticmethod
@@ -9,20 +9,32 @@ A primitive defines two static methods, like a lecture slide's pair of rules::
             return a * b
 
         @staticmethod
-        def backward(ctx, grad):          # Tensors in, Tensors out
-            a, b = ctx.saved_tensors
-            return grad * b, grad * a      # d(ab)/da = b, d(ab)/db = a
+        def backward(ctx, grad):          # d(ab)/da = b, d(ab)/db = a
+            a, b = ctx.saved
+            return grad * b, grad * a
 
-``Mul.apply(x, y)`` unwraps the tensors, runs ``forward`` on their arrays and, when grad
-mode is on and an input requires grad, makes the ``ctx`` object the output's ``grad_fn``:
-the node of the graph. ``forward`` sees arrays and its array module via
-``ctx.xp``; ``backward`` is written with Tensor operations, so with ``create_graph=True``
-the gradient is itself recorded (that gives Hessians and higher derivatives for free).
+``Mul.apply(x, y)`` unwraps the tensors, runs ``forward`` on their arrays (array module
+``ctx.xp``) and, when grad mode is on and an input requires grad, makes ``ctx`` the output's
+``grad_fn``: the node of the graph.
 
-Saving: ``ctx.save_for_backward`` takes the forward's own input or output arrays (they are
-saved as the tensors they belong to, with their history and version) or any other array
-(saved as a constant). A saved tensor changed in place before backward raises the
-PyTorch error naming the op and both versions.
+**One backward rule, two kinds of values.** ``backward`` is written once, in a vocabulary that
+raw arrays and Tensors share: operators, ``[..., None]``, ``.reshape``, and the math
+functions of ``ctx.math`` (``exp``, ``where``, ``sum``, ``sum_to``, ``mT``, ...). In a plain
+``loss.backward()`` the engine runs it on raw arrays (``grad`` and ``ctx.saved`` are arrays,
+``ctx.math`` is the array module's namespace): array speed, no graph. With
+``create_graph=True`` the engine runs the very same rule on Tensors, so the gradient is
+recorded and can be differentiated again (Hessians, Newton's method). A gradient may come back
+with its input's broadcast shape: the engine sums it back to the input's shape, in one place.
+
+User-defined Functions (subclasses outside this package) behave as PyTorch's: ``forward``
+receives the Tensors themselves (run without recording), ``backward`` receives and returns
+Tensors, and ``ctx.saved_tensors`` holds Tensors.
+
+Saving: ``ctx.save_for_backward`` takes the forward's own inputs or outputs (saved as the
+tensors they belong to, with their history and version) or any other value (saved as a
+constant). Every saved tensor, differentiable or not (class targets, masks, indices), is
+version-checked: one changed in place before backward raises PyTorch's error naming the op and
+both versions.
 """
 
 from __future__ import annotations
@@ -32,8 +44,8 @@ import weakref
 
 import numpy as np
 
-from . import _anomaly
-from ._backend import backend_of
+from . import _anomaly, _rule_math
+from ._backend import as_array, backend_of
 from .grad_mode import _state as _grad_state
 from .tensor import Tensor, _HookHandle, _wrap
 
@@ -76,6 +88,40 @@ class Node:
         if self._retained is None:
             self._retained = {}
         self._retained[output_nr] = ref
+
+    # ------------------------------------------------------------ read-only views (viz)
+    @property
+    def sequence_nr(self) -> int:
+        """Creation order of the node (leaves' accumulators: -1)."""
+        return self._sequence_nr
+
+    @property
+    def input_metadata(self) -> tuple:
+        """``(shape, numpy dtype)`` of each input that gets a gradient (None for the others)."""
+        return self.__dict__.get("_input_meta", ())
+
+    @property
+    def output_metadata(self) -> tuple:
+        """``(shape, numpy dtype)`` of each output of a multi-output node (else ``()``)."""
+        return self.__dict__.get("_output_meta", ())
+
+    @property
+    def is_freed(self) -> bool:
+        """Whether backward has already freed what this node saved."""
+        return bool(self.__dict__.get("_freed"))
+
+    @property
+    def saved_values(self) -> tuple:
+        """What the node saved, for display, without checks: Tensors (inputs and constants),
+        raw arrays (its own outputs) and Python numbers; ``()`` once freed."""
+        saved = self.__dict__.get("_saved") or ()
+        return tuple(item.data if type(item) is _SavedOutput else item for item in saved)
+
+    @property
+    def retained_outputs(self) -> dict:
+        """``{output_nr: tensor}`` of the outputs that called ``retain_grad()``."""
+        retained = self._retained or {}
+        return {nr: ref() for nr, ref in retained.items() if ref() is not None}
 
     def register_hook(self, hook):
         """Node hooks (``hook(grad_inputs, grad_outputs)``) are not supported yet."""
@@ -128,11 +174,6 @@ class Function(Node):
             f"{type(ctx).__name__} does not implement backward, so it cannot be differentiated"
         )
 
-    # Optional fast path: the same rule on raw arrays (``ctx.xp``, ``ctx.saved_arrays``),
-    # used by the engine when the gradient itself is not recorded (``create_graph=False``).
-    # ``backward`` stays the reference: it is what higher derivatives differentiate.
-    backward_arrays = None
-
     def name(self) -> str:
         return self._backward_name
 
@@ -147,7 +188,8 @@ class Function(Node):
         self._to_save = items
 
     def mark_non_differentiable(self, *arrays) -> None:
-        """Outputs that get no gradient (indices, masks)."""
+        """Outputs that get no gradient (indices, masks): arrays in a built-in forward,
+        Tensors in a user-defined one."""
         self._non_differentiable = {id(a) for a in arrays}
 
     def mark_dirty(self, *arrays) -> None:
@@ -175,9 +217,8 @@ class Function(Node):
             out.append(item)
         return tuple(out)
 
-    @property
-    def saved_arrays(self) -> tuple:
-        """The saved values as raw arrays (for `backward_arrays`), with the same checks."""
+    def _saved_arrays(self) -> tuple:
+        """The saved values as raw arrays, with the same checks as `saved_tensors`."""
         saved = self._saved
         if saved is None:
             if self._freed:
@@ -192,10 +233,25 @@ class Function(Node):
                     raise RuntimeError(_version_message(self, i, item.unpack(self), v))
                 out.append(item.data)
                 continue
-            if v is not None and item._version_counter[0] != v:
-                raise RuntimeError(_version_message(self, i, item, v))
-            out.append(item._data if isinstance(item, Tensor) else item)
+            if isinstance(item, Tensor):
+                if v is not None and item._version_counter[0] != v:
+                    raise RuntimeError(_version_message(self, i, item, v))
+                out.append(item._data)
+            else:
+                out.append(item)
         return tuple(out)
+
+    @property
+    def saved(self) -> tuple:
+        """The saved values in the form the backward rule runs on: raw arrays in a plain
+        backward, Tensors when the gradient is recorded (``create_graph=True``)."""
+        return self.saved_tensors if _grad_state.enabled else self._saved_arrays()
+
+    @property
+    def math(self):
+        """The math namespace of the backward rule: the array module's functions in a plain
+        backward, Tensor operations when the gradient is recorded."""
+        return _rule_math.for_tensors() if _grad_state.enabled else _rule_math.for_arrays(self.xp)
 
     @property
     def saved_variables(self) -> tuple:
@@ -209,6 +265,8 @@ class Function(Node):
     @classmethod
     def apply(cls, *args, **kwargs):
         """Run the primitive on tensors, recording the node when grad is needed."""
+        if not cls._builtin:
+            return _apply_custom(cls, args, kwargs)
         ctx = cls()
         arrays = []
         first = None
@@ -303,10 +361,7 @@ _XP_BY_TYPE: dict = {}
 _SCALAR_TYPES = (np.generic, int, float, bool)
 
 
-def _as_array(o, xp):
-    """A forward's result as an array: NumPy returns scalars for 0-d results; other arrays
-    (another device's, from a device move) are kept as they are."""
-    return xp.asarray(o) if isinstance(o, _SCALAR_TYPES) else o
+_as_array = as_array  # a forward's result as an array (another device's is kept as it is)
 
 _NO_GRADS = {n: (False,) * n for n in range(8)}
 _NO_EDGE = (None, 0)
@@ -357,7 +412,7 @@ def _resolve_saved(ctx: Function, to_save, args, arrays, results, raw_outputs) -
                 continue
             for r, raw in zip(results, raw_outputs):
                 # (``raw`` may be a NumPy scalar that became a 0-d array in the result)
-                if r is not None and (r._data is item or raw is item):
+                if isinstance(r, Tensor) and (r._data is item or raw is item):
                     saved.append(_SavedOutput(r))
                     versions.append(r._version_counter[0])
                     break
@@ -366,6 +421,78 @@ def _resolve_saved(ctx: Function, to_save, args, arrays, results, raw_outputs) -
                 versions.append(None)
     ctx._saved = saved
     ctx._saved_versions = versions
+
+
+def _apply_custom(cls, args, kwargs):
+    """`Function.apply` for a user-defined Function: ``forward`` sees the Tensors themselves
+    (run without recording, as in PyTorch) and returns Tensors; the outputs are new tensors
+    whose ``grad_fn`` is ``ctx`` when an input requires grad."""
+    from .grad_mode import no_grad
+
+    ctx = cls()
+    first = None
+    for a in args:
+        if isinstance(a, Tensor):
+            if first is None:
+                first = a
+            elif type(a._data) is not type(first._data):
+                _device_mismatch(cls, first, a)
+    if first is not None:
+        ctx.xp = backend_of(first._data).xp
+    record = _grad_state.enabled and any(isinstance(a, Tensor) and a._requires_grad for a in args)
+    ctx.needs_input_grad = tuple(record and isinstance(a, Tensor) and a._requires_grad
+                                 for a in args)
+    with no_grad():
+        raw = cls.forward(ctx, *args, **kwargs)
+    single = type(raw) is not tuple
+    outs = (raw,) if single else raw
+    to_save = ctx.__dict__.pop("_to_save", None)
+    if not record:
+        results = tuple(_custom_output(o, args) for o in outs)
+        return results[0] if single else results
+    edges, meta = [], []
+    for a in args:
+        if isinstance(a, Tensor) and a._requires_grad:
+            edges.append(_edge_of(a))
+            meta.append((a._data.shape, a._data.dtype))
+        else:
+            edges.append(_NO_EDGE)
+            meta.append(None)
+    ctx._sequence_nr = next(_sequence)
+    ctx.next_functions = tuple(edges)
+    ctx._input_meta = tuple(meta)
+    ctx.num_outputs = len(outs)
+    non_diff = ctx._non_differentiable or ()
+    results = []
+    for nr, o in enumerate(outs):
+        r = _custom_output(o, args)
+        if isinstance(r, Tensor) and r._data.dtype.kind == "f" and id(o) not in non_diff:
+            r.grad_fn = ctx
+            r._output_nr = nr
+            r._requires_grad = True
+        results.append(r)
+    ctx._output_meta = tuple((r._data.shape, r._data.dtype) if isinstance(r, Tensor) else None
+                             for r in results)
+    if to_save is not None:
+        # outputs are saved as the output tensors (so double backward reaches this node)
+        out_ids = {id(o): i for i, o in enumerate(outs) if isinstance(o, Tensor)}
+        items = tuple(results[out_ids[id(t)]]._data if id(t) in out_ids
+                      and not any(t is a for a in args) else t for t in to_save)
+        _resolve_saved(ctx, items, args, [None] * len(args), results,
+                       [r._data if isinstance(r, Tensor) else r for r in results])
+    if _anomaly.state.enabled:
+        ctx._anomaly_trace = _anomaly.capture()
+    return results[0] if single else tuple(results)
+
+
+def _custom_output(o, args):
+    """A user forward's result as a new tensor (an input returned as is stays an alias)."""
+    if not isinstance(o, Tensor):
+        return o
+    out = _wrap(o._data)
+    if any(o is a for a in args) or o._base is not None:
+        out._version_counter = o._version_counter
+    return out
 
 
 def _edge_of(t: Tensor):

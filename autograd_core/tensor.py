@@ -19,8 +19,6 @@ from . import dtypes as _dt
 from ._backend import backend_of
 from .grad_mode import _state as _grad_state
 
-_ENGINE: dict = {}  # engine functions, looked up once (the engine imports this module)
-
 
 class Tensor:
     """A multi-dimensional array that can record the operations applied to it."""
@@ -235,13 +233,10 @@ class Tensor:
 
     def backward(self, gradient=None, retain_graph=None, create_graph=False, inputs=None):
         """Accumulate d(self)/d(leaf) into every leaf's ``.grad`` (see `autograd.backward`)."""
-        run = _ENGINE.get("backward")
-        if run is None:  # the engine imports this module: look it up on first use
-            from .engine import backward as run
+        from .engine import backward  # (the engine imports this module, so not at the top)
 
-            _ENGINE["backward"] = run
-        run((self,), None if gradient is None else (gradient,), retain_graph, create_graph,
-            inputs=inputs)
+        backward((self,), None if gradient is None else (gradient,), retain_graph, create_graph,
+                 inputs=inputs)
 
     # -------------------------------------------------------------- conversions
     def item(self):

@@ -559,3 +559,30 @@ def test_hessians_of_the_fused_losses_match_pytorch():
         h = hessian(ours, ag.tensor(x))
         th = torch.autograd.functional.hessian(theirs, torch.tensor(x))
         np.testing.assert_allclose(h.numpy(), th.numpy(), atol=1e-12)
+
+
+@pytest.mark.parametrize("fn", [F.cross_entropy, F.nll_loss])
+def test_class_targets_changed_in_place_before_backward_raise(fn):
+    """The class targets are saved for backward and version-checked, as PyTorch does: a
+    target changed in place after the forward makes backward raise instead of silently
+    using the new classes."""
+    x = ag.tensor(np.random.default_rng(0).normal(size=(4, 5)), requires_grad=True)
+    t = ag.tensor(np.array([0, 1, 2, 1]))
+    loss = fn(x, t)
+    t.add_(2)
+    with pytest.raises(RuntimeError, match="modified by an inplace operation"):
+        loss.backward()
+
+
+def test_cross_entropy_rules_agree_on_arrays_and_under_create_graph():
+    """The one cross-entropy rule gives the same gradient run on arrays (plain backward) and
+    on Tensors (create_graph=True), with label smoothing, class weights and ignored rows."""
+    rng = np.random.default_rng(1)
+    x = ag.tensor(rng.normal(size=(2, 4, 3)), requires_grad=True)
+    t = ag.tensor(np.array([[0, -100, 3], [2, 1, 1]]))
+    w = ag.tensor(rng.uniform(0.5, 2.0, size=4))
+    loss = F.cross_entropy(x, t, weight=w, label_smoothing=0.1)
+    (plain,) = ag.autograd.grad(loss, x, retain_graph=True)
+    (graph,) = ag.autograd.grad(loss, x, create_graph=True)
+    assert graph.requires_grad
+    np.testing.assert_allclose(plain.numpy(), graph.detach().numpy(), rtol=1e-12, atol=1e-14)

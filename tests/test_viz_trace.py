@@ -61,12 +61,12 @@ def test_steps_are_the_engines_steps():
     y, params = _mixed_graph()
     expected_nodes = _function_nodes(y)
     observer = _Observer()
-    engine._observers.append(observer)
+    engine.add_observer(observer)
     try:
         with BackwardTrace(params) as trace:
             y.backward()
     finally:
-        engine._observers.remove(observer)
+        engine.remove_observer(observer)
     assert [s.node for s in trace.node_steps] == observer.nodes
     assert len(trace.node_steps) == len(expected_nodes)
     assert {s.node for s in trace.node_steps} == expected_nodes
@@ -195,18 +195,18 @@ class _Boom(ag.autograd.Function):
 
 
 def test_observer_removed_after_an_exception():
-    before = list(engine._observers)
+    before = engine.observers()
     x = ag.ones(3, requires_grad=True)
     y = (_Boom.apply(x) * 3).sum()
     with pytest.raises(ValueError, match="boom"):
         with BackwardTrace() as trace:
             y.backward()
-    assert engine._observers == before
+    assert engine.observers() == before
     assert trace.steps[-1].name == "_BoomBackward" and not trace.steps[-1].finished
     assert "raised" in trace.table()
     with pytest.raises(ValueError, match="boom"):
         trace_backward((_Boom.apply(x) * 3).sum())
-    assert engine._observers == before
+    assert engine.observers() == before
     # a later backward is not recorded
     n = len(trace)
     (x * 2).sum().backward()
@@ -218,7 +218,7 @@ def test_trace_is_not_reentrant():
     with trace:
         with pytest.raises(RuntimeError, match="already recording"):
             trace.__enter__()
-    assert trace._recorder not in engine._observers
+    assert trace._recorder not in engine.observers()
 
 
 def test_two_backwards_in_one_trace_show_the_running_grad():
@@ -380,7 +380,7 @@ def test_every_rules_latex_has_balanced_braces():
     class Fake:
         def __init__(self, name):
             self._name = name
-            self._input_meta = (((2, 3), None), ((2, 3), None), ((3,), None))
+            self.input_metadata = (((2, 3), None), ((2, 3), None), ((3,), None))
 
         def name(self):
             return self._name

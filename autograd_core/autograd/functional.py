@@ -217,7 +217,8 @@ class _Stack(Function):
 
     @staticmethod
     def backward(ctx, grad):
-        return tuple(_Select.apply(grad, k) for k in range(len(ctx.next_functions)))
+        m = ctx.math
+        return tuple(m.apply(_Select, grad, k) for k in range(len(ctx.next_functions)))
 
 
 class _Select(Function):
@@ -228,7 +229,7 @@ class _Select(Function):
 
     @staticmethod
     def backward(ctx, grad):
-        return _Place.apply(grad, ctx.k_index, ctx.in_shape), None
+        return ctx.math.apply(_Place, grad, ctx.k_index, ctx.in_shape), None
 
 
 class _Place(Function):
@@ -243,7 +244,7 @@ class _Place(Function):
 
     @staticmethod
     def backward(ctx, grad):
-        return _Select.apply(grad, ctx.k_index), None, None
+        return ctx.math.apply(_Select, grad, ctx.k_index), None, None
 
 
 def _stack(rows: list, shape: tuple) -> Tensor:

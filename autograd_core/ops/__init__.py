@@ -28,6 +28,7 @@ One module per family of operations:
 - `conversion`  to(dtype/device), float(), cuda(), clone
 """
 
+from .. import _rule_math
 from . import (  # noqa: F401  (imported for their side effect of attaching methods)
     _broadcast,
     arithmetic,
@@ -54,3 +55,13 @@ from . import (  # noqa: F401  (imported for their side effect of attaching meth
     trig,
     unary,
 )
+from ._tensor_math import TensorMath
+
+# The Tensor side of the backward rules' vocabulary (`ctx.math` under create_graph=True).
+_rule_math.install_tensor_math(TensorMath([
+    arithmetic, comparison, conversion, cumulative, einsum, extrema, indexing, joining, linalg,
+    masking, norm, reduction, reorder, rounding, scatter_gather, selection, shape, softmax,
+    special, trig, unary, _broadcast,
+]))
+_rule_math.register_array_function("erf", special._erf_array)
+_rule_math.register_array_function("erfc", special._erfc_array)

@@ -5,8 +5,9 @@ gradient of a broadcast input is the incoming gradient *summed* over those stret
 
     y = broadcast_to(x, S)   =>   dL/dx = sum_to(dL/dy, x.shape)
 
-`sum_to` and `broadcast_to` are each other's backward. Every op that broadcasts reduces its
-gradients with `sum_to`; nowhere else should a gradient's shape differ from its input's.
+`sum_to` and `broadcast_to` are each other's backward. The engine applies `sum_to` to any
+gradient that arrives with its input's broadcast shape (one place, for every op), so the
+rules of binary operations return ``g b`` and leave the reduction to it.
 """
 
 from __future__ import annotations
@@ -30,14 +31,6 @@ def _broadcast_axes(grad_shape: tuple, shape: tuple) -> tuple[int, ...]:
     return tuple(axes)
 
 
-def sum_to_array(g, shape: tuple):
-    """`sum_to` on a raw array (for the array fast paths of backward rules)."""
-    if g.shape == shape:
-        return g
-    axes = _broadcast_axes(g.shape, shape)
-    return g.sum(axis=axes, keepdims=True).reshape(shape) if axes else g.reshape(shape)
-
-
 class SumTo(Function):
     """Sum ``x`` over the axes broadcasting added, giving ``shape``."""
 
@@ -50,11 +43,7 @@ class SumTo(Function):
 
     @staticmethod
     def backward(ctx, grad):
-        return broadcast_to(grad, ctx.in_shape), None
-
-    @staticmethod
-    def backward_arrays(ctx, grad):
-        return ctx.xp.broadcast_to(grad, ctx.in_shape), None
+        return ctx.math.broadcast_to(grad, ctx.in_shape), None
 
 
 class BroadcastTo(Function):
@@ -67,11 +56,7 @@ class BroadcastTo(Function):
 
     @staticmethod
     def backward(ctx, grad):
-        return sum_to(grad, ctx.in_shape), None
-
-    @staticmethod
-    def backward_arrays(ctx, grad):
-        return sum_to_array(grad, ctx.in_shape), None
+        return ctx.math.sum_to(grad, ctx.in_shape), None
 
 
 def sum_to(grad: Tensor, shape: tuple) -> Tensor:

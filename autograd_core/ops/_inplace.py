@@ -24,19 +24,23 @@ LEAF_MESSAGE = (
 )
 
 
+VIEW_OF_LEAF_MESSAGE = (
+    "a view of a leaf Variable that requires grad is being used in an in-place operation. "
+    "Change the leaf itself under autograd_core.no_grad(), or work on a clone of it."
+)
+
+
 def check_inplace(self: Tensor, *others) -> bool:
-    """Whether this in-place op must be recorded; raises for a leaf that requires grad."""
+    """Whether this in-place op must be recorded; raises for a leaf that requires grad (or
+    a view of one)."""
     record = _grad_state.enabled and (
         self._requires_grad or any(isinstance(o, Tensor) and o._requires_grad for o in others))
     if record:
+        base = self._base
+        if base is not None and base.grad_fn is None and base._requires_grad:
+            raise RuntimeError(VIEW_OF_LEAF_MESSAGE)
         if self.grad_fn is None and self._requires_grad:
             raise RuntimeError(LEAF_MESSAGE)
-        if self._base is not None and (self._base._requires_grad or self._requires_grad):
-            raise RuntimeError(
-                "an in-place operation on a view of a tensor that is part of the autograd graph "
-                "is not supported; apply it to the tensor itself (e.g. x[idx] = value) or use "
-                "an out-of-place operation"
-            )
     return record
 
 
@@ -91,6 +95,8 @@ def apply_inplace(self: Tensor, out_of_place, *args, op_name: str = "inplace", f
             write_result(self, result._data, op_name)
         self._version_counter[0] += 1
         return self
+    if self._base is not None:
+        return _inplace_on_view(self, out_of_place, args, op_name)
     shadow = shadow_of(self)
     result = out_of_place(shadow, *args)
     node = result.grad_fn
@@ -130,3 +136,35 @@ def _retarget_saved_output(node, result: Tensor, self: Tensor) -> None:
         if type(item) is _SavedOutput and item.version_counter is self._version_counter:
             versions[i] = self._version_counter[0]
     node._saved_versions = versions
+
+
+def _inplace_on_view(view: Tensor, out_of_place, args, op_name: str) -> Tensor:
+    """An in-place op through a view of a tensor in the graph: the op is recorded on the
+    view, then the base becomes `CopySlices` of its old self and the result, and the view
+    the region of the new base (see `_view_rebase`)."""
+    from .._backend import backend_of
+    from ._view_rebase import CopySlices, StridedView
+
+    base = view._base
+    geometry = backend_of(base._data).view_geometry(view._data, base._data)
+    if geometry is None:
+        raise RuntimeError(
+            f"{op_name}: this in-place operation on a view of a tensor in the autograd graph is "
+            f"not supported (the base, of shape {list(base.shape)}, is not contiguous in "
+            f"memory, or elements of the view overlap); apply it to a .clone() or use an "
+            f"out-of-place operation")
+    shadow = shadow_of(view)
+    result = out_of_place(shadow, *args)
+    node = result.grad_fn
+    if node is not None and node._saved:
+        node._saved = [_snapshot(item) if item is shadow else item for item in node._saved]
+    old_base = shadow_of(base)
+    write_result(view, result._data, op_name)
+    view._version_counter[0] += 1  # (shared with the base)
+    if node is not None:
+        _retarget_saved_output(node, result, view)  # a saved result is now the view itself
+    rebased = CopySlices.apply(old_base, result, geometry)
+    base.grad_fn, base._output_nr, base._requires_grad = rebased.grad_fn, 0, True
+    region = StridedView.apply(base, geometry)
+    view.grad_fn, view._output_nr, view._requires_grad = region.grad_fn, 0, True
+    return view

@@ -48,6 +48,13 @@ def binary(a, b):
         if s is None:
             return _promote_pair(a, to_tensor_like(b, a))
         return _with_scalar(a, s), s
+    if not isinstance(b, Tensor):  # two numbers (``torch.add(2.0, 3.0)``): a 0-d tensor first
+        from ..factories import tensor
+
+        if scalar_value(a) is None or scalar_value(b) is None:
+            raise TypeError(f"expected a Tensor or a number as operands, got "
+                            f"{type(a).__name__} and {type(b).__name__}")
+        return binary(tensor(scalar_value(a)), b)
     s = scalar_value(a)
     if s is None:
         return _promote_pair(to_tensor_like(a, b), b)

@@ -7,6 +7,7 @@ as `Tensor` methods with their in-place ``name_`` variants.
 from __future__ import annotations
 
 from .. import dtypes as _dt
+from .._backend import as_array
 from ..function import Function
 from ..tensor import Tensor
 
@@ -27,9 +28,9 @@ def _floating(input, name: str) -> Tensor:
 
 
 def _array(xp, out, x):
-    """NumPy gives scalars for 0-d arrays: keep an array, so that a saved output is found
-    by identity (and saved as the output tensor, not as a constant)."""
-    return out if type(out) is type(x) else xp.asarray(out)
+    """``out`` as an array (not a NumPy scalar), so that a saved output is found by identity
+    (and saved as the output tensor, not as a constant)."""
+    return as_array(out, xp)
 
 
 class _OfInput(Function):

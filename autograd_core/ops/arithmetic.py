@@ -1,7 +1,7 @@
 """Arithmetic: ``+ - * / ** //  %`` and unary minus, with their reflected forms.
 
-Backward rules (``g`` is the incoming gradient, reduced with `sum_to` where an input was
-broadcast):
+Backward rules (``g`` is the incoming gradient; where an input was broadcast the engine
+sums its gradient back to the input's shape):
 
     d(a + b) = g, g          d(a - b) = g, -g          d(a * b) = g b, g a
     d(a / b) = g / b, -g a / b^2
@@ -12,12 +12,7 @@ from __future__ import annotations
 
 from ..function import Function
 from ..tensor import Tensor
-from ._broadcast import sum_to, sum_to_array
 from ._operands import binary, float_operands
-
-
-def _shape(ctx, i):
-    return ctx._input_meta[i][0]
 
 
 class Add(Function):
@@ -28,14 +23,7 @@ class Add(Function):
     @staticmethod
     def backward(ctx, grad):
         need_a, need_b = ctx.needs_input_grad
-        return (sum_to(grad, _shape(ctx, 0)) if need_a else None,
-                sum_to(grad, _shape(ctx, 1)) if need_b else None)
-
-    @staticmethod
-    def backward_arrays(ctx, grad):
-        need_a, need_b = ctx.needs_input_grad
-        return (sum_to_array(grad, _shape(ctx, 0)) if need_a else None,
-                sum_to_array(grad, _shape(ctx, 1)) if need_b else None)
+        return (grad if need_a else None), (grad if need_b else None)
 
 
 class Sub(Function):
@@ -46,14 +34,7 @@ class Sub(Function):
     @staticmethod
     def backward(ctx, grad):
         need_a, need_b = ctx.needs_input_grad
-        return (sum_to(grad, _shape(ctx, 0)) if need_a else None,
-                sum_to(-grad, _shape(ctx, 1)) if need_b else None)
-
-    @staticmethod
-    def backward_arrays(ctx, grad):
-        need_a, need_b = ctx.needs_input_grad
-        return (sum_to_array(grad, _shape(ctx, 0)) if need_a else None,
-                sum_to_array(-grad, _shape(ctx, 1)) if need_b else None)
+        return (grad if need_a else None), (-grad if need_b else None)
 
 
 class Mul(Function):
@@ -65,17 +46,9 @@ class Mul(Function):
 
     @staticmethod
     def backward(ctx, grad):
-        b, a = ctx.saved_tensors
+        b, a = ctx.saved
         need_a, need_b = ctx.needs_input_grad
-        return (sum_to(grad * b, _shape(ctx, 0)) if need_a else None,
-                sum_to(grad * a, _shape(ctx, 1)) if need_b else None)
-
-    @staticmethod
-    def backward_arrays(ctx, grad):
-        b, a = ctx.saved_arrays
-        need_a, need_b = ctx.needs_input_grad
-        return (sum_to_array(grad * b, _shape(ctx, 0)) if need_a else None,
-                sum_to_array(grad * a, _shape(ctx, 1)) if need_b else None)
+        return (grad * b if need_a else None), (grad * a if need_b else None)
 
 
 class Div(Function):
@@ -87,19 +60,9 @@ class Div(Function):
 
     @staticmethod
     def backward(ctx, grad):
-        a, b = ctx.saved_tensors
+        a, b = ctx.saved
         need_a, need_b = ctx.needs_input_grad
-        grad_a = sum_to(grad / b, _shape(ctx, 0)) if need_a else None
-        grad_b = sum_to(-grad * a / (b * b), _shape(ctx, 1)) if need_b else None
-        return grad_a, grad_b
-
-    @staticmethod
-    def backward_arrays(ctx, grad):
-        a, b = ctx.saved_arrays
-        need_a, need_b = ctx.needs_input_grad
-        grad_a = sum_to_array(grad / b, _shape(ctx, 0)) if need_a else None
-        grad_b = sum_to_array(-grad * a / (b * b), _shape(ctx, 1)) if need_b else None
-        return grad_a, grad_b
+        return (grad / b if need_a else None), (-grad * a / (b * b) if need_b else None)
 
 
 class Neg(Function):
@@ -111,12 +74,11 @@ class Neg(Function):
     def backward(ctx, grad):
         return -grad
 
-    @staticmethod
-    def backward_arrays(ctx, grad):
-        return -grad
-
 
 class Pow(Function):
+    """d/da a^b = b a^(b-1) (0 where b = 0, even at a = 0), d/db a^b = a^b ln a (0 at a = 0,
+    b >= 0)."""
+
     @staticmethod
     def forward(ctx, a, b):
         out = ctx.xp.asarray(a**b)  # an array even for 0-d operands, so it is saved as the output
@@ -126,28 +88,25 @@ class Pow(Function):
 
     @staticmethod
     def backward(ctx, grad):
-        a, b, out = ctx.saved_tensors
+        a, b, out = ctx.saved
+        m = ctx.math
         need_a, need_b = ctx.needs_input_grad
         grad_a = grad_b = None
         if need_a:
-            if isinstance(b, Tensor):  # 0 where b = 0 (even at a = 0, where b a^(b-1) is nan)
-                from .selection import where
-
-                grad_a = sum_to(where(b == 0, 0.0, grad * b * a ** (b - 1)), _shape(ctx, 0))
+            if hasattr(b, "shape"):
+                grad_a = m.where(b == 0, 0.0, grad * b * a ** (b - 1))
             elif b == 0:
                 grad_a = grad * 0
             else:
                 grad_a = grad * b * a ** (b - 1)
         if need_b:
-            from .selection import where
-
-            if isinstance(a, Tensor):
-                # d/db a^b = a^b ln a, taken as 0 at a = 0, b >= 0 (log(1) avoids a warning)
+            if hasattr(a, "shape"):
+                # log(1) where a = 0 avoids a warning; the result there is taken as 0
                 zero_base = (a == 0) & (b >= 0)
-                safe = where(zero_base, 0.0, out * where(zero_base, 1.0, a).log())
+                safe = m.where(zero_base, 0.0, out * m.log(m.where(zero_base, 1.0, a)))
             else:
                 safe = out * _log_scalar(a)
-            grad_b = sum_to(grad * safe, _shape(ctx, 1))
+            grad_b = grad * safe
         return grad_a, grad_b
 
 
@@ -167,8 +126,8 @@ class FloorDivide(Function):
     @staticmethod
     def backward(ctx, grad):
         need_a, need_b = ctx.needs_input_grad
-        return (grad.new_zeros(_shape(ctx, 0)) if need_a else None,
-                grad.new_zeros(_shape(ctx, 1)) if need_b else None)
+        zero = ctx.math.zeros_like(grad)
+        return (zero if need_a else None), (zero if need_b else None)
 
 
 class Remainder(Function):
@@ -183,11 +142,9 @@ class Remainder(Function):
 
     @staticmethod
     def backward(ctx, grad):
-        a, b = ctx.saved_tensors
+        a, b = ctx.saved
         need_a, need_b = ctx.needs_input_grad
-        grad_a = sum_to(grad, _shape(ctx, 0)) if need_a else None
-        grad_b = sum_to(-grad * (a / b).floor(), _shape(ctx, 1)) if need_b else None
-        return grad_a, grad_b
+        return (grad if need_a else None), (-grad * ctx.math.floor(a / b) if need_b else None)
 
 
 # ----------------------------------------------------------------------------- functions

@@ -21,7 +21,7 @@ class Cast(Function):
 
     @staticmethod
     def backward(ctx, grad):
-        return grad.to(_dt.from_numpy_dtype(ctx.in_dtype)), None
+        return grad, None  # the engine casts it back to the input's dtype
 
 
 class ToDevice(Function):
@@ -35,7 +35,7 @@ class ToDevice(Function):
 
     @staticmethod
     def backward(ctx, grad):
-        return grad.to(ctx.source_device), None
+        return ctx.math.apply(ToDevice, grad, ctx.source_device), None
 
 
 def _move(array, source, target: _device):

@@ -4,7 +4,8 @@
 
     cumsum       dx_i = sum_{k >= i} g_k         cumprod      dx_i = sum_{k >= i} g_k y_k / x_i
 
-Backward rules are written with Tensor operations, so they are themselves differentiable.
+Backward rules are written once for arrays and Tensors (``ctx.math``), so they are
+themselves differentiable.
 Masks (where the zeros are) are constants.
 """
 
@@ -13,7 +14,6 @@ from __future__ import annotations
 from .. import dtypes as _dt
 from ..function import Function
 from ..tensor import Tensor, _normalize_dim
-from .reduction import _mask
 
 
 class _ReverseCumsum(Function):
@@ -27,11 +27,7 @@ class _ReverseCumsum(Function):
 
     @staticmethod
     def backward(ctx, grad):
-        return Cumsum.apply(grad, ctx.axis, None), None
-
-
-def _reverse_cumsum(g: Tensor, axis: int) -> Tensor:
-    return _ReverseCumsum.apply(g, axis)
+        return ctx.math.apply(Cumsum, grad, ctx.axis, None), None
 
 
 # ----------------------------------------------------------------------------- cumulative
@@ -45,7 +41,7 @@ class Cumsum(Function):
 
     @staticmethod
     def backward(ctx, grad):
-        return _reverse_cumsum(grad, ctx.axis), None, None
+        return ctx.math.apply(_ReverseCumsum, grad, ctx.axis), None, None
 
 
 class Cumprod(Function):
@@ -67,20 +63,18 @@ class Cumprod(Function):
 
     @staticmethod
     def backward(ctx, grad):
-        x, out = ctx.saved_tensors
-        axis, xd = ctx.axis, x._data
-        zero = xd == 0
-        if not bool(zero.any()):  # (one host sync, as in PyTorch)
-            return _reverse_cumsum(grad * out, axis) / x, None, None
-        dt = xd.dtype
-        seen = ctx.xp.cumsum(zero, axis=axis)  # zeros up to and including each entry
-        before = seen == 0
-        first = zero & (seen == 1)
-        before_f, first_f = _mask(before, dt), _mask(first, dt)
-        safe_x = x * before_f + _mask(~before, dt)
-        head = before_f * _reverse_cumsum(grad * out, axis) / safe_x
-        skipped = Cumprod.apply(x * _mask(~first, dt) + first_f, axis, None)
-        at_zero = first_f * _reverse_cumsum(grad * skipped, axis)
+        x, out = ctx.saved
+        m, axis = ctx.math, ctx.axis
+        if not bool(m.any(x == 0)):  # (one host sync, as in PyTorch)
+            return m.apply(_ReverseCumsum, grad * out, axis) / x, None, None
+        zero = m.cast(x == 0, x)  # constant masks from here on
+        seen = m.apply(Cumsum, zero, axis, None)  # zeros up to and including each entry
+        before = m.cast(seen == 0, x)
+        first = zero * m.cast(seen == 1, x)
+        safe_x = x * before + (1.0 - before)
+        head = before * m.apply(_ReverseCumsum, grad * out, axis) / safe_x
+        skipped = m.apply(Cumprod, x * (1.0 - first) + first, axis, None)
+        at_zero = first * m.apply(_ReverseCumsum, grad * skipped, axis)
         return head + at_zero, None, None
 
 

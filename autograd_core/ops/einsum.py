@@ -48,7 +48,7 @@ class Einsum(Function):
     @staticmethod
     def backward(ctx, grad):
         ins, out = ctx.spec
-        saved = ctx.saved_tensors
+        saved = ctx.saved
         needs = ctx.needs_input_grad[1:]
         grads = [None]
         for k, need in enumerate(needs):
@@ -56,17 +56,15 @@ class Einsum(Function):
         return tuple(grads)
 
 
-def _einsum_operand_grad(ctx, k: int, grad: Tensor, saved, ins, out) -> Tensor:
+def _einsum_operand_grad(ctx, k: int, grad, saved, ins, out):
     """dL/d(operand k): the output gradient contracted with the other operands.
 
     A letter repeated in operand k (a diagonal, ``'ii->i'``) gets a fresh letter and an
     identity matrix tying the two, since the gradient lives on the diagonal only; a letter
     found nowhere else (summed away, ``'ij->i'``) is broadcast: the sum's gradient is 1.
     """
-    from .._backend import backend_of
-    from ..tensor import _wrap
-
-    shape = ctx._input_meta[k + 1][0]
+    m = ctx.math
+    shape = ctx.input_metadata[k + 1][0]
     sub = ins[k]
     operands = [grad]
     subs = [out]
@@ -76,7 +74,6 @@ def _einsum_operand_grad(ctx, k: int, grad: Tensor, saved, ins, out) -> Tensor:
             subs.append(s)
     taken = set("".join(ins) + out)
     fresh = (c for c in _LETTERS if c not in taken)
-    xp = backend_of(grad._data).xp
     result = []
     first: dict = {}
     for pos, letter in enumerate(sub):
@@ -85,7 +82,7 @@ def _einsum_operand_grad(ctx, k: int, grad: Tensor, saved, ins, out) -> Tensor:
             if f is None:
                 raise RuntimeError("einsum(): too many distinct subscripts (at most 52)")
             n = shape[pos]
-            operands.append(_wrap(xp.eye(n, dtype=grad._data.dtype)))
+            operands.append(m.const(ctx.xp.eye(n, dtype=ctx.input_metadata[k + 1][1])))
             subs.append(letter + f)
             result.append(f)
         else:
@@ -96,10 +93,10 @@ def _einsum_operand_grad(ctx, k: int, grad: Tensor, saved, ins, out) -> Tensor:
     if len(operands) == 1 and "".join(kept) == out:
         g = grad
     else:
-        g = Einsum.apply((tuple(subs), "".join(kept)), *operands)
+        g = m.apply(Einsum, (tuple(subs), "".join(kept)), *operands)
     if len(kept) != len(result):  # letters summed away in the forward: broadcast back
         g = g.reshape(tuple(1 if c not in present else s for c, s in zip(result, shape)))
-        g = broadcast_to(g, shape)
+        g = m.broadcast_to(g, shape)
     return g
 
 

@@ -11,7 +11,8 @@ Ties: max(dim), min(dim), argmax and argmin return the first index of the extrem
 median(dim) returns the lower median, the ((n - 1) // 2)-th entry of a stable sort (equal
 values keep their order), or the first nan of a row that holds one.
 
-Backward rules are written with Tensor operations, so they are themselves differentiable.
+Backward rules are written once for arrays and Tensors (``ctx.math``), so they are
+themselves differentiable.
 Masks and indices (which entry won a max) are constants.
 """
 
@@ -25,7 +26,7 @@ import numpy as np
 from .. import dtypes as _dt
 from ..function import Function
 from ..tensor import Tensor, _normalize_dim, _wrap
-from .reduction import _const, _kept_shape, _xp, expand_reduced, normalize_dims
+from .reduction import _kept_shape, _xp, expand_reduced, normalize_dims
 
 # The (values, indices) pairs that max/min/median with a dim return (``torch.return_types``).
 max_result = namedtuple("max", ["values", "indices"])
@@ -62,7 +63,7 @@ class _ScatterAlong(Function):
 
     @staticmethod
     def backward(ctx, grad):
-        return _GatherAlong.apply(grad, ctx.index, ctx.axis), None, None, None
+        return ctx.math.apply(_GatherAlong, grad, ctx.index, ctx.axis), None, None, None
 
 
 class _GatherAlong(Function):
@@ -75,7 +76,7 @@ class _GatherAlong(Function):
 
     @staticmethod
     def backward(ctx, grad):
-        return _ScatterAlong.apply(grad, ctx.index, ctx.axis, ctx.n), None, None
+        return ctx.math.apply(_ScatterAlong, grad, ctx.index, ctx.axis, ctx.n), None, None
 
 
 # ----------------------------------------------------------------------------- extremes
@@ -96,14 +97,12 @@ class _EvenSplit(Function):
 
     @staticmethod
     def backward(ctx, grad):
-        x, out = ctx.saved_tensors
-        xp, xd = ctx.xp, x._data
-        o = out._data.reshape(_kept_shape(xd.shape, ctx.axes))
-        hit = (xd == o) | (xp.isnan(xd) & xp.isnan(o))
-        weights = hit.astype(xd.dtype)
-        weights /= weights.sum(axis=ctx.axes, keepdims=True)
-        g = expand_reduced(grad, xd.shape, ctx.axes, ctx.keepdim)
-        return g * _const(weights), None, None
+        x, out = ctx.saved
+        m = ctx.math
+        o = out.reshape(_kept_shape(x.shape, ctx.axes))
+        hit = m.cast((x == o) | (m.isnan(x) & m.isnan(o)), x)  # a constant mask
+        g = expand_reduced(m, grad, x.shape, ctx.axes, ctx.keepdim)
+        return g * (hit / m.sum(hit, ctx.axes, True)), None, None
 
 
 class Amax(_EvenSplit):
@@ -159,8 +158,9 @@ class _ByIndex(Function):
 
     @staticmethod
     def backward(ctx, grad, grad_indices=None):
-        g = grad if ctx.keepdim else grad.unsqueeze(ctx.axis)
-        return _ScatterAlong.apply(g, ctx.index, ctx.axis, ctx.n), None, None
+        shape = ctx.input_metadata[0][0]
+        g = grad if ctx.keepdim else grad.reshape(_kept_shape(shape, (ctx.axis,)))
+        return ctx.math.apply(_ScatterAlong, g, ctx.index, ctx.axis, ctx.n), None, None
 
 
 class MaxDim(_ByIndex):

@@ -23,7 +23,6 @@ import numpy as np
 from .._backend import backend_of
 from ..function import Function
 from ..tensor import Tensor
-from ._broadcast import sum_to
 from ._inplace import apply_inplace
 from ._operands import scalar_value
 from .shape import _share_version
@@ -33,8 +32,15 @@ _FULL = slice(None)
 
 
 # ---------------------------------------------------------------------------- array helpers
-def _is_numpy(array) -> bool:
-    return type(array) is np.ndarray
+def _out_of_bounds(cls, d: int, n: int, op: str = ""):
+    """The error for an index outside ``[-n, n)`` (``bad`` is None when the device found it)."""
+    where = f" (in {op})" if op else ""
+
+    def error(bad):
+        value = "" if bad is None else f" {bad}"
+        return cls(f"index{value} is out of bounds for dimension {d} with size {n}{where}")
+
+    return error
 
 
 def _add_at(xp, flat_out, positions, values) -> None:
@@ -147,7 +153,7 @@ def _index_array(item, x: Tensor):
     if isinstance(item, Tensor):
         array = item._data
         if type(array) is not type(x._data):
-            if not _is_numpy(array):
+            if backend_of(array).device_type != "cpu":
                 raise RuntimeError(f"indices should be either on cpu or on the same device as "
                                    f"the indexed tensor ({x.device})")
             array = backend_of(x._data).from_numpy(array, x.device.index)
@@ -160,8 +166,7 @@ def _index_array(item, x: Tensor):
                 raise IndexError("tensors used as indices must be long, int, byte or bool "
                                  f"tensors (got an index of dtype {host.dtype})")
             host = host.astype(_INT64)
-        array = host if _is_numpy(x._data) else backend_of(x._data).from_numpy(
-            host, x.device.index)
+        array = backend_of(x._data).from_numpy(host, x.device.index)
     kind = array.dtype.kind
     if kind == "b":
         return ("bool", bool(array)) if array.ndim == 0 else ("mask", array)
@@ -271,12 +276,7 @@ def _parse(x: Tensor, key) -> _Key:
             d += k
         elif kind == "array":
             a, n = tok[1], shape[d]
-            if a.size and _is_numpy(a):
-                lo, hi = int(a.min()), int(a.max())
-                if hi >= n or lo < -n:
-                    bad = hi if hi >= n else lo
-                    raise IndexError(f"index {bad} is out of bounds for dimension {d} with "
-                                     f"size {n}")
+            a = backend_of(a).check_index_bounds(a, -n, n, _out_of_bounds(IndexError, d, n))
             basic.append(_FULL)
             adv.append(a)
             d += 1
@@ -312,7 +312,7 @@ class Slice(Function):
 
     @staticmethod
     def backward(ctx, grad):
-        return SliceScatter.apply(grad, ctx.key, ctx._input_meta[0][0]), None
+        return ctx.math.apply(SliceScatter, grad, ctx.key, ctx.input_metadata[0][0]), None
 
 
 class SliceScatter(Function):
@@ -327,7 +327,7 @@ class SliceScatter(Function):
 
     @staticmethod
     def backward(ctx, grad):
-        return Slice.apply(grad, ctx.key), None, None
+        return ctx.math.apply(Slice, grad, ctx.key), None, None
 
 
 class Index(Function):
@@ -340,7 +340,7 @@ class Index(Function):
 
     @staticmethod
     def backward(ctx, grad):
-        return IndexAccumulate.apply(grad, ctx.key, ctx._input_meta[0][0]), None
+        return ctx.math.apply(IndexAccumulate, grad, ctx.key, ctx.input_metadata[0][0]), None
 
 
 class IndexAccumulate(Function):
@@ -353,7 +353,7 @@ class IndexAccumulate(Function):
 
     @staticmethod
     def backward(ctx, grad):
-        return Index.apply(grad, ctx.key), None, None
+        return ctx.math.apply(Index, grad, ctx.key), None, None
 
 
 def _index_get(t: Tensor, k: _Key) -> Tensor:
@@ -384,20 +384,20 @@ class IndexPut(Function):
 
     @staticmethod
     def backward(ctx, grad):
+        m, k = ctx.math, ctx.k
         need_x, need_v = ctx.needs_input_grad[:2]
-        gx = IndexPut.apply(grad, 0, ctx.k) if need_x else None
+        gx = m.apply(IndexPut, grad, 0, k) if need_x else None
         gv = None
         if need_v:
-            gv = _reduce_to(_index_get(grad, ctx.k), ctx._input_meta[1][0])
+            gv = grad if k.basic is None else m.apply(Slice, grad, k.basic)
+            if k.advanced is not None:
+                gv = m.apply(Index, gv, k.advanced)
+            # the value broadcast to the indexed shape, maybe with extra leading 1s
+            shape = ctx.input_metadata[1][0]
+            lead = len(shape) - gv.ndim
+            if lead > 0:
+                gv = m.sum_to(gv, shape[lead:]).reshape(shape)
         return gx, gv, None
-
-
-def _reduce_to(g: Tensor, shape: tuple) -> Tensor:
-    """Sum a gradient to a broadcast value's shape (which may have extra leading 1s)."""
-    lead = len(shape) - g._data.ndim
-    target = shape[lead:] if lead > 0 else shape
-    g = sum_to(g, target)
-    return g.reshape(shape) if lead > 0 else g
 
 
 def _put_value(self: Tensor, value):

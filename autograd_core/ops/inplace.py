@@ -25,7 +25,6 @@ from .._backend import backend_of
 from ..function import Function
 from ..grad_mode import _state as _grad_state
 from ..tensor import Tensor
-from ._broadcast import sum_to
 from ._inplace import apply_inplace as _apply_inplace
 from ._operands import scalar_value
 
@@ -394,9 +393,7 @@ class Fill(Function):
     @staticmethod
     def backward(ctx, grad):
         need_x, need_value = ctx.needs_input_grad
-        grad_x = grad.new_zeros(ctx._input_meta[0][0]) if need_x else None
-        grad_value = sum_to(grad, ctx._input_meta[1][0]) if need_value else None
-        return grad_x, grad_value
+        return (ctx.math.zeros_like(grad) if need_x else None), (grad if need_value else None)
 
 
 # Same rule, PyTorch's node names (what ``grad_fn`` shows).

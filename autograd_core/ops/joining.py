@@ -54,11 +54,12 @@ class Cat(Function):
 
     @staticmethod
     def backward(ctx, grad):
-        parts = iter(_split(grad, ctx.dim, ctx.sizes))
+        m = ctx.math
+        parts = iter(m.apply(Split, grad, ctx.dim, tuple(ctx.sizes)))
         needs = ctx.needs_input_grad[2:]
         grads = []
         for s, need in zip(ctx.skipped, needs):
-            g = grad.new_zeros((0,)) if s else next(parts)
+            g = m.zeros((0,), grad) if s else next(parts)
             grads.append(g if need else None)
         return (None, None, *grads)
 
@@ -106,7 +107,7 @@ class Stack(Function):
 
     @staticmethod
     def backward(ctx, grad):
-        return (None, *unbind(grad, ctx.dim))
+        return (None, *ctx.math.apply(Unbind, grad, ctx.dim))
 
 
 def stack(tensors, dim: int = 0) -> Tensor:
@@ -193,7 +194,7 @@ class Split(Function):
 
     @staticmethod
     def backward(ctx, *grads):
-        return cat(grads, ctx.dim), None, None
+        return ctx.math.apply(Cat, ctx.dim, (False,) * len(grads), *grads), None, None
 
 
 def _split(input: Tensor, dim: int, sizes) -> tuple:
@@ -259,7 +260,7 @@ class Unbind(Function):
 
     @staticmethod
     def backward(ctx, *grads):
-        return stack(grads, ctx.dim), None
+        return ctx.math.apply(Stack, ctx.dim, *grads), None
 
 
 def unbind(input: Tensor, dim: int = 0) -> tuple:

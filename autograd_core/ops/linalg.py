@@ -11,10 +11,12 @@ from __future__ import annotations
 
 from ..function import Function
 from ..tensor import Tensor
-from ._broadcast import sum_to, sum_to_array
 
 
 class MatMul(Function):
+    """C = A B:  dL/dA = g B^T,  dL/dB = A^T g (a vector operand is a 1-row / 1-column
+    matrix; the engine sums over broadcast batch dimensions)."""
+
     @staticmethod
     def forward(ctx, a, b):
         if a.ndim == 0 or b.ndim == 0:
@@ -23,6 +25,7 @@ class MatMul(Function):
                 f"{b.ndim}D"
             )
         need_a, need_b = ctx.needs_input_grad
+        ctx.vectors = (a.ndim == 1, b.ndim == 1)
         ctx.save_for_backward(a if need_b else None, b if need_a else None)
         try:
             return a @ b
@@ -31,43 +34,11 @@ class MatMul(Function):
 
     @staticmethod
     def backward(ctx, grad):
-        a, b = ctx.saved_tensors
+        a, b = ctx.saved
+        m = ctx.math
         need_a, need_b = ctx.needs_input_grad
-        shape_a = ctx._input_meta[0][0] if need_a else None
-        shape_b = ctx._input_meta[1][0] if need_b else None
-        a_vec = (a.ndim if a is not None else len(shape_a)) == 1
-        b_vec = (b.ndim if b is not None else len(shape_b)) == 1
+        a_vec, b_vec = ctx.vectors
         if a_vec and b_vec:  # dot product: grad is 0-d
-            return (grad * b if need_a else None), (grad * a if need_b else None)
-        g = grad
-        if a_vec:
-            g = g.unsqueeze(-2)
-            a = a.unsqueeze(0) if a is not None else None
-        if b_vec:
-            g = g.unsqueeze(-1)
-            b = b.unsqueeze(-1) if b is not None else None
-        grad_a = grad_b = None
-        if need_a:
-            ga = g @ b.mT
-            if a_vec:
-                ga = ga.squeeze(-2)
-            grad_a = sum_to(ga, shape_a)
-        if need_b:
-            gb = a.mT @ g
-            if b_vec:
-                gb = gb.squeeze(-1)
-            grad_b = sum_to(gb, shape_b)
-        return grad_a, grad_b
-
-    @staticmethod
-    def backward_arrays(ctx, grad):
-        a, b = ctx.saved_arrays
-        need_a, need_b = ctx.needs_input_grad
-        shape_a = ctx._input_meta[0][0] if need_a else None
-        shape_b = ctx._input_meta[1][0] if need_b else None
-        a_vec = (a.ndim if a is not None else len(shape_a)) == 1
-        b_vec = (b.ndim if b is not None else len(shape_b)) == 1
-        if a_vec and b_vec:
             return (grad * b if need_a else None), (grad * a if need_b else None)
         g = grad
         if a_vec:
@@ -78,11 +49,13 @@ class MatMul(Function):
             b = b[:, None] if b is not None else None
         grad_a = grad_b = None
         if need_a:
-            ga = g @ b.swapaxes(-1, -2)
-            grad_a = sum_to_array(ga[..., 0, :] if a_vec else ga, shape_a)
+            grad_a = g @ m.mT(b)
+            if a_vec:
+                grad_a = grad_a[..., 0, :]
         if need_b:
-            gb = a.swapaxes(-1, -2) @ g
-            grad_b = sum_to_array(gb[..., 0] if b_vec else gb, shape_b)
+            grad_b = m.mT(a) @ g
+            if b_vec:
+                grad_b = grad_b[..., 0]
         return grad_a, grad_b
 
 
@@ -263,17 +236,17 @@ class Addmm(Function):
 
     @staticmethod
     def backward(ctx, grad):
-        mat1, mat2 = ctx.saved_tensors
+        mat1, mat2 = ctx.saved
         need_in, need_1, need_2 = ctx.needs_input_grad[:3]
         beta, alpha = ctx.beta, ctx.alpha
         grad_in = grad_1 = grad_2 = None
         if need_in:
-            grad_in = sum_to(grad if beta == 1 else grad * beta, ctx._input_meta[0][0])
+            grad_in = grad if beta == 1 else grad * beta
         if need_1:
-            grad_1 = grad @ mat2.mT
+            grad_1 = grad @ ctx.math.mT(mat2)
             grad_1 = grad_1 if alpha == 1 else grad_1 * alpha
         if need_2:
-            grad_2 = mat1.mT @ grad
+            grad_2 = ctx.math.mT(mat1) @ grad
             grad_2 = grad_2 if alpha == 1 else grad_2 * alpha
         return grad_in, grad_1, grad_2, None, None
 

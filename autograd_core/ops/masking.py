@@ -13,7 +13,7 @@ import numpy as np
 from .._backend import backend_of
 from ..function import Function
 from ..tensor import Tensor, _wrap
-from ._broadcast import broadcast_to, sum_to
+from ._broadcast import broadcast_to
 from ._inplace import apply_inplace
 from ._operands import scalar_value
 from .indexing import _broadcast_shape
@@ -35,20 +35,18 @@ class MaskedFill(Function):
 
     @staticmethod
     def forward(ctx, x, mask, value):
-        ctx.mask = mask
+        ctx.save_for_backward(mask)
         fill = value.astype(x.dtype) if hasattr(value, "dtype") else ctx.xp.asarray(
             value, dtype=x.dtype)
         return ctx.xp.where(mask, fill, x)
 
     @staticmethod
     def backward(ctx, grad):
+        (mask,) = ctx.saved
+        m = ctx.math
         need_x, _, need_v = ctx.needs_input_grad
-        gx = gv = None
-        if need_x:
-            gx = sum_to(MaskedFill.apply(grad, _wrap(ctx.mask), 0), ctx._input_meta[0][0])
-        if need_v:
-            keep = ctx.xp.asarray(ctx.xp.logical_not(ctx.mask))
-            gv = MaskedFill.apply(grad, _wrap(keep), 0).sum()
+        gx = m.where(mask, 0.0, grad) if need_x else None
+        gv = m.sum(m.where(mask, grad, 0.0)) if need_v else None
         return gx, None, gv
 
 

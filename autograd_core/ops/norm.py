@@ -4,7 +4,8 @@
 
     norm_p       dx = g sign(x) |x|^(p-1) / out^(p-1)                (0 where out = 0)
 
-Backward rules are written with Tensor operations, so they are themselves differentiable.
+Backward rules are written once for arrays and Tensors (``ctx.math``), so they are
+themselves differentiable.
 Masks (where the zeros are, which entry won a max) are constants.
 """
 
@@ -15,15 +16,7 @@ import math
 from .. import dtypes as _dt
 from ..function import Function
 from ..tensor import Tensor
-from .reduction import (
-    _const,
-    _count,
-    _kept_shape,
-    _mask,
-    _torch_name,
-    expand_reduced,
-    normalize_dims,
-)
+from .reduction import _count, _kept_shape, _torch_name, expand_reduced, normalize_dims
 
 _inf = math.inf
 
@@ -43,8 +36,8 @@ class _Abs(Function):
 
     @staticmethod
     def backward(ctx, grad):
-        (x,) = ctx.saved_tensors
-        return grad * _const(ctx.xp.sign(x._data))
+        (x,) = ctx.saved
+        return grad * ctx.math.sign(x)
 
 
 # ----------------------------------------------------------------------------- norm
@@ -79,28 +72,26 @@ class Norm(Function):
 
     @staticmethod
     def backward(ctx, grad):
-        x, out = ctx.saved_tensors
-        xp, xd, p = ctx.xp, x._data, ctx.p
-        dt, shape, axes, keepdim = xd.dtype, xd.shape, ctx.axes, ctx.keepdim
+        x, out = ctx.saved
+        m, p = ctx.math, ctx.p
+        shape, axes, keepdim = x.shape, ctx.axes, ctx.keepdim
         if p == 0:
-            return expand_reduced(grad, shape, axes, keepdim) * 0, None, None, None
+            return expand_reduced(m, grad, shape, axes, keepdim) * 0, None, None, None
         if p == 1:
-            g = expand_reduced(grad, shape, axes, keepdim)
-            return g * _const(xp.sign(xd)), None, None, None
+            g = expand_reduced(m, grad, shape, axes, keepdim)
+            return g * m.sign(x), None, None, None
         if p in (_inf, -_inf):
-            magnitude = xp.abs(xd)
-            hit = (magnitude == out._data.reshape(_kept_shape(shape, axes))).astype(dt)
-            weights = xp.sign(xd) * hit / hit.sum(axis=axes, keepdims=True)
-            return expand_reduced(grad, shape, axes, keepdim) * _const(weights), None, None, None
-        zero = out._data == 0
-        safe_out = out + _mask(zero, dt)
+            hit = m.cast(m.abs(x) == out.reshape(_kept_shape(shape, axes)), x)
+            weights = m.sign(x) * hit / m.sum(hit, axes, True)
+            return expand_reduced(m, grad, shape, axes, keepdim) * weights, None, None, None
+        zero = m.cast(out == 0, out)  # constant masks: 0 where the norm (or x) is 0
+        safe_out = out + zero
         if p == 2:
-            scale = grad / safe_out * _mask(~zero, dt)
-            return x * expand_reduced(scale, shape, axes, keepdim), None, None, None
-        scale = grad / safe_out ** (p - 1) * _mask(~zero, dt)
-        x_zero = xd == 0
-        scaled_x = _const(xp.sign(xd)) * (_Abs.apply(x) + _mask(x_zero, dt)) ** (p - 1)
-        return scaled_x * expand_reduced(scale, shape, axes, keepdim), None, None, None
+            scale = grad / safe_out * (1.0 - zero)
+            return x * expand_reduced(m, scale, shape, axes, keepdim), None, None, None
+        scale = grad / safe_out ** (p - 1) * (1.0 - zero)
+        scaled_x = m.sign(x) * (m.apply(_Abs, x) + m.cast(x == 0, x)) ** (p - 1)
+        return scaled_x * expand_reduced(m, scale, shape, axes, keepdim), None, None, None
 
 
 def norm(input: Tensor, p="fro", dim=None, keepdim: bool = False, dtype=None) -> Tensor:

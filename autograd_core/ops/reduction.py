@@ -10,8 +10,8 @@ back over the reduced dims; ``n`` the number of reduced elements):
     var          dx = g 2 (x - mean x) / (n - correction)
     std          dx = g (x - mean x) / ((n - correction) std)      (0 where std = 0)
 
-Backward rules are written with Tensor operations, so they are themselves differentiable.
-Masks (where the zeros are) are constants. The shape helpers here (`normalize_dims`,
+Backward rules are written once for arrays and Tensors (``ctx.math``), so they are
+themselves differentiable. Masks (where the zeros are) are constants. The shape helpers here (`normalize_dims`,
 `expand_reduced`, ...) are shared with the other reducing families: `extrema` (max, min,
 median, argmax), `softmax` (softmax, log_softmax, logsumexp), `norm` and `cumulative`
 (cumsum, cumprod).
@@ -22,13 +22,10 @@ from __future__ import annotations
 import math
 import warnings
 
-import numpy as np
-
 from .. import dtypes as _dt
 from .._backend import backend_of
 from ..function import Function
 from ..tensor import Tensor, _normalize_dim, _wrap
-from ._broadcast import broadcast_to
 
 _inf = math.inf
 _TORCH_NAMES = {"bool": "Bool", "int32": "Int", "int64": "Long", "float16": "Half",
@@ -53,22 +50,14 @@ def normalize_dims(dim, ndim: int) -> tuple[int, ...] | None:
     return (axis,) if ndim else None
 
 
-def expand_reduced(grad: Tensor, in_shape: tuple, axes, keepdim: bool) -> Tensor:
-    """Undo a reduction's shape: put back the reduced axes (size 1), then broadcast."""
+def expand_reduced(m, grad, in_shape: tuple, axes, keepdim: bool):
+    """Undo a reduction's shape in a backward rule (namespace ``m``): put back the reduced
+    axes (size 1), then broadcast."""
     if axes is None:
         axes = tuple(range(len(in_shape)))
-    if not keepdim and axes and grad._data.ndim:  # (a 0-d gradient broadcasts as it is)
+    if not keepdim and axes and grad.ndim:  # (a 0-d gradient broadcasts as it is)
         grad = grad.reshape(_kept_shape(in_shape, axes))
-    return broadcast_to(grad, in_shape)
-
-
-def expand_reduced_array(xp, grad, in_shape: tuple, axes, keepdim: bool):
-    """`expand_reduced` on a raw array (the array fast paths of backward rules)."""
-    if axes is None:
-        axes = tuple(range(len(in_shape)))
-    if not keepdim and axes and grad.ndim:
-        grad = grad.reshape(_kept_shape(in_shape, axes))
-    return xp.broadcast_to(grad, in_shape)
+    return m.broadcast_to(grad, in_shape)
 
 
 def _kept_shape(shape: tuple, axes) -> tuple:
@@ -93,23 +82,12 @@ def _count(shape: tuple, axes) -> int:
     return n
 
 
-def _const(array) -> Tensor:
-    """A constant tensor (a mask or weights) for use in a backward rule."""
-    if isinstance(array, np.generic):  # NumPy turns 0-d results into scalars
-        array = np.asarray(array)
-    return _wrap(array)
-
-
 def _xp(t: Tensor):
     return backend_of(t._data).xp
 
 
 def _torch_name(t: Tensor) -> str:
     return _TORCH_NAMES.get(t.dtype.name, t.dtype.name)
-
-
-def _mask(array, dtype) -> Tensor:
-    return _const(array.astype(dtype))
 
 
 # ----------------------------------------------------------------------------- sum, mean
@@ -121,13 +99,8 @@ class Sum(Function):
 
     @staticmethod
     def backward(ctx, grad):
-        shape = ctx._input_meta[0][0]
-        return expand_reduced(grad, shape, ctx.axes, ctx.keepdim), None, None, None
-
-    @staticmethod
-    def backward_arrays(ctx, grad):
-        shape = ctx._input_meta[0][0]
-        return expand_reduced_array(ctx.xp, grad, shape, ctx.axes, ctx.keepdim), None, None, None
+        shape = ctx.input_metadata[0][0]
+        return expand_reduced(ctx.math, grad, shape, ctx.axes, ctx.keepdim), None, None, None
 
 
 class Mean(Function):
@@ -143,15 +116,9 @@ class Mean(Function):
 
     @staticmethod
     def backward(ctx, grad):
-        shape = ctx._input_meta[0][0]
-        scaled = grad / ctx.count if ctx.count else grad * 0
-        return expand_reduced(scaled, shape, ctx.axes, ctx.keepdim), None, None
-
-    @staticmethod
-    def backward_arrays(ctx, grad):
-        shape = ctx._input_meta[0][0]
+        shape = ctx.input_metadata[0][0]
         scaled = grad * (1.0 / ctx.count) if ctx.count else grad * 0
-        return expand_reduced_array(ctx.xp, scaled, shape, ctx.axes, ctx.keepdim), None, None
+        return expand_reduced(ctx.math, scaled, shape, ctx.axes, ctx.keepdim), None, None
 
 
 def sum(input: Tensor, dim=None, keepdim: bool = False, *, dtype=None) -> Tensor:
@@ -200,21 +167,21 @@ class Prod(Function):
 
     @staticmethod
     def backward(ctx, grad):
-        x, out = ctx.saved_tensors
+        x, out = ctx.saved
+        m = ctx.math
         axes, keepdim = ctx.axes, ctx.keepdim
-        shape = ctx._input_meta[0][0]
-        zero = x._data == 0
-        if not bool(zero.any()):  # (one host sync, as in PyTorch)
-            return expand_reduced(grad * out, shape, axes, keepdim) / x, None, None, None
-        dt = x._data.dtype
-        zeros_here = _mask(zero, dt)
-        nonzero_x = x * _mask(~zero, dt) + zeros_here  # zeros replaced by ones
-        others_nonzero = Prod.apply(nonzero_x, axes, True, None) / nonzero_x
-        zero_entries = sum(x * zeros_here, axes, keepdim=True)  # value 0, picks zero entries
-        other_zeros = zero.sum(axis=axes, keepdims=True) - zero  # zeros among the others
-        factor = _mask(other_zeros == 0, dt) + _mask(other_zeros == 1, dt) * (
+        shape = ctx.input_metadata[0][0]
+        zero = x == 0
+        if not bool(m.any(zero)):  # (one host sync, as in PyTorch)
+            return expand_reduced(m, grad * out, shape, axes, keepdim) / x, None, None, None
+        zeros_here = m.cast(zero, x)
+        nonzero_x = x * (1.0 - zeros_here) + zeros_here  # zeros replaced by ones
+        others_nonzero = m.apply(Prod, nonzero_x, axes, True, None) / nonzero_x
+        zero_entries = m.sum(x * zeros_here, axes, True)  # value 0, picks zero entries
+        other_zeros = m.sum(zeros_here, axes, True) - zeros_here  # zeros among the others
+        factor = m.cast(other_zeros == 0, x) + m.cast(other_zeros == 1, x) * (
             zero_entries - x * zeros_here)
-        g = expand_reduced(grad, shape, axes, keepdim)
+        g = expand_reduced(m, grad, shape, axes, keepdim)
         return g * others_nonzero * factor, None, None, None
 
 
@@ -248,10 +215,6 @@ def _var_forward(ctx, x, axes, keepdim, correction, name):
     return xp.asarray(xp.where(squares > 0, squares + _inf, squares + math.nan))
 
 
-def _centered(x: Tensor, axes) -> Tensor:
-    return x - mean(x, axes, keepdim=True)
-
-
 class Var(Function):
     @staticmethod
     def forward(ctx, x, axes, keepdim, correction):
@@ -260,10 +223,11 @@ class Var(Function):
 
     @staticmethod
     def backward(ctx, grad):
-        (x,) = ctx.saved_tensors
-        g = expand_reduced(grad, x.shape, ctx.axes, ctx.keepdim)
+        (x,) = ctx.saved
+        m = ctx.math
+        g = expand_reduced(m, grad, x.shape, ctx.axes, ctx.keepdim)
         scale = 2.0 / ctx.dof if ctx.dof else _inf  # (PyTorch's rule, even for dof < 0)
-        return g * _centered(x, ctx.axes) * scale, None, None, None
+        return g * (x - m.mean(x, ctx.axes, True)) * scale, None, None, None
 
 
 class Std(Function):
@@ -276,13 +240,13 @@ class Std(Function):
 
     @staticmethod
     def backward(ctx, grad):
-        x, out = ctx.saved_tensors
-        zero = out._data == 0
-        dt = out._data.dtype
-        g_over_std = grad / (out + _mask(zero, dt)) * _mask(~zero, dt)
-        g = expand_reduced(g_over_std, x.shape, ctx.axes, ctx.keepdim)
+        x, out = ctx.saved
+        m = ctx.math
+        zero = m.cast(out == 0, out)  # 0 where std = 0 (a constant mask)
+        g_over_std = grad / (out + zero) * (1.0 - zero)
+        g = expand_reduced(m, g_over_std, x.shape, ctx.axes, ctx.keepdim)
         scale = 1.0 / ctx.dof if ctx.dof else _inf
-        return g * _centered(x, ctx.axes) * scale, None, None, None
+        return g * (x - m.mean(x, ctx.axes, True)) * scale, None, None, None
 
 
 def _correction(name: str, dim, unbiased, correction):

@@ -48,7 +48,7 @@ class Repeat(Function):
         split = []
         for r, s in zip(ctx.repeats, ctx.padded):
             split += [r, s]
-        g = grad.reshape(tuple(split)).sum(dim=tuple(range(0, len(split), 2)))
+        g = ctx.math.sum(grad.reshape(tuple(split)), tuple(range(0, len(split), 2)))
         return g.reshape(ctx.in_shape), None
 
 
@@ -80,7 +80,7 @@ class Flip(Function):
 
     @staticmethod
     def backward(ctx, grad):
-        return Flip.apply(grad, ctx.dims), None
+        return ctx.math.apply(Flip, grad, ctx.dims), None
 
 
 def flip(input: Tensor, *dims) -> Tensor:
@@ -113,7 +113,7 @@ class Roll(Function):
     @staticmethod
     def backward(ctx, grad):
         back = -ctx.shifts if ctx.dims is None else tuple(-s for s in ctx.shifts)
-        return Roll.apply(grad, back, ctx.dims), None, None
+        return ctx.math.apply(Roll, grad, back, ctx.dims), None, None
 
 
 def roll(input: Tensor, shifts, dims=None) -> Tensor:

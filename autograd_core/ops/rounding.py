@@ -13,7 +13,6 @@ from __future__ import annotations
 from ..function import Function
 from ..tensor import Tensor, _wrap
 from ._pointwise import _array, _check, attach
-from .selection import _masked
 
 
 # ----------------------------------------------------------------------------- rounding
@@ -22,8 +21,7 @@ class _PiecewiseConstant(Function):
 
     @staticmethod
     def backward(ctx, grad):
-        zero = _wrap(ctx.xp.zeros_like(grad._data))
-        return (zero,) + (None,) * (len(ctx.needs_input_grad) - 1)
+        return (ctx.math.zeros_like(grad),) + (None,) * (len(ctx.needs_input_grad) - 1)
 
 
 class Floor(_PiecewiseConstant):
@@ -83,8 +81,9 @@ class NanToNum(Function):
 
     @staticmethod
     def backward(ctx, grad):
-        (x,) = ctx.saved_tensors
-        return _masked(grad, ctx.xp.isfinite(x._data)), None, None, None
+        (x,) = ctx.saved
+        m = ctx.math
+        return m.where(m.isfinite(x), grad, 0.0), None, None, None
 
 
 # ----------------------------------------------------------------------------- functions

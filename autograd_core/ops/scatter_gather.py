@@ -26,8 +26,8 @@ from .indexing import (
     SliceScatter,
     _add_at,
     _broadcast_shape,
-    _is_numpy,
     _Key,
+    _out_of_bounds,
     _parse,
     _put_value,
 )
@@ -74,11 +74,8 @@ def _check_index(input: Tensor, dim, index, op: str, src: Tensor | None = None) 
             raise RuntimeError(f"{op}(): Expected index {list(ishape)} to be no larger than self "
                                f"{list(shape)} apart from dimension {d}{against}")
     array = index._data
-    if array.size and _is_numpy(array):
-        lo, hi, n = int(array.min()), int(array.max()), shape[d]
-        if lo < 0 or hi >= n:
-            raise RuntimeError(f"index {hi if hi >= n else lo} is out of bounds for dimension "
-                               f"{d} with size {n}")
+    backend_of(array).check_index_bounds(array, 0, shape[d], _out_of_bounds(RuntimeError, d, shape[d],
+                                                                             op))
     return d
 
 
@@ -98,9 +95,10 @@ class Gather(Function):
 
     @staticmethod
     def backward(ctx, grad):
-        (index,) = ctx.saved_tensors
-        zeros = grad.new_zeros(ctx._input_meta[0][0])
-        return ScatterAdd.apply(zeros, ctx.dim, index, grad), None, None
+        (index,) = ctx.saved
+        m = ctx.math
+        zeros = m.zeros(ctx.input_metadata[0][0], grad)
+        return m.apply(ScatterAdd, zeros, ctx.dim, index, grad), None, None
 
 
 def gather(input: Tensor, dim: int, index: Tensor, *, sparse_grad: bool = False) -> Tensor:
@@ -112,11 +110,11 @@ def gather(input: Tensor, dim: int, index: Tensor, *, sparse_grad: bool = False)
     return Gather.apply(input, d, index)
 
 
-def _pad_to(g: Tensor, shape: tuple) -> Tensor:
+def _pad_to(m, g, shape: tuple):
     """``g`` in the leading corner of zeros(shape) (src larger than index in scatter)."""
-    if g._data.shape == tuple(shape):
+    if g.shape == tuple(shape):
         return g
-    return SliceScatter.apply(g, _crop(g._data.shape) + (Ellipsis,), tuple(shape))
+    return m.apply(SliceScatter, g, _crop(g.shape) + (Ellipsis,), tuple(shape))
 
 
 class ScatterAdd(Function):
@@ -133,11 +131,13 @@ class ScatterAdd(Function):
 
     @staticmethod
     def backward(ctx, grad):
-        (index,) = ctx.saved_tensors
+        (index,) = ctx.saved
+        m = ctx.math
         need_x, need_src = ctx.needs_input_grad[0], ctx.needs_input_grad[3]
-        gs = Gather.apply(grad, ctx.dim, index) if need_src else None
-        return (grad if need_x else None), None, None, (
-            _pad_to(gs, ctx._input_meta[3][0]) if need_src else None)
+        gs = None
+        if need_src:
+            gs = _pad_to(m, m.apply(Gather, grad, ctx.dim, index), ctx.input_metadata[3][0])
+        return (grad if need_x else None), None, None, gs
 
 
 class Scatter(Function):
@@ -156,12 +156,13 @@ class Scatter(Function):
 
     @staticmethod
     def backward(ctx, grad):
-        (index,) = ctx.saved_tensors
+        (index,) = ctx.saved
+        m = ctx.math
         need_x, need_src = ctx.needs_input_grad[0], ctx.needs_input_grad[3]
-        gx = Scatter.apply(grad, ctx.dim, index, 0) if need_x else None
+        gx = m.apply(Scatter, grad, ctx.dim, index, 0) if need_x else None
         gs = None
         if need_src:
-            gs = _pad_to(Gather.apply(grad, ctx.dim, index), ctx._input_meta[3][0])
+            gs = _pad_to(m, m.apply(Gather, grad, ctx.dim, index), ctx.input_metadata[3][0])
         return gx, None, None, gs
 
 
@@ -266,11 +267,9 @@ def _check_vector_index(input: Tensor, dim, index: Tensor, op: str):
     if n == 0 and array.size and input._data.ndim > 1:
         raise RuntimeError(f"{op}(): self indexing axis dim should be positive (dimension {d} "
                            "has size 0)")
-    if array.size and _is_numpy(array):
-        lo, hi = int(array.min()), int(array.max())
-        if lo < 0 or hi >= n:
-            raise IndexError(f"index out of range in self ({op}: index "
-                             f"{hi if hi >= n else lo} for dimension {d} with size {n})")
+    backend_of(array).check_index_bounds(array, 0, n, lambda bad: IndexError(
+        f"index out of range in self ({op}: index {'' if bad is None else bad} for dimension "
+        f"{d} with size {n})"))
     return d, index
 
 
@@ -283,9 +282,10 @@ class IndexSelect(Function):
 
     @staticmethod
     def backward(ctx, grad):
-        (index,) = ctx.saved_tensors
-        zeros = grad.new_zeros(ctx._input_meta[0][0])
-        return IndexAdd.apply(zeros, ctx.dim, index, grad, 1), None, None
+        (index,) = ctx.saved
+        m = ctx.math
+        zeros = m.zeros(ctx.input_metadata[0][0], grad)
+        return m.apply(IndexAdd, zeros, ctx.dim, index, grad, 1), None, None
 
 
 def index_select(input: Tensor, dim: int, index: Tensor) -> Tensor:
@@ -313,11 +313,11 @@ class IndexAdd(Function):
 
     @staticmethod
     def backward(ctx, grad):
-        (index,) = ctx.saved_tensors
+        (index,) = ctx.saved
         need_x, need_src = ctx.needs_input_grad[0], ctx.needs_input_grad[3]
         gs = None
         if need_src:
-            gs = IndexSelect.apply(grad, ctx.dim, index)
+            gs = ctx.math.apply(IndexSelect, grad, ctx.dim, index)
             gs = gs if ctx.alpha == 1 else gs * ctx.alpha
         return (grad if need_x else None), None, None, gs, None
 

@@ -1,7 +1,7 @@
 """Choosing values elementwise: ``where``, ``clamp``/``clip``, ``maximum``/``minimum``,
 ``fmax``/``fmin``, ``lerp``, and ``atan2``.
 
-Backward rules (``g`` is the incoming gradient, reduced with `sum_to` where an input was
+Backward rules (``g`` is the incoming gradient; the engine sums it back where an input was
 broadcast; ``[p]`` is 1 where p holds, else 0):
 
     where(c, a, b):     d/da = g [c],               d/db = g [not c]
@@ -20,34 +20,8 @@ import operator
 
 from .. import dtypes as _dt
 from ..function import Function
-from ..grad_mode import _state as _grad_state
 from ..tensor import Tensor, _wrap
-from ._broadcast import sum_to
 from ._operands import binary, float_operands, scalar_value
-
-
-def _shape(ctx, i):
-    return ctx._input_meta[i][0]
-
-
-def _masked(grad: Tensor, mask) -> Tensor:
-    """``g [mask]``: the gradient where ``mask`` (a bool array) holds, else 0."""
-    if not _grad_state.enabled:  # plain backward: one array operation, no graph
-        return _wrap(_xp_of(grad).where(mask, grad._data, 0))
-    return where(_wrap(_as_array(grad, mask)), grad, 0.0)
-
-
-def _xp_of(t: Tensor):
-    from .._backend import backend_of
-
-    return backend_of(t._data).xp
-
-
-def _as_array(like: Tensor, value):
-    """A comparison's result as an array (NumPy gives scalars for 0-d operands)."""
-    if type(value) is type(like._data):
-        return value
-    return _xp_of(like).asarray(value)
 
 
 def _raw(x):
@@ -84,15 +58,11 @@ class Where(Function):
 
     @staticmethod
     def backward(ctx, grad):
-        (condition,) = ctx.saved_tensors
+        (c,) = ctx.saved
+        m = ctx.math
         _, need_a, need_b = ctx.needs_input_grad
-        c = condition._data
-        grad_a = grad_b = None
-        if need_a:
-            grad_a = sum_to(_masked(grad, c), _shape(ctx, 1))
-        if need_b:
-            grad_b = sum_to(_masked(grad, _as_array(grad, ~c)), _shape(ctx, 2))
-        return None, grad_a, grad_b
+        return (None, m.where(c, grad, 0.0) if need_a else None,
+                m.where(c, 0.0, grad) if need_b else None)
 
 
 def _scalar_tensor(value, like: Tensor, dtype=None) -> Tensor:
@@ -145,7 +115,9 @@ def _nonzero_tuple(condition) -> tuple:
     array = condition._data
     if array.ndim == 0:
         array = array.reshape(1)
-    xp = _xp_of(condition)
+    from .._backend import backend_of
+
+    xp = backend_of(array).xp
     return tuple(_wrap(index.astype("int64", copy=False)) for index in xp.nonzero(array))
 
 
@@ -168,15 +140,15 @@ class Clamp(Function):
 
     @staticmethod
     def backward(ctx, grad):
-        (x,) = ctx.saved_tensors
-        xa, lo, hi = x._data, ctx.lo, ctx.hi
+        (x,) = ctx.saved
+        lo, hi = ctx.lo, ctx.hi
         if lo is None:
-            mask = xa <= hi
+            mask = x <= hi
         elif hi is None:
-            mask = xa >= lo
+            mask = x >= lo
         else:
-            mask = (xa >= lo) & (xa <= hi)
-        return _masked(grad, mask), None, None
+            mask = (x >= lo) & (x <= hi)
+        return ctx.math.where(mask, grad, 0.0), None, None
 
 
 class ClampTensor(Function):
@@ -198,23 +170,19 @@ class ClampTensor(Function):
 
     @staticmethod
     def backward(ctx, grad):
-        x, lo, hi = ctx.saved_tensors
+        xa, la, ha = ctx.saved
         need_x, need_lo, need_hi = ctx.needs_input_grad
-        xa, la, ha = x._data, _raw(lo), _raw(hi)
-        if lo is not None and hi is not None:
+        if la is not None and ha is not None:
             mask_x = (xa >= la) & (xa <= ha)
             mask_lo = (xa < la) & (la < ha) if need_lo else None
             mask_hi = (xa > ha) | (ha < la) if need_hi else None
-        elif lo is not None:
+        elif la is not None:
             mask_x, mask_lo, mask_hi = xa >= la, (xa < la) if need_lo else None, None
         else:
             mask_x, mask_lo, mask_hi = xa <= ha, None, (xa > ha) if need_hi else None
-        grads = []
-        for i, (need, mask) in enumerate(((need_x, mask_x), (need_lo, mask_lo),
-                                          (need_hi, mask_hi))):
-            grads.append(sum_to(_masked(grad, _as_array(grad, mask)), _shape(ctx, i))
-                         if need else None)
-        return tuple(grads)
+        m = ctx.math
+        return tuple(m.where(mask, grad, 0.0) if need else None
+                     for need, mask in ((need_x, mask_x), (need_lo, mask_lo), (need_hi, mask_hi)))
 
 
 def clamp(input: Tensor, min=None, max=None) -> Tensor:  # noqa: A002  (PyTorch's names)
@@ -262,24 +230,16 @@ clip = clamp
 
 
 # ----------------------------------------------------------------------------- max / min
-def _pair_weights(grad: Tensor, loses, ties):
-    """Constant weights for one operand: 0 where it loses, 1/2 on ties, else 1."""
-    dtype = grad._data.dtype
-    weight = (~loses).astype(dtype) - ties.astype(dtype) * 0.5
-    return _wrap(_as_array(grad, weight))
-
-
 def _tie_split_grads(ctx, grad, loses):
     """Gradients of maximum (``loses=operator.lt``) or minimum (``operator.gt``):
-    ``loses(x, y)`` marks where operand ``x`` is not chosen over ``y``."""
-    a, b = ctx.saved_tensors
-    aa, ba = a._data, b._data
-    ties = aa == ba
+    ``loses(x, y)`` marks where operand ``x`` is not chosen over ``y``; on ties each gets half.
+    The weights (0, 1/2 or 1) are constants."""
+    a, b = ctx.saved
+    m = ctx.math
+    half_ties = m.cast(a == b, grad) * 0.5
     need_a, need_b = ctx.needs_input_grad
-    return (sum_to(grad * _pair_weights(grad, loses(aa, ba), ties), _shape(ctx, 0))
-            if need_a else None,
-            sum_to(grad * _pair_weights(grad, loses(ba, aa), ties), _shape(ctx, 1))
-            if need_b else None)
+    return (grad * (m.cast(~loses(a, b), grad) - half_ties) if need_a else None,
+            grad * (m.cast(~loses(b, a), grad) - half_ties) if need_b else None)
 
 
 class Maximum(Function):
@@ -337,11 +297,12 @@ class Fmin(Function):
 def _chosen_grads(ctx, grad, keeps):
     """Gradients of fmax (``keeps=operator.ge``) or fmin (``operator.le``): all of ``grad``
     to ``a`` where ``keeps(a, b)`` or ``b`` is NaN, else to ``b``."""
-    a, b = ctx.saved_tensors
-    chosen = keeps(a._data, b._data) | ctx.xp.isnan(b._data)
+    a, b = ctx.saved
+    m = ctx.math
+    chosen = keeps(a, b) | m.isnan(b)
     need_a, need_b = ctx.needs_input_grad
-    return (sum_to(_masked(grad, _as_array(grad, chosen)), _shape(ctx, 0)) if need_a else None,
-            sum_to(_masked(grad, _as_array(grad, ~chosen)), _shape(ctx, 1)) if need_b else None)
+    return (m.where(chosen, grad, 0.0) if need_a else None,
+            m.where(chosen, 0.0, grad) if need_b else None)
 
 
 def _tensor_pair(input, other, name: str, floating: bool = False):
@@ -393,11 +354,10 @@ class Lerp(Function):
 
     @staticmethod
     def backward(ctx, grad):
-        a, b, w = ctx.saved_tensors
+        a, b, w = ctx.saved
         need_a, need_b, need_w = ctx.needs_input_grad
-        return (sum_to(grad * (1.0 - w), _shape(ctx, 0)) if need_a else None,
-                sum_to(grad * w, _shape(ctx, 1)) if need_b else None,
-                sum_to(grad * (b - a), _shape(ctx, 2)) if need_w else None)
+        return (grad * (1.0 - w) if need_a else None, grad * w if need_b else None,
+                grad * (b - a) if need_w else None)
 
 
 def lerp(input: Tensor, end: Tensor, weight) -> Tensor:
@@ -438,11 +398,10 @@ class Atan2(Function):
 
     @staticmethod
     def backward(ctx, grad):
-        y, x = ctx.saved_tensors
+        y, x = ctx.saved
         need_y, need_x = ctx.needs_input_grad
         scale = grad / (x * x + y * y)
-        return (sum_to(scale * x, _shape(ctx, 0)) if need_y else None,
-                sum_to(scale * -y, _shape(ctx, 1)) if need_x else None)
+        return (scale * x if need_y else None), (scale * -y if need_x else None)
 
 
 def atan2(input: Tensor, other: Tensor) -> Tensor:

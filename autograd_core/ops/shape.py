@@ -50,10 +50,6 @@ class Reshape(Function):
     def backward(ctx, grad):
         return grad.reshape(ctx.in_shape), None
 
-    @staticmethod
-    def backward_arrays(ctx, grad):
-        return grad.reshape(ctx.in_shape), None
-
 
 class Permute(Function):
     @staticmethod
@@ -66,14 +62,7 @@ class Permute(Function):
         inverse = [0] * len(ctx.axes)
         for i, a in enumerate(ctx.axes):
             inverse[a] = i
-        return grad.permute(tuple(inverse)), None
-
-    @staticmethod
-    def backward_arrays(ctx, grad):
-        inverse = [0] * len(ctx.axes)
-        for i, a in enumerate(ctx.axes):
-            inverse[a] = i
-        return grad.transpose(inverse), None
+        return ctx.math.permute(grad, tuple(inverse)), None
 
 
 def _infer_shape(shape, numel: int, in_shape) -> tuple:

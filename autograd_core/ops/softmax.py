@@ -6,7 +6,8 @@ fused node. ``g`` is the incoming gradient, ``y`` the output:
     logsumexp    dx = g exp(x - out)              (the softmax of x)
     softmax      dx = y (g - sum(g y))           log_softmax  dx = g - exp(y) sum(g)
 
-Backward rules are written with Tensor operations, so they are themselves differentiable.
+Backward rules are written once for arrays and Tensors (``ctx.math``), so they are
+themselves differentiable.
 """
 
 from __future__ import annotations
@@ -16,27 +17,10 @@ import warnings
 
 from .. import dtypes as _dt
 from ..function import Function
-from ..grad_mode import _state as _grad_state
-from ..tensor import Tensor, _normalize_dim, _wrap
+from ..tensor import Tensor, _normalize_dim
 from .reduction import _out_shape, _torch_name, expand_reduced, normalize_dims
-from .reduction import sum as _sum
 
 _inf = math.inf
-
-
-class _Exp(Function):
-    """exp, for backward rules (d exp(x) = exp(x) dx)."""
-
-    @staticmethod
-    def forward(ctx, x):
-        out = ctx.xp.asarray(ctx.xp.exp(x))  # (an array, also for 0-d input, to be saved)
-        ctx.save_for_backward(out)
-        return out
-
-    @staticmethod
-    def backward(ctx, grad):
-        (out,) = ctx.saved_tensors
-        return grad * out
 
 
 # ----------------------------------------------------------------------------- logsumexp
@@ -62,11 +46,11 @@ class Logsumexp(Function):
 
     @staticmethod
     def backward(ctx, grad):
-        x, out = ctx.saved_tensors
-        shape = x._data.shape
-        g = expand_reduced(grad, shape, ctx.axes, ctx.keepdim)
-        lse = expand_reduced(out, shape, ctx.axes, ctx.keepdim)
-        return g * _Exp.apply(x - lse), None, None
+        x, out = ctx.saved
+        m = ctx.math
+        g = expand_reduced(m, grad, x.shape, ctx.axes, ctx.keepdim)
+        lse = expand_reduced(m, out, x.shape, ctx.axes, ctx.keepdim)
+        return g * m.exp(x - lse), None, None
 
 
 def logsumexp(input: Tensor, dim, keepdim: bool = False) -> Tensor:
@@ -96,15 +80,8 @@ class Softmax(Function):
 
     @staticmethod
     def backward(ctx, grad):
-        (out,) = ctx.saved_tensors
-        axis = ctx.axis
-        if not _grad_state.enabled:  # plain backward: arrays only, fewer temporaries
-            y, g = out._data, grad._data
-            dx = g * y
-            dx = g - dx.sum(axis=axis, keepdims=True)
-            dx *= y
-            return _wrap(dx), None
-        return out * (grad - _sum(grad * out, axis, keepdim=True)), None
+        (y,) = ctx.saved
+        return y * (grad - ctx.math.sum(grad * y, ctx.axis, True)), None
 
 
 class LogSoftmax(Function):
@@ -125,14 +102,9 @@ class LogSoftmax(Function):
 
     @staticmethod
     def backward(ctx, grad):
-        (out,) = ctx.saved_tensors
-        axis = ctx.axis
-        if not _grad_state.enabled:
-            y, g = out._data, grad._data
-            dx = ctx.xp.exp(y)
-            dx *= g.sum(axis=axis, keepdims=True)
-            return _wrap(g - dx), None
-        return grad - _Exp.apply(out) * _sum(grad, axis, keepdim=True), None
+        (y,) = ctx.saved
+        m = ctx.math
+        return grad - m.exp(y) * m.sum(grad, ctx.axis, True), None
 
 
 def _softmax_dim(name: str, input: Tensor, dim) -> int:
@@ -168,9 +140,6 @@ def log_softmax(input: Tensor, dim, dtype=None) -> Tensor:
 
 
 # ----------------------------------------------------------------------------- methods
-# Node names as PyTorch shows them (without the leading underscore).
-_Exp._backward_name = "ExpBackward0"
-
 Tensor.logsumexp = logsumexp
 Tensor.softmax = softmax
 Tensor.log_softmax = log_softmax

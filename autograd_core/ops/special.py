@@ -83,8 +83,8 @@ class Erf(Function):
 
     @staticmethod
     def backward(ctx, grad):
-        (x,) = ctx.saved_tensors
-        return grad * ((-(x * x)).exp() * _TWO_OVER_SQRT_PI)
+        (x,) = ctx.saved
+        return grad * (ctx.math.exp(-(x * x)) * _TWO_OVER_SQRT_PI)
 
 
 class Erfc(Function):
@@ -97,8 +97,8 @@ class Erfc(Function):
 
     @staticmethod
     def backward(ctx, grad):
-        (x,) = ctx.saved_tensors
-        return grad * ((-(x * x)).exp() * -_TWO_OVER_SQRT_PI)
+        (x,) = ctx.saved
+        return grad * (ctx.math.exp(-(x * x)) * -_TWO_OVER_SQRT_PI)
 
 
 # ----------------------------------------------------------------------------- functions

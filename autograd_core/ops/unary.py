@@ -20,10 +20,8 @@ import math
 
 from .. import dtypes as _dt
 from ..function import Function
-from ..grad_mode import _state as _grad_state
-from ..tensor import Tensor, _wrap
+from ..tensor import Tensor
 from ._pointwise import _array, _check, _float_function, _OfInput, _OfOutput, attach
-from .selection import _masked
 from .special import _erf_array  # noqa: F401  (imported from here by fused.activation)
 
 _LN2 = math.log(2.0)
@@ -38,7 +36,7 @@ class Exp(_OfOutput):
 
     @staticmethod
     def backward(ctx, grad):
-        (out,) = ctx.saved_tensors
+        (out,) = ctx.saved
         return grad * out
 
 
@@ -49,7 +47,7 @@ class Exp2(_OfOutput):
 
     @staticmethod
     def backward(ctx, grad):
-        (out,) = ctx.saved_tensors
+        (out,) = ctx.saved
         return grad * (out * _LN2)
 
 
@@ -60,7 +58,7 @@ class Expm1(_OfOutput):
 
     @staticmethod
     def backward(ctx, grad):
-        (out,) = ctx.saved_tensors
+        (out,) = ctx.saved
         return grad * (out + 1.0)
 
 
@@ -71,7 +69,7 @@ class Log(_OfInput):
 
     @staticmethod
     def backward(ctx, grad):
-        (x,) = ctx.saved_tensors
+        (x,) = ctx.saved
         return grad / x
 
 
@@ -82,7 +80,7 @@ class Log2(_OfInput):
 
     @staticmethod
     def backward(ctx, grad):
-        (x,) = ctx.saved_tensors
+        (x,) = ctx.saved
         return grad / (x * _LN2)
 
 
@@ -93,7 +91,7 @@ class Log10(_OfInput):
 
     @staticmethod
     def backward(ctx, grad):
-        (x,) = ctx.saved_tensors
+        (x,) = ctx.saved
         return grad / (x * _LN10)
 
 
@@ -104,7 +102,7 @@ class Log1p(_OfInput):
 
     @staticmethod
     def backward(ctx, grad):
-        (x,) = ctx.saved_tensors
+        (x,) = ctx.saved
         return grad / (x + 1.0)
 
 
@@ -116,7 +114,7 @@ class Sqrt(_OfOutput):
 
     @staticmethod
     def backward(ctx, grad):
-        (out,) = ctx.saved_tensors
+        (out,) = ctx.saved
         return grad / (out * 2.0)
 
 
@@ -131,7 +129,7 @@ class Rsqrt(Function):
 
     @staticmethod
     def backward(ctx, grad):
-        (out,) = ctx.saved_tensors
+        (out,) = ctx.saved
         return grad * (out * out * out * -0.5)
 
 
@@ -142,7 +140,7 @@ class Square(_OfInput):
 
     @staticmethod
     def backward(ctx, grad):
-        (x,) = ctx.saved_tensors
+        (x,) = ctx.saved
         return grad * (x * 2.0)
 
 
@@ -157,7 +155,7 @@ class Reciprocal(Function):
 
     @staticmethod
     def backward(ctx, grad):
-        (out,) = ctx.saved_tensors
+        (out,) = ctx.saved
         return grad * -(out * out)
 
 
@@ -180,10 +178,7 @@ class Sigmoid(Function):
 
     @staticmethod
     def backward(ctx, grad):
-        (out,) = ctx.saved_tensors
-        if not _grad_state.enabled:  # plain backward: one array expression, no graph
-            o = out._data
-            return _wrap(_array(ctx.xp, grad._data * (o * (1.0 - o)), o))
+        (out,) = ctx.saved
         return grad * (out * (1.0 - out))
 
 
@@ -197,17 +192,10 @@ class Relu(Function):
         return out
 
     @staticmethod
-    def backward_arrays(ctx, grad):
-        (out,) = ctx.saved_arrays
-        return grad * (out > 0)
-
-    @staticmethod
     def backward(ctx, grad):
-        (out,) = ctx.saved_tensors
-        if not _grad_state.enabled:  # plain backward: one array expression, no graph
-            return _wrap(_array(ctx.xp, grad._data * (out._data > 0), out._data))
+        (out,) = ctx.saved
         # the mask is a constant: relu'' = 0, and the map g -> g [y > 0] is linear
-        return _masked(grad, out._data > 0)
+        return grad * (out > 0)
 
 
 class Abs(_OfInput):
@@ -217,8 +205,8 @@ class Abs(_OfInput):
 
     @staticmethod
     def backward(ctx, grad):
-        (x,) = ctx.saved_tensors
-        return grad * x.sign()
+        (x,) = ctx.saved
+        return grad * ctx.math.sign(x)
 
 
 # ----------------------------------------------------------------------------- functions

@@ -16,19 +16,11 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from ..function import AccumulateGrad, _SavedOutput
+from ..function import AccumulateGrad
 from ..tensor import Tensor
 
 # Ops whose inputs are smaller than their output without any gradient being summed back.
 _JOINS = ("Cat", "Stack")
-
-
-def peek(obj, name: str, default=None):
-    """``obj.name`` without tripping a freed node's ``__getattr__`` (which raises)."""
-    d = getattr(obj, "__dict__", None)
-    if d is not None and name in d:
-        return d[name]
-    return getattr(type(obj), name, default)
 
 
 @dataclass
@@ -162,7 +154,7 @@ def build_graph(outputs, params: Mapping | None = None, saved: bool = False) -> 
     while queue:
         node = queue.popleft()
         dst = graph.id_of(node)
-        for i, (child, nr) in enumerate(peek(node, "next_functions", ())):
+        for i, (child, nr) in enumerate(node.next_functions):
             if child is None:
                 continue
             src = visit(child)
@@ -183,12 +175,12 @@ def _learn_shapes(graph: Graph) -> None:
         producer = graph.node(e.src)
         if producer.kind != "function":
             continue
-        meta = peek(e.consumer, "_input_meta") or ()
+        meta = e.consumer.input_metadata
         if e.index < len(meta) and meta[e.index] is not None:
             producer.output_shapes.setdefault(e.output_nr, tuple(meta[e.index][0]))
     for gnode in graph.nodes:
         if gnode.kind == "function":
-            for nr, m in enumerate(peek(gnode.obj, "_output_meta") or ()):
+            for nr, m in enumerate(gnode.obj.output_metadata):
                 if m is not None:
                     gnode.output_shapes.setdefault(nr, tuple(m[0]))
 
@@ -213,7 +205,7 @@ def _mark_broadcasts(graph: Graph) -> None:
         consumer = graph.node(e.dst)
         if len(consumer.output_shapes) != 1 or 0 not in consumer.output_shapes:
             continue  # several outputs: no single shape to compare with
-        meta = peek(e.consumer, "_input_meta") or ()
+        meta = e.consumer.input_metadata
         if e.index >= len(meta) or meta[e.index] is None:
             continue
         in_shape, out_shape = tuple(meta[e.index][0]), consumer.output_shapes[0]
@@ -225,16 +217,16 @@ def _add_saved(graph: Graph, tensor_name) -> None:
     """Saved tensors as nodes with an edge into the function that saved them."""
     outputs_by_array = {id(n.data): n.id for n in graph.nodes if n.is_output}
     for fnode in [n for n in graph.nodes if n.kind == "function"]:
-        for j, item in enumerate(peek(fnode.obj, "_saved") or ()):
+        for j, item in enumerate(fnode.obj.saved_values):
             if isinstance(item, Tensor):
                 src = graph.id_of(item)
                 if src is None:
                     src = graph._add("t", "saved", item, tensor=item, data=item._data,
                                      name=tensor_name(item)).id
-            elif type(item) is _SavedOutput:
-                src = graph.id_of(item.data) or outputs_by_array.get(id(item.data))
+            elif hasattr(item, "shape"):  # the node's own output, saved as its array
+                src = graph.id_of(item) or outputs_by_array.get(id(item))
                 if src is None:
-                    src = graph._add("t", "saved", item.data, data=item.data).id
+                    src = graph._add("t", "saved", item, data=item).id
             else:
                 continue  # a Python number or None
             graph.edges.append(GraphEdge(src, fnode.id, "saved", consumer=fnode.obj, index=j))

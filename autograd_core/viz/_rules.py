@@ -501,8 +501,8 @@ def _node_info(node, in_shapes, grad_shapes) -> dict:
         size_out = _size(grad_shapes[0])
         if size_out and size_in % size_out == 0:
             info["count"] = size_in // size_out
-    saved = state.get("_saved")
-    if saved is not None and len(saved) >= 2 and isinstance(saved[1], (int, float)) and not isinstance(saved[1], bool):
+    saved = node.saved_values if hasattr(node, "saved_values") else ()
+    if len(saved) >= 2 and isinstance(saved[1], (int, float)) and not isinstance(saved[1], bool):
         info["exponent"] = saved[1]
     return info
 
@@ -532,7 +532,7 @@ def rule_for(node, grad_shapes: tuple = ()) -> LocalRule:
     to its own shape.
     """
     name = node.name()
-    meta = getattr(node, "__dict__", {}).get("_input_meta", ())
+    meta = node.input_metadata
     in_shapes = tuple(None if m is None else tuple(m[0]) for m in meta)
     info = _node_info(node, in_shapes, tuple(grad_shapes))
     key = _op_key(name)

@@ -17,7 +17,7 @@ from collections import Counter, deque
 from collections.abc import Mapping
 
 from .._backend import backend_of
-from ._graph import Graph, GraphNode, build_graph, peek
+from ._graph import Graph, GraphNode, build_graph
 from ._preview import has_nonfinite, preview
 from ._style import (
     default_edge_attrs,
@@ -147,17 +147,17 @@ def _function_label(gnode: GraphNode, show_grad: bool, show_saved: bool, max_pre
     if len(shapes) == 1 and 0 in shapes:
         lines.append(_small(_shape_text(shapes[0]), "#666666"))
     bad = False
-    retained = peek(node, "_retained") or {}
+    retained = node.retained_outputs
     for nr in sorted(retained):
-        t = retained[nr]()
-        if t is None or t.grad is None:
+        t = retained[nr]
+        if t.grad is None:
             continue
         bad = bad or has_nonfinite(t.grad._data)
         if show_grad and max_preview > 0:
             which = f"grad[{nr}]" if len(retained) > 1 else "grad"
             text = f"{which} {html.escape(preview(t.grad._data, max_preview))}"
             lines.append(_small(text, palette["grad"]))
-    if show_saved and peek(node, "_freed"):
+    if show_saved and node.is_freed:
         lines.append(_small("<i>saved tensors freed</i>", "#666666"))
     return "<" + "<br/>".join(lines) + ">", bad
 
@@ -204,7 +204,7 @@ class _View:
                 attrs.update(style="dashed", color=self.palette["saved_edge"], arrowhead="odot")
             else:
                 producer = self.graph.node(e.src)
-                if producer.kind == "function" and peek(producer.obj, "num_outputs", 1) > 1:
+                if producer.kind == "function" and producer.obj.num_outputs > 1:
                     texts.append(f"[{e.output_nr}]")
             if e.broadcast is not None:
                 texts.append(f"{_shape_text(e.broadcast[0])} → {_shape_text(e.broadcast[1])}")

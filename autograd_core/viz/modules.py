@@ -24,7 +24,6 @@ from collections.abc import Iterator
 from .. import function as _function
 from ..function import AccumulateGrad
 from ..tensor import Tensor
-from ._graph import peek
 
 
 def _tensors_in(obj) -> list:
@@ -123,11 +122,11 @@ class ModuleScopes:
             if node is None or id(node) in seen or id(node) in stops:
                 continue
             seen.add(id(node))
-            if type(node) is AccumulateGrad or peek(node, "_sequence_nr", -1) < start:
+            if type(node) is AccumulateGrad or node.sequence_nr < start:
                 continue
             if node not in self._owner:
                 self._owner[node] = path
-            for child, _ in peek(node, "next_functions", ()):
+            for child, _ in node.next_functions:
                 if child is not None:
                     stack.append(child)
 

@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from .. import engine as _engine
-from .._backend import backend_of
+from .._backend import as_array, backend_of
 from ..function import AccumulateGrad
 from ..tensor import Tensor, _wrap
 from ._rules import LocalRule, rule_for
@@ -99,7 +99,7 @@ class GradRecord:
 def _add(a, b):
     """``a + b`` kept an array: NumPy turns the sum of two 0-d arrays into a scalar."""
     total = a + b
-    return np.asarray(total) if isinstance(total, np.generic) else total
+    return as_array(total, backend_of(a).xp)
 
 
 def _fmt(v: float) -> str:
@@ -227,7 +227,7 @@ class BackwardTrace:
     def __enter__(self) -> BackwardTrace:
         if self._active:
             raise RuntimeError("this BackwardTrace is already recording; use a new one for a nested trace")
-        _engine._observers.append(self._recorder)
+        _engine.add_observer(self._recorder)
         self._active = True
         return self
 
@@ -248,10 +248,7 @@ class BackwardTrace:
 
     def _stop(self) -> None:
         if self._active:
-            observers = _engine._observers
-            for i in range(len(observers) - 1, -1, -1):
-                if observers[i] is self._recorder:
-                    del observers[i]
+            _engine.remove_observer(self._recorder)
             self._active = False
         self._pending.clear()
         self._totals.clear()

@@ -37,7 +37,7 @@ class Resample(Function):
         rh, rw = ctx.mats
         rh_t = None if rh is None else rh.T.copy()
         rw_t = None if rw is None else rw.T.copy()
-        return Resample.apply(grad, rh_t, rw_t), None, None
+        return ctx.math.apply(Resample, grad, rh_t, rw_t), None, None
 
 
 def _on_device(xp, host: np.ndarray | None, dtype):

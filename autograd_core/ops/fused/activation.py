@@ -16,10 +16,10 @@ Every activation is a pointwise map y = f(x; params) whose backward is dx = g f'
     hardswish    x relu6(x + 3) / 6            0, x/3 + 1/2, 1  (x <= -3, |x| < 3, x >= 3)
     leaky_relu, hardtanh, relu6, hardsigmoid, threshold: piecewise linear, f' a step function
 
-The derivative is written once, against a small "math" namespace that is either the array
-module (plain backward: arrays only, no graph) or Tensor operations (``create_graph=True``:
-the gradient is itself differentiable, so gradgradcheck passes). For the piecewise-linear
-ones f' is piecewise constant, so it is a constant mask even for double backward.
+The derivative is written once, against the rule namespace ``ctx.math`` (array functions
+in a plain backward, Tensor operations under ``create_graph=True``: the gradient is itself
+differentiable, so gradgradcheck passes). For the piecewise-linear ones f' is piecewise
+constant, so dx is a selection of g by a mask of x.
 
 Each function takes ``inplace=False``; with ``inplace=True`` the result is written into
 ``x`` through the library's in-place mechanism (version counter, graph rewiring).
@@ -29,12 +29,10 @@ from __future__ import annotations
 
 import math
 
+from ... import _rule_math
 from ...function import Function
-from ...grad_mode import _state as _grad_state
-from ...tensor import Tensor, _wrap
+from ...tensor import Tensor
 from .._inplace import apply_inplace
-from ..selection import where as _where
-from ..unary import _erf_array
 
 __all__ = ["gelu", "silu", "mish", "softplus", "logsigmoid", "elu", "selu", "celu",
            "leaky_relu", "hardtanh", "relu6", "hardsigmoid", "hardswish", "softsign",
@@ -48,86 +46,10 @@ _SELU_ALPHA = 1.6732632423543772848170429916717
 _SELU_SCALE = 1.0507009873554804934193349852946
 
 
-# ----------------------------------------------------------------------------- math namespaces
-class _ArrayMath:
-    """The derivative formulas evaluated on raw arrays (plain backward)."""
-
-    def __init__(self, xp) -> None:
-        self.xp = xp
-
-    def exp(self, a):
-        return self.xp.exp(a)
-
-    def tanh(self, a):
-        return self.xp.tanh(a)
-
-    def abs(self, a):
-        return self.xp.abs(a)
-
-    def erf(self, a):
-        return _erf_array(self.xp, a)
-
-    def where(self, cond, a, b):
-        return self.xp.where(cond, a, b)
-
-    def nonpositive(self, a):
-        return self.xp.minimum(a, 0)
-
-    def sigmoid(self, a):
-        xp = self.xp
-        e = xp.exp(-xp.abs(a))
-        return xp.where(a >= 0, 1.0, e) / (e + 1.0)
-
-    def softplus(self, a):
-        xp = self.xp
-        return xp.maximum(a, 0) + xp.log1p(xp.exp(-xp.abs(a)))
-
-
-class _TensorMath:
-    """The same formulas as Tensor operations (differentiable: ``create_graph=True``)."""
-
-    @staticmethod
-    def exp(t: Tensor) -> Tensor:
-        return t.exp()
-
-    @staticmethod
-    def tanh(t: Tensor) -> Tensor:
-        return t.tanh()
-
-    @staticmethod
-    def abs(t: Tensor) -> Tensor:
-        return t.abs()
-
-    @staticmethod
-    def erf(t: Tensor) -> Tensor:
-        return t.erf()
-
-    @staticmethod
-    def where(cond, a, b) -> Tensor:
-        return _where(cond, a, b)
-
-    @staticmethod
-    def nonpositive(t: Tensor) -> Tensor:
-        return t.clamp_max(0.0)
-
-    @staticmethod
-    def sigmoid(t: Tensor) -> Tensor:
-        return t.sigmoid()
-
-    @staticmethod
-    def softplus(t: Tensor) -> Tensor:
-        return t.clamp_min(0.0) + (-t.abs()).exp().log1p()
-
-
-_TENSOR_MATH = _TensorMath()
-_ARRAY_MATH: dict = {}
-
-
-def _math_for(xp) -> _ArrayMath:
-    m = _ARRAY_MATH.get(xp)
-    if m is None:
-        m = _ARRAY_MATH[xp] = _ArrayMath(xp)
-    return m
+# ----------------------------------------------------------------------------- helpers
+def _softplus(m, a):
+    """log(1 + e^a), finite for any a: max(a, 0) + log1p(e^{-|a|})."""
+    return m.maximum(a, 0.0) + m.log1p(m.exp(-m.abs(a)))
 
 
 def _array(xp, value, like):
@@ -135,21 +57,15 @@ def _array(xp, value, like):
     return value if type(value) is type(like) else xp.asarray(value)
 
 
-def _c(x, value):
-    """``value`` as a scalar of ``x``'s dtype (so a step function stays float32)."""
-    return x.dtype.type(value)
-
-
 # ----------------------------------------------------------------------------- the node
 class _Activation(Function):
     """y = f(x; params) elementwise, dx = g f'(x; params).
 
     Subclasses define ``value(xp, x, *params)`` (the forward, on arrays) and
-    ``slope(m, x, *params)`` (f', on arrays or Tensors through the namespace ``m``).
-    ``piecewise_linear`` marks an f' that is a step function (used as a constant mask).
+    ``slope(m, x, *params)`` (f', on arrays or Tensors through the rule namespace ``m``).
+    A piecewise-linear activation (f' a step function) defines ``chain(m, g, x, *params)``
+    instead: dx as a selection of g (no multiplication by a mask of ones).
     """
-
-    piecewise_linear = False
 
     @staticmethod
     def forward(ctx, x, *params):
@@ -159,19 +75,14 @@ class _Activation(Function):
 
     @staticmethod
     def backward(ctx, grad):
-        (x,) = ctx.saved_tensors
-        cls = type(ctx)
+        (x,) = ctx.saved
         params = ctx.params
-        nones = (None,) * len(params)
-        if not _grad_state.enabled:  # plain backward: arrays only
-            g = grad._data
-            d = cls.slope(_math_for(ctx.xp), x._data, *params)
-            return (_wrap(_array(ctx.xp, g * d, g)),) + nones
-        if cls.piecewise_linear:  # f' is a step function: a constant
-            d = _wrap(_array(ctx.xp, cls.slope(_math_for(ctx.xp), x._data, *params), x._data))
-        else:
-            d = cls.slope(_TENSOR_MATH, x, *params)
-        return (grad * d,) + nones
+        return (type(ctx).chain(ctx.math, grad, x, *params),) + (None,) * len(params)
+
+    @classmethod
+    def chain(cls, m, grad, x, *params):
+        """dx = g f'(x)."""
+        return grad * cls.slope(m, x, *params)
 
 
 class GELU(_Activation):
@@ -182,7 +93,7 @@ class GELU(_Activation):
         if approximate == "tanh":
             u = xp.tanh((x + _GELU_C * (x * x * x)) * _SQRT_2_OVER_PI)
             return x * (u + 1.0) * 0.5
-        return x * (_erf_array(xp, x * _INV_SQRT2) + 1.0) * 0.5
+        return x * (_rule_math.for_arrays(xp).erf(x * _INV_SQRT2) + 1.0) * 0.5
 
     @staticmethod
     def slope(m, x, approximate):
@@ -200,7 +111,7 @@ class SiLU(_Activation):
 
     @staticmethod
     def value(xp, x):
-        return x * _math_for(xp).sigmoid(x)
+        return x * _rule_math.for_arrays(xp).sigmoid(x)
 
     @staticmethod
     def slope(m, x):
@@ -213,11 +124,11 @@ class Mish(_Activation):
 
     @staticmethod
     def value(xp, x):
-        return x * xp.tanh(_math_for(xp).softplus(x))
+        return x * xp.tanh(_softplus(xp, x))
 
     @staticmethod
     def slope(m, x):
-        t = m.tanh(m.softplus(x))
+        t = m.tanh(_softplus(m, x))
         return t + x * m.sigmoid(x) * (1.0 - t * t)
 
 
@@ -227,7 +138,7 @@ class Softplus(_Activation):
     @staticmethod
     def value(xp, x, beta, threshold):
         z = x * beta if beta != 1 else x
-        soft = _math_for(xp).softplus(z)
+        soft = _softplus(xp, z)
         if beta != 1:
             soft = soft / beta
         return xp.where(z > threshold, x, soft)
@@ -243,7 +154,7 @@ class LogSigmoid(_Activation):
 
     @staticmethod
     def value(xp, x):
-        return -_math_for(xp).softplus(-x)
+        return -_softplus(xp, -x)
 
     @staticmethod
     def slope(m, x):
@@ -264,7 +175,7 @@ class ELU(_Activation):
 
     @staticmethod
     def slope(m, x, alpha, scale, k):
-        z = m.nonpositive(x)
+        z = m.minimum(x, 0.0)
         neg = m.exp(z * k if k != 1 else z) * (scale * alpha * k)
         return m.where(x > 0, scale, neg)
 
@@ -272,43 +183,37 @@ class ELU(_Activation):
 class LeakyReLU(_Activation):
     """x if x > 0 else negative_slope x."""
 
-    piecewise_linear = True
-
     @staticmethod
     def value(xp, x, negative_slope):
         return xp.where(x > 0, x, x * negative_slope)
 
     @staticmethod
-    def slope(m, x, negative_slope):
-        return m.where(x > 0, _c(x, 1), _c(x, negative_slope))
+    def chain(m, grad, x, negative_slope):
+        return m.where(x > 0, grad, grad * negative_slope)
 
 
 class Hardtanh(_Activation):
     """clamp(x, min_val, max_val); f' = 1 strictly inside, 0 outside (and at the ends)."""
-
-    piecewise_linear = True
 
     @staticmethod
     def value(xp, x, min_val, max_val):
         return xp.minimum(xp.maximum(x, min_val), max_val)
 
     @staticmethod
-    def slope(m, x, min_val, max_val):
-        return m.where((x > min_val) & (x < max_val), _c(x, 1), _c(x, 0))
+    def chain(m, grad, x, min_val, max_val):
+        return m.where((x > min_val) & (x < max_val), grad, 0.0)
 
 
 class Hardsigmoid(_Activation):
     """relu6(x + 3) / 6; f' = 1/6 on (-3, 3)."""
-
-    piecewise_linear = True
 
     @staticmethod
     def value(xp, x):
         return xp.minimum(xp.maximum(x + 3.0, 0), 6.0) / 6.0
 
     @staticmethod
-    def slope(m, x):
-        return m.where((x > -3.0) & (x < 3.0), _c(x, 1 / 6), _c(x, 0))
+    def chain(m, grad, x):
+        return m.where((x > -3.0) & (x < 3.0), grad * (1.0 / 6.0), 0.0)
 
 
 class Hardswish(_Activation):
@@ -339,22 +244,20 @@ class Softsign(_Activation):
 class Threshold(_Activation):
     """x if x > threshold else value."""
 
-    piecewise_linear = True
-
     @staticmethod
     def value(xp, x, threshold, value):
         return xp.where(x > threshold, x, value)
 
     @staticmethod
-    def slope(m, x, threshold, value):
-        return m.where(x > threshold, _c(x, 1), _c(x, 0))
+    def chain(m, grad, x, threshold, value):
+        return m.where(x > threshold, grad, 0.0)
 
 
 class PReLU(Function):
     """y = x if x > 0 else a_c x, one learned slope a_c per channel (dim 1) or one for all.
 
     Backward: dx = g [x > 0] + g a_c [x <= 0],   da_c = sum over all but dim 1 of g x [x <= 0].
-    Written with Tensor operations (twice differentiable)."""
+    """
 
     @staticmethod
     def forward(ctx, x, weight, shape):
@@ -365,16 +268,17 @@ class PReLU(Function):
 
     @staticmethod
     def backward(ctx, grad):
-        x, weight = ctx.saved_tensors
+        x, weight = ctx.saved
+        m = ctx.math
         positive = x > 0
         dx = dw = None
         if ctx.needs_input_grad[0]:
-            dx = _where(positive, grad, grad * weight.reshape(ctx.shape))
+            dx = m.where(positive, grad, grad * weight.reshape(ctx.shape))
         if ctx.needs_input_grad[1]:
-            contrib = _where(positive, 0.0, grad * x)
-            axes = [d for d in range(contrib.ndim) if len(ctx.shape) != contrib.ndim
-                    or ctx.shape[d] == 1]
-            dw = (contrib.sum(axes) if axes else contrib).reshape(weight.shape)
+            contrib = m.where(positive, 0.0, grad * x)
+            axes = tuple(d for d in range(contrib.ndim) if len(ctx.shape) != contrib.ndim
+                         or ctx.shape[d] == 1)
+            dw = (m.sum(contrib, axes) if axes else contrib).reshape(weight.shape)
         return dx, dw, None
 
 

@@ -139,7 +139,7 @@ class _AdaptiveMax(Function):
     @staticmethod
     def backward(ctx, grad, *_):
         positions, in_shape = ctx.args
-        return _IndexScatter.apply(grad, positions, in_shape), None, None, None
+        return ctx.math.apply(_IndexScatter, grad, positions, in_shape), None, None, None
 
 
 class _IndexScatter(Function):
@@ -161,7 +161,7 @@ class _IndexScatter(Function):
     @staticmethod
     def backward(ctx, grad):
         positions, out_shape = ctx.args
-        return _IndexGather.apply(grad, positions, out_shape), None, None
+        return ctx.math.apply(_IndexGather, grad, positions, out_shape), None, None
 
 
 class _IndexGather(Function):
@@ -176,4 +176,4 @@ class _IndexGather(Function):
     @staticmethod
     def backward(ctx, grad):
         positions, in_shape = ctx.args
-        return _IndexScatter.apply(grad, positions, in_shape), None, None
+        return ctx.math.apply(_IndexScatter, grad, positions, in_shape), None, None

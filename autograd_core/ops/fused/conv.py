@@ -26,8 +26,9 @@ Three fused nodes, each the adjoint or the derivative of the others:
     d conv_T(y; W):  dL/dy = conv(G; W)        dL/dW = conv_W(G, y)    dL/db = sum G
     d conv_W(x, g):  dL/dx = conv_T(g; G)      dL/dg = conv(x; G)
 
-Every backward is written with these three nodes, so gradients of gradients (gradgradcheck,
-Hessian-vector products) work to any order. 1-D convolutions run as 2-D ones of height 1
+Every backward is written with these three nodes through ``ctx.math.apply``: on arrays
+their forwards (array code), under ``create_graph=True`` the nodes themselves, so gradients
+of gradients (gradgradcheck, Hessian-vector products) work to any order. 1-D convolutions run as 2-D ones of height 1
 inside the same nodes.
 
 The column layout (im2col, col2im) is in `_im2col`, the argument checks in `_conv_args`.
@@ -117,8 +118,38 @@ def _conv_weight(xp, x, gy, g: _Geometry, col=None, gyt=None):
 
 
 # ---------------------------------------------------------------------------- the nodes
-def _bias_grad(grad: Tensor, one_d: bool) -> Tensor:
-    return grad.sum(dim=(0, 2) if one_d else (0, 2, 3))
+def _bias_grad(m, grad, one_d: bool):
+    return m.sum(grad, (0, 2) if one_d else (0, 2, 3))
+
+
+class _GemmLayout(Function):
+    """A gradient laid out for the GEMMs, (O, N*OH*pitch), shared by the two products of a
+    backward (not differentiable: a layout hint the consumers ignore in their own rules)."""
+
+    @staticmethod
+    def forward(ctx, grad, g):
+        out = _channels_first(ctx.xp, _as_2d(grad, g.one_d), g)
+        ctx.mark_non_differentiable(out)
+        return out
+
+    @staticmethod
+    def backward(ctx, grad):
+        return None, None
+
+
+class _Columns(Function):
+    """im2col of a gradient, shared by the two products of a backward (not
+    differentiable: a layout hint the consumers ignore in their own rules)."""
+
+    @staticmethod
+    def forward(ctx, grad, g):
+        out = _im2col(ctx.xp, _as_2d(grad, g.one_d), g)
+        ctx.mark_non_differentiable(out)
+        return out
+
+    @staticmethod
+    def backward(ctx, grad):
+        return None, None
 
 
 class Convolution(Function):
@@ -141,15 +172,13 @@ class Convolution(Function):
     @staticmethod
     def backward(ctx, grad):
         needs = ctx.needs_input_grad
-        x, w, col = ctx.saved_tensors if needs[0] or needs[1] else (None, None, None)
-        g = ctx.g
+        x, w, col = ctx.saved if needs[0] or needs[1] else (None, None, None)
+        m, g = ctx.math, ctx.g
         # G as (O, N*OH*OW), the GEMM operand of both dL/dx and dL/dW: transposed once
-        gt = _channels_first(ctx.xp, _as_2d(grad._data, g.one_d), g) \
-            if needs[0] or needs[1] else None
-        dx = ConvolutionTranspose.apply(grad, w, None, g, gt) if needs[0] else None
-        dw = ConvolutionWeight.apply(x, grad, g, None if col is None else col._data, gt) \
-            if needs[1] else None
-        db = _bias_grad(grad, g.one_d) if needs[2] else None
+        gt = m.apply(_GemmLayout, grad, g) if needs[0] and needs[1] else None
+        dx = m.apply(ConvolutionTranspose, grad, w, None, g, gt) if needs[0] else None
+        dw = m.apply(ConvolutionWeight, x, grad, g, col, gt) if needs[1] else None
+        db = _bias_grad(m, grad, g.one_d) if needs[2] else None
         return dx, dw, db, None, None
 
 
@@ -171,14 +200,13 @@ class ConvolutionTranspose(Function):
     @staticmethod
     def backward(ctx, grad):
         needs = ctx.needs_input_grad
-        y, w = ctx.saved_tensors if needs[0] or needs[1] else (None, None)
-        g = ctx.g
+        y, w = ctx.saved if needs[0] or needs[1] else (None, None)
+        m, g = ctx.math, ctx.g
         # im2col(G) is the GEMM operand of both dL/dy and dL/dW: built once
-        col = _im2col(ctx.xp, _as_2d(grad._data, g.one_d), g) if needs[0] and needs[1] \
-            else None
-        dy = Convolution.apply(grad, w, None, g, col) if needs[0] else None
-        dw = ConvolutionWeight.apply(grad, y, g, col, None) if needs[1] else None
-        db = _bias_grad(grad, g.one_d) if needs[2] else None
+        col = m.apply(_Columns, grad, g) if needs[0] and needs[1] else None
+        dy = m.apply(Convolution, grad, w, None, g, col) if needs[0] else None
+        dw = m.apply(ConvolutionWeight, grad, y, g, col, None) if needs[1] else None
+        db = _bias_grad(m, grad, g.one_d) if needs[2] else None
         return dy, dw, db, None, None
 
 
@@ -199,11 +227,11 @@ class ConvolutionWeight(Function):
 
     @staticmethod
     def backward(ctx, grad):
-        x, gy = ctx.saved_tensors
+        x, gy = ctx.saved
         needs = ctx.needs_input_grad
-        g = ctx.g
-        dx = ConvolutionTranspose.apply(gy, grad, None, g, None) if needs[0] else None
-        dgy = Convolution.apply(x, grad, None, g) if needs[1] else None
+        m, g = ctx.math, ctx.g
+        dx = m.apply(ConvolutionTranspose, gy, grad, None, g, None) if needs[0] else None
+        dgy = m.apply(Convolution, x, grad, None, g) if needs[1] else None
         return dx, dgy, None, None, None
 
 
@@ -276,7 +304,7 @@ class Unfold(Function):
 
     @staticmethod
     def backward(ctx, grad):
-        return Fold.apply(grad, ctx.g, ctx.channels), None
+        return ctx.math.apply(Fold, grad, ctx.g, ctx.channels), None
 
 
 class Fold(Function):
@@ -292,7 +320,7 @@ class Fold(Function):
 
     @staticmethod
     def backward(ctx, grad):
-        return Unfold.apply(grad, ctx.g), None, None
+        return ctx.math.apply(Unfold, grad, ctx.g), None, None
 
 
 def unfold(input: Tensor, kernel_size, dilation=1, padding=0, stride=1) -> Tensor:

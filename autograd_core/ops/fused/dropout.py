@@ -16,8 +16,7 @@ import warnings
 
 from ... import dtypes as _dt
 from ...function import Function
-from ...grad_mode import _state as _grad_state
-from ...tensor import Tensor, _wrap
+from ...tensor import Tensor
 from .._inplace import apply_inplace
 
 __all__ = ["dropout", "dropout1d", "dropout2d"]
@@ -37,14 +36,11 @@ class Dropout(Function):
 
     @staticmethod
     def backward(ctx, grad):
-        (keep,) = ctx.saved_tensors
-        scale = ctx.scale
-        if not _grad_state.enabled:
-            g = grad._data * keep._data
-            if scale != 1:
-                g *= scale
-            return _wrap(g if type(g) is type(grad._data) else ctx.xp.asarray(g)), None, None
-        return grad * (keep.to(grad.dtype) * scale), None, None
+        (keep,) = ctx.saved
+        g = grad * keep
+        if ctx.scale != 1:
+            g *= ctx.scale  # g is this rule's own fresh value: scaled in place
+        return g, None, None
 
 
 def _check_p(p) -> float:

@@ -11,29 +11,29 @@ PyTorch's gradient (x - t) / max(x (1 - x), 1e-12).
 Mean squared error, l = (x - t)^2 with dl/dx = 2 (x - t) = -dl/dt, is one node too: it
 is the loss of every regression, autoencoder and sequence model.
 
-The binary losses' backward is written with Tensor operations, so it is differentiable
-again; the squared error's too, with an array path for a plain backward.
+Each backward rule is written once against the rule namespace ``ctx.math``, so it runs on
+arrays in a plain backward and is differentiable again under ``create_graph=True``; the
+engine sums each gradient back over the dimensions that broadcasting added.
 """
 
 from __future__ import annotations
 
+from ..._backend import backend_of
 from ...function import Function
-from ...grad_mode import _state as _grad_state
-from ...tensor import Tensor, _wrap
-from .._broadcast import sum_to
-from ..selection import where as _where
+from ...tensor import Tensor
 from .loss import _array, _check_reduction
 
 __all__ = ["binary_cross_entropy_with_logits", "binary_cross_entropy", "mse_loss"]
 
 
 # ----------------------------------------------------------------------------- binary
-def _softplus_neg(xp, x):
-    """softplus(-x) = -log sigmoid(x), without overflow."""
-    return xp.maximum(-x, 0) + xp.log1p(xp.exp(-xp.abs(x)))
+def _softplus_neg(m, x):
+    """softplus(-x) = -log sigmoid(x), without overflow (``m``: an array module or the rule
+    namespace)."""
+    return m.maximum(-x, 0.0) + m.log1p(m.exp(-m.abs(x)))
 
 
-def _grad_factor(grad: Tensor, reduction: str, n: int) -> Tensor:
+def _grad_factor(grad, reduction: str, n: int):
     return grad / n if reduction == "mean" else grad
 
 
@@ -61,32 +61,33 @@ class BCEWithLogits(Function):
 
     @staticmethod
     def backward(ctx, grad):
-        x, t, weight, pos_weight = ctx.saved_tensors
+        x, t, weight, pos_weight = ctx.saved
+        m = ctx.math
         need_x, need_t, need_w, need_p = ctx.needs_input_grad[:4]
         r = _grad_factor(grad, ctx.reduction, ctx.n)
         rw = r * weight if weight is not None else r
         dx = dt = dw = dp = None
         z = None
         if need_t or need_w or need_p:
-            z = x.clamp_max(0.0) * -1.0 + (-x.abs()).exp().log1p()  # softplus(-x)
+            z = _softplus_neg(m, x)
         if need_x:
-            s = x.sigmoid()
+            s = m.sigmoid(x)
             if pos_weight is None:
                 d = s - t
             else:
                 d = ((pos_weight - 1.0) * t + 1.0) * s - pos_weight * t
-            dx = sum_to(d * rw, x.shape)
+            dx = d * rw
         if need_t:
             d = -x if pos_weight is None else (pos_weight - 1.0) * z - x
-            dt = sum_to(d * rw, t.shape)
+            dt = d * rw
         if need_w:
             if pos_weight is None:
                 unweighted = (1.0 - t) * x + z
             else:
                 unweighted = (1.0 - t) * x + ((pos_weight - 1.0) * t + 1.0) * z
-            dw = sum_to(unweighted * r, weight.shape)
+            dw = unweighted * r
         if need_p:
-            dp = sum_to(t * z * rw, pos_weight.shape)
+            dp = t * z * rw
         return dx, dt, dw, dp, None
 
 
@@ -111,43 +112,35 @@ class BCE(Function):
 
     @staticmethod
     def backward(ctx, grad):
-        x, t, weight = ctx.saved_tensors
+        x, t, weight = ctx.saved
+        m = ctx.math
         need_x, need_t, need_w = ctx.needs_input_grad[:3]
         r = _grad_factor(grad, ctx.reduction, ctx.n)
         rw = r * weight if weight is not None else r
         dx = dt = dw = None
         if need_x:
-            dx = sum_to((x - t) / ((1.0 - x) * x).clamp_min(1e-12) * rw, x.shape)
+            dx = (x - t) / m.maximum((1.0 - x) * x, 1e-12) * rw
         if need_t or need_w:
-            log_x = _clamped_log_t(x)
-            log_1mx = _clamped_log1m_t(x)
+            log_x = _clamped_log(m, x)
+            log_1mx = _clamped_log1m(m, x)
             if need_t:
-                dt = sum_to((log_1mx - log_x) * rw, t.shape)
+                dt = (log_1mx - log_x) * rw
             if need_w:
-                dw = sum_to(-(t * log_x + (1.0 - t) * log_1mx) * r, weight.shape)
+                dw = -(t * log_x + (1.0 - t) * log_1mx) * r
         return dx, dt, dw, None
 
 
-def _clamped_log(xp, v):
-    """max(log v, -100), with no warning at v = 0."""
+def _clamped_log(m, v):
+    """max(log v, -100), with no warning at v = 0 (``m``: an array module or the rule
+    namespace)."""
     positive = v > 0
-    return xp.where(positive, xp.maximum(xp.log(xp.where(positive, v, 1.0)), -100.0), -100.0)
+    return m.where(positive, m.maximum(m.log(m.where(positive, v, 1.0)), -100.0), -100.0)
 
 
-def _clamped_log1m(xp, v):
+def _clamped_log1m(m, v):
     """max(log(1 - v), -100), accurate for small v, with no warning at v = 1."""
     below = v < 1
-    return xp.where(below, xp.maximum(xp.log1p(-xp.where(below, v, 0.0)), -100.0), -100.0)
-
-
-def _clamped_log_t(v: Tensor) -> Tensor:
-    positive = v > 0
-    return _where(positive, _where(positive, v, 1.0).log().clamp_min(-100.0), -100.0)
-
-
-def _clamped_log1m_t(v: Tensor) -> Tensor:
-    below = v < 1
-    return _where(below, (-_where(below, v, 0.0)).log1p().clamp_min(-100.0), -100.0)
+    return m.where(below, m.maximum(m.log1p(-m.where(below, v, 0.0)), -100.0), -100.0)
 
 
 def _check_binary(name: str, input, target, *others) -> None:
@@ -188,7 +181,7 @@ def binary_cross_entropy(input: Tensor, target: Tensor, weight: Tensor | None = 
     _check_reduction(reduction)
     _check_binary("binary_cross_entropy", input, target, weight)
     data = input._data
-    if data.size and type(data).__module__ == "numpy":  # host check only: no device sync
+    if data.size and backend_of(data).device_type == "cpu":  # host check only: no device sync
         if not bool(((data >= 0) & (data <= 1)).all()):
             raise RuntimeError("all elements of input should be between 0 and 1")
     if weight is not None:
@@ -228,23 +221,14 @@ class MSELoss(Function):
 
     @staticmethod
     def backward(ctx, grad):
-        x, t = ctx.saved_tensors
+        x, t = ctx.saved
         need_x, need_t = ctx.needs_input_grad[:2]
         scale = 2.0 / ctx.n if ctx.reduction == "mean" else 2.0
-        if not _grad_state.enabled:
-            d = x._data - t._data
-            if ctx.reduction == "none":
-                d = d * grad._data
-                d *= 2.0
-            else:
-                d = d * (grad._data * scale)
-            d = _wrap(_array(ctx.xp, d, x._data))
-            dx = sum_to(d, x.shape) if need_x else None
-            dt = sum_to(-d, t.shape) if need_t else None
-            return dx, dt, None
-        d = (x - t) * (grad * scale)
-        return (sum_to(d, x.shape) if need_x else None), (sum_to(-d, t.shape) if need_t
-                                                          else None), None
+        if ctx.reduction == "none":
+            d = (x - t) * grad * scale
+        else:
+            d = (x - t) * (grad * scale)
+        return (d if need_x else None), (-d if need_t else None), None
 
 
 def mse_loss(input: Tensor, target: Tensor, reduction: str = "mean") -> Tensor:

@@ -12,17 +12,18 @@ Embedding: y[..] = W[idx[..]], the rows of W picked by integer indices (= one_ho
 Backward adds each output gradient row into the row of W it came from; the ``padding_idx``
 row gets no gradient.
 
-Both backward rules are written with Tensor operations when a graph is recorded
-(``create_graph=True``), so they are differentiable again; a plain backward works on
-arrays directly.
+Both backward rules are written once against the rule namespace ``ctx.math``: array code
+in a plain backward, differentiable again under ``create_graph=True``.
 """
 
 from __future__ import annotations
 
 import math
 
+from ..._backend import check_index_bounds
 from ...function import Function
-from ...tensor import Tensor, _wrap
+from ...tensor import Tensor
+from ..indexing import _add_at
 
 __all__ = ["linear", "embedding"]
 
@@ -50,54 +51,26 @@ class Linear(Function):
         return out.reshape(lead + (out_features,))
 
     @staticmethod
-    def backward_arrays(ctx, grad):
-        """The plain backward: three array expressions, no Tensor in between."""
-        x, weight = ctx.saved_arrays
+    def backward(ctx, grad):
+        x, weight = ctx.saved
         need_x, need_w, need_b = ctx.needs_input_grad
-        meta = ctx._input_meta
+        meta = ctx.input_metadata
         if grad.ndim == 2:
             g2 = grad
         else:
             out_features = grad.shape[-1]
-            n = grad.size // out_features if out_features else math.prod(grad.shape[:-1])
-            g2 = grad.reshape(n, out_features)
+            n = math.prod(grad.shape[:-1])
+            g2 = grad.reshape((n, out_features))
         dx = dw = db = None
         if need_x:
             dx = g2 @ weight
             if dx.shape != meta[0][0]:
                 dx = dx.reshape(meta[0][0])
         if need_w:
-            dw = g2.T @ (x if x.ndim == 2 else x.reshape(g2.shape[0], x.shape[-1]))
+            dw = g2.T @ (x if x.ndim == 2 else x.reshape((g2.shape[0], x.shape[-1])))
         if need_b:
-            db = _sum_to_bias(g2.sum(axis=0), meta[2][0])
+            db = ctx.math.sum(g2, 0)  # (a bias of one element: summed by the engine)
         return dx, dw, db
-
-    @staticmethod
-    def backward(ctx, grad):
-        x, weight = ctx.saved_tensors
-        need_x, need_w, need_b = ctx.needs_input_grad
-        x_shape = ctx._input_meta[0][0] if need_x else None
-        out_features = grad.shape[-1]
-        n = grad.numel() // out_features if out_features else math.prod(grad.shape[:-1])
-        g2 = grad if grad.ndim == 2 else grad.reshape(n, out_features)
-        dx = dw = db = None
-        if need_x:
-            dx = (g2 @ weight).reshape(x_shape)
-        if need_w:
-            dw = g2.mT @ (x if x.ndim == 2 else x.reshape(n, x.shape[-1]))
-        if need_b:
-            db = g2.sum(0)
-            bias_shape = ctx._input_meta[2][0]
-            if tuple(db.shape) != tuple(bias_shape):
-                db = db.sum().reshape(bias_shape)
-        return dx, dw, db
-
-
-def _sum_to_bias(db, bias_shape):
-    """The bias gradient for a bias broadcast from a single element."""
-    if db.shape == tuple(bias_shape):
-        return db
-    return db.sum().reshape(bias_shape)
 
 
 def _name(t: Tensor) -> str:
@@ -161,29 +134,51 @@ class Embedding(Function):
     (scaled by 1/count(r) with ``scale_grad_by_freq``), 0 for the padding row."""
 
     @staticmethod
-    def forward(ctx, weight, idx, padding_idx, scale_grad_by_freq):
-        ctx.padding_idx = padding_idx
-        ctx.scale_grad_by_freq = scale_grad_by_freq
-        ctx.save_for_backward(idx)
-        return ctx.xp.take(weight, idx, axis=0)
+    def forward(ctx, weight, idx, padding_idx, scale_grad_by_freq, safe=None):
+        xp = ctx.xp
+        ctx.save_for_backward(idx)  # version-checked at backward
+        if safe is not None:  # the bounds-checked indices to read with
+            idx = safe
+        flat = ctx.flat = idx.reshape(-1)
+        scale = None  # a factor per looked-up row: 0 at padding, 1/count with the option
+        if padding_idx is not None:
+            scale = (flat != padding_idx).astype(weight.dtype)[:, None]
+        if scale_grad_by_freq:
+            counts = xp.bincount(flat, minlength=weight.shape[0])
+            inv = (1.0 / xp.take(counts, flat).astype(weight.dtype))[:, None]
+            scale = inv if scale is None else scale * inv
+        ctx.row_scale = scale
+        return xp.take(weight, idx, axis=0)
 
     @staticmethod
     def backward(ctx, grad):
-        (idx,) = ctx.saved_tensors
-        shape = ctx._input_meta[0][0]
-        flat = idx.reshape(-1)
-        rows = grad.reshape(-1, shape[1])
-        keep = None
-        if ctx.padding_idx is not None:
-            keep = (flat != ctx.padding_idx).to(grad.dtype).unsqueeze(1)
-        if ctx.scale_grad_by_freq:
-            counts = _wrap(ctx.xp.bincount(flat._data, minlength=shape[0]))
-            inv = (1.0 / counts.index_select(0, flat).to(grad.dtype)).unsqueeze(1)
-            keep = inv if keep is None else keep * inv
-        if keep is not None:
-            rows = rows * keep
-        dw = grad.new_zeros(shape).index_add(0, flat, rows)
-        return dw, None, None, None
+        (idx,) = ctx.saved  # version-checked: the indices must not change before backward
+        m = ctx.math
+        shape = ctx.input_metadata[0][0]
+        rows = grad.reshape((-1, shape[1]))
+        if ctx.row_scale is not None:
+            rows = rows * m.const(ctx.row_scale)
+        return m.apply(_AddRows, rows, ctx.flat, shape[0]), None, None, None, None
+
+
+class _AddRows(Function):
+    """dW = zeros(n, d) with row idx_k += rows_k (the embedding gradient: one scatter-add).
+
+    Backward: d rows_k = g[idx_k] (a gather of the rows)."""
+
+    @staticmethod
+    def forward(ctx, rows, flat, n):
+        xp = ctx.xp
+        ctx.flat = flat
+        d = rows.shape[1]
+        out = xp.zeros((n, d), dtype=rows.dtype)
+        positions = (flat[:, None] * d + xp.arange(d)).reshape(-1)
+        _add_at(xp, out.reshape(-1), positions, rows.reshape(-1))
+        return out
+
+    @staticmethod
+    def backward(ctx, grad):
+        return grad[ctx.math.const(ctx.flat)], None, None
 
 
 def embedding(idx: Tensor, weight: Tensor, padding_idx: int | None = None,
@@ -203,9 +198,7 @@ def embedding(idx: Tensor, weight: Tensor, padding_idx: int | None = None,
                            f"two devices, {idx.device} and {weight.device}! (in embedding)")
     n = weight._data.shape[0]
     a = idx._data
-    if a.size and type(a).__module__ == "numpy":  # a cheap host check (no device sync)
-        lo, hi = int(a.min()), int(a.max())
-        if lo < 0 or hi >= n:
-            raise IndexError(f"index out of range in self (embedding: index "
-                             f"{hi if hi >= n else lo} for a table of {n} rows)")
-    return Embedding.apply(weight, idx, padding_idx, scale_grad_by_freq)
+    safe = check_index_bounds(a, n, f"index out of range in self (embedding: a table of {n} "
+                                    f"rows): index")
+    return Embedding.apply(weight, idx, padding_idx, scale_grad_by_freq,
+                           None if safe is a else safe)

@@ -14,18 +14,20 @@ options map onto q:
 - probabilities t_i: q_ic = w_c ((1 - eps) t_ic + eps / C);  'mean' divides by the number
   of samples (every position of the extra dimensions counts as one).
 
-Double backward: the cross-entropy and NLL nodes keep the softmax (or the coefficients) as
-arrays for a plain backward, and with ``create_graph=True`` rebuild the gradient from the
-saved logits with Tensor operations, so Hessians of these losses work.
+Each rule is written once against the rule namespace ``ctx.math``. The softmax kept from
+the forward enters it through `_RowsSoftmax` (`_RowsLogSoftmax` for log-probabilities): on
+arrays that is the kept array itself, under ``create_graph=True`` a node whose own rule is
+the softmax Jacobian, so Hessians of these losses work. The "minus q at the targets" step
+is `_ScaledMinusTargets`: on arrays one product and one scatter into it.
 
 The elementwise losses (binary cross-entropies, squared error) are in `elementwise_loss`.
 """
 
 from __future__ import annotations
 
+from ..._backend import backend_of, check_index_bounds
 from ...function import Function
-from ...grad_mode import _state as _grad_state
-from ...tensor import Tensor, _wrap
+from ...tensor import Tensor
 
 __all__ = ["cross_entropy", "nll_loss"]
 
@@ -52,18 +54,25 @@ def _rows(xp, a, unbatched: bool):
     return xp.moveaxis(a, 1, -1).reshape(-1, c)
 
 
-def _unrows(xp, a2, shape: tuple, unbatched: bool):
-    """The inverse of `_rows`."""
+def _rows_m(m, a, unbatched: bool):
+    """`_rows` in the rule vocabulary (arrays or Tensors)."""
     if unbatched:
-        return a2.reshape(shape)
+        return a.reshape((1, -1))
+    if a.ndim == 2:
+        return a
+    c = a.shape[1]
+    return m.permute(a, (0,) + tuple(range(2, a.ndim)) + (1,)).reshape((-1, c))
+
+
+def _unrows_m(m, a2, shape: tuple, unbatched: bool):
+    """The inverse of `_rows`, in the rule vocabulary."""
+    if unbatched:
+        return a2.reshape(tuple(shape))
     if len(shape) == 2:
         return a2
+    n = len(shape)
     moved = a2.reshape((shape[0],) + tuple(shape[2:]) + (shape[1],))
-    return xp.ascontiguousarray(xp.moveaxis(moved, -1, 1))
-
-
-def _class_axis(shape: tuple, unbatched: bool) -> int:
-    return 0 if unbatched else 1
+    return m.permute(moved, (0, n - 1) + tuple(range(1, n - 1)))
 
 
 def _per_sample_shape(shape: tuple, unbatched: bool) -> tuple:
@@ -73,13 +82,18 @@ def _per_sample_shape(shape: tuple, unbatched: bool) -> tuple:
     return (shape[0], 1) + tuple(shape[2:])
 
 
-def _expand_grad(grad: Tensor, ctx) -> Tensor:
-    """The output gradient as one factor per sample, broadcastable against x."""
+def _const(m, v):
+    """A forward-time array as a rule constant (numbers stay numbers)."""
+    return m.const(v) if hasattr(v, "shape") else v
+
+
+def _row_factor(m, grad, ctx):
+    """The output gradient as one factor per row of the (M, C) layout: a column (M, 1)
+    for reduction 'none', else a 0-d value (divided by the 'mean' normaliser)."""
     if ctx.reduction == "none":
-        return grad.reshape(_per_sample_shape(ctx.x_shape, ctx.unbatched))
+        return grad.reshape((-1, 1))
     if ctx.reduction == "mean":
-        d = ctx.denom
-        return grad / (d if isinstance(d, (int, float)) else _wrap(d))
+        return grad / _const(m, ctx.denom)
     return grad
 
 
@@ -93,8 +107,92 @@ def _reduce(xp, rows, ctx, target_shape: tuple):
 
 
 def _column(a):
-    """A per-row array as a column (M, 1); a number stays a number."""
-    return a.reshape(-1, 1) if hasattr(a, "reshape") else a
+    """A per-row value as a column (M, 1); a number or 0-d value stays as it is."""
+    return a.reshape((-1, 1)) if getattr(a, "ndim", 0) else a
+
+
+# ----------------------------------------------------------------------------- helper nodes
+class _RowsSoftmax(Function):
+    """p = softmax of x over the classes, in the (M, C) row layout, where the forward
+    already holds p: on arrays the kept p, under ``create_graph`` a node of x.
+
+    Backward (softmax Jacobian): dx = p (g - sum_c g p), laid back out as x."""
+
+    @staticmethod
+    def forward(ctx, x, p, unbatched):
+        ctx.x_shape, ctx.unbatched = x.shape, unbatched
+        out = p.view()  # a new array object, so it is saved as this node's output
+        ctx.save_for_backward(out)
+        return out
+
+    @staticmethod
+    def backward(ctx, grad):
+        (p,) = ctx.saved
+        m = ctx.math
+        d = p * (grad - m.sum(grad * p, 1, True))
+        return _unrows_m(m, d, ctx.x_shape, ctx.unbatched), None, None
+
+
+class _RowsLogSoftmax(Function):
+    """log p = log_softmax of x over the classes, in the (M, C) row layout, kept from the
+    forward. Backward: dx = g - p sum_c g, with p = exp(log p), laid back out as x."""
+
+    @staticmethod
+    def forward(ctx, x, logp, unbatched):
+        ctx.x_shape, ctx.unbatched = x.shape, unbatched
+        out = logp.view()  # a new array object, so it is saved as this node's output
+        ctx.save_for_backward(out)
+        return out
+
+    @staticmethod
+    def backward(ctx, grad):
+        (logp,) = ctx.saved
+        m = ctx.math
+        d = grad - m.exp(logp) * m.sum(grad, 1, True)
+        return _unrows_m(m, d, ctx.x_shape, ctx.unbatched), None, None
+
+
+class _ScaledMinusTargets(Function):
+    """out = p a, then out[i, y_i] -= v_i: the "p s r - q r" of the cross-entropy gradient,
+    one product and one scatter on arrays.
+
+    Backward: dp = g a,  da = sum_c g p,  dv_i = -g[i, y_i]."""
+
+    @staticmethod
+    def forward(ctx, p, a, v, rows, index):
+        ctx.rows, ctx.index = rows, index
+        ctx.save_for_backward(p, a)
+        out = p * a
+        out[rows, index] -= v
+        return out
+
+    @staticmethod
+    def backward(ctx, grad):
+        p, a = ctx.saved
+        m = ctx.math
+        need_p, need_a, need_v = ctx.needs_input_grad[:3]
+        dp = grad * a if need_p else None
+        da = m.sum(grad * p, 1, True) if need_a else None
+        dv = -grad[m.const(ctx.rows), m.const(ctx.index)] if need_v else None
+        return dp, da, dv, None, None
+
+
+class _AtTargets(Function):
+    """out = zeros (M, C) with out[i, y_i] = v_i (the NLL gradient: one scatter).
+
+    Backward: dv_i = g[i, y_i]."""
+
+    @staticmethod
+    def forward(ctx, v, rows, index, shape):
+        ctx.rows, ctx.index = rows, index
+        out = ctx.xp.zeros(shape, dtype=v.dtype)
+        out[rows, index] = v
+        return out
+
+    @staticmethod
+    def backward(ctx, grad):
+        m = ctx.math
+        return grad[m.const(ctx.rows), m.const(ctx.index)], None, None, None
 
 
 # ----------------------------------------------------------------------------- targets
@@ -125,7 +223,8 @@ class _Targets:
         y = target.reshape(-1)
         self.rows = _arange(xp, y.shape[0])
         clean = False
-        if y.size and type(y).__module__ == "numpy":  # host checks only: no device sync
+        on_host = backend_of(y).device_type == "cpu"
+        if y.size and on_host:  # cheap host checks
             if not 0 <= ignore_index < n_classes:
                 # one reduction: seen as unsigned, a negative index is larger than any class
                 clean = int(y.view(_UNSIGNED[y.dtype.itemsize]).max()) < n_classes
@@ -144,6 +243,8 @@ class _Targets:
         else:
             valid = y != ignore_index
             self.index = xp.where(valid, y, 0)
+            if not on_host:  # (checked above on the host)
+                self.index = check_index_bounds(self.index, n_classes, "Target")
             self.validf = valid.astype(dtype)
             self.w = self.validf if weight is None else xp.take(weight, self.index) * self.validf
 
@@ -159,7 +260,13 @@ class _Targets:
 
 
 class CrossEntropy(Function):
-    """Softmax cross-entropy with class-index targets (see the module docstring)."""
+    """Softmax cross-entropy with class-index targets (see the module docstring).
+
+    With r the output gradient per row, sel_i = w_{y_i} (1 - eps), spread_i = eps / C
+    (0 for ignored rows) and s_i = sel_i + spread_i sum_c w_c:
+
+        dx_ic = p_ic s_i r_i - sel_i r_i [c = y_i] - spread_i r_i w_c
+    """
 
     @staticmethod
     def forward(ctx, x, target, weight, ignore_index, reduction, eps, unbatched):
@@ -184,7 +291,8 @@ class CrossEntropy(Function):
                 smooth = lse * weight.sum() - shifted @ weight
             rows += (smooth if tg.validf is None else smooth * tg.validf) * (eps / n_classes)
         ctx.targets = tg
-        ctx.save_for_backward(x, p, weight)
+        # the target is saved (not only its indices) so a change in place is detected
+        ctx.save_for_backward(x, p, weight, target)
         if reduction == "none":
             return rows.reshape(target.shape)
         total = rows.sum()
@@ -196,64 +304,38 @@ class CrossEntropy(Function):
         return total if type(total) is type(x) else xp.asarray(total)
 
     @staticmethod
-    def backward_arrays(ctx, grad):
-        """The plain backward on arrays: dx = (p s - q) r, r the output gradient."""
-        _, p, w = ctx.saved_arrays
+    def backward(ctx, grad):
+        x, p, w, _target = ctx.saved
         if ctx.needs_input_grad[2]:
             raise RuntimeError("the derivative for 'weight' is not implemented.")
         if not ctx.needs_input_grad[0]:
             return (None,) * 7
-        xp, tg, eps = ctx.xp, ctx.targets, ctx.eps
-        if ctx.reduction == "none":
-            r = grad.reshape(-1, 1)
-        elif ctx.reduction == "mean":
-            r = grad / ctx.denom
-        else:
-            r = grad
-        rr = r.reshape(-1) if r.ndim else r
+        m, tg, eps = ctx.math, ctx.targets, ctx.eps
+        probs = m.apply(_RowsSoftmax, x, p, ctx.unbatched)
+        r = _row_factor(m, grad, ctx)
+        rr = r.reshape((-1,)) if r.ndim else r
         if not eps and tg.w is None:  # the common case: dx = (p - onehot) r
-            dx = p * r
-            dx[tg.rows, tg.index] -= rr
-            return (_unrows(xp, dx, ctx.x_shape, ctx.unbatched),) + (None,) * 6
-        # q_ic = sel_i [c = y_i] + spread_i w_c,  s_i = sum_c q_ic = sel_i + spread_i sum w
+            dx = m.apply(_ScaledMinusTargets, probs, r, rr, tg.rows, tg.index)
+            return (_unrows_m(m, dx, ctx.x_shape, ctx.unbatched),) + (None,) * 6
         n_classes = p.shape[1]
-        sel = tg.weighted(1.0 - eps)
-        spread = eps / n_classes if tg.validf is None else tg.validf * (eps / n_classes)
-        wsum = n_classes if w is None else w.sum()
+        sel = _const(m, tg.weighted(1.0 - eps))
+        spread = eps / n_classes if tg.validf is None else m.const(tg.validf * (eps / n_classes))
+        wsum = n_classes if w is None else m.sum(w)
         s = sel + spread * wsum if eps else sel
-        dx = p * (_column(s) * r)
-        dx[tg.rows, tg.index] -= sel * rr
+        dx = m.apply(_ScaledMinusTargets, probs, _column(s) * r, sel * rr, tg.rows, tg.index)
         if eps:
             spread = _column(spread) * r
-            dx -= spread if w is None else spread * w
-        return (_unrows(xp, dx, ctx.x_shape, ctx.unbatched),) + (None,) * 6
-
-    @staticmethod
-    def backward(ctx, grad):
-        x, p, weight = ctx.saved_tensors
-        if ctx.needs_input_grad[2]:
-            raise RuntimeError("the derivative for 'weight' is not implemented.")
-        if not ctx.needs_input_grad[0]:
-            return (None,) * 7
-        xp, tg, eps = ctx.xp, ctx.targets, ctx.eps
-        n_classes = p.shape[1]
-        w = None if weight is None else weight._data
-        # create_graph: q is a constant; p is rebuilt from x so that it is differentiable
-        q = xp.zeros(p.shape, dtype=p._data.dtype)
-        q[tg.rows, tg.index] = tg.weighted(1.0 - eps)
-        if eps:
-            spread = eps / n_classes if tg.validf is None else tg.validf * (eps / n_classes)
-            q += _column(spread) * (1.0 if w is None else w)
-        s = q.sum(axis=1).reshape(_per_sample_shape(ctx.x_shape, ctx.unbatched))
-        axis = _class_axis(ctx.x_shape, ctx.unbatched)
-        q_t = _wrap(_unrows(xp, q, ctx.x_shape, ctx.unbatched))
-        s_t = _wrap(s)
-        probs = x.softmax(axis)
-        return ((probs * s_t - q_t) * _expand_grad(grad, ctx),) + (None,) * 6
+            dx = dx - (spread if w is None else spread * w)
+        return (_unrows_m(m, dx, ctx.x_shape, ctx.unbatched),) + (None,) * 6
 
 
 class CrossEntropyProbs(Function):
-    """Softmax cross-entropy with class-probability targets of x's shape."""
+    """Softmax cross-entropy with class-probability targets of x's shape.
+
+    With q = w ((1 - eps) t + eps / C) and r the output gradient per row:
+
+        dx = (p sum_c q - q) r,     dt = -(1 - eps) w log p r
+    """
 
     @staticmethod
     def forward(ctx, x, target, weight, reduction, eps, unbatched):
@@ -266,34 +348,31 @@ class CrossEntropyProbs(Function):
         q = _smoothed(xp, _rows(xp, target, unbatched), weight, eps, n_classes)
         rows = -(q * logp).sum(axis=1)
         ctx.denom = x2.shape[0] if reduction == "mean" else None
-        ctx.save_for_backward(x, target, weight)
+        ctx.save_for_backward(x, target, weight, logp)
         out_shape = (x.shape[0],) + tuple(x.shape[2:]) if not unbatched else ()
         return _array(xp, _reduce(xp, rows, ctx, out_shape), x)
 
     @staticmethod
     def backward(ctx, grad):
-        x, target, weight = ctx.saved_tensors
+        x, target, weight, logp = ctx.saved
         if ctx.needs_input_grad[2]:
             raise RuntimeError("the derivative for 'weight' is not implemented.")
         need_x, need_t = ctx.needs_input_grad[0], ctx.needs_input_grad[1]
-        axis = _class_axis(ctx.x_shape, ctx.unbatched)
-        n_classes = ctx.x_shape[axis]
-        eps = ctx.eps
-        r = _expand_grad(grad, ctx)
-        w = None
-        if weight is not None:
-            w = weight.reshape((-1,) + (1,) * (x.ndim - axis - 1))
-        q = target * (1.0 - eps) + eps / n_classes if eps else target
-        if w is not None:
-            q = q * w
+        m, eps, unbatched = ctx.math, ctx.eps, ctx.unbatched
+        n_classes = logp.shape[1]
+        logp = m.apply(_RowsLogSoftmax, x, logp, unbatched)
+        r = _row_factor(m, grad, ctx)
+        q = _smoothed(m, _rows_m(m, target, unbatched), weight, eps, n_classes)
         dx = dt = None
         if need_x:
-            dx = (x.softmax(axis) * q.sum(axis, keepdim=True) - q) * r
+            dx = (m.exp(logp) * m.sum(q, 1, True) - q) * r
+            dx = _unrows_m(m, dx, ctx.x_shape, unbatched)
         if need_t:
-            dt = -x.log_softmax(axis) * r
+            dt = -logp * r
             dt = dt * (1.0 - eps) if eps else dt
-            if w is not None:
-                dt = dt * w
+            if weight is not None:
+                dt = dt * weight
+            dt = _unrows_m(m, dt, ctx.x_shape, unbatched)
         return dx, dt, None, None, None, None
 
 
@@ -304,8 +383,8 @@ def _smoothed(xp, t2, weight, eps: float, n_classes: int):
 
 # ----------------------------------------------------------------------------- NLL
 class NLLLoss(Function):
-    """l_i = -w_{y_i} x_{i, y_i}: x holds log-probabilities. The gradient is a constant
-    array (-w_{y_i} at the target, 0 elsewhere) times the output gradient."""
+    """l_i = -w_{y_i} x_{i, y_i}: x holds log-probabilities. The gradient is -w_{y_i} r_i at
+    the target and 0 elsewhere (r the output gradient per row)."""
 
     @staticmethod
     def forward(ctx, x, target, weight, ignore_index, reduction, unbatched):
@@ -317,26 +396,23 @@ class NLLLoss(Function):
         ctx.denom = tg.total_weight(xp, x.dtype) if reduction == "mean" else None
         ctx.targets = tg
         ctx.rows_shape = x2.shape
+        ctx.save_for_backward(target)  # version-checked: its indices are used below
         return _array(xp, _reduce(xp, rows, ctx, target.shape), x)
 
     @staticmethod
     def backward(ctx, grad):
+        (_target,) = ctx.saved  # checks the target was not changed in place
         if ctx.needs_input_grad[2]:
             raise RuntimeError("the derivative for 'weight' is not implemented.")
         if not ctx.needs_input_grad[0]:
             return (None,) * 6
-        xp, tg = ctx.xp, ctx.targets
-        coef = xp.zeros(ctx.rows_shape, dtype=grad._data.dtype)
-        coef[tg.rows, tg.index] = -1.0 if tg.w is None else -tg.w
-        coef = _unrows(xp, coef, ctx.x_shape, ctx.unbatched)
-        if not _grad_state.enabled:
-            r = grad._data
-            if ctx.reduction == "none":
-                r = r.reshape(_per_sample_shape(ctx.x_shape, ctx.unbatched))
-            elif ctx.reduction == "mean":
-                r = r / ctx.denom
-            return (_wrap(_array(xp, coef * r, coef)),) + (None,) * 5
-        return (_wrap(coef) * _expand_grad(grad, ctx),) + (None,) * 5
+        m, tg = ctx.math, ctx.targets
+        r = _row_factor(m, grad, ctx)
+        v = -(r.reshape((-1,)) if r.ndim else r)
+        if tg.w is not None:
+            v = v * m.const(tg.w)
+        dx = m.apply(_AtTargets, v, tg.rows, tg.index, ctx.rows_shape)
+        return (_unrows_m(m, dx, ctx.x_shape, ctx.unbatched),) + (None,) * 5
 
 
 # ----------------------------------------------------------------------------- checks

@@ -2,14 +2,22 @@
 runs. The gate arithmetic is the per-step `LSTMCell`'s (see `recurrent.py` for the rules and
 the layout choices); here it runs in a loop over time inside one node, so the engine sees one
 node per layer instead of one per step, and the backward is backpropagation through time on
-raw arrays with the weight and input gradients as one matrix product each.
+the cell's rule per step, with the weight and input gradients as one matrix product each.
 """
 
 from __future__ import annotations
 
 from ...function import Function
 from ...tensor import Tensor
-from .recurrent import _project, _quiet, _sigmoid_, input_projection, lstm_cell, stack_columns
+from .recurrent import (
+    _lstm_step_grads,
+    _project,
+    _quiet,
+    _sigmoid_,
+    input_projection,
+    lstm_cell,
+    stack_columns,
+)
 
 __all__ = ["lstm_sequence"]
 
@@ -22,15 +30,16 @@ class LSTMSequence(Function):
     ``W_hh h`` and the gate arithmetic of `LSTMCell`, in the same order (so the numbers are
     the cells' numbers), writing into arrays allocated once for the sequence.
 
-    Backward (plain): backpropagation through time over raw arrays, the cell's rules per step
-    (``da_t`` from ``dh_t = dout_t + W_hh^T da_{t+1}`` and ``dc_t``), then the parameter
-    gradients as single products over all steps at once:
+    Backward: backpropagation through time, the cell's rules per step (``da_t`` from
+    ``dh_t = dout_t + W_hh^T da_{t+1}`` and ``dc_t``), then the parameter gradients as single
+    products over all steps at once:
 
         dW_hh = sum_t da_t h_{t-1}^T    dW_ih = sum_t da_t x_t    db = sum_{t,b} da_t
         dx_t = (W_ih^T da_t)^T          dh_0 = W_hh^T da_first    dc_0 = dc* f at the first step
 
-    With ``create_graph=True`` the sequence is replayed with the per-step cells (a recorded
-    graph) and differentiated, so the gradient is itself differentiable.
+    The rule is written once (`_through_time`, against ``ctx.math``): arrays in a plain
+    backward; under ``create_graph=True`` the saved states enter through `_LSTMStates`, whose
+    own rule is this one again, so the gradient is itself differentiable.
 
     Saved: the inputs, the activated gates (T, 4H, B), c_t, tanh(c_t) and h_t (T, H, B).
     """
@@ -75,99 +84,88 @@ class LSTMSequence(Function):
                 xp.ascontiguousarray(c.T))
 
     @staticmethod
-    def backward_arrays(ctx, dout, dh_n, dc_n):
-        x, h0, c0, w_ih, w_hh, _, acts, cs, tcs, hs = ctx.saved_arrays
-        need_x, need_h0, need_c0, need_wih, need_whh, need_b = ctx.needs_input_grad[:6]
+    def backward(ctx, dout, dh_n, dc_n):
+        x, h0, c0, w_ih, w_hh, bias, acts, cs, tcs, hs = ctx.saved
         if dout is None and dh_n is None and dc_n is None:
             return (None,) * 7
-        xp = ctx.xp
-        steps, gates, batch = acts.shape
-        hidden = gates // 4
-        h2, h3 = 2 * hidden, 3 * hidden
-        dtype = acts.dtype
-        reverse = ctx.reverse
-        order = range(steps) if reverse else range(steps - 1, -1, -1)  # backward in time
-        das = xp.empty((steps, gates, batch), dtype)
-        dcs = xp.empty((hidden, batch), dtype)
-        tmp = xp.empty((hidden, batch), dtype)
-        dh = None if dh_n is None else dh_n.T  # dL/dh_t, columns
-        dc = None if dc_n is None else dc_n.T  # dL/dc_t
-        for t in order:
-            if dout is not None:
-                dh = dout[t].T if dh is None else dh + dout[t].T
-            a, tc, da = acts[t], tcs[t], das[t]
-            i, f, g, o = a[:hidden], a[hidden:h2], a[h2:h3], a[h3:]
-            first = t == (steps - 1 if reverse else 0)
-            c_prev = c0.T if first else cs[t + 1 if reverse else t - 1]
-            if dh is not None:
-                xp.multiply(dh, tc, out=da[h3:])  # dL/do
-                xp.multiply(dh, o, out=dcs)
-                xp.multiply(dcs, tc, out=tmp)
-                tmp *= tc
-                dcs -= tmp  # dh o (1 - t^2)
-                if dc is not None:
-                    dcs += dc
-            else:
-                da[h3:] = 0
-                dcs[...] = dc
-            xp.multiply(dcs, g, out=da[:hidden])
-            xp.multiply(dcs, c_prev, out=da[hidden:h2])
-            xp.multiply(dcs, i, out=da[h2:h3])
-            slope = 1.0 - a  # sigmoid' = s (1 - s) ...
-            slope *= a
-            sg = slope[h2:h3]  # ... and tanh' = 1 - g^2
-            xp.multiply(g, g, out=sg)
-            xp.subtract(1.0, sg, out=sg)
-            da *= slope
-            dc = dcs * f
-            dh = w_hh.T @ da
-        # every step at once: da as (4H, T*B) against the (T*B, .) stacks of h_{t-1} and x_t
-        flat = xp.ascontiguousarray(das.transpose(1, 0, 2)).reshape(gates, steps * batch)
-        dx = dw_ih = dw_hh = db = None
-        if need_whh:
-            prev = xp.empty((hidden, steps, batch), dtype)  # h_{t-1} for every t
-            start = h0.T
-            if reverse:
-                prev[:, :-1] = hs[1:].transpose(1, 0, 2)
-                prev[:, -1] = start
-            else:
-                prev[:, 1:] = hs[:-1].transpose(1, 0, 2)
-                prev[:, 0] = start
-            dw_hh = flat @ prev.reshape(hidden, steps * batch).T
-        if need_wih or need_x:
-            x2 = x.reshape(steps * batch, x.shape[2])  # rows in (t, b) order, as flat's columns
-            if need_wih:
-                dw_ih = flat @ x2
-            if need_x:
-                dx = (flat.T @ w_ih).reshape(x.shape)
-        if need_b:
-            db = flat.sum(1)
-        return (dx, dh.T if need_h0 else None, dc.T if need_c0 else None, dw_ih, dw_hh, db,
-                None)
+        m, reverse = ctx.math, ctx.reverse
+        states = m.apply(_LSTMStates, x, h0, c0, w_ih, w_hh, bias, acts, cs, tcs, hs, reverse)
+        return _through_time(m, ctx.needs_input_grad[:6], reverse, x, h0, c0, w_ih, w_hh,
+                             *states, dout, dh_n, dc_n) + (None,)
+
+
+class _LSTMStates(Function):
+    """The states of the layer kept from the forward (activated gates, c_t, tanh(c_t), h_t):
+    on arrays the kept arrays, under ``create_graph`` a node of the layer's inputs whose rule
+    is backpropagation through time again, so `LSTMSequence`'s rule is differentiable."""
 
     @staticmethod
-    def backward(ctx, dout, dh_n, dc_n):
-        x, h0, c0, w_ih, w_hh, bias = ctx.saved_tensors[:6]
-        inputs = [(k, v) for k, v in enumerate((x, h0, c0, w_ih, w_hh, bias))
-                  if ctx.needs_input_grad[k]]
-        pairs = [(o, g) for o, g in zip(_lstm_cells(x, h0, c0, w_ih, w_hh, bias, ctx.reverse),
-                                        (dout, dh_n, dc_n)) if g is not None]
-        result = [None] * 7
-        if not pairs or not inputs:
-            return tuple(result)
-        from ...engine import grad
+    def forward(ctx, x, h0, c0, w_ih, w_hh, bias, acts, cs, tcs, hs, reverse):
+        ctx.reverse = reverse
+        out = tuple(a.view() for a in (acts, cs, tcs, hs))  # saved as this node's outputs
+        ctx.save_for_backward(x, h0, c0, w_ih, w_hh, *out)
+        return out
 
-        grads = grad([o for o, _ in pairs], [v for _, v in inputs], [g for _, g in pairs],
-                     create_graph=True, allow_unused=True)
-        for (k, _), g in zip(inputs, grads):
-            result[k] = g
-        return tuple(result)
+    @staticmethod
+    def backward(ctx, g_acts, g_cs, g_tcs, g_hs):
+        x, h0, c0, w_ih, w_hh, acts, cs, tcs, hs = ctx.saved
+        grads = _through_time(ctx.math, ctx.needs_input_grad[:6], ctx.reverse, x, h0, c0, w_ih,
+                              w_hh, acts, cs, tcs, hs, None, None, None,
+                              (g_acts, g_cs, g_tcs, g_hs))
+        return grads + (None,) * 5
+
+
+def _through_time(m, needs, reverse, x, h0, c0, w_ih, w_hh, acts, cs, tcs, hs, dout, dh_n,
+                  dc_n, direct=None):
+    """Backpropagation through time (arrays or Tensors): the cell's rule per step, with
+    dh_t = dout_t + W_hh^T da_{t+1} and dc_t, then the parameter gradients as one product
+    each over all steps. ``direct``: gradients on the states themselves (acts, c_t,
+    tanh(c_t), h_t), for `_LSTMStates`. Returns (dx, dh0, dc0, dW_ih, dW_hh, db)."""
+    need_x, need_h0, need_c0, need_wih, need_whh, need_b = needs
+    d_acts, d_cs, d_tcs, d_hs = direct if direct is not None else (None,) * 4
+    steps, gates, batch = acts.shape
+    hidden = gates // 4
+    order = range(steps) if reverse else range(steps - 1, -1, -1)  # backward in time
+    das = [None] * steps
+    dh = None if dh_n is None else dh_n.T  # dL/dh_t, columns
+    dc = None if dc_n is None else dc_n.T  # dL/dc_t
+    w_hh_t = w_hh.T
+    for t in order:
+        if dout is not None:
+            dh = dout[t].T if dh is None else dh + dout[t].T
+        if d_hs is not None:
+            dh = d_hs[t] if dh is None else dh + d_hs[t]
+        if d_cs is not None:
+            dc = d_cs[t] if dc is None else dc + d_cs[t]
+        first = t == (steps - 1 if reverse else 0)
+        c_prev = c0.T if first else cs[t + 1 if reverse else t - 1]
+        da, dc = _lstm_step_grads(m, acts[t], tcs[t], c_prev, dh, dc,
+                                  None if d_acts is None else d_acts[t],
+                                  None if d_tcs is None else d_tcs[t])
+        das[t] = da
+        dh = w_hh_t @ da
+    # every step at once: da as (4H, T*B) against the (T*B, .) stacks of h_{t-1} and x_t
+    flat = m.stack(das, 1).reshape((gates, steps * batch))
+    dx = dw_ih = dw_hh = db = None
+    if need_whh:
+        prev = [h0.T if t == (steps - 1 if reverse else 0) else hs[t + 1 if reverse else t - 1]
+                for t in range(steps)]  # h_{t-1} for every t
+        dw_hh = flat @ m.stack(prev, 1).reshape((hidden, steps * batch)).T
+    if need_wih or need_x:
+        if need_wih:  # rows in (t, b) order, as flat's columns
+            dw_ih = flat @ x.reshape((steps * batch, x.shape[2]))
+        if need_x:
+            dx = (flat.T @ w_ih).reshape(x.shape)
+    if need_b:
+        db = m.sum(flat, 1)
+    return (dx, dh.T if need_h0 else None, dc.T if need_c0 else None, dw_ih, dw_hh, db)
 
 
 def _lstm_cells(x: Tensor, h0: Tensor, c0: Tensor, w_ih: Tensor, w_hh: Tensor, bias,
                 reverse: bool) -> tuple:
     """The layer of `LSTMSequence` as per-step cells (a recorded graph when grad is on):
-    returns (out (T, B, H), h_n (B, H), c_n (B, H))."""
+    returns (out (T, B, H), h_n (B, H), c_n (B, H)). The reference the fused node is tested
+    against."""
     steps = x.shape[0]
     inputs = input_projection(x, w_ih, bias).unbind(0)
     h, c, w = h0.mT, c0.mT, w_hh

@@ -19,9 +19,10 @@ Backward (g = dL/dy; sums over A; the standard fused formula):
 In batch norm's evaluation mode the running statistics are constants, so y = x s + t
 with s = w / sqrt(running_var + eps), and dx = g s.
 
-A plain backward runs on arrays with x^ and inv saved by the forward. With
-``create_graph=True`` the same formulas are written with Tensor operations recomputed from
-x, so the backward is differentiable again (double backward, gradgradcheck).
+Each rule is written once against the rule namespace ``ctx.math``. x^ and inv saved by the
+forward enter it through `_Standardized`: on arrays the saved arrays, under
+``create_graph=True`` a node of x whose own rule is the standardisation's derivative, so the
+backward is differentiable again (double backward, gradgradcheck).
 
 `batch_norm` in training mode also updates the running statistics in place (without
 recording), with PyTorch's convention
@@ -34,8 +35,7 @@ from __future__ import annotations
 import math
 
 from ...function import Function
-from ...grad_mode import _state as _grad_state
-from ...tensor import Tensor, _wrap
+from ...tensor import Tensor
 
 __all__ = ["batch_norm", "layer_norm", "group_norm", "instance_norm"]
 
@@ -43,7 +43,7 @@ __all__ = ["batch_norm", "layer_norm", "group_norm", "instance_norm"]
 # ----------------------------------------------------------------------------- helpers
 def _as3d(a):
     """(N, C, *) -> (N, C, S) (a view when possible): the channel axis in the middle."""
-    return a.reshape(a.shape[0], a.shape[1], -1)
+    return a.reshape((a.shape[0], a.shape[1], -1))
 
 
 def _channel_sum(a3):
@@ -68,26 +68,46 @@ def _row_normalize(xp, x2, eps):
     return xhat, inv
 
 
-def _row_backward(dxhat, xhat, inv):
-    """dx = inv (dx^ - mean(dx^) - x^ mean(dx^ x^)) over the rows of 2-D arrays."""
-    k = (dxhat * xhat).mean(axis=1, keepdims=True)
-    dx = xhat * k
-    out = dxhat - dxhat.mean(axis=1, keepdims=True)
-    out -= dx
+def _keep_sum(m, a, axes):
+    """Sum over ``axes``, kept as size-1 axes (a channel sum of (N, C, S) as two fast
+    reductions, the first along the contiguous axis)."""
+    if axes == (0, 2):
+        return m.sum(m.sum(a, 2, True), 0, True)
+    return m.sum(a, axes, True)
+
+
+def _standardized_backward(m, d, xhat, inv, axes, n: int):
+    """dx = inv (d - mean_A d - x^ mean_A(d x^)) for dx^ = d (arrays or Tensors)."""
+    out = d - _keep_sum(m, d, axes) * (1.0 / n)
+    out -= xhat * (_keep_sum(m, d * xhat, axes) * (1.0 / n))  # out: a fresh value
     out *= inv
     return out
 
 
-def _graph_normalize(x: Tensor, dims, eps: float):
-    """(x^, inv) with Tensor operations (differentiable), statistics over ``dims``."""
-    xc = x - x.mean(dims, keepdim=True)
-    inv = ((xc * xc).mean(dims, keepdim=True) + eps).rsqrt()
-    return xc * inv, inv
+class _Standardized(Function):
+    """(x^, inv) of x over the axes A, kept from the forward: on arrays the kept arrays
+    themselves, under ``create_graph`` a node of x, so the norms' rules are differentiable
+    again. ``inv`` has size-1 axes at A.
 
+    Backward (n values per statistic):
+        dx = inv (g1 - mean_A g1 - x^ mean_A(g1 x^)) - g2 inv^2 x^ / n
+    for g1 = dL/dx^, g2 = dL/dinv (d inv / dx = -inv^2 x^ / n)."""
 
-def _graph_backward(dxhat: Tensor, xhat: Tensor, inv: Tensor, dims) -> Tensor:
-    return inv * (dxhat - dxhat.mean(dims, keepdim=True)
-                  - xhat * (dxhat * xhat).mean(dims, keepdim=True))
+    @staticmethod
+    def forward(ctx, x, xhat, inv, axes):
+        ctx.axes = axes
+        ctx.n = math.prod(x.shape[a] for a in axes)
+        xhat, inv = xhat.view(), inv.view()  # new arrays: saved as this node's outputs
+        ctx.save_for_backward(xhat, inv)
+        return xhat, inv
+
+    @staticmethod
+    def backward(ctx, g_xhat, g_inv):
+        xhat, inv = ctx.saved
+        m, axes, n = ctx.math, ctx.axes, ctx.n
+        dx = _standardized_backward(m, g_xhat, xhat, inv, axes, n)
+        dx = dx - g_inv * (inv * inv * (1.0 / n)) * xhat
+        return dx, None, None, None
 
 
 def _shape_text(t: Tensor) -> str:
@@ -127,48 +147,32 @@ class BatchNormTrain(Function):
         inv = _inv_std(xp, var, eps)
         xhat *= inv[:, None]
         y = _affine(xhat, weight, bias, lambda a: a[:, None])
-        ctx.save_for_backward(x, weight, xhat, inv)
+        ctx.save_for_backward(x, weight, xhat, inv[:, None])
         ctx.mark_non_differentiable(mean, unbiased)
         return y.reshape(x.shape), mean, unbiased
 
     @staticmethod
     def backward(ctx, grad, _mean=None, _var=None):
-        x, weight, xhat, inv = ctx.saved_tensors
-        need_x, need_w, need_b = ctx.needs_input_grad[:3]
         if grad is None:
             return None, None, None, None
-        if _grad_state.enabled:
-            return _batch_norm_graph(ctx, grad, x, weight, need_x, need_w, need_b)
-        g3 = _as3d(grad._data)
-        xh, iv = xhat._data, inv._data
+        x, weight, xhat, inv = ctx.saved
+        m = ctx.math
+        need_x, need_w, need_b = ctx.needs_input_grad[:3]
+        x3 = _as3d(x)
+        xh, iv = m.apply(_Standardized, x3, xhat, inv, (0, 2))
+        g3 = _as3d(grad)
         count = g3.shape[0] * g3.shape[2]
-        sum_g = _channel_sum(g3)
-        sum_gx = _channel_sum(g3 * xh)
+        sum_g = m.sum(m.sum(g3, 2), 0)
+        sum_gx = m.sum(m.sum(g3 * xh, 2), 0)
         dx = None
         if need_x:
             # dx = w inv (g - sum(g)/n - x^ sum(g x^)/n)
-            scale = iv if weight is None else iv * weight._data
-            dx = xh * (sum_gx / count)[:, None]
-            out = g3 - (sum_g / count)[:, None]
-            out -= dx
-            out *= scale[:, None]
-            dx = _wrap(out.reshape(grad._data.shape))
-        return (dx, _wrap(sum_gx) if need_w else None, _wrap(sum_g) if need_b else None, None)
-
-
-def _batch_norm_graph(ctx, grad, x, weight, need_x, need_w, need_b):
-    x3 = x.reshape(x.shape[0], x.shape[1], -1)
-    g3 = grad.reshape(x3.shape)
-    xhat, inv = _graph_normalize(x3, (0, 2), ctx.eps)
-    dx = dw = db = None
-    if need_x:
-        dxhat = g3 if weight is None else g3 * weight.reshape(1, -1, 1)
-        dx = _graph_backward(dxhat, xhat, inv, (0, 2)).reshape(x.shape)
-    if need_w:
-        dw = (g3 * xhat).sum((0, 2))
-    if need_b:
-        db = g3.sum((0, 2))
-    return dx, dw, db, None
+            scale = iv if weight is None else iv * weight[:, None]
+            dx = g3 - (sum_g * (1.0 / count))[:, None]
+            dx -= xh * (sum_gx * (1.0 / count))[:, None]  # dx: a fresh value
+            dx *= scale
+            dx = dx.reshape(x.shape)
+        return dx, (sum_gx if need_w else None), (sum_g if need_b else None), None
 
 
 class BatchNormEval(Function):
@@ -191,31 +195,19 @@ class BatchNormEval(Function):
 
     @staticmethod
     def backward(ctx, grad):
-        x, running_mean, weight, inv = ctx.saved_tensors
+        x, running_mean, weight, inv = ctx.saved
+        m = ctx.math
         need_x, _, _, need_w, need_b = ctx.needs_input_grad[:5]
-        shape3 = (1, -1, 1)
-        g3 = grad.reshape(grad.shape[0], grad.shape[1], -1)
+        g3 = _as3d(grad)
         dx = dw = db = None
-        if _grad_state.enabled:
-            if need_x:
-                scale = inv if weight is None else inv * weight
-                dx = (g3 * scale.reshape(shape3)).reshape(x.shape)
-            if need_w:
-                xhat = (x.reshape(g3.shape) - running_mean.reshape(shape3)) * inv.reshape(shape3)
-                dw = (g3 * xhat).sum((0, 2))
-            if need_b:
-                db = g3.sum((0, 2))
-            return dx, None, None, dw, db, None
-        gd, iv = g3._data, inv._data
         if need_x:
-            scale = iv if weight is None else iv * weight._data
-            dx = _wrap((gd * scale[:, None]).reshape(x._data.shape))
+            scale = inv if weight is None else inv * weight
+            dx = (g3 * scale[:, None]).reshape(x.shape)
         if need_w:
-            xhat = _as3d(x._data) - running_mean._data[:, None]
-            xhat *= iv[:, None]
-            dw = _wrap(_channel_sum(gd * xhat))
+            xhat = (_as3d(x) - running_mean[:, None]) * inv[:, None]
+            dw = m.sum(m.sum(g3 * xhat, 2), 0)
         if need_b:
-            db = _wrap(_channel_sum(gd))
+            db = m.sum(m.sum(g3, 2), 0)
         return dx, None, None, dw, db, None
 
 
@@ -313,31 +305,19 @@ class LayerNorm(Function):
 
     @staticmethod
     def backward(ctx, grad):
-        x, weight, xhat, inv = ctx.saved_tensors
+        x, weight, xhat, inv = ctx.saved
+        m = ctx.math
         need_x, need_w, need_b = ctx.needs_input_grad[:3]
-        if _grad_state.enabled:
-            dims = tuple(range(x.ndim - ctx.k, x.ndim))
-            lead = tuple(range(x.ndim - ctx.k))
-            xh, iv = _graph_normalize(x, dims, ctx.eps)
-            dx = dw = db = None
-            if need_x:
-                dxh = grad if weight is None else grad * weight
-                dx = _graph_backward(dxh, xh, iv, dims)
-            if need_w:
-                dw = (grad * xh).sum(lead) if lead else grad * xh
-            if need_b:
-                db = grad.sum(lead) if lead else grad
-            return dx, dw, db, None, None
-        xh, iv = xhat._data, inv._data
-        g2 = grad._data.reshape(xh.shape)
+        xh, iv = m.apply(_Standardized, x.reshape(xhat.shape), xhat, inv, (1,))
+        g2 = grad.reshape(xhat.shape)
         dx = dw = db = None
         if need_x:
-            dxh = g2 if weight is None else g2 * weight._data.reshape(-1)
-            dx = _wrap(_row_backward(dxh, xh, iv).reshape(x._data.shape))
+            dxh = g2 if weight is None else g2 * weight.reshape((-1,))
+            dx = _standardized_backward(m, dxh, xh, iv, (1,), xhat.shape[1]).reshape(x.shape)
         if need_w:
-            dw = _wrap((g2 * xh).sum(axis=0).reshape(weight._data.shape))
+            dw = m.sum(g2 * xh, 0).reshape(weight.shape)
         if need_b:
-            db = _wrap(g2.sum(axis=0).reshape(ctx._input_meta[2][0]))
+            db = m.sum(g2, 0).reshape(ctx.input_metadata[2][0])
         return dx, dw, db, None, None
 
 
@@ -380,35 +360,22 @@ class GroupNorm(Function):
 
     @staticmethod
     def backward(ctx, grad):
-        x, weight, xhat, inv = ctx.saved_tensors
+        x, weight, xhat, inv = ctx.saved
+        m = ctx.math
         need_x, need_w, need_b = ctx.needs_input_grad[:3]
         n, c = grad.shape[0], grad.shape[1]
-        groups = ctx.groups
-        if _grad_state.enabled:
-            xg = x.reshape(n, groups, -1)
-            xh, iv = _graph_normalize(xg, (2,), ctx.eps)
-            g3 = grad.reshape(n, c, -1)
-            xh3 = xh.reshape(g3.shape)
-            dx = dw = db = None
-            if need_x:
-                dxh = g3 if weight is None else g3 * weight.reshape(1, -1, 1)
-                dx = _graph_backward(dxh.reshape(xg.shape), xh, iv, (2,)).reshape(x.shape)
-            if need_w:
-                dw = (g3 * xh3).sum((0, 2))
-            if need_b:
-                db = g3.sum((0, 2))
-            return dx, dw, db, None, None
-        xh, iv = xhat._data, inv._data
-        g3 = grad._data.reshape(n, c, -1)
+        xh, iv = m.apply(_Standardized, x.reshape(xhat.shape), xhat, inv, (1,))
+        g3 = grad.reshape((n, c, -1))
         xh3 = xh.reshape(g3.shape)
         dx = dw = db = None
         if need_x:
-            dxh = g3 if weight is None else g3 * weight._data[:, None]
-            dx = _wrap(_row_backward(dxh.reshape(xh.shape), xh, iv).reshape(x._data.shape))
+            dxh = g3 if weight is None else g3 * weight[:, None]
+            dx = _standardized_backward(m, dxh.reshape(xhat.shape), xh, iv, (1,),
+                                        xhat.shape[1]).reshape(x.shape)
         if need_w:
-            dw = _wrap(_channel_sum(g3 * xh3))
+            dw = m.sum(m.sum(g3 * xh3, 2), 0)
         if need_b:
-            db = _wrap(_channel_sum(g3))
+            db = m.sum(m.sum(g3, 2), 0)
         return dx, dw, db, None, None
 
 

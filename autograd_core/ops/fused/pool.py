@@ -158,8 +158,8 @@ class MaxPool(Function):
 
     @staticmethod
     def backward(ctx, grad, *_):
-        (index,) = ctx.saved_tensors
-        return _MaxScatter.apply(grad, index._data, ctx.p, ctx.one_d, ctx.in_shape), \
+        (index,) = ctx.saved
+        return ctx.math.apply(_MaxScatter, grad, index, ctx.p, ctx.one_d, ctx.in_shape), \
             None, None, None
 
 
@@ -195,7 +195,7 @@ class _MaxScatter(Function):
     @staticmethod
     def backward(ctx, grad):
         index, p, one_d, out_shape = ctx.args
-        return _MaxGather.apply(grad, index, p, one_d, out_shape), None, None, None, None
+        return ctx.math.apply(_MaxGather, grad, index, p, one_d, out_shape), None, None, None, None
 
 
 class _MaxGather(Function):
@@ -215,7 +215,7 @@ class _MaxGather(Function):
     @staticmethod
     def backward(ctx, grad):
         index, p, one_d, in_shape = ctx.args
-        return _MaxScatter.apply(grad, index, p, one_d, in_shape), None, None, None, None
+        return ctx.math.apply(_MaxScatter, grad, index, p, one_d, in_shape), None, None, None, None
 
 
 # ---------------------------------------------------------------------------- average pooling
@@ -242,7 +242,7 @@ class AvgPool(Function):
     @staticmethod
     def backward(ctx, grad):
         p, one_d, divisor, in_shape = ctx.args
-        return _AvgScatter.apply(grad, p, one_d, divisor, in_shape), None, None, None
+        return ctx.math.apply(_AvgScatter, grad, p, one_d, divisor, in_shape), None, None, None
 
 
 def _divide(xp, out, divisor):
@@ -271,7 +271,7 @@ class _AvgScatter(Function):
     @staticmethod
     def backward(ctx, grad):
         p, one_d, divisor = ctx.args
-        return AvgPool.apply(grad, p, one_d, divisor), None, None, None, None
+        return ctx.math.apply(AvgPool, grad, p, one_d, divisor), None, None, None, None
 
 
 # ---------------------------------------------------------------------------- arguments

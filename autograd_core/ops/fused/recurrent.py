@@ -39,10 +39,12 @@ strided block of columns, about three times slower per element in NumPy).
 
 Speed choices (the point of this file, so written down):
 
-- A plain backward (the usual ``loss.backward()``) works on arrays with the activations
-  saved by the forward: no Tensor objects in between. With ``create_graph=True`` the same
-  rules run as Tensor operations recomputed from the saved inputs, so the backward is itself
-  differentiable (gradgradcheck passes).
+- Each rule is written once against the rule namespace ``ctx.math``: a plain backward
+  (the usual ``loss.backward()``) runs it on arrays with the activations saved by the
+  forward, no Tensor objects in between. The saved activations enter the rule through a
+  small node (`_LSTMGates`, `_GRUGates`) that is the saved arrays themselves on arrays and,
+  under ``create_graph=True``, a node of the inputs whose rule is the step's derivative, so
+  the backward is itself differentiable (gradgradcheck passes).
 - sigmoid(x) = 1 / (1 + e^{-x}) from ``exp`` (about half the cost of NumPy's float32
   ``tanh``), and the LSTM's g gate as tanh(x) = 2 sigmoid(2x) - 1, so all four gates go
   through one sigmoid pass. Overflow of ``exp`` is intended there (it gives exactly 0 or
@@ -61,8 +63,7 @@ from __future__ import annotations
 import contextlib
 
 from ...function import Function
-from ...grad_mode import _state as _grad_state
-from ...tensor import Tensor, _wrap
+from ...tensor import Tensor
 
 __all__ = ["input_projection", "rnn_tanh_cell", "rnn_relu_cell", "lstm_cell", "gru_cell",
            "stack_columns"]
@@ -101,42 +102,83 @@ def _mm(w, v, rows: bool):
     return (v.T @ w.T).T if rows else w @ v
 
 
-def _empty(xp, n: int, batch: int, dtype, rows: bool):
-    """An (n, batch) array laid out like the operands (transposed storage for rows)."""
-    return xp.empty((batch, n), dtype=dtype).T if rows else xp.empty((n, batch), dtype=dtype)
-
-
 def _t(array, rows: bool):
     return array.T if rows and array is not None else array
 
 
-def _tt(t, rows: bool):
-    """A Tensor in column layout (``.mT`` of a row operand)."""
-    return t.mT if rows and t is not None else t
+def _cell_grads(m, rows: bool, needs, da, h, w_hh, dw):
+    """(dx_proj, dh_prev, dW_hh, db_hh) of a cell from its pre-activation gradient ``da``
+    (columns): da, W_hh^T da, da h^T (plus the chained ``dw``) and the batch sum of da."""
+    need_x, need_h, need_w, need_b = needs
+    dwh = None
+    if need_w:
+        dwh = da @ _t(h, rows).T
+        if dw is not None:
+            dwh += dw  # the chained gradient, added into the fresh product
+    return (_t(da, rows) if need_x else None,
+            _t(_mm(w_hh.T, da, rows), rows) if need_h else None,
+            dwh,
+            m.sum(da, 1) if need_b else None)
 
 
-def _weight_grad(da, h, dw):
-    """dW_hh = da h^T, plus the gradient ``dw`` chained from the later steps (in place)."""
-    out = da @ h.T
-    if dw is not None:
-        out += dw._data
-    return out
+def _lstm_step_grads(m, act, tc, c_prev, dh, dc, d_act=None, d_tc=None):
+    """One LSTM step backward in columns (arrays or Tensors): the pre-activation gradient
+    da (4H, B) and dL/dc_prev, from dh = dL/dh', dc = dL/dc' (either may be None) and, for
+    `_LSTMGates`, direct gradients ``d_act`` on the activated gates and ``d_tc`` on t."""
+    n = tc.shape[0]
+    i, f, g, o = act[:n], act[n:2 * n], act[2 * n:3 * n], act[3 * n:]
+    # (in-place operators below only ever update values this function just made)
+    dt = None if dh is None else dh * o
+    if d_tc is not None:
+        if dt is None:
+            dt = d_tc
+        else:
+            dt += d_tc
+    dcs = None if dt is None else dt * (1.0 - tc * tc)
+    if dc is not None:
+        if dcs is None:
+            dcs = dc
+        else:
+            dcs += dc
+    if dcs is None:
+        dcs = m.zeros_like(tc)
+    di, df, dg = dcs * g, dcs * c_prev, dcs * i
+    do = None if dh is None else dh * tc
+    if d_act is not None:
+        di += d_act[:n]
+        df += d_act[n:2 * n]
+        dg += d_act[2 * n:3 * n]
+        if do is None:
+            do = d_act[3 * n:] * 1.0
+        else:
+            do += d_act[3 * n:]
+    di *= i * (1.0 - i)  # sigmoid' = s (1 - s)
+    df *= f * (1.0 - f)
+    dg *= 1.0 - g * g  # tanh' = 1 - g^2
+    if do is None:
+        do = m.zeros_like(o)
+    else:
+        do *= o * (1.0 - o)
+    return m.concatenate([di, df, dg, do], 0), dcs * f
 
 
-def _weight_grad_graph(da: Tensor, h: Tensor, dw) -> Tensor:
-    out = da @ h.mT
-    return out if dw is None else out + dw
-
-
-def _block(t: Tensor, k: int, n: int) -> Tensor:
-    """Rows k n .. (k+1) n of a column-layout Tensor (one gate block)."""
-    return t[k * n:(k + 1) * n]
-
-
-def _cat(blocks: list) -> Tensor:
-    import autograd_core
-
-    return autograd_core.cat(blocks, dim=0)
+def _gru_step_grads(m, rz, n, hn, dr, dz, dn, dhn):
+    """One GRU step backward in columns: (dx_proj, da_h) from gradients on r, z, n and
+    h_n = (W_hh h + b_hh)_n (``dr``, ``dhn`` may be None)."""
+    k = n.shape[0]
+    r, z = rz[:k], rz[k:]
+    # (in-place operators below only ever update values this function just made)
+    dnp = dn * (1.0 - n * n)  # through tanh
+    dr_pre = dnp * hn
+    if dr is not None:
+        dr_pre += dr
+    dr_pre *= r * (1.0 - r)  # sigmoid' = s (1 - s)
+    dz_pre = dz * (z * (1.0 - z))
+    dah_n = dnp * r
+    if dhn is not None:
+        dah_n += dhn
+    return (m.concatenate([dr_pre, dz_pre, dnp], 0),
+            m.concatenate([dr_pre, dz_pre, dah_n], 0))
 
 
 def _check(name: str, gates: int, x_proj: Tensor, h: Tensor, w_hh: Tensor, b_hh, c,
@@ -186,16 +228,12 @@ class InputProjection(Function):
 
     @staticmethod
     def backward(ctx, grad):
-        x, weight = ctx.saved_tensors
+        x, weight = ctx.saved
+        m = ctx.math
         need_x, need_w, need_b = ctx.needs_input_grad
-        if not _grad_state.enabled:
-            xp, g = ctx.xp, grad._data
-            return (_wrap((weight._data.T @ g).transpose(0, 2, 1)) if need_x else None,
-                    _wrap(xp.matmul(g, x._data).sum(0)) if need_w else None,
-                    _wrap(_sum_steps_and_batch(g)) if need_b else None)
-        return ((weight.mT @ grad).transpose(1, 2) if need_x else None,
-                (grad @ x).sum(0) if need_w else None,
-                grad.sum((0, 2)) if need_b else None)
+        return (m.swapaxes(weight.T @ grad, 1, 2) if need_x else None,
+                m.sum(grad @ x, 0) if need_w else None,
+                _sum_steps_and_batch(m, grad) if need_b else None)
 
 
 def _project(xp, x, weight, bias):
@@ -208,11 +246,11 @@ def _project(xp, x, weight, bias):
     return out
 
 
-def _sum_steps_and_batch(g):
+def _sum_steps_and_batch(m, g):
     """``g.sum(axis=(0, 2))`` for a C-contiguous (T, N, B) array, as two fast reductions
     (NumPy reduces over non-adjacent axes several times slower)."""
     steps, n, batch = g.shape
-    return g.reshape(steps, n * batch).sum(0).reshape(n, batch).sum(1)
+    return m.sum(m.sum(g.reshape((steps, n * batch)), 0).reshape((n, batch)), 1)
 
 
 def input_projection(input: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
@@ -262,35 +300,16 @@ class _RNNCell(Function):
 
     @staticmethod
     def backward(ctx, dh, dw=None):
-        h, w_hh, out = ctx.saved_tensors
-        need_x, need_h, need_w, need_b = ctx.needs_input_grad[:4]
-        relu = type(ctx).relu
-        if dh is None:
-            dh = _wrap(ctx.xp.zeros(out._data.shape, dtype=out._data.dtype))
-        if not _grad_state.enabled:  # plain backward: arrays only (row operands as .T views)
-            xp = ctx.xp
-            g, y = dh._data, out._data
-            if relu:
-                da = g * (y > 0)
-            else:
-                da = y * y
-                xp.subtract(1.0, da, out=da)
-                da *= g
-            rows = ctx.rows
-            dac = _t(da, rows)
-            return (_wrap(da) if need_x else None,
-                    _wrap(_t(_mm(w_hh._data.T, dac, rows), rows)) if need_h else None,
-                    _wrap(_weight_grad(dac, _t(h._data, rows), dw)) if need_w else None,
-                    _wrap(dac.sum(1)) if need_b else None, None, None)
-        if relu:  # a constant mask: relu' is a step function
-            da = dh * (out > 0).to(dh.dtype)
+        h, w_hh, out = ctx.saved
+        needs = ctx.needs_input_grad[:4]
+        if dh is None:  # only the chained weight has a gradient
+            return None, None, dw, None, None, None
+        m, rows = ctx.math, ctx.rows
+        if type(ctx).relu:  # relu' is a step function: a selection of dh
+            da = m.where(out > 0, dh, 0.0)
         else:
             da = dh * (1.0 - out * out)
-        dac, hc = _tt(da, ctx.rows), _tt(h, ctx.rows)
-        return (da if need_x else None,
-                _tt(w_hh.mT @ dac, ctx.rows) if need_h else None,
-                _weight_grad_graph(dac, hc, dw) if need_w else None,
-                dac.sum(1) if need_b else None, None, None)
+        return _cell_grads(m, rows, needs, _t(da, rows), h, w_hh, dw) + (None, None)
 
 
 class RNNTanhCell(_RNNCell):
@@ -337,76 +356,41 @@ class LSTMCell(Function):
 
     @staticmethod
     def backward(ctx, dh, dc, dw=None):
-        x_proj, h, c, w_hh, b_hh, act, t = ctx.saved_tensors
-        rows = ctx.rows
-        if _grad_state.enabled:
-            return _lstm_backward_graph(ctx, dh, dc, dw, x_proj, h, c, w_hh, b_hh)
+        x_proj, h, c, w_hh, b_hh, act, t = ctx.saved
         need_x, need_h, need_c, need_w, need_b = ctx.needs_input_grad[:5]
         if dh is None and dc is None:  # only the chained weight has a gradient
             return None, None, None, dw, None, None, None
-        xp = ctx.xp
-        a, t = act._data, t._data
-        hidden = t.shape[0]
-        h2, h3 = 2 * hidden, 3 * hidden
-        i, f, g, o = a[:hidden], a[hidden:h2], a[h2:h3], a[h3:]
-        da = xp.empty_like(a)
-        if dh is not None:
-            dh = _t(dh._data, rows)
-            xp.multiply(dh, t, out=da[h3:])  # dL/do
-            dcs = dh * o
-            tmp = dcs * t
-            tmp *= t
-            dcs -= tmp  # dh o (1 - t^2)
-            if dc is not None:
-                dcs += _t(dc._data, rows)
-        else:
-            da[h3:] = 0
-            dcs = _t(dc._data, rows)
-        xp.multiply(dcs, g, out=da[:hidden])
-        xp.multiply(dcs, _t(c._data, rows), out=da[hidden:h2])
-        xp.multiply(dcs, i, out=da[h2:h3])
-        slope = 1.0 - a  # sigmoid' = s (1 - s) ...
-        slope *= a
-        sg = slope[h2:h3]  # ... and tanh' = 1 - g^2
-        xp.multiply(g, g, out=sg)
-        xp.subtract(1.0, sg, out=sg)
-        da *= slope
-        return (_wrap(_t(da, rows)) if need_x else None,
-                _wrap(_t(_mm(w_hh._data.T, da, rows), rows)) if need_h else None,
-                _wrap(_t(dcs * f, rows)) if need_c else None,
-                _wrap(_weight_grad(da, _t(h._data, rows), dw)) if need_w else None,
-                _wrap(da.sum(1)) if need_b else None, None, None)
+        m, rows = ctx.math, ctx.rows
+        act, t = m.apply(_LSTMGates, x_proj, h, c, w_hh, b_hh, act, t, rows)
+        da, dc_prev = _lstm_step_grads(m, act, t, _t(c, rows), _t(dh, rows), _t(dc, rows))
+        dx, dh_prev, dwh, db = _cell_grads(m, rows, (need_x, need_h, need_w, need_b), da, h,
+                                           w_hh, dw)
+        return dx, dh_prev, (_t(dc_prev, rows) if need_c else None), dwh, db, None, None
 
 
-def _lstm_backward_graph(ctx, dh, dc, dw, x_proj, h, c, w_hh, b_hh):
-    """The LSTM rules with Tensor operations, recomputed from the inputs (differentiable)."""
-    need_x, need_h, need_c, need_w, need_b = ctx.needs_input_grad[:5]
-    if dh is None and dc is None:
-        return None, None, None, dw, None, None, None
-    rows = ctx.rows
-    x_proj, h, c, dh, dc = (_tt(v, rows) for v in (x_proj, h, c, dh, dc))
-    a = x_proj + w_hh @ h
-    if b_hh is not None:
-        a = a + b_hh.unsqueeze(1)
-    n = c.shape[0]
-    i, f, g, o = (_block(a, k, n) for k in range(4))
-    i, f, g, o = i.sigmoid(), f.sigmoid(), g.tanh(), o.sigmoid()
-    t = (f * c + i * g).tanh()
-    if dh is None:
-        dcs = dc
-        do = dc * 0.0
-    else:
-        do = dh * t
-        dcs = dh * o * (1.0 - t * t)
-        if dc is not None:
-            dcs = dcs + dc
-    da = _cat([dcs * g * i * (1.0 - i), dcs * c * f * (1.0 - f), dcs * i * (1.0 - g * g),
-               do * o * (1.0 - o)])
-    return (_tt(da, rows) if need_x else None,
-            _tt(w_hh.mT @ da, rows) if need_h else None,
-            _tt(dcs * f, rows) if need_c else None,
-            _weight_grad_graph(da, h, dw) if need_w else None,
-            da.sum(1) if need_b else None, None, None)
+class _LSTMGates(Function):
+    """The activated gates (4H, B) and t = tanh(c') (H, B) of an LSTM step, kept from the
+    forward: on arrays the kept arrays, under ``create_graph`` a node of (x_proj, h, c,
+    W_hh, b_hh) whose rule is the step's own derivative, so `LSTMCell`'s rule is
+    differentiable again."""
+
+    @staticmethod
+    def forward(ctx, x_proj, h, c, w_hh, b_hh, act, t, rows):
+        ctx.rows = rows
+        act, t = act.view(), t.view()  # new arrays: saved as this node's outputs
+        ctx.save_for_backward(h, c, w_hh, act, t)
+        return act, t
+
+    @staticmethod
+    def backward(ctx, g_act, g_t):
+        h, c, w_hh, act, t = ctx.saved
+        need_x, need_h, need_c, need_w, need_b = ctx.needs_input_grad[:5]
+        m, rows = ctx.math, ctx.rows
+        da, dc_prev = _lstm_step_grads(m, act, t, _t(c, rows), None, None, g_act, g_t)
+        dx, dh_prev, dwh, db = _cell_grads(m, rows, (need_x, need_h, need_w, need_b), da, h,
+                                           w_hh, None)
+        return (dx, dh_prev, (_t(dc_prev, rows) if need_c else None), dwh, db, None, None,
+                None)
 
 
 # ----------------------------------------------------------------------------- GRU
@@ -440,66 +424,45 @@ class GRUCell(Function):
 
     @staticmethod
     def backward(ctx, dh, dw=None):
-        x_proj, h, w_hh, b_hh, rz, n, hn = ctx.saved_tensors
-        if dh is None:
-            dh = _wrap(ctx.xp.zeros(h._data.shape, dtype=h._data.dtype))
-        if _grad_state.enabled:
-            return _gru_backward_graph(ctx, dh, dw, x_proj, h, w_hh, b_hh)
+        x_proj, h, w_hh, b_hh, rz, n, hn = ctx.saved
         need_x, need_h, need_w, need_b = ctx.needs_input_grad[:4]
-        xp, rows = ctx.xp, ctx.rows
-        g, hv = _t(dh._data, rows), _t(h._data, rows)
-        s, n, hn = rz._data, n._data, hn._data
-        hidden, batch = hv.shape
-        h2 = 2 * hidden
-        r, z = s[:hidden], s[hidden:]
-        dx = _empty(xp, 3 * hidden, batch, g.dtype, rows)
-        slope = 1.0 - s  # sigmoid' for r and z at once
-        slope *= s
-        dn = dx[h2:]
-        xp.multiply(n, n, out=dn)
-        xp.subtract(1.0, dn, out=dn)
-        dn *= 1.0 - z
-        dn *= g  # dn* = dh (1 - z)(1 - n^2)
-        dz = dx[hidden:h2]
-        xp.subtract(hv, n, out=dz)
-        dz *= g  # dL/dz = dh (h - n)
-        xp.multiply(dn, hn, out=dx[:hidden])  # dL/dr = dn* h_n
-        dx[:h2] *= slope
-        dah = xp.empty_like(dx)
-        dah[:h2] = dx[:h2]
-        xp.multiply(dn, r, out=dah[h2:])
-        dh_prev = None
+        if dh is None:  # only the chained weight has a gradient
+            return None, None, dw, None, None, None
+        m, rows = ctx.math, ctx.rows
+        rz, n, hn = m.apply(_GRUGates, x_proj, h, w_hh, b_hh, rz, n, hn, rows)
+        g, hv = _t(dh, rows), _t(h, rows)
+        z = rz[n.shape[0]:]
+        dx, dah = _gru_step_grads(m, rz, n, hn, None, g * (hv - n), g * (1.0 - z), None)
+        _, dh_prev, dwh, db = _cell_grads(m, rows, (False, need_h, need_w, need_b), dah, h,
+                                          w_hh, dw)
         if need_h:
-            dh_prev = _mm(w_hh._data.T, dah, rows)
-            dh_prev += g * z
-        return (_wrap(_t(dx, rows)) if need_x else None,
-                _wrap(_t(dh_prev, rows)) if need_h else None,
-                _wrap(_weight_grad(dah, hv, dw)) if need_w else None,
-                _wrap(dah.sum(1)) if need_b else None, None, None)
+            dh_prev = dh_prev + _t(g * z, rows)
+        return (_t(dx, rows) if need_x else None), dh_prev, dwh, db, None, None
 
 
-def _gru_backward_graph(ctx, dh, dw, x_proj, h, w_hh, b_hh):
-    """The GRU rules with Tensor operations, recomputed from the inputs (differentiable)."""
-    need_x, need_h, need_w, need_b = ctx.needs_input_grad[:4]
-    rows = ctx.rows
-    x_proj, h, dh = (_tt(v, rows) for v in (x_proj, h, dh))
-    ah = w_hh @ h
-    if b_hh is not None:
-        ah = ah + b_hh.unsqueeze(1)
-    n_ = h.shape[0]
-    xr, xz, xn = (_block(x_proj, k, n_) for k in range(3))
-    hr, hz, hn = (_block(ah, k, n_) for k in range(3))
-    r, z = (xr + hr).sigmoid(), (xz + hz).sigmoid()
-    n = (xn + r * hn).tanh()
-    dn = dh * (1.0 - z) * (1.0 - n * n)
-    dr = dn * hn * r * (1.0 - r)
-    dz = dh * (h - n) * z * (1.0 - z)
-    dx = _cat([dr, dz, dn])
-    dah = _cat([dr, dz, dn * r])
-    return (_tt(dx, rows) if need_x else None,
-            _tt(w_hh.mT @ dah + dh * z, rows) if need_h else None,
-            _weight_grad_graph(dah, h, dw) if need_w else None,
-            dah.sum(1) if need_b else None, None, None)
+class _GRUGates(Function):
+    """(r z, n, h_n) of a GRU step (columns), kept from the forward: on arrays the kept
+    arrays, under ``create_graph`` a node of (x_proj, h, W_hh, b_hh) whose rule is the
+    step's own derivative, so `GRUCell`'s rule is differentiable again."""
+
+    @staticmethod
+    def forward(ctx, x_proj, h, w_hh, b_hh, rz, n, hn, rows):
+        ctx.rows = rows
+        rz, n, hn = rz.view(), n.view(), hn.view()  # saved as this node's outputs
+        ctx.save_for_backward(h, w_hh, rz, n, hn)
+        return rz, n, hn
+
+    @staticmethod
+    def backward(ctx, g_rz, g_n, g_hn):
+        h, w_hh, rz, n, hn = ctx.saved
+        need_x, need_h, need_w, need_b = ctx.needs_input_grad[:4]
+        m, rows = ctx.math, ctx.rows
+        k = n.shape[0]
+        dx, dah = _gru_step_grads(m, rz, n, hn, g_rz[:k], g_rz[k:], g_n, g_hn)
+        _, dh_prev, dwh, db = _cell_grads(m, rows, (False, need_h, need_w, need_b), dah, h,
+                                          w_hh, None)
+        return ((_t(dx, rows) if need_x else None), dh_prev, dwh, db, None, None, None,
+                None)
 
 
 # ----------------------------------------------------------------------------- stacking
@@ -512,10 +475,7 @@ class StackColumns(Function):
 
     @staticmethod
     def backward(ctx, grad):
-        if not _grad_state.enabled:
-            g = grad._data
-            return tuple(_wrap(g[k].T) for k in range(g.shape[0]))
-        return tuple(g.mT for g in grad.unbind(0))
+        return tuple(grad[k].T for k in range(grad.shape[0]))
 
 
 def stack_columns(states) -> Tensor:

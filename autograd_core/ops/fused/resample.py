@@ -181,7 +181,7 @@ class _Repeat(Function):
 
     @staticmethod
     def backward(ctx, grad):
-        return _BlockSum.apply(grad, *ctx.f), None, None
+        return ctx.math.apply(_BlockSum, grad, *ctx.f), None, None
 
 
 class _BlockSum(Function):
@@ -193,7 +193,7 @@ class _BlockSum(Function):
 
     @staticmethod
     def backward(ctx, grad):
-        return _Repeat.apply(grad, *ctx.f), None, None
+        return ctx.math.apply(_Repeat, grad, *ctx.f), None, None
 
 
 def _repeat(input: Tensor, fh: int, fw: int) -> Tensor:

@@ -126,8 +126,9 @@ def _blocked(fn, arrays: list, n_scratch: int) -> None:
     arrays the shape of the block.
     """
     first = arrays[0]
-    xp = backend_of(first).xp
-    if xp.__name__ != "numpy" or not all(a is None or a.flags.c_contiguous for a in arrays):
+    backend = backend_of(first)
+    xp = backend.xp
+    if not backend.host_memory or not all(a is None or a.flags.c_contiguous for a in arrays):
         scratch = [xp.empty(first.shape, first.dtype) for _ in range(n_scratch)]
         fn(scratch, *arrays)
         return

@@ -31,7 +31,8 @@ def sgd_step_(param: Tensor, grad: Tensor, momentum_buffer: Tensor | None, lr: f
     p, g = param._data, grad._data
     if momentum == 0 and weight_decay == 0 and not maximize and _package_kernel_module(p) is None:
         # plain SGD, θ -= η g: two passes, through a cached work array on NumPy
-        _plain_sgd(backend_of(p).xp, p, g, lr)
+        backend = backend_of(p)
+        _plain_sgd(backend.xp if backend.host_memory else None, p, g, lr)
         param._version_counter[0] += 1
         return None
     first = momentum != 0 and momentum_buffer is None
@@ -91,8 +92,8 @@ def sgd_foreach_(params: list, grads: list, lr: float) -> None:
         if type(p) is not last_type or p.dtype is not last_dtype:
             last_type, last_dtype = type(p), p.dtype
             kernels = _package_kernel_module(p) is not None
-            xp = backend_of(p).xp
-            host = xp.__name__ == "numpy"
+            backend = backend_of(p)
+            xp, host = backend.xp, backend.host_memory
         if kernels:  # one fused kernel per parameter
             sgd_step_(param, grad, None, lr, 0, 0, 0, False, False)
             continue
@@ -105,9 +106,9 @@ _SMALL = 16384
 
 
 def _plain_sgd(xp, p, g, lr: float) -> None:
-    """θ -= η g in place. On NumPy (``xp`` given) a large contiguous θ goes through a cached
+    """θ -= η g in place. In host memory (``xp`` given) a large contiguous θ goes through a cached
     work array (or cache-sized blocks when huge): no fresh memory at every step."""
-    if xp is not None and xp.__name__ == "numpy" and p.size > _SMALL and p.flags.c_contiguous:
+    if xp is not None and p.size > _SMALL and p.flags.c_contiguous:
         step = _scratch_like(xp, p)
         if step is None:
             def update(scratch, p, g):

@@ -1,0 +1,147 @@
+"""The math namespace a backward rule is written against (``ctx.math``).
+
+A rule is written once and runs on two kinds of values: raw arrays in a plain
+``loss.backward()``, Tensors under ``create_graph=True``. Operators, ``[..., None]`` and
+``.reshape`` already mean the same on both (``.mT`` does not: CuPy arrays lack it, so it is
+``m.mT(x)``); everything else a rule needs comes from this
+namespace, which has one implementation per kind of value:
+
+- `ArrayMath` (one per array module): NumPy's or CuPy's functions, with the 0-d results
+  NumPy turns into scalars made arrays again;
+- the Tensor namespace, installed by `autograd_core.ops` (the differentiable operations of
+  the same names), so a rule run on Tensors records its own graph.
+
+The vocabulary (both sides): the pointwise functions ``exp log log1p expm1 sqrt rsqrt sin cos
+tanh sigmoid abs sign floor erf ...`` under PyTorch's names, ``where maximum minimum``,
+``mT(x)``, ``swapaxes(x, a, b)``, ``permute(x, axes)``, ``sum(x, axis, keepdims)``,
+``mean(x, axis, keepdims)``, ``concatenate(list, axis)``, ``stack(list, axis)``,
+``sum_to(g, shape)`` (sum a broadcast gradient back to
+``shape``), ``broadcast_to(x, shape)``, ``zeros(shape, like)``, ``zeros_like(x)``,
+``const(array)`` (a forward-time array as a constant of the right kind), ``cast(x, like)``
+and ``apply(Fn, *args)`` (another primitive: its forward on arrays, or its ``apply`` on
+Tensors: how a rule whose gradient is itself a primitive, such as ``sum_to`` for
+``broadcast_to``, stays differentiable).
+"""
+
+from __future__ import annotations
+
+from ._backend import as_array
+
+_ARRAY_NAMES = {"asin": "arcsin", "acos": "arccos", "atan": "arctan", "asinh": "arcsinh",
+                "acosh": "arccosh", "atanh": "arctanh", "atan2": "arctan2", "pow": "power", "permute": "transpose"}
+_array_functions: dict = {}  # name -> f(xp, *args), registered by ops (e.g. erf)
+_array_math: dict = {}
+_tensor_math = None
+
+
+def register_array_function(name: str, fn) -> None:
+    """Give the array namespace a function NumPy/CuPy lack (``fn(xp, *args)``)."""
+    _array_functions[name] = fn
+    for m in _array_math.values():
+        m.__dict__.pop(name, None)
+
+
+def install_tensor_math(namespace) -> None:
+    """Called once by `autograd_core.ops`: the Tensor side of the vocabulary."""
+    global _tensor_math
+    _tensor_math = namespace
+
+
+def for_tensors():
+    return _tensor_math
+
+
+def for_arrays(xp) -> ArrayMath:
+    m = _array_math.get(xp)
+    if m is None:
+        m = _array_math[xp] = ArrayMath(xp)
+    return m
+
+
+class _UnaryKeepingArrays:
+    """``xp.f`` that returns an array for a 0-d input (NumPy returns a scalar)."""
+
+    __slots__ = ("f", "xp")
+
+    def __init__(self, xp, f) -> None:
+        self.xp, self.f = xp, f
+
+    def __call__(self, *args):
+        return as_array(self.f(*args), self.xp)
+
+
+class ArrayMath:
+    """The rule vocabulary on raw arrays of one array module ``xp``."""
+
+    def __init__(self, xp) -> None:
+        self.xp = xp
+
+    def __getattr__(self, name: str):
+        # a function of the array module (or a registered one), looked up once
+        special = _array_functions.get(name)
+        if special is not None:
+            xp = self.xp
+
+            def f(*args):
+                return special(xp, *args)
+        else:
+            f = _UnaryKeepingArrays(self.xp, getattr(self.xp, _ARRAY_NAMES.get(name, name)))
+        self.__dict__[name] = f
+        return f
+
+    def sigmoid(self, x):
+        xp = self.xp
+        e = xp.exp(-xp.abs(x))
+        return xp.maximum(e, x >= 0) / (e + 1.0)
+
+    def mT(self, x):
+        return self.xp.swapaxes(x, -1, -2)
+
+    def rsqrt(self, x):
+        return 1.0 / self.xp.sqrt(x)
+
+    def sum(self, x, axis=None, keepdims: bool = False):
+        return as_array(x.sum(axis=axis, keepdims=keepdims), self.xp)
+
+    def mean(self, x, axis=None, keepdims: bool = False):
+        return as_array(x.mean(axis=axis, keepdims=keepdims), self.xp)
+
+    def sum_to(self, g, shape: tuple):
+        """Sum ``g`` over the axes broadcasting added to ``shape``."""
+        shape = tuple(shape)
+        if g.shape == shape:
+            return g
+        lead = g.ndim - len(shape)
+        axes = tuple(range(lead)) + tuple(lead + i for i, n in enumerate(shape)
+                                           if n == 1 and g.shape[lead + i] != 1)
+        out = g.sum(axis=axes, keepdims=True) if axes else g
+        return self.xp.asarray(out).reshape(shape)
+
+    def broadcast_to(self, x, shape):
+        return self.xp.broadcast_to(x, tuple(shape))
+
+    def zeros(self, shape, like):
+        return self.xp.zeros(shape, dtype=like.dtype)
+
+    def zeros_like(self, x):
+        return self.xp.zeros(x.shape, dtype=x.dtype)
+
+    def ones_like(self, x):
+        return self.xp.ones(x.shape, dtype=x.dtype)
+
+    def const(self, array):
+        return array
+
+    def cast(self, x, like):
+        return x if x.dtype == like.dtype else x.astype(like.dtype)
+
+    def where(self, cond, a, b):
+        return self.xp.where(cond, a, b)
+
+    def apply(self, fn, *args, **kwargs):
+        """Another primitive's forward, on arrays."""
+        ctx = fn()
+        ctx.xp = self.xp
+        ctx.needs_input_grad = (False,) * len(args)
+        out = fn.forward(ctx, *args, **kwargs)
+        return out if type(out) is tuple else as_array(out, self.xp)

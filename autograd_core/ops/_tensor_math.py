@@ -1,0 +1,83 @@
+"""The Tensor side of the backward rules' math namespace (see `autograd_core._rule_math`):
+the same names as the array side, as differentiable operations, so that a rule run under
+``create_graph=True`` records the graph of the gradient."""
+
+from __future__ import annotations
+
+from ..tensor import Tensor, _wrap
+
+
+class TensorMath:
+    """``ctx.math`` when the gradient is recorded: each name is the library's operation."""
+
+    def __init__(self, modules) -> None:
+        self._functions = {}
+        for module in modules:
+            for name in getattr(module, "__all__", ()):
+                self._functions.setdefault(name, getattr(module, name))
+
+    def __getattr__(self, name: str):
+        try:
+            f = self.__dict__["_functions"][name]
+        except KeyError:
+            raise AttributeError(f"the backward-rule namespace has no function {name!r}") from None
+        self.__dict__[name] = f
+        return f
+
+    @staticmethod
+    def sum(x: Tensor, axis=None, keepdims: bool = False) -> Tensor:
+        if axis is None:
+            return x.sum() if not keepdims else x.sum(dim=tuple(range(x.ndim)), keepdim=True)
+        return x.sum(dim=axis, keepdim=keepdims)
+
+    @staticmethod
+    def mean(x: Tensor, axis=None, keepdims: bool = False) -> Tensor:
+        if axis is None:
+            return x.mean() if not keepdims else x.mean(dim=tuple(range(x.ndim)), keepdim=True)
+        return x.mean(dim=axis, keepdim=keepdims)
+
+    @staticmethod
+    def mT(x: Tensor) -> Tensor:
+        return x.mT
+
+    @staticmethod
+    def swapaxes(x: Tensor, a: int, b: int) -> Tensor:
+        return x.transpose(a, b)
+
+    @staticmethod
+    def permute(x: Tensor, axes) -> Tensor:
+        return x.permute(tuple(axes))
+
+    @staticmethod
+    def sum_to(g: Tensor, shape) -> Tensor:
+        from ._broadcast import sum_to
+
+        return sum_to(g, tuple(shape))
+
+    @staticmethod
+    def broadcast_to(x: Tensor, shape) -> Tensor:
+        return x.broadcast_to(shape)
+
+    @staticmethod
+    def zeros(shape, like: Tensor) -> Tensor:
+        return like.new_zeros(shape)
+
+    @staticmethod
+    def zeros_like(x: Tensor) -> Tensor:
+        return x.new_zeros(x.shape)
+
+    @staticmethod
+    def ones_like(x: Tensor) -> Tensor:
+        return x.new_ones(x.shape)
+
+    @staticmethod
+    def const(array) -> Tensor:
+        return array if isinstance(array, Tensor) else _wrap(array)
+
+    @staticmethod
+    def cast(x: Tensor, like: Tensor) -> Tensor:
+        return x if x._data.dtype == like._data.dtype else x.to(like.dtype)
+
+    @staticmethod
+    def apply(fn, *args, **kwargs):
+        return fn.apply(*args, **kwargs)

@@ -62,3 +62,20 @@ def manual_seed(seed: int) -> None:
 
 
 manual_seed_all = manual_seed
+
+
+def array_module():
+    """The array library behind CUDA tensors (CuPy), for code that compares against it
+    (the benchmark's bare-CuPy peers). Raises when CUDA is not available."""
+    backend = _backend.cuda_backend()
+    if backend is None:
+        raise RuntimeError(f"CUDA is not available: {_backend.cuda_unavailable_reason()}")
+    return backend.xp
+
+
+def empty_cache() -> None:
+    """Give the memory CuPy's pool holds but no tensor uses back to the device."""
+    backend = _backend.cuda_backend()
+    pool = getattr(backend.xp, "get_default_memory_pool", None) if backend is not None else None
+    if pool is not None:
+        pool().free_all_blocks()

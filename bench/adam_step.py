@@ -23,8 +23,8 @@ import numpy as np
 
 import autograd_core as ag
 import optim
-from autograd_core._backend import backend_for
 from bench.timing import compare, environment
+from bench.workloads._common import bare_arrays
 
 LR, BETA1, BETA2, EPS = 1e-3, 0.9, 0.999, 1e-8
 BLOCK = 32768
@@ -71,8 +71,7 @@ class HandAdam:
 
 
 def run(size: int, repeats: int, device: str) -> dict:
-    backend = backend_for(ag.device(device))
-    xp = backend.xp
+    xp, to_host, sync = bare_arrays(device)
     rng = np.random.default_rng(0)
     host_param = rng.standard_normal(size, dtype=np.float32)
     host_grad = rng.standard_normal(size, dtype=np.float32)
@@ -80,25 +79,24 @@ def run(size: int, repeats: int, device: str) -> dict:
     param = ag.tensor(host_param, device=device, requires_grad=True)
     param.grad = ag.tensor(host_grad, device=device)
     opt = optim.Adam([param], lr=LR, betas=(BETA1, BETA2), eps=EPS)
-    grad_array = backend.from_numpy(host_grad, None)
-    hands = {"numpy whole arrays": HandAdam(backend.from_numpy(host_param.copy(), None), xp,
+    grad_array = xp.asarray(host_grad)
+    hands = {"numpy whole arrays": HandAdam(xp.asarray(host_param.copy()), xp,
                                             blocked=False)}
     if device == "cpu":
         hands["numpy cache-blocked"] = HandAdam(host_param.copy(), xp, blocked=True)
 
     # the same numbers first
     opt.step()
-    ours = backend.to_numpy(param.detach()._data)
+    ours = param.detach().cpu().numpy()
     for name, hand in hands.items():
         hand.step(grad_array)
-        theirs = backend.to_numpy(hand.p)
+        theirs = to_host(hand.p)
         if not np.allclose(ours, theirs, rtol=1e-5, atol=1e-7):
             raise SystemExit(f"optim.Adam and the {name} form disagree after one step")
 
     contenders = {"optim.Adam.step": opt.step}
     for name, hand in hands.items():
         contenders[name] = (lambda hand=hand: hand.step(grad_array))
-    sync = backend.synchronize if device != "cpu" else None
     return compare(contenders, repeats=repeats, warmup=2, sync=sync)
 
 

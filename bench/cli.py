@@ -345,12 +345,9 @@ def _release_memory(device: str) -> None:
     if device == "cpu":
         return
     gc.collect()
-    from autograd_core._backend import cuda_backend
+    import autograd_core as ag
 
-    backend = cuda_backend()
-    pool = getattr(backend.xp, "get_default_memory_pool", None) if backend is not None else None
-    if pool is not None:
-        pool().free_all_blocks()
+    ag.cuda.empty_cache()
     if "torch" in sys.modules and sys.modules["torch"].cuda.is_available():
         sys.modules["torch"].cuda.empty_cache()
 

@@ -136,12 +136,10 @@ def _running_as_script(module: str) -> bool:
 def cuda_environment() -> dict[str, str]:
     """CuPy, the CUDA runtime and driver, the GPU and the TF32 setting; or why there is no GPU."""
     import autograd_core as ag
-    from autograd_core import _backend
 
-    backend = _backend.cuda_backend()
-    if backend is None:
+    if not ag.cuda.is_available():
         return {"gpu": "none"}
-    cupy = backend.xp
+    cupy = ag.cuda.array_module()
     info = {"cupy": getattr(cupy, "__version__", "?")}
     runtime = cupy.cuda.runtime
     for key, getter in (("cuda_runtime", "runtimeGetVersion"), ("cuda_driver", "driverGetVersion")):

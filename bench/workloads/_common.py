@@ -69,6 +69,15 @@ def host(t) -> np.ndarray:
     return t.detach().cpu().numpy()
 
 
+def bare_arrays(device: str):
+    """The bare array library of ``device`` (NumPy or CuPy), a copy-to-host function and the
+    device's synchronisation (None on the CPU), for peers written without the library."""
+    if device == "cpu":
+        return np, np.asarray, None
+    xp = ag.cuda.array_module()
+    return xp, xp.asnumpy, ag.cuda.synchronize
+
+
 def grad_norm(arrays: Iterable[np.ndarray]) -> float:
     r"""The checksum of a step's gradients: $\lVert\nabla\rVert = \sqrt{\sum_p \sum_i g_{p,i}^2}$,
     accumulated in float64."""

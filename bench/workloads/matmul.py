@@ -11,10 +11,7 @@ import functools
 
 import numpy as np
 
-import autograd_core as ag
-from autograd_core._backend import backend_for
-
-from ._common import SEED, Config, Contender, Library, Workload, host
+from ._common import SEED, Config, Contender, Library, Workload, bare_arrays, host
 
 SIZES = [256, 512, 1024, 2048, 4096, 8192]
 QUICK_SIZES = [64, 128]
@@ -59,11 +56,8 @@ class Matmul(Workload):
                          lambda c: _mean_abs(host(c)), lib.sync(device))
 
     def extra_peers(self, config: Config, device: str) -> list[Contender]:
-        backend = backend_for(ag.device(device))
-        xp = backend.xp
+        xp, to_host, sync = bare_arrays(device)
         a_host, b_host = _inputs(config.size)
-        a, b = backend.from_numpy(a_host, None), backend.from_numpy(b_host, None)
-        sync = None if device == "cpu" else backend.synchronize
-        return [Contender(f"{backend.name} (bare)", device, lambda: xp.matmul(a, b),
-                          lambda c: _rms(backend.to_numpy(c)), lambda c: _mean_abs(backend.to_numpy(c)),
-                          sync)]
+        a, b = xp.asarray(a_host), xp.asarray(b_host)
+        return [Contender(f"{xp.__name__} (bare)", device, lambda: xp.matmul(a, b),
+                          lambda c: _rms(to_host(c)), lambda c: _mean_abs(to_host(c)), sync)]

@@ -5,7 +5,7 @@
 chain rule over that graph. ``nn`` and ``optim`` (sibling packages) build on it.
 """
 
-from . import autograd, cuda, datasets, utils
+from . import _aliases, accelerator, autograd, backends, cuda, datasets, serialization, utils
 from . import ops as _ops  # attaches the operations to Tensor
 from .device import device
 from .dtypes import (
@@ -93,10 +93,15 @@ int = int32
 __version__ = "0.1.0"
 
 
+_aliases.install()  # autograd_core.nn is nn, autograd_core.optim is optim
+_LAZY = ("viz", "nn", "optim")
+
+
 def __getattr__(name: str):
-    # `autograd_core.viz` loads on first use (it imports graphviz; plain training needs none of it).
-    if name == "viz":
+    # Loaded on first use: `viz` imports graphviz (plain training needs none of it); `nn` and
+    # `optim` import this package themselves (see `_aliases`).
+    if name in _LAZY:
         import importlib
 
-        return importlib.import_module(".viz", __name__)
+        return importlib.import_module(f".{name}", __name__)
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

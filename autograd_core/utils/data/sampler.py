@@ -87,22 +87,35 @@ class RandomSampler(Sampler):
         return len(self.data_source) if self._num_samples is None else self._num_samples
 
     def __iter__(self) -> Iterator[int]:
+        """Draws lazily: a chunk of ``_CHUNK`` indices (with replacement) or one permutation
+        (without) at a time, so ``num_samples=10**10`` costs no more memory than 10."""
         n = len(self.data_source)
         if self.replacement:
-            from ...factories import randint
-
             if n == 0:
                 raise ValueError("RandomSampler with replacement needs a non-empty dataset")
-            return iter(randint(0, n, (self.num_samples,), generator=self.generator).tolist())
-        out: list[int] = []
-        for _ in range(self.num_samples // n if n else 0):
-            out += _permutation(n, self.generator)
-        if n:
-            out += _permutation(n, self.generator)[: self.num_samples % n]
-        return iter(out)
+            yield from _draw_in_chunks(n, self.num_samples, self.generator)
+            return
+        if n == 0:
+            return
+        for _ in range(self.num_samples // n):
+            yield from _permutation(n, self.generator)
+        yield from _permutation(n, self.generator)[: self.num_samples % n]
 
     def __len__(self) -> int:
         return self.num_samples
+
+
+_CHUNK = 1024
+
+
+def _draw_in_chunks(n: int, count: int, generator) -> Iterator[int]:
+    """``count`` independent uniform draws from ``0 .. n-1``, ``_CHUNK`` at a time."""
+    from ...factories import randint
+
+    while count > 0:
+        size = min(count, _CHUNK)
+        yield from randint(0, n, (size,), generator=generator).tolist()
+        count -= size
 
 
 class SubsetRandomSampler(Sampler):

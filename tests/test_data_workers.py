@@ -287,7 +287,7 @@ def test_persistent_workers_live_across_epochs():
 
 def test_spawned_workers_load_a_picklable_dataset():
     ds = TensorDataset(ag.arange(10, dtype=ag.float32).reshape(5, 2), ag.arange(5))
-    loader = DataLoader(ds, batch_size=2, num_workers=2, multiprocessing_context="spawn",
+    loader = DataLoader(ds, batch_size=2, num_workers=1, multiprocessing_context="spawn",
                         timeout=60)
     assert batches(loader) == batches(DataLoader(ds, batch_size=2))
     with pytest.raises((pickle.PicklingError, AttributeError, TypeError), match="pickle"):
@@ -314,6 +314,9 @@ def test_argument_errors_match_torch():
     with pytest.raises(ValueError, match="batch_size attribute should not be set after DataLoader"):
         loader.batch_size = 3
     loader.num_workers = 1  # allowed, as in torch
+    for lib in (torch.utils.data, ag.utils.data):  # timeout needs workers, checked at iter()
+        with pytest.raises(AssertionError):
+            iter(lib.DataLoader(range(4), timeout=1))
 
 
 @pytest.mark.usefixtures("fake_cuda")
@@ -329,3 +332,32 @@ def test_gpu_tensors_travel_as_host_arrays_and_come_back_on_their_device():
     assert isinstance(back["x"]._data, FakeArray) and back["x"].device == x.device
     assert back["x"].tolist() == x.tolist() and back["x"].dtype == ag.float32
     assert back["y"][0].device.type == "cpu" and back["y"][1] == "name"
+
+
+def _plain(batch):
+    """A batch as nested Python lists/dicts, for comparing ours with torch's."""
+    if hasattr(batch, "tolist"):
+        return batch.tolist()
+    if isinstance(batch, dict):
+        return {k: _plain(v) for k, v in batch.items()}
+    if isinstance(batch, (list, tuple)):
+        return [_plain(b) for b in batch]
+    return batch
+
+
+def test_worker_batches_match_torch_across_settings():
+    """Map-style datasets of ints, tuples, dicts and strings, batched every way: two
+    workers give torch's batches (torch's do not depend on num_workers here)."""
+    torch = pytest.importorskip("torch")
+    datasets = [list(range(7)), [(i, float(i) / 2) for i in range(7)],
+                [{"x": [i, -i], "name": f"s{i}"} for i in range(7)]]
+    settings = [dict(batch_size=3), dict(batch_size=3, drop_last=True), dict(batch_size=None),
+                dict(batch_sampler=[[6, 0], [1], [5, 4, 3]]), dict(batch_size=2, sampler=[3, 1, 2])]
+    checked = 0
+    for data in datasets:
+        for kwargs in settings:
+            ours = [_plain(b) for b in DataLoader(data, num_workers=2, **kwargs)]
+            theirs = [_plain(b) for b in torch.utils.data.DataLoader(data, **kwargs)]
+            assert ours == theirs, (data[0], kwargs)
+            checked += 1
+    assert checked == 15

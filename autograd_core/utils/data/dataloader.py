@@ -199,6 +199,9 @@ class DataLoader:
     def __iter__(self) -> Iterator:
         self._epochs_started += 1
         if self.num_workers == 0:
+            if self.timeout != 0:  # torch refuses this at the same moment, with this class
+                raise AssertionError(f"timeout={self.timeout} only applies to worker processes: "
+                                     "set num_workers > 0, or timeout=0 to load in this process")
             return self._single_process_iter()
         from ._multiprocessing_iter import _MultiProcessingDataLoaderIter
 

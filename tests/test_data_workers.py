@@ -236,6 +236,9 @@ def test_worker_exceptions_of_other_classes():
         list(DataLoader(Range(4, fail_at=0, exc=LocalError), batch_size=2, num_workers=1))
     with pytest.raises(OSError, match="cannot open the shard of worker 0"):
         list(DataLoader(range(4), num_workers=1, worker_init_fn=failing_init))
+    with pytest.raises((AttributeError, pickle.PicklingError),
+                       match="(?s)while sending a batch.*must be picklable"):
+        list(DataLoader([lambda: 0], batch_size=None, num_workers=1))
 
 
 def test_killed_worker_raises_instead_of_hanging():
@@ -283,6 +286,12 @@ def test_persistent_workers_live_across_epochs():
     del loader, it, stream
     gc.collect()
     assert all(gone(pid) for pid in pids)
+    # A persistent loader whose workers were stopped by an error starts new ones.
+    flaky = DataLoader(Range(4, kill_at=3), batch_size=2, num_workers=1, persistent_workers=True)
+    with pytest.raises(RuntimeError, match="exited unexpectedly"):
+        list(flaky)
+    flaky.dataset.kill_at = None
+    assert batches(flaky) == [[0, 1], [2, 3]]
 
 
 def test_spawned_workers_load_a_picklable_dataset():

@@ -207,7 +207,7 @@ class DataLoader:
 
         if not self.persistent_workers:
             return _MultiProcessingDataLoaderIter(self, self._base_seed())
-        if self._iterator is None:
+        if self._iterator is None or self._iterator._shutdown:  # first epoch, or after an error
             self._iterator = _MultiProcessingDataLoaderIter(self, self._base_seed())
         else:
             self._iterator._reset()

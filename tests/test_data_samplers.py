@@ -154,3 +154,14 @@ def test_stack_dataset_errors():
 
     with pytest.raises(ValueError, match="output size mismatch. Expected 2, got 1"):
         StackDataset(Short()).__getitems__([0, 1])
+
+
+def test_weighted_random_sampler_draws_lazily():
+    from autograd_core.utils.data import WeightedRandomSampler
+
+    s = WeightedRandomSampler([0.0, 1.0, 3.0], num_samples=10**10, generator=gen())
+    head = list(itertools.islice(iter(s), 4000))
+    assert len(s) == 10**10 and set(head) == {1, 2}
+    assert 0.7 < head.count(2) / len(head) < 0.8  # P(2) = 3/4
+    loader = DataLoader(range(3), sampler=s, batch_size=8)
+    assert next(iter(loader)).shape == (8,)

@@ -17,6 +17,9 @@ from collections.abc import Iterable, Iterator, Sequence, Sized
 
 import numpy as np
 
+# Indices drawn at a time by the samplers that draw with replacement.
+_CHUNK = 1024
+
 
 def _check_generator(generator) -> None:
     if generator is not None and not hasattr(generator, "_rng"):
@@ -105,9 +108,6 @@ class RandomSampler(Sampler):
         return self.num_samples
 
 
-_CHUNK = 1024
-
-
 def _draw_in_chunks(n: int, count: int, generator) -> Iterator[int]:
     """``count`` independent uniform draws from ``0 .. n-1``, ``_CHUNK`` at a time."""
     from ...factories import randint
@@ -169,16 +169,20 @@ class WeightedRandomSampler(Sampler):
         self.generator = generator
 
     def __iter__(self) -> Iterator[int]:
-        u = _uniform(self.num_samples if self.replacement else len(self.weights), self.generator)
+        """With replacement the draws are made lazily, ``_CHUNK`` at a time."""
         if self.replacement:
             cdf = np.cumsum(self.weights)
             cdf /= cdf[-1]
-            picks = np.minimum(np.searchsorted(cdf, u, side="right"), len(cdf) - 1)
-        else:
-            with np.errstate(divide="ignore"):
-                keys = np.log(self.weights) - np.log(-np.log(np.maximum(u, 1e-300)))
-            picks = np.argsort(-keys, kind="stable")[: self.num_samples]
-        return iter(picks.tolist())
+            left = self.num_samples
+            while left > 0:
+                u = _uniform(min(left, _CHUNK), self.generator)
+                yield from np.minimum(np.searchsorted(cdf, u, side="right"), len(cdf) - 1).tolist()
+                left -= len(u)
+            return
+        u = _uniform(len(self.weights), self.generator)
+        with np.errstate(divide="ignore"):
+            keys = np.log(self.weights) - np.log(-np.log(np.maximum(u, 1e-300)))
+        yield from np.argsort(-keys, kind="stable")[: self.num_samples].tolist()
 
     def __len__(self) -> int:
         return self.num_samples

@@ -67,7 +67,8 @@ class DataLoader:
     keeps the workers alive between epochs; ``timeout`` (seconds, 0 = no limit) bounds the
     wait for one batch; ``multiprocessing_context`` (``"fork"``, ``"spawn"``,
     ``"forkserver"`` or a context object) picks how workers start (default: ``fork`` where
-    available; the others need a picklable dataset and ``collate_fn``); ``in_order=False``
+    available; the others need a picklable dataset and ``collate_fn``, and a dataset of
+    GPU tensors needs ``"spawn"``, as CUDA does not survive a fork); ``in_order=False``
     returns batches as they arrive. ``pin_memory`` is accepted and does nothing (NumPy
     has no pinned memory; CuPy copies are made by ``.to("cuda")``).
     """

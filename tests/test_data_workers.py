@@ -26,8 +26,10 @@ from autograd_core.utils.data import (
     WorkerInfo,
     get_worker_info,
 )
+from autograd_core.utils.data._multiprocessing_iter import default_context
 
-pytestmark = pytest.mark.skipif(not hasattr(os, "fork"), reason="the tests use fork workers")
+pytestmark = pytest.mark.skipif(default_context().get_start_method() != "fork",
+                                reason="the tests define datasets that only fork workers can share")
 
 
 def gen(seed=0):

@@ -325,6 +325,10 @@ def test_argument_errors_match_torch():
     with pytest.raises(ValueError, match="batch_size attribute should not be set after DataLoader"):
         loader.batch_size = 3
     loader.num_workers = 1  # allowed, as in torch
+    too_many = (len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()) + 1
+    for lib in (torch.utils.data, ag.utils.data):
+        with pytest.warns(UserWarning, match=f"will create {too_many} worker processes in total"):
+            lib.DataLoader(range(4), num_workers=too_many)
     for lib in (torch.utils.data, ag.utils.data):  # timeout needs workers, checked at iter()
         with pytest.raises(AssertionError):
             iter(lib.DataLoader(range(4), timeout=1))

@@ -34,6 +34,8 @@ from __future__ import annotations
 import hashlib
 import math
 import multiprocessing
+import os
+import warnings
 from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
@@ -153,6 +155,7 @@ class DataLoader:
         self._iterator = None
         self._epochs_started = 0
         self._initialized = True
+        _warn_if_too_many_workers(num_workers)
 
     _FROZEN = ("batch_size", "batch_sampler", "sampler", "drop_last", "dataset", "persistent_workers")
 
@@ -246,6 +249,18 @@ class DataLoader:
                 n = n // self.batch_size if self.drop_last else math.ceil(n / self.batch_size)
             return n
         return len(self._index_sampler)
+
+
+def _warn_if_too_many_workers(num_workers: int) -> None:
+    """Warn (as torch does) when there are more workers than CPUs this process may use."""
+    if num_workers == 0:
+        return
+    cpus = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+    if cpus is None or num_workers > cpus:
+        warnings.warn(f"This DataLoader will create {num_workers} worker processes in total, more "
+                      f"than the {cpus} CPUs this process may use: excessive worker creation "
+                      "might get DataLoader running slow or even freeze; lower num_workers "
+                      "to avoid it.", stacklevel=3)
 
 
 class _InfiniteConstantSampler(Sampler):

@@ -165,3 +165,28 @@ def test_weighted_random_sampler_draws_lazily():
     assert 0.7 < head.count(2) / len(head) < 0.8  # P(2) = 3/4
     loader = DataLoader(range(3), sampler=s, batch_size=8)
     assert next(iter(loader)).shape == (8,)
+
+
+def test_subset_fetches_many_through_the_dataset_getitems():
+    torch = pytest.importorskip("torch")
+    from autograd_core.utils.data import Subset
+
+    calls = []
+
+    class Batched:
+        def __len__(self):
+            return 6
+
+        def __getitem__(self, i):
+            return i
+
+        def __getitems__(self, indices):
+            calls.append(list(indices))
+            return [10 * i for i in indices]
+
+    ours = Subset(Batched(), [5, 3, 1])
+    theirs = torch.utils.data.Subset(Batched(), [5, 3, 1])
+    assert ours.__getitems__([0, 2]) == theirs.__getitems__([0, 2]) == [50, 10]
+    assert calls == [[5, 1], [5, 1]]
+    assert Subset(list(range(6)), [4, 0]).__getitems__([1, 0]) == [0, 4]
+    assert [b.tolist() for b in DataLoader(ours, batch_size=2)] == [[50, 30], [10]]

@@ -115,6 +115,12 @@ class Subset(Dataset):
             return self.dataset[[self.indices[i] for i in idx]]
         return self.dataset[self.indices[idx]]
 
+    def __getitems__(self, indices: list) -> list:
+        """The samples at ``indices``, fetched together when the dataset can do that."""
+        mapped = [self.indices[i] for i in indices]
+        many = getattr(self.dataset, "__getitems__", None)
+        return many(mapped) if callable(many) else [self.dataset[i] for i in mapped]
+
     def __len__(self) -> int:
         return len(self.indices)
 

@@ -6,11 +6,12 @@ main process puts the batches back in ``idx`` order. ``None`` on the index queue
 "stop".
 
 Randomness: worker ``k`` starts from ``seed = base_seed + k``, where the main process
-draws ``base_seed`` from the loader's ``generator`` (or the global generator) each time
-an iterator is created. The worker seeds ``autograd_core``, Python's `random` and NumPy's
-global generator from it, so random augmentations differ between workers and epochs but
-repeat from run to run under ``autograd_core.manual_seed``. Inside a worker,
-`get_worker_info` says which one it is, e.g. to shard an `IterableDataset`.
+derives ``base_seed`` from the state of the loader's ``generator`` (or of the global
+generator) and the epoch number each time it starts workers. The worker seeds
+``autograd_core``, Python's `random` and NumPy's global generator from it, so random
+augmentations differ between workers and epochs but repeat from run to run under
+``autograd_core.manual_seed``. Inside a worker, `get_worker_info` says which one it is,
+e.g. to shard an `IterableDataset`.
 
 Failures: an exception in the dataset, ``collate_fn`` or ``worker_init_fn`` is sent to
 the main process with its traceback as text (`ExceptionWrapper`) and raised there.

@@ -236,6 +236,8 @@ def test_worker_exceptions_of_other_classes():
 
     with pytest.raises(RuntimeError, match="Caught LocalError"):
         list(DataLoader(Range(4, fail_at=0, exc=LocalError), batch_size=2, num_workers=1))
+    with pytest.raises(StopIteration, match="Caught StopIteration"):  # not the end of a stream
+        next(iter(DataLoader(Range(4, fail_at=0, exc=StopIteration), batch_size=2, num_workers=1)))
     with pytest.raises(OSError, match="cannot open the shard of worker 0"):
         list(DataLoader(range(4), num_workers=1, worker_init_fn=failing_init))
     with pytest.raises((AttributeError, pickle.PicklingError),

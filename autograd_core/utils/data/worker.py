@@ -200,7 +200,10 @@ def _worker_loop(payload, is_iterable: bool, index_queue, data_queue, done_event
                 try:
                     data = fetcher.fetch(index)
                 except StopIteration:
-                    data, iteration_end = _IterableDatasetStopIteration(worker_id), True
+                    if is_iterable:  # this worker's copy of the stream is exhausted
+                        data, iteration_end = _IterableDatasetStopIteration(worker_id), True
+                    else:  # a map-style dataset raising StopIteration is an error
+                        data = _plain_wrapper(ExceptionWrapper(where=where))
                 except Exception:
                     data = _plain_wrapper(ExceptionWrapper(where=where))
             _reply(data_queue, idx, data)

@@ -365,8 +365,6 @@ def test_loader_iterable_dataset():
 
 def test_loader_argument_errors():
     ds = TensorDataset(*xy(4))
-    with pytest.raises(ValueError, match="num_workers=2 is not supported"):
-        DataLoader(ds, num_workers=2)
     with pytest.raises(ValueError, match="non-negative"):
         DataLoader(ds, num_workers=-1)
     with pytest.raises(ValueError, match="sampler option is mutually exclusive with shuffle"):

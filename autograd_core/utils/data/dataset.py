@@ -115,6 +115,12 @@ class Subset(Dataset):
             return self.dataset[[self.indices[i] for i in idx]]
         return self.dataset[self.indices[idx]]
 
+    def __getitems__(self, indices: list) -> list:
+        """The samples at ``indices``, fetched together when the dataset can do that."""
+        mapped = [self.indices[i] for i in indices]
+        many = getattr(self.dataset, "__getitems__", None)
+        return many(mapped) if callable(many) else [self.dataset[i] for i in mapped]
+
     def __len__(self) -> int:
         return len(self.indices)
 
@@ -123,6 +129,54 @@ class Subset(Dataset):
         if inner is None:
             return None
         return inner([int(self.indices[i]) for i in indices])
+
+
+class StackDataset(Dataset):
+    """Datasets side by side: sample ``i`` gathers sample ``i`` of each.
+
+    ``StackDataset(images, labels)[i] == (images[i], labels[i])``;
+    ``StackDataset(image=images, label=labels)[i] == {"image": images[i], "label": labels[i]}``.
+    All datasets must have the same length.
+    """
+
+    def __init__(self, *args: Dataset, **kwargs: Dataset) -> None:
+        if args and kwargs:
+            raise ValueError("Supported either tuple-like (via args) or dict-like (via kwargs) "
+                             "input/output, but both types are given; pass the datasets one way")
+        if not args and not kwargs:
+            raise ValueError("At least one dataset should be passed")
+        parts = list(args) if args else list(kwargs.values())
+        lengths = [len(d) for d in parts]
+        if any(n != lengths[0] for n in lengths):
+            raise ValueError(f"Size mismatch between datasets: lengths {lengths}; every dataset "
+                             "needs one sample per index")
+        self._length = lengths[0]
+        self.datasets: tuple | dict = tuple(args) if args else dict(kwargs)
+
+    def __getitem__(self, index):
+        if isinstance(self.datasets, dict):
+            return {key: d[index] for key, d in self.datasets.items()}
+        return tuple(d[index] for d in self.datasets)
+
+    def __getitems__(self, indices: list) -> list:
+        """The samples at ``indices``, asking each dataset for all of them at once when it
+        has ``__getitems__`` itself."""
+        named = isinstance(self.datasets, dict)
+        items = self.datasets.items() if named else enumerate(self.datasets)
+        columns = {}
+        for key, d in items:
+            many = getattr(d, "__getitems__", None)
+            column = many(indices) if callable(many) else [d[i] for i in indices]
+            if len(column) != len(indices):
+                raise ValueError(f"Nested dataset's output size mismatch. Expected {len(indices)}, "
+                                 f"got {len(column)}")
+            columns[key] = column
+        if named:
+            return [{key: columns[key][j] for key in columns} for j in range(len(indices))]
+        return [tuple(columns[key][j] for key in columns) for j in range(len(indices))]
+
+    def __len__(self) -> int:
+        return self._length
 
 
 class ConcatDataset(Dataset):
@@ -243,5 +297,5 @@ def _take(t: Tensor, index: Any) -> Tensor:
     return _wrap(t._data[index])
 
 
-__all__ = ["Dataset", "IterableDataset", "TensorDataset", "Subset", "ConcatDataset",
-           "ChainDataset", "random_split"]
+__all__ = ["Dataset", "IterableDataset", "TensorDataset", "Subset", "StackDataset",
+           "ConcatDataset", "ChainDataset", "random_split"]

@@ -17,6 +17,9 @@ from collections.abc import Iterable, Iterator, Sequence, Sized
 
 import numpy as np
 
+# Indices drawn at a time by the samplers that draw with replacement.
+_CHUNK = 1024
+
 
 def _check_generator(generator) -> None:
     if generator is not None and not hasattr(generator, "_rng"):
@@ -87,22 +90,32 @@ class RandomSampler(Sampler):
         return len(self.data_source) if self._num_samples is None else self._num_samples
 
     def __iter__(self) -> Iterator[int]:
+        """Draws lazily: a chunk of ``_CHUNK`` indices (with replacement) or one permutation
+        (without) at a time, so ``num_samples=10**10`` costs no more memory than 10."""
         n = len(self.data_source)
         if self.replacement:
-            from ...factories import randint
-
             if n == 0:
                 raise ValueError("RandomSampler with replacement needs a non-empty dataset")
-            return iter(randint(0, n, (self.num_samples,), generator=self.generator).tolist())
-        out: list[int] = []
-        for _ in range(self.num_samples // n if n else 0):
-            out += _permutation(n, self.generator)
-        if n:
-            out += _permutation(n, self.generator)[: self.num_samples % n]
-        return iter(out)
+            yield from _draw_in_chunks(n, self.num_samples, self.generator)
+            return
+        if n == 0:
+            return
+        for _ in range(self.num_samples // n):
+            yield from _permutation(n, self.generator)
+        yield from _permutation(n, self.generator)[: self.num_samples % n]
 
     def __len__(self) -> int:
         return self.num_samples
+
+
+def _draw_in_chunks(n: int, count: int, generator) -> Iterator[int]:
+    """``count`` independent uniform draws from ``0 .. n-1``, ``_CHUNK`` at a time."""
+    from ...factories import randint
+
+    while count > 0:
+        size = min(count, _CHUNK)
+        yield from randint(0, n, (size,), generator=generator).tolist()
+        count -= size
 
 
 class SubsetRandomSampler(Sampler):
@@ -156,16 +169,20 @@ class WeightedRandomSampler(Sampler):
         self.generator = generator
 
     def __iter__(self) -> Iterator[int]:
-        u = _uniform(self.num_samples if self.replacement else len(self.weights), self.generator)
+        """With replacement the draws are made lazily, ``_CHUNK`` at a time."""
         if self.replacement:
             cdf = np.cumsum(self.weights)
             cdf /= cdf[-1]
-            picks = np.minimum(np.searchsorted(cdf, u, side="right"), len(cdf) - 1)
-        else:
-            with np.errstate(divide="ignore"):
-                keys = np.log(self.weights) - np.log(-np.log(np.maximum(u, 1e-300)))
-            picks = np.argsort(-keys, kind="stable")[: self.num_samples]
-        return iter(picks.tolist())
+            left = self.num_samples
+            while left > 0:
+                u = _uniform(min(left, _CHUNK), self.generator)
+                yield from np.minimum(np.searchsorted(cdf, u, side="right"), len(cdf) - 1).tolist()
+                left -= len(u)
+            return
+        u = _uniform(len(self.weights), self.generator)
+        with np.errstate(divide="ignore"):
+            keys = np.log(self.weights) - np.log(-np.log(np.maximum(u, 1e-300)))
+        yield from np.argsort(-keys, kind="stable")[: self.num_samples].tolist()
 
     def __len__(self) -> int:
         return self.num_samples

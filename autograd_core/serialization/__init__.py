@@ -138,7 +138,7 @@ def _load_stream(stream: IO[bytes], label: str, place) -> Any:
     if not head:
         raise CheckpointError(f"{label} is empty, so it is not a checkpoint (was the save interrupted?)")
     try:
-        if len(head) >= 9 and head[8:9] == b"{" and struct.unpack("<Q", head[:8])[0] <= st.MAX_HEADER_BYTES:
+        if head[8:9] == b"{":  # 8 bytes of header length, then the JSON header
             return _read_safetensors(stream, size, label, place)
         if head[:4] in (b"PK\x03\x04", b"PK\x05\x06"):
             return _legacy_agc.read(stream, size, label, place)

@@ -198,7 +198,7 @@ class _Reader:
             return float(word)
         if kind in ("tensor", "ndarray", "numpy_scalar"):
             return self._blob(node.get("id"), kind)
-        if kind == "dtype" and node.get("name") in _STORED:
+        if kind == "dtype" and type(node.get("name")) is str and node["name"] in _STORED:
             return _BY_NAME[node["name"]]
         if kind == "device" and type(node.get("name")) is str and len(node["name"]) <= 32:
             try:

@@ -90,14 +90,6 @@ def digest(arrays: list[np.ndarray]) -> str:
 
 
 # =============================================================================== read
-def looks_like_safetensors(head: bytes, size: int) -> bool:
-    """Whether the first 9+ bytes of a ``size``-byte file start a safetensors header."""
-    if len(head) < 9:
-        return False
-    (n,) = struct.unpack("<Q", head[:8])
-    return 2 <= n <= size - 8 and head[8:9] == b"{"
-
-
 def read_header(stream: IO[bytes], size: int, label: str) -> tuple[dict[str, str], list[Entry]]:
     """Parse and check the header of a ``size``-byte file whose first byte ``stream`` is at.
 
@@ -145,7 +137,7 @@ def _entry(name: str, spec: Any, fail) -> Entry:
     if not isinstance(spec, dict) or set(spec) != {"dtype", "shape", "data_offsets"}:
         raise fail(f"tensor {name[:80]!r} must be described by exactly dtype, shape and data_offsets")
     dtype, shape, offsets = spec["dtype"], spec["shape"], spec["data_offsets"]
-    if dtype not in STORAGE:
+    if type(dtype) is not str or dtype not in STORAGE:
         if dtype in _UNREADABLE:
             raise fail(f"tensor {name!r} has dtype {dtype}, which this library can't hold; convert "
                        "it to float32 first (in PyTorch: t.float())")

@@ -199,6 +199,23 @@ def test_memory_is_a_small_multiple_of_the_file_size():
     assert len(data) < peak < 2 * len(data)
 
 
+@pytest.mark.parametrize("shape", ["entries", "lists"])
+def test_header_heavy_files_stay_within_the_bound(shape):
+    """JSON costs Python objects: the worst headers (many tiny objects) are the bound's case."""
+    if shape == "entries":
+        raw = b"{" + b",".join(b'"a%d":[]' % i for i in range(20_000)) + b"}"
+    else:
+        root = json.dumps({"format_version": 2, "data_sha256": "0" * 64, "root": [[]] * 40_000})
+        raw = json.dumps({"__metadata__": {"autograd_core": root}}).encode()
+    data = struct.pack("<Q", len(raw)) + raw
+
+    def attempt():
+        with pytest.raises(CheckpointError):
+            load(io.BytesIO(data))
+
+    assert peak_bytes(attempt) < MEMORY_FACTOR * len(data)
+
+
 # ------------------------------------------------------------------ foreign files
 @pytest.mark.parametrize("content, match", [
     (b"hello, this is a text file\n", "not a checkpoint"),

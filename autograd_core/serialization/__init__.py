@@ -28,13 +28,15 @@ graph history does not, and a tensor that appears twice is written and returned 
 
 Safety
 ------
-Loading checks the whole header before allocating anything, never allocates more than the
-bytes the file holds, never unpickles, and raises `CheckpointError` (a ``RuntimeError``)
-for every malformed file: empty, truncated, damaged (checksum), inconsistent, too large a
-header (over 100 MB), a newer format, a pickle or PyTorch ``.pt`` file (the message says how
-to convert it), or anything else. Files in this library's previous format (a zip, ``.agc``)
-still load, under the same limits. Saving to a path is atomic and safe when several threads
-or processes save at once (see ``_atomic``).
+Loading checks the whole header before allocating any tensor, never unpickles, and never
+allocates for what the file only claims: tensor memory equals the data bytes present, and
+parsing the JSON header costs at most ~25 times the header's own size in Python objects
+(the fuzz test holds the peak under 32 times the file size plus 256 KiB). It raises
+`CheckpointError` (a ``RuntimeError``) for every malformed file: empty, truncated, damaged
+(checksum), inconsistent, too large a header (over 100 MB), a newer format, a pickle or
+PyTorch ``.pt`` file (the message says how to convert it), or anything else. Files in this
+library's previous format (a zip, ``.agc``) still load, under the same limits. Saving to a
+path is atomic and safe when several threads or processes save at once (see ``_atomic``).
 """
 
 from __future__ import annotations

@@ -41,22 +41,44 @@ def atomic_write(path: str | os.PathLike[str], write: Callable[[IO[bytes]], None
         try:
             fd = os.open(directory or ".", _TMPFILE | os.O_WRONLY, 0o666)
         except OSError:
-            _NO_UNNAMED.add(directory)
+            _UNNAMED_WORKS[directory] = False
         else:
             if _finish(fd, None, directory, base, target, mode, write):
                 return
-            _NO_UNNAMED.add(directory)
+            _UNNAMED_WORKS[directory] = False
     _remove_abandoned(directory, base)
     name = _unique_name(directory, base)
     fd = os.open(name, os.O_WRONLY | os.O_CREAT | os.O_EXCL | _BINARY, 0o666)
     _finish(fd, name, directory, base, target, mode, write)
 
 
-_NO_UNNAMED: set[str] = set()  # directories where O_TMPFILE or linking it failed
+_UNNAMED_WORKS: dict[str, bool] = {}  # directory -> whether an O_TMPFILE can be linked there
 
 
 def _unnamed_files_work(directory: str) -> bool:
-    return bool(_TMPFILE) and directory not in _NO_UNNAMED and os.path.isdir("/proc/self/fd")
+    """Whether ``directory`` takes unnamed temporary files that can later be linked in:
+    tried once per directory with an empty one, so a big checkpoint is written only once."""
+    if not _TMPFILE or not os.path.isdir("/proc/self/fd"):
+        return False
+    works = _UNNAMED_WORKS.get(directory)
+    if works is None:
+        works = False
+        try:
+            fd = os.open(directory or ".", _TMPFILE | os.O_WRONLY, 0o666)
+        except OSError:
+            pass
+        else:
+            name = _unique_name(directory, "probe")
+            try:
+                os.link(f"/proc/self/fd/{fd}", name, follow_symlinks=True)
+                os.unlink(name)
+                works = True
+            except OSError:
+                pass
+            finally:
+                os.close(fd)
+        _UNNAMED_WORKS[directory] = works
+    return works
 
 
 def _finish(fd: int, temp_name: str | None, directory: str, base: str, target: str,

@@ -189,3 +189,13 @@ def test_npz_torch_zip_and_plain_zip_are_refused(tmp_path):
     with pytest.raises(CheckpointError, match="PyTorch checkpoint") as info:
         load(tmp_path / "model.pt")
     assert "safetensors.torch.save_file" in str(info.value) and "never unpickles" in str(info.value)
+
+
+def test_encrypted_flag_is_refused():
+    """Found by tests/fuzz_load.py: zipfile raised a bare RuntimeError ("password required")."""
+    data, _ = state_dict_agc()
+    out = bytearray(data)
+    at = out.find(b"PK\x01\x02")
+    out[at + 8] |= 0x1  # the central directory's "encrypted" flag of the first member
+    with pytest.raises(CheckpointError, match="encrypted"):
+        load(io.BytesIO(bytes(out)))

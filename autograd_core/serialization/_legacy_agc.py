@@ -41,8 +41,9 @@ _SUMS = "SHA256SUMS"
 _MAX_DEPTH = 128
 _STORED = {"bool": np.dtype("|b1"), "int32": np.dtype("<i4"), "int64": np.dtype("<i8"),
            "float16": np.dtype("<f2"), "float32": np.dtype("<f4"), "float64": np.dtype("<f8")}
+# zipfile raises RuntimeError too (an encrypted member, whose flag can also sit in a local header)
 _ZIP_ERRORS = (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, ValueError, EOFError, KeyError,
-               IndexError, OverflowError, NotImplementedError, UnicodeDecodeError)
+               IndexError, OverflowError, RuntimeError, UnicodeDecodeError)
 
 
 def read(stream: IO[bytes], size: int, label: str, place) -> Any:
@@ -85,6 +86,9 @@ class _Reader:
             raise self.fail("the archive lists a member twice, so it was tampered with")
         total = 0
         for info in infos:
+            if info.flag_bits & 0x1:
+                raise self.fail(f"member {info.filename!r} is encrypted; this format never encrypts: "
+                                "the file was not written by autograd_core")
             if info.compress_type != zipfile.ZIP_STORED or info.compress_size != info.file_size:
                 raise self.fail(f"member {info.filename!r} is compressed, but this format stores members "
                                 "uncompressed: the file was not written by autograd_core")

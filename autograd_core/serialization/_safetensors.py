@@ -124,7 +124,7 @@ def read_header(stream: IO[bytes], size: int, label: str) -> tuple[dict[str, str
     for e in entries:
         if e.begin != position:
             what = "overlaps the previous one" if e.begin < position else "leaves a gap before it"
-            raise fail(f"tensor {e.name!r} starts at byte {e.begin}, which {what} (expected {position})")
+            raise fail(f"tensor {e.name[:80]!r} starts at byte {e.begin}, which {what} (expected {position})")
         position = e.end
     if position != data_size:
         state = "truncated" if position > data_size else "followed by bytes no tensor claims"
@@ -139,21 +139,21 @@ def _entry(name: str, spec: Any, fail) -> Entry:
     dtype, shape, offsets = spec["dtype"], spec["shape"], spec["data_offsets"]
     if type(dtype) is not str or dtype not in STORAGE:
         if dtype in _UNREADABLE:
-            raise fail(f"tensor {name!r} has dtype {dtype}, which this library can't hold; convert "
+            raise fail(f"tensor {name[:80]!r} has dtype {dtype}, which this library can't hold; convert "
                        "it to float32 first (in PyTorch: t.float())")
         raise fail(f"tensor {name[:80]!r} has an unknown dtype {str(dtype)[:20]!r}")
     if (not isinstance(shape, list) or len(shape) > MAX_DIMS
             or not all(type(s) is int and s >= 0 for s in shape)):
-        raise fail(f"tensor {name!r} has an invalid shape {str(shape)[:80]} (a list of at most "
+        raise fail(f"tensor {name[:80]!r} has an invalid shape {str(shape)[:80]} (a list of at most "
                    f"{MAX_DIMS} non-negative ints)")
     if not (isinstance(offsets, list) and len(offsets) == 2
             and all(type(o) is int and o >= 0 for o in offsets)):
-        raise fail(f"tensor {name!r} has invalid data_offsets {str(offsets)[:80]}")
+        raise fail(f"tensor {name[:80]!r} has invalid data_offsets {str(offsets)[:80]}")
     begin, end = offsets
     # Python ints don't overflow, so a shape of huge sides simply fails this test.
     nbytes = math.prod(shape) * STORAGE[dtype].itemsize
     if end - begin != nbytes:
-        raise fail(f"tensor {name!r} ({dtype}, shape {tuple(shape)}) needs {nbytes} bytes but its "
+        raise fail(f"tensor {name[:80]!r} ({dtype}, shape {tuple(shape)}) needs {nbytes} bytes but its "
                    f"data_offsets [{begin}, {end}] span {end - begin}")
     return Entry(name, dtype, tuple(shape), begin, end)
 
@@ -185,7 +185,7 @@ def read_arrays(stream: IO[bytes], entries: list[Entry], label: str,
             if hasher is not None:
                 hasher.update(buffer)
         if e.dtype == "BOOL" and array.view(np.uint8).max(initial=0) > 1:
-            raise CheckpointError(f"{label}: bool tensor {e.name!r} holds bytes other than 0 and 1")
+            raise CheckpointError(f"{label}: bool tensor {e.name[:80]!r} holds bytes other than 0 and 1")
         out[e.name] = array
     return out
 
@@ -229,7 +229,7 @@ def to_library_dtype(array: np.ndarray, dtype: str, label: str, name: str) -> np
     if dtype in ("U8", "I8", "I16", "U16"):
         return array.astype(np.int32)
     if dtype == "U64" and array.size and int(array.max()) > np.iinfo(np.int64).max:
-        raise CheckpointError(f"{label}: uint64 tensor {name!r} holds values beyond int64, the widest "
+        raise CheckpointError(f"{label}: uint64 tensor {name[:80]!r} holds values beyond int64, the widest "
                               "integer type this library has")
     return array.astype(np.int64)  # U32, U64
 

@@ -193,7 +193,7 @@ class Decoder:
             try:
                 return _device(name)
             except (RuntimeError, ValueError, TypeError):
-                raise self.fail(f"invalid device name {name!r}") from None
+                raise self.fail(f"invalid device name {name[:80]!r}") from None
         raise self.fail(f"unknown node type {str(kind)[:40]!r}")
 
     def _items(self, node: dict) -> list:
@@ -221,12 +221,12 @@ class Decoder:
             value = st.native(array, dtype)
         elif kind == "numpy_scalar":
             if array.ndim:
-                raise self.fail(f"numpy scalar {name!r} has shape {array.shape}")
+                raise self.fail(f"numpy scalar {name[:80]!r} has shape {array.shape}")
             value = st.native(array, dtype)[()]
         else:
             device = node.get("device", "cpu")
             if type(device) is not str or len(device) > 32:
-                raise self.fail(f"tensor {name!r} has an invalid device")
+                raise self.fail(f"tensor {name[:80]!r} has an invalid device")
             value = self.place(st.to_library_dtype(array, dtype, self.label, name), device)
             if node.get("requires_grad") is True and value.is_floating_point() and value.is_leaf:
                 value.requires_grad_(True)

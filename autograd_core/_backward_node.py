@@ -27,6 +27,7 @@ class _Observers(threading.local):
 
 
 _observers = _Observers()
+_NOT_ARRAYS = _SCALAR_TYPES + (Tensor,)
 
 
 def add_observer(observer) -> None:
@@ -58,6 +59,13 @@ def hooks_of(node, nr: int):
     if not hooks:
         return ()
     return tuple(hooks.get(nr, {}).values())
+
+
+def has_hooks(node) -> bool:
+    """Whether step 1 has anything to do for ``node``."""
+    if type(node) is AccumulateGrad:
+        return bool(node.variable._backward_hooks)
+    return bool(node._tensor_hooks or node._retained)
 
 
 def run_hooks(node, grads: list, graph: bool, stored: set) -> list:
@@ -137,8 +145,15 @@ def run_rule(node, grads: list, graph: bool):
         out = type(node).backward(node, *[as_tensor(g) for g in grads])
     out = count_checked(node, out if type(out) is tuple else (out,))
     meta = node._input_meta
-    checked = [None if g is None or meta[i] is None else
-               checked_gradient(node, i, g, meta[i], graph) for i, g in enumerate(out)]
+    checked = []
+    for i, g in enumerate(out):
+        m = meta[i]
+        if g is None or m is None:
+            checked.append(None)
+        elif not graph and not isinstance(g, _NOT_ARRAYS) and g.shape == m[0] and g.dtype == m[1]:
+            checked.append(g)  # the common case: an array of the input's shape and dtype
+        else:
+            checked.append(checked_gradient(node, i, g, m, graph))
     if _anomaly.state.enabled and _anomaly.state.check_nan:
         _check_nan(node, checked)
     if watching:

@@ -233,7 +233,8 @@ def _run(tensors, seeds, retain_graph, create_graph, inputs=None, accumulate=Tru
             grads = buffers.pop(node, None)
             run_it = needed is None or node in needed
             if grads is not None and run_it:
-                grads = _node.run_hooks(node, grads, graph, stored)
+                if _node.has_hooks(node):
+                    grads = _node.run_hooks(node, grads, graph, stored)
                 if capture is not None:
                     for nr, g in enumerate(grads):
                         for i in capture.get((node, nr), ()):

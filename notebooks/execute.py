@@ -6,6 +6,9 @@
 Full size is what is committed (a reader sees the real plots); ``--quick`` sets
 ``NOTEBOOK_QUICK=1``, the small-size switch the tests use, and does not write anything back
 unless ``--write`` is given.
+
+Cells that start with ``# Claims checked`` assert what the text around them says (at either
+size); when one fails, the run stops with an error that shows that cell, so the claim is named.
 """
 
 from __future__ import annotations

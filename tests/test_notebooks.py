@@ -1,8 +1,11 @@
-"""Every teaching notebook runs top to bottom (small sizes: ``NOTEBOOK_QUICK=1``)."""
+"""Every teaching notebook runs top to bottom (small sizes: ``NOTEBOOK_QUICK=1``) and asserts the
+claims its text makes, so a claim that becomes false fails here."""
 
 from __future__ import annotations
 
 import importlib.util
+import json
+import re
 import sys
 from pathlib import Path
 
@@ -37,13 +40,47 @@ def test_notebook_runs(path, monkeypatch):
     assert not errors, errors
 
 
+def _code_cells(path):
+    return [c for c in json.loads(path.read_text())["cells"] if c["cell_type"] == "code"]
+
+
 def test_committed_notebooks_have_outputs():
     """A reader sees the plots without running anything: every notebook is stored executed."""
-    import json
-
     for path in PATHS:
-        nb = json.loads(path.read_text())
-        code = [c for c in nb["cells"] if c["cell_type"] == "code"]
+        code = _code_cells(path)
         assert code, f"{path.name} has no code cells"
         unexecuted = [i for i, c in enumerate(code) if c.get("execution_count") is None]
         assert not unexecuted, f"{path.name}: code cells {unexecuted} were not executed before committing"
+
+
+CLAIM_MARK = "# Claims checked"
+
+
+def test_every_notebook_asserts_its_claims():
+    """Each notebook has cells, right after the computations its text comments on, that assert
+    what the text claims; each says in a comment which claim it checks and prints a line when
+    the claims hold (that line is its stored output)."""
+    for path in PATHS:
+        claims = [c for c in _code_cells(path) if "".join(c["source"]).startswith(CLAIM_MARK)]
+        assert len(claims) >= 5, f"{path.name}: {len(claims)} claim cells; the text makes more claims than that"
+        for cell in claims:
+            source = "".join(cell["source"])
+            assert re.search(r"^\s*assert ", source, re.M), f"{path.name}: a claim cell without an assertion:\n{source}"
+            stored = "".join("".join(out.get("text", "")) for out in cell["outputs"])
+            assert stored.startswith("checked: "), f"{path.name}: a stored output says nothing was checked:\n{source}"
+
+
+@pytest.mark.slow
+@needs_jupyter
+def test_a_false_claim_fails_the_run(tmp_path, monkeypatch):
+    """The mechanism the claim cells rely on: an assertion that fails stops the run with an error."""
+    import nbformat
+    from nbclient.exceptions import CellExecutionError
+
+    monkeypatch.setenv("MPLBACKEND", "Agg")
+    path = tmp_path / "false_claim.ipynb"
+    cells = [nbformat.v4.new_code_cell("x = 1 + 1"),
+             nbformat.v4.new_code_cell(f"{CLAIM_MARK}: one plus one is three\nassert x == 3, x")]
+    nbformat.write(nbformat.v4.new_notebook(cells=cells), path)
+    with pytest.raises(CellExecutionError, match="one plus one is three"):
+        _execute()(path, quick=True)

@@ -37,6 +37,8 @@ class Adam(Optimizer):
     amsgrad, ``max_exp_avg_sq``.
     """
 
+    _nonnegative = {"eps": "epsilon", "weight_decay": "weight_decay"}
+
     def __init__(self, params, lr: float = 1e-3, betas: tuple[float, float] = (0.9, 0.999),
                  eps: float = 1e-8, weight_decay: float = 0, amsgrad: bool = False, *,
                  foreach: bool | None = None, maximize: bool = False, capturable: bool = False,

@@ -7,7 +7,7 @@ from autograd_core import Tensor
 
 from . import _flat
 from .line_search import strong_wolfe
-from .optimizer import Optimizer, _value
+from .optimizer import Optimizer, _check_lr, _value
 
 
 def _loss_value(closure, name: str) -> tuple:
@@ -58,10 +58,7 @@ class LBFGS(Optimizer):
     def __init__(self, params, lr: float = 1, max_iter: int = 20, max_eval: int | None = None,
                  tolerance_grad: float = 1e-7, tolerance_change: float = 1e-9,
                  history_size: int = 100, line_search_fn: str | None = None) -> None:
-        if isinstance(lr, Tensor) and lr.numel() != 1:
-            raise ValueError("Tensor lr must be 1-element")
-        if not 0.0 <= _value(lr):
-            raise ValueError(f"Invalid learning rate: {lr}")
+        _check_lr(lr)
         if max_eval is None:
             max_eval = max_iter * 5 // 4
         if line_search_fn not in (None, "strong_wolfe"):

@@ -104,7 +104,7 @@ def check_group(name: str, index: int, group: dict, defaults: dict, nonnegative:
         if isinstance(default, tuple) and default and all(
                 d is None or _is_number(d) for d in default):
             ok = isinstance(value, (tuple, list)) and len(value) == len(default) and all(
-                (d is None and v is None) or _is_number(v) for d, v in zip(default, value))
+                _is_number(v) or (d is None and v is None) for d, v in zip(default, value))
             if not ok:
                 raise TypeError(f"{where}['{key}'] must be a tuple of {len(default)} numbers "
                                 f"like the default {default}, but got {_describe(value)}")

@@ -102,6 +102,7 @@ class Optimizer:
     """
 
     _nonnegative: dict[str, str] = {}
+    _tensor_step = True  # 'step' counters are tensors (False: plain ints, as SparseAdam's)
 
     def __init_subclass__(cls, **kwargs) -> None:
         super().__init_subclass__(**kwargs)
@@ -298,7 +299,8 @@ class Optimizer:
             else:
                 if not isinstance(value, dict):
                     raise ValueError(f"loaded state for parameter {key} is not a dict")
-                state[param] = {k: _cast(param, v, k) for k, v in value.items()}
+                state[param] = {k: copy.deepcopy(v) if k == "step" and not self._tensor_step
+                                else _cast(param, v, k) for k, v in value.items()}
         new_groups = []
         for group, saved in zip(groups, saved_groups):
             new = {k: copy.deepcopy(v) for k, v in saved.items() if k != "params"}

@@ -14,7 +14,7 @@ import optim
 
 # optimisers that step from gradients alone (no closure needed)
 FIRST_ORDER = ["SGD", "Adagrad", "RMSprop", "Adadelta", "Adam", "AdamW", "Adamax", "NAdam",
-               "RAdam"]
+               "RAdam", "ASGD", "Rprop", "Adafactor", "Muon", "SparseAdam"]
 ALL = FIRST_ORDER + ["LBFGS", "Newton", "NewtonCG"]
 
 
@@ -51,7 +51,7 @@ def test_bad_value_in_second_group_leaves_first_group_untouched(name, key, bad, 
     assert _snapshot(opt, params)[0] != before[0]
 
 
-@pytest.mark.parametrize("name", ["Adam", "AdamW", "NAdam", "RAdam", "Adamax"])
+@pytest.mark.parametrize("name", ["Adam", "AdamW", "NAdam", "RAdam", "Adamax", "SparseAdam"])
 def test_bad_betas_in_second_group(name):
     opt, params = _two_groups(name)
     before = _snapshot(opt, params)

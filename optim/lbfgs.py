@@ -127,6 +127,10 @@ class LBFGS(Optimizer):
             prev_flat_grad = state.get("prev_flat_grad")
             prev_loss = state.get("prev_loss")
             al = state.get("al")
+            # a state loaded from PyTorch holds 0-d tensors where this loop keeps floats
+            t = None if t is None else _value(t)
+            h_diag = None if h_diag is None else _value(h_diag)
+            ro = None if ro is None else [_value(r) for r in ro]
 
             n_iter = 0
             while n_iter < max_iter:
@@ -205,11 +209,14 @@ class LBFGS(Optimizer):
                     break
 
             state["d"] = d
-            state["t"] = t
+            # PyTorch keeps the group's lr itself as t: a tensor lr gives a tensor t
+            lr_is_tensor = isinstance(group["lr"], Tensor) and line_search_fn is None
+            state["t"] = ag.tensor(t, dtype=flat_grad.dtype) if lr_is_tensor else t
             state["old_dirs"] = old_dirs
             state["old_stps"] = old_stps
             state["ro"] = ro
-            state["H_diag"] = h_diag
+            # as in PyTorch: the initial 1, or a 0-d tensor once curvature pairs exist
+            state["H_diag"] = ag.tensor(h_diag, dtype=flat_grad.dtype) if old_dirs else h_diag
             state["prev_flat_grad"] = prev_flat_grad
             state["prev_loss"] = prev_loss
             state["al"] = al

@@ -73,9 +73,11 @@ class LBFGS(Optimizer):
         self._params = self.param_groups[0]["params"]
 
     def add_param_group(self, param_group: dict) -> None:
-        if getattr(self, "param_groups", None):
-            raise ValueError("LBFGS doesn't support per-parameter options (parameter groups)")
+        # the group's own checks (duplicates, names) first, as in PyTorch; then refuse
         super().add_param_group(param_group)
+        if len(self.param_groups) > 1 and hasattr(self, "_params"):
+            self.param_groups.pop()
+            raise ValueError("LBFGS doesn't support per-parameter options (parameter groups)")
 
     # ------------------------------------------------------------ flat vectors
     def _gather_flat_grad(self) -> Tensor:

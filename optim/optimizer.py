@@ -152,8 +152,9 @@ class Optimizer:
         if params and isinstance(params[0], tuple):
             if not all(isinstance(p, tuple) and len(p) == 2 and isinstance(p[0], str)
                        for p in params):
-                raise ValueError("all optimizer params should be Tensors or all should be "
-                                 "(name, Tensor) pairs")
+                raise ValueError("all optimizer params should be with/without names. Some "
+                                 "param names are missing: give every parameter as a (name, "
+                                 "Tensor) pair, or none")
             names = [name for name, _ in params]
             params = [p for _, p in params]
         for p in params:
@@ -187,7 +188,9 @@ class Optimizer:
         if not existing.isdisjoint(ids):
             raise ValueError("some parameters appear in more than one parameter group")
         if self.param_groups and (("param_names" in self.param_groups[0]) != (names is not None)):
-            raise ValueError("all optimizer param groups should be with/without names.")
+            kind = "with names" if names is not None else "without names"
+            raise ValueError("all optimizer param groups should be with/without names. "
+                             f"cannot add param group {kind} to the optimizer")
         check_group(type(self).__name__, len(self.param_groups), group, self.defaults,
                     self._nonnegative)
         self.param_groups.append(group)

@@ -113,11 +113,17 @@ def _closure(lib, opt, params, problem, t, sparse_grads=False):
 
 
 def _kwargs(kwargs: dict, lib) -> dict:
-    """The config's keyword arguments, with torch tensors (a tensor lr) made ours."""
+    """The config's keyword arguments, with torch tensors (a tensor lr, tensor betas) made
+    ours."""
     if lib is torch:
         return dict(kwargs)
-    return {k: ag.tensor(v.detach().numpy()) if isinstance(v, torch.Tensor) else v
-            for k, v in kwargs.items()}
+
+    def convert(v):
+        if isinstance(v, torch.Tensor):
+            return ag.tensor(v.detach().numpy())
+        return type(v)(convert(x) for x in v) if isinstance(v, tuple) else v
+
+    return {k: convert(v) for k, v in kwargs.items()}
 
 
 def _make(lib, name: str, kwargs: dict, weights):
@@ -229,3 +235,67 @@ def test_muon_with_bfloat16_stays_close():
                 assert np.linalg.norm(a - b) <= 0.05 * moved * (t + 1)
     finally:
         _BFLOAT16[0] = False
+
+
+# ------------------------------------------------------------------- error inputs
+def _error_samples() -> list:
+    samples = []
+    for info in _load_optim_db():
+        name = info.optim_cls.__name__
+        for i, error in enumerate(info.optim_error_inputs_func(device="cpu",
+                                                               dtype=torch.float32)):
+            desc = error.optimizer_error_input.desc
+            marks = ()
+            if error.error_type is UserWarning and "duplicate" in desc:
+                marks = pytest.mark.xfail(
+                    strict=True,
+                    reason="a group listing one parameter twice is refused (ValueError); "
+                           "torch 2.13 only warns that this will become an error")
+            samples.append(pytest.param(name, error, id=f"{name}-{i}-{desc}", marks=marks))
+    return samples
+
+
+def _convert_params(params):
+    """torch's error-input params, made ours (None: one 2-D parameter); a tensor that
+    appears twice becomes one tensor of ours that appears twice."""
+    made: dict = {}
+
+    def convert(x):
+        if isinstance(x, torch.Tensor):
+            if x.is_complex() or x.is_sparse:
+                pytest.skip("this library has no complex or sparse tensors")
+            if id(x) not in made:
+                made[id(x)] = ag.tensor(x.detach().numpy().copy(),
+                                        requires_grad=x.requires_grad)
+            return made[id(x)]
+        if isinstance(x, dict):
+            return {k: convert(v) for k, v in x.items()}
+        if isinstance(x, (list, tuple)):
+            return type(x)(convert(v) for v in x)
+        return x
+
+    if params is None:
+        return [ag.tensor(np.ones((1, 1), np.float32), requires_grad=True)]
+    return convert(params)
+
+
+@pytest.mark.parametrize("name, error", _error_samples())
+def test_error_inputs_raise_like_torch(name, error):
+    sample = error.optimizer_error_input
+    params = _convert_params(sample.params)
+    kwargs = _kwargs(sample.kwargs, ag)
+    cls = getattr(optim, name)
+    if error.error_type is UserWarning:
+        with pytest.warns(UserWarning, match=error.error_regex):
+            cls(params, **kwargs)
+        return
+    if error.error_on.name == "CONSTRUCTION_ERROR":
+        with pytest.raises(error.error_type, match=error.error_regex):
+            cls(params, **kwargs)
+        return
+    opt = cls(params, **kwargs)
+    for group in opt.param_groups:
+        for p in group["params"]:
+            p.grad = ag.ones_like(p)
+    with pytest.raises(error.error_type, match=error.error_regex):
+        opt.step()

@@ -7,6 +7,7 @@ import math
 
 import autograd_core as ag
 
+from ._checks import _is_number
 from .optimizer import Optimizer, _check_lr, _increment_step, _new_step, _value
 
 _MACHINE_EPS = {ag.float16: 2.0 ** -10, ag.float32: 2.0 ** -23, ag.float64: 2.0 ** -52}
@@ -42,6 +43,8 @@ class Adafactor(Optimizer):
                  eps: tuple[float | None, float] = (None, 1e-3), d: float = 1.0,
                  weight_decay: float = 0.0, *, foreach: bool | None = None,
                  maximize: bool = False) -> None:
+        if _is_number(lr) and _value(lr) < 0:
+            raise ValueError(f"Learning rate should be >= 0 but is: {lr}")
         _check_lr(lr)
         if not 0.0 >= beta2_decay:
             raise ValueError(f"beta2_decay should be <= 0 but is: {beta2_decay}")

@@ -8,6 +8,7 @@ import math
 import autograd_core as ag
 from autograd_core import Tensor
 
+from ._checks import _is_number
 from .optimizer import Optimizer, _check_lr, _value
 
 _DEFAULT_COEFFICIENTS = (3.4445, -4.7750, 2.0315)
@@ -77,6 +78,8 @@ class Muon(Optimizer):
                  momentum: float = 0.95, nesterov: bool = True,
                  ns_coefficients: tuple[float, float, float] = _DEFAULT_COEFFICIENTS,
                  eps: float = 1e-7, ns_steps: int = 5, adjust_lr_fn: str | None = None) -> None:
+        if _is_number(lr) and _value(lr) < 0:
+            raise ValueError(f"Learning rate should be >= 0 but is: {lr}")
         _check_lr(lr)
         if not 0.0 <= momentum:
             raise ValueError(f"momentum should be >= 0 but is: {momentum}")

@@ -158,7 +158,8 @@ class LBFGS(Optimizer):
                         ro.append(1.0 / ys)
                         h_diag = ys / _flat.dot(y, y)
                     num_old = len(old_dirs)
-                    al = [0.0] * num_old
+                    if al is None or len(al) < history_size:  # one buffer, as in PyTorch
+                        al = [None] * history_size
                     q = flat_grad * -1.0
                     for i in range(num_old - 1, -1, -1):
                         al[i] = _flat.dot(old_stps[i], q) * ro[i]

@@ -211,6 +211,31 @@ def test_torch_state_dict_loads_by_key_and_continues(name, kwargs):
                       f"after step {t + 1} (resumed from torch's state_dict)")
 
 
+def _to_torch(value):
+    if isinstance(value, ag.Tensor):
+        return torch.tensor(np.array(value.tolist(), dtype=np.dtype(str(value.dtype).split(".")[-1])))
+    if isinstance(value, dict):
+        return {k: _to_torch(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return type(value)(_to_torch(v) for v in value)
+    return value
+
+
+@pytest.mark.parametrize("name, kwargs", SAMPLES)
+def test_our_state_dict_loads_into_torch_and_continues(name, kwargs):
+    problem = _problem(name)
+    ours, our_params = _make(ag, name, kwargs, problem["init"])
+    for t in range(RESUME_AT):
+        _step(ag, name, ours, our_params, problem, t)
+    theirs, their_params = _make(torch, name, kwargs, _values(our_params))
+    theirs.load_state_dict(_to_torch(ours.state_dict()))
+    for t in range(RESUME_AT, STEPS):
+        _step(ag, name, ours, our_params, problem, t)
+        _step(torch, name, theirs, their_params, problem, t)
+        _assert_close(name, _values(our_params), _values(their_params),
+                      f"after step {t + 1} (torch resumed from our state_dict)")
+
+
 def test_every_name_of_torch_optim_has_a_counterpart():
     assert [n for n in torch.optim.__all__ if not hasattr(optim, n)] == []
     assert [n for n in torch.optim.lr_scheduler.__all__

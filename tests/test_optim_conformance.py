@@ -19,6 +19,7 @@ at import (``TestCase``) is registered, so the database loads on a bare torch in
 
 from __future__ import annotations
 
+import inspect
 import sys
 import types
 import unittest
@@ -327,3 +328,21 @@ def test_error_inputs_raise_like_torch(name, error):
             p.grad = ag.ones_like(p)
     with pytest.raises(error.error_type, match=error.error_regex):
         opt.step()
+
+
+def _signature(fn) -> list:
+    return [(p.name, p.kind.name, "<required>" if p.default is inspect.Parameter.empty
+             else p.default) for p in inspect.signature(fn).parameters.values()]
+
+
+@pytest.mark.parametrize("path", [
+    *[f"optim.{n}" for n in torch.optim.__all__ if n[0].isupper() and n != "Optimizer"],
+    *[f"optim.lr_scheduler.{n}" for n in torch.optim.lr_scheduler.__all__],
+    "optim.swa_utils.SWALR",
+])
+def test_constructor_signature_matches_torch(path):
+    """Same argument names, order, keyword-only markers and defaults."""
+    ours, theirs = optim, torch.optim
+    for part in path.split(".")[1:]:
+        ours, theirs = getattr(ours, part), getattr(theirs, part)
+    assert _signature(ours.__init__) == _signature(theirs.__init__)

@@ -5,8 +5,11 @@ every configuration its ``optim_inputs_func`` gives on the CPU, the same float32
 are optimised here and in torch, on the same loss, for a few steps through
 ``step(closure)``; the parameters must agree after every step, and the state_dict must
 have torch's layout (the same per-parameter state keys with the same shapes, the same
-param_group keys). Then a torch state_dict taken mid-run, loaded here by key, must
-continue the same trajectory.
+param_group keys); also with ``foreach=True`` or ``fused=True`` where torch has those
+implementations on the CPU. Then a torch state_dict taken mid-run, loaded here by key,
+must continue the same trajectory, and ours, loaded into torch, likewise. torch's error
+inputs (``optim_error_inputs_func``) must raise the same exception class and message,
+and the constructors must have torch's signatures.
 
 The loss, per parameter p with fixed random a > 0, c and a fresh n_t at each step::
 
@@ -68,7 +71,23 @@ def _samples() -> list:
     return samples
 
 
+def _implementation_samples() -> list:
+    """Each config again with ``foreach=True`` or ``fused=True`` where torch has that
+    implementation on the CPU: one result here, whichever torch implementation runs."""
+    samples = []
+    for info in _load_optim_db():
+        name = info.optim_cls.__name__
+        for flag in ("foreach", "fused"):
+            if flag not in info.supported_impls:
+                continue
+            for i, config in enumerate(info.optim_inputs_func(device="cpu")):
+                samples.append(pytest.param(name, dict(config.kwargs, **{flag: True}),
+                                            id=f"{name}-{i}-{flag}-{config.desc}"))
+    return samples
+
+
 SAMPLES = _samples()
+IMPLEMENTATION_SAMPLES = _implementation_samples()
 
 
 # ------------------------------------------------------------------------ the two runs
@@ -160,7 +179,7 @@ def _assert_close(name, ours, theirs, where: str):
 
 
 # ------------------------------------------------------------------------------ tests
-@pytest.mark.parametrize("name, kwargs", SAMPLES)
+@pytest.mark.parametrize("name, kwargs", SAMPLES + IMPLEMENTATION_SAMPLES)
 def test_trajectory_and_state_dict_match_torch(name, kwargs):
     problem = _problem(name)
     ours, our_params = _make(ag, name, kwargs, problem["init"])

@@ -18,6 +18,8 @@ The loss, per parameter p with fixed random a > 0, c and a fresh n_t at each ste
 (mask_t = 1 except for SparseAdam, whose gradient touches random rows). torch's test
 helpers import ``expecttest``; where it is missing a stand-in with its one name used
 at import (``TestCase``) is registered, so the database loads on a bare torch install.
+Importing them also freezes ``torch.backends`` flags for the whole process; that is
+undone, so later tests (the benchmark's torch peers) can still set them.
 """
 
 from __future__ import annotations
@@ -57,8 +59,11 @@ def _load_optim_db() -> list:
             stand_in = types.ModuleType("expecttest")
             stand_in.TestCase = unittest.TestCase
             sys.modules["expecttest"] = stand_in
+    frozen = torch.backends.flags_frozen()
     from torch.testing._internal.common_optimizers import optim_db
 
+    if not frozen:  # torch's test helpers freeze torch.backends flags on import: undo that
+        torch.backends.flags_frozen.__globals__["__allow_nonbracketed_mutation_flag"] = True
     return list(optim_db)
 
 

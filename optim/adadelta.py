@@ -33,6 +33,8 @@ class Adadelta(Optimizer):
     State per parameter: ``step``, ``square_avg`` (v), ``acc_delta`` (u).
     """
 
+    _nonnegative = {"eps": "epsilon", "weight_decay": "weight_decay"}
+
     def __init__(self, params, lr: float = 1.0, rho: float = 0.9, eps: float = 1e-6,
                  weight_decay: float = 0, foreach: bool | None = None, *,
                  capturable: bool = False, maximize: bool = False,

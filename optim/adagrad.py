@@ -33,6 +33,9 @@ class Adagrad(Optimizer):
     State per parameter (made at construction, as in PyTorch): ``step``, ``sum`` (G).
     """
 
+    _nonnegative = {"lr_decay": "lr_decay", "weight_decay": "weight_decay",
+                    "initial_accumulator_value": "initial_accumulator_value", "eps": "epsilon"}
+
     def __init__(self, params, lr: float = 1e-2, lr_decay: float = 0, weight_decay: float = 0,
                  initial_accumulator_value: float = 0, eps: float = 1e-10,
                  foreach: bool | None = None, *, maximize: bool = False,

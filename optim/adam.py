@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import autograd_core as ag
+from autograd_core import Tensor
 from autograd_core.ops import fused_optim
 
 from .optimizer import (
@@ -14,6 +15,22 @@ from .optimizer import (
     _new_step,
     _value,
 )
+
+
+def _check_tensor_hyperparameters(lr, betas, foreach) -> None:
+    """PyTorch's rules for tensor ``lr``/``betas``: betas both numbers or both tensors, and
+    neither a tensor with ``foreach=True`` (which needs capturable=True there)."""
+    if isinstance(lr, Tensor) and foreach:
+        raise ValueError("lr as a Tensor is not supported for capturable=False and "
+                         "foreach=True (pass a float lr, or foreach=False)")
+    tensors = [isinstance(b, Tensor) for b in betas]
+    if any(tensors) and not all(tensors):
+        raise ValueError("betas must be either both floats or both Tensors, got "
+                         f"{tuple(type(b).__name__ for b in betas)}")
+    for i, is_tensor in enumerate(tensors):
+        if is_tensor and foreach:
+            raise ValueError(f"betas[{i}] as a Tensor is not supported for capturable=False "
+                             "and foreach=True (pass float betas, or foreach=False)")
 
 
 class Adam(Optimizer):
@@ -37,6 +54,8 @@ class Adam(Optimizer):
     amsgrad, ``max_exp_avg_sq``.
     """
 
+    _nonnegative = {"eps": "epsilon", "weight_decay": "weight_decay"}
+
     def __init__(self, params, lr: float = 1e-3, betas: tuple[float, float] = (0.9, 0.999),
                  eps: float = 1e-8, weight_decay: float = 0, amsgrad: bool = False, *,
                  foreach: bool | None = None, maximize: bool = False, capturable: bool = False,
@@ -44,6 +63,7 @@ class Adam(Optimizer):
                  decoupled_weight_decay: bool = False) -> None:
         _check_adam_hyperparameters(lr, eps, betas, weight_decay)
         _check_no_capturable(type(self).__name__, capturable, differentiable)
+        _check_tensor_hyperparameters(lr, betas, foreach)
         defaults = dict(lr=lr, betas=betas, eps=eps, weight_decay=weight_decay,
                         amsgrad=amsgrad, maximize=maximize, foreach=foreach,
                         capturable=capturable, differentiable=differentiable, fused=fused,

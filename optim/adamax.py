@@ -32,6 +32,8 @@ class Adamax(Optimizer):
     State per parameter: ``step``, ``exp_avg`` (m), ``exp_inf`` (u).
     """
 
+    _nonnegative = {"eps": "epsilon", "weight_decay": "weight_decay"}
+
     def __init__(self, params, lr: float = 2e-3, betas: tuple[float, float] = (0.9, 0.999),
                  eps: float = 1e-8, weight_decay: float = 0, foreach: bool | None = None, *,
                  maximize: bool = False, differentiable: bool = False,

@@ -7,7 +7,7 @@ from autograd_core import Tensor
 
 from . import _flat
 from .line_search import strong_wolfe
-from .optimizer import Optimizer, _value
+from .optimizer import Optimizer, _check_lr, _value
 
 
 def _loss_value(closure, name: str) -> tuple:
@@ -58,10 +58,7 @@ class LBFGS(Optimizer):
     def __init__(self, params, lr: float = 1, max_iter: int = 20, max_eval: int | None = None,
                  tolerance_grad: float = 1e-7, tolerance_change: float = 1e-9,
                  history_size: int = 100, line_search_fn: str | None = None) -> None:
-        if isinstance(lr, Tensor) and lr.numel() != 1:
-            raise ValueError("Tensor lr must be 1-element")
-        if not 0.0 <= _value(lr):
-            raise ValueError(f"Invalid learning rate: {lr}")
+        _check_lr(lr)
         if max_eval is None:
             max_eval = max_iter * 5 // 4
         if line_search_fn not in (None, "strong_wolfe"):
@@ -76,9 +73,11 @@ class LBFGS(Optimizer):
         self._params = self.param_groups[0]["params"]
 
     def add_param_group(self, param_group: dict) -> None:
-        if getattr(self, "param_groups", None):
-            raise ValueError("LBFGS doesn't support per-parameter options (parameter groups)")
+        # the group's own checks (duplicates, names) first, as in PyTorch; then refuse
         super().add_param_group(param_group)
+        if len(self.param_groups) > 1 and hasattr(self, "_params"):
+            self.param_groups.pop()
+            raise ValueError("LBFGS doesn't support per-parameter options (parameter groups)")
 
     # ------------------------------------------------------------ flat vectors
     def _gather_flat_grad(self) -> Tensor:
@@ -130,6 +129,10 @@ class LBFGS(Optimizer):
             prev_flat_grad = state.get("prev_flat_grad")
             prev_loss = state.get("prev_loss")
             al = state.get("al")
+            # a state loaded from PyTorch holds 0-d tensors where this loop keeps floats
+            t = None if t is None else _value(t)
+            h_diag = None if h_diag is None else _value(h_diag)
+            ro = None if ro is None else [_value(r) for r in ro]
 
             n_iter = 0
             while n_iter < max_iter:
@@ -155,7 +158,8 @@ class LBFGS(Optimizer):
                         ro.append(1.0 / ys)
                         h_diag = ys / _flat.dot(y, y)
                     num_old = len(old_dirs)
-                    al = [0.0] * num_old
+                    if al is None or len(al) < history_size:  # one buffer, as in PyTorch
+                        al = [None] * history_size
                     q = flat_grad * -1.0
                     for i in range(num_old - 1, -1, -1):
                         al[i] = _flat.dot(old_stps[i], q) * ro[i]
@@ -208,11 +212,14 @@ class LBFGS(Optimizer):
                     break
 
             state["d"] = d
-            state["t"] = t
+            # PyTorch keeps the group's lr itself as t: a tensor lr gives a tensor t
+            lr_is_tensor = isinstance(group["lr"], Tensor) and line_search_fn is None
+            state["t"] = ag.tensor(t, dtype=flat_grad.dtype) if lr_is_tensor else t
             state["old_dirs"] = old_dirs
             state["old_stps"] = old_stps
             state["ro"] = ro
-            state["H_diag"] = h_diag
+            # as in PyTorch: the initial 1, or a 0-d tensor once curvature pairs exist
+            state["H_diag"] = ag.tensor(h_diag, dtype=flat_grad.dtype) if old_dirs else h_diag
             state["prev_flat_grad"] = prev_flat_grad
             state["prev_loss"] = prev_loss
             state["al"] = al

@@ -31,6 +31,17 @@ import autograd_core as ag
 from autograd_core import Tensor
 from autograd_core.ops import fused_optim
 
+from ._checks import (  # noqa: F401  (re-exported for the optimisers)
+    _betas_and_lr,
+    _check_adam_hyperparameters,
+    _check_betas,
+    _check_lr,
+    _check_no_capturable,
+    _check_nonnegative,
+    _value,
+    check_group,
+)
+
 
 class _RequiredParameter:
     """Marks a hyperparameter that has no default (e.g. a custom optimiser's ``lr``)."""
@@ -40,53 +51,6 @@ class _RequiredParameter:
 
 
 required = _RequiredParameter()
-
-
-def _value(x) -> float:
-    """A hyperparameter as a Python number (a one-element tensor is accepted, as in PyTorch)."""
-    return x.item() if isinstance(x, Tensor) else x
-
-
-def _check_lr(lr) -> None:
-    if isinstance(lr, Tensor) and lr.numel() != 1:
-        raise ValueError("Tensor lr must be 1-element")
-    if not 0.0 <= _value(lr):
-        raise ValueError(f"Invalid learning rate: {lr}")
-
-
-def _check_nonnegative(name: str, value) -> None:
-    """PyTorch's ``Invalid <name> value: <value>`` ValueError for a negative value."""
-    if not 0.0 <= _value(value):
-        raise ValueError(f"Invalid {name} value: {value}")
-
-
-def _check_betas(betas) -> None:
-    for i, beta in enumerate(betas[:2]):
-        if not 0.0 <= _value(beta) < 1.0:
-            raise ValueError(f"Invalid beta parameter at index {i}: {beta}")
-
-
-def _check_adam_hyperparameters(lr, eps, betas, weight_decay) -> None:
-    """The Adam family's ``lr``, ``eps``, ``betas`` and ``weight_decay``, checked in that
-    order with PyTorch's ValueError messages."""
-    _check_lr(lr)
-    _check_nonnegative("epsilon", eps)
-    _check_betas(betas)
-    _check_nonnegative("weight_decay", weight_decay)
-
-
-def _betas_and_lr(group: dict) -> tuple[float, float, float]:
-    """A group's ``(beta1, beta2, lr)`` as Python numbers (tensors accepted)."""
-    beta1, beta2 = (_value(b) for b in group["betas"])
-    return beta1, beta2, _value(group["lr"])
-
-
-def _check_no_capturable(name: str, capturable: bool, differentiable: bool) -> None:
-    if capturable:
-        raise ValueError(f"{name}: capturable=True (CUDA graphs) is not supported")
-    if differentiable:
-        raise ValueError(f"{name}: differentiable=True is not supported; updates run in place "
-                         "under no_grad")
 
 
 class _Handle:
@@ -115,6 +79,7 @@ def _with_hooks(step):
                         f"but got {result}."
                     )
                 args, kwargs = result
+        self._check_groups()  # all groups first: a bad value never leaves a half-done step
         out = step(self, *args, **kwargs)
         self._opt_called = True
         for hook in list(self._step_post_hooks.values()):
@@ -131,8 +96,13 @@ class Optimizer:
     """Base class: parameter groups, per-parameter state, ``zero_grad``, ``state_dict``.
 
     Subclasses pass their ``defaults`` (hyperparameter name -> default value) and
-    implement ``step(closure=None)``.
+    implement ``step(closure=None)``. ``_nonnegative`` maps the hyperparameters that must
+    be >= 0 to the names PyTorch's error messages give them; every group is checked when
+    added and again before each step (see `optim._checks`).
     """
+
+    _nonnegative: dict[str, str] = {}
+    _tensor_step = True  # 'step' counters are tensors (False: plain ints, as SparseAdam's)
 
     def __init_subclass__(cls, **kwargs) -> None:
         super().__init_subclass__(**kwargs)
@@ -182,8 +152,9 @@ class Optimizer:
         if params and isinstance(params[0], tuple):
             if not all(isinstance(p, tuple) and len(p) == 2 and isinstance(p[0], str)
                        for p in params):
-                raise ValueError("all optimizer params should be Tensors or all should be "
-                                 "(name, Tensor) pairs")
+                raise ValueError("all optimizer params should be with/without names. Some "
+                                 "param names are missing: give every parameter as a (name, "
+                                 "Tensor) pair, or none")
             names = [name for name, _ in params]
             params = [p for _, p in params]
         for p in params:
@@ -217,8 +188,18 @@ class Optimizer:
         if not existing.isdisjoint(ids):
             raise ValueError("some parameters appear in more than one parameter group")
         if self.param_groups and (("param_names" in self.param_groups[0]) != (names is not None)):
-            raise ValueError("all optimizer param groups should be with/without names.")
+            kind = "with names" if names is not None else "without names"
+            raise ValueError("all optimizer param groups should be with/without names. "
+                             f"cannot add param group {kind} to the optimizer")
+        check_group(type(self).__name__, len(self.param_groups), group, self.defaults,
+                    self._nonnegative)
         self.param_groups.append(group)
+
+    def _check_groups(self) -> None:
+        """Check every group's hyperparameters (TypeError/ValueError) before a step."""
+        name = type(self).__name__
+        for i, group in enumerate(self.param_groups):
+            check_group(name, i, group, self.defaults, self._nonnegative)
 
     # ------------------------------------------------------------------ grads
     def zero_grad(self, set_to_none: bool = True) -> None:
@@ -321,7 +302,8 @@ class Optimizer:
             else:
                 if not isinstance(value, dict):
                     raise ValueError(f"loaded state for parameter {key} is not a dict")
-                state[param] = {k: _cast(param, v, k) for k, v in value.items()}
+                state[param] = {k: copy.deepcopy(v) if k == "step" and not self._tensor_step
+                                else _cast(param, v, k) for k, v in value.items()}
         new_groups = []
         for group, saved in zip(groups, saved_groups):
             new = {k: copy.deepcopy(v) for k, v in saved.items() if k != "params"}

@@ -37,6 +37,8 @@ class RAdam(Optimizer):
     State per parameter: ``step``, ``exp_avg`` (m), ``exp_avg_sq`` (v).
     """
 
+    _nonnegative = {"eps": "epsilon", "weight_decay": "weight_decay"}
+
     def __init__(self, params, lr: float = 1e-3, betas: tuple[float, float] = (0.9, 0.999),
                  eps: float = 1e-8, weight_decay: float = 0,
                  decoupled_weight_decay: bool = False, *, foreach: bool | None = None,

@@ -36,6 +36,9 @@ class RMSprop(Optimizer):
     ``grad_avg`` (centered).
     """
 
+    _nonnegative = {"eps": "epsilon", "momentum": "momentum", "weight_decay": "weight_decay",
+                    "alpha": "alpha"}
+
     def __init__(self, params, lr: float = 1e-2, alpha: float = 0.99, eps: float = 1e-8,
                  weight_decay: float = 0, momentum: float = 0, centered: bool = False,
                  capturable: bool = False, foreach: bool | None = None, maximize: bool = False,

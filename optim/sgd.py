@@ -26,6 +26,8 @@ class SGD(Optimizer):
     State per parameter: ``momentum_buffer`` (only when μ ≠ 0).
     """
 
+    _nonnegative = {"momentum": "momentum", "weight_decay": "weight_decay"}
+
     def __init__(self, params, lr: float = 1e-3, momentum: float = 0, dampening: float = 0,
                  weight_decay: float = 0, nesterov: bool = False, *, maximize: bool = False,
                  foreach: bool | None = None, differentiable: bool = False,

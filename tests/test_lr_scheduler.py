@@ -94,6 +94,19 @@ def _plateau(metrics, base, factor=0.5, patience=3, threshold=1e-4, cooldown=2, 
     return out
 
 
+def _cyclic(step: int, base: float, top: float, up: int, down: int, scale) -> float:
+    """Triangle wave between base and top, with the amplitude scaled by scale(cycle, t)."""
+    cycle, within = divmod(step, up + down)
+    height = within / up if within <= up else (up + down - within) / down
+    return base + (top - base) * height * scale(cycle + 1, step)
+
+
+def _product(fn, epoch: int) -> float:
+    return math.prod(fn(k) for k in range(1, epoch + 1))
+
+
+CYCLIC_BASE, CYCLIC_TOP = [0.01, 0.002], [0.1, 0.05]
+
 METRICS = [1.0 / (1 + e) if e < 12 else 0.08 + 0.001 * ((e * 7) % 5) for e in range(STEPS)]
 
 CASES = {
@@ -141,6 +154,28 @@ CASES = {
         lambda e, b, i: (b * 0.5 if e < 4 else
                          b * (1 + math.cos(math.pi * (e - 4) / 15)) / 2 if e < 20 else
                          b * 0.5 ** ((e - 20) // 4))),
+    "MultiplicativeLR": (lambda L, o: L.MultiplicativeLR(
+        o, [lambda e: 0.95, lambda e: 1.0 if e % 3 else 0.5]),
+        lambda e, b, i: b * _product([lambda k: 0.95, lambda k: 1.0 if k % 3 else 0.5][i], e)),
+    "ConstantLR": (lambda L, o: L.ConstantLR(o, factor=0.5, total_iters=8),
+                   lambda e, b, i: b * (0.5 if e < 8 else 1.0)),
+    "PolynomialLR": (lambda L, o: L.PolynomialLR(o, total_iters=30, power=2.0),
+                     lambda e, b, i: b * (1 - min(e, 30) / 30) ** 2),
+    "ChainedScheduler": (lambda L, o: L.ChainedScheduler(
+        [L.ConstantLR(o, factor=0.5, total_iters=4), L.ExponentialLR(o, gamma=0.9)]),
+        lambda e, b, i: b * (0.5 if e < 4 else 1.0) * 0.9 ** e),
+    "CyclicLR": (lambda L, o: L.CyclicLR(o, CYCLIC_BASE, CYCLIC_TOP, step_size_up=5,
+                                         step_size_down=3),
+                 lambda e, b, i: _cyclic(e, CYCLIC_BASE[i], CYCLIC_TOP[i], 5, 3,
+                                         lambda c, t: 1.0)),
+    "CyclicLR-triangular2": (lambda L, o: L.CyclicLR(o, 0.01, 0.1, step_size_up=4,
+                                                     mode="triangular2"),
+                             lambda e, b, i: _cyclic(e, 0.01, 0.1, 4, 4,
+                                                     lambda c, t: 0.5 ** (c - 1))),
+    "CyclicLR-exp_range": (lambda L, o: L.CyclicLR(o, 0.01, 0.1, step_size_up=3,
+                                                   step_size_down=6, mode="exp_range",
+                                                   gamma=0.97, cycle_momentum=False),
+                           lambda e, b, i: _cyclic(e, 0.01, 0.1, 3, 6, lambda c, t: 0.97 ** t)),
 }
 
 
@@ -255,7 +290,8 @@ class _Warmup:
 
 @pytest.mark.parametrize("case", ["StepLR", "CosineAnnealingLR", "OneCycleLR",
                                   "CosineAnnealingWarmRestarts", "SequentialLR",
-                                  "ReduceLROnPlateau", "LambdaLR-object"])
+                                  "ReduceLROnPlateau", "LambdaLR-object", "CyclicLR",
+                                  "ChainedScheduler", "PolynomialLR", "ConstantLR"])
 def test_state_dict_round_trip(case):
     if case == "LambdaLR-object":
         def make(L, o, length=4):
@@ -323,6 +359,39 @@ def test_invalid_arguments():
     with pytest.raises(ValueError, match="ReduceLROnPlateau"):
         lr_scheduler.SequentialLR(opt, [first, lr_scheduler.ReduceLROnPlateau(opt)],
                                   milestones=[2])
+
+
+def test_invalid_arguments_of_the_newer_schedules():
+    opt = _optimizer(optim)
+    with pytest.raises(ValueError, match="Constant multiplicative factor"):
+        lr_scheduler.ConstantLR(opt, factor=1.5)
+    with pytest.raises(TypeError, match="lr_lambda should be a function"):
+        lr_scheduler.MultiplicativeLR(opt, 0.9)
+    with pytest.raises(ValueError, match="mode is invalid"):
+        lr_scheduler.CyclicLR(opt, 0.01, 0.1, mode="sawtooth")
+    with pytest.raises(ValueError, match="must support momentum"):
+        lr_scheduler.CyclicLR(_optimizer(optim, "Adagrad"), 0.01, 0.1)
+    with pytest.raises(ValueError, match="at least one scheduler"):
+        lr_scheduler.ChainedScheduler([])
+    with pytest.raises(ValueError, match="same optimizer"):
+        lr_scheduler.ChainedScheduler([lr_scheduler.StepLR(opt, 2),
+                                       lr_scheduler.StepLR(_optimizer(optim), 3)])
+
+
+def test_cyclic_lr_cycles_adam_beta1_like_pytorch():
+    torch = pytest.importorskip("torch")
+    betas = []
+    for module, L in ((optim, lr_scheduler), (torch.optim, torch.optim.lr_scheduler)):
+        opt = _optimizer(module, "Adam")
+        scheduler = L.CyclicLR(opt, 0.001, 0.01, step_size_up=3, base_momentum=0.85,
+                               max_momentum=0.95)
+        seen = []
+        for _ in range(10):
+            opt.step()
+            scheduler.step()
+            seen.append([g["betas"][0] for g in opt.param_groups])
+        betas.append(seen)
+    np.testing.assert_allclose(betas[0], betas[1], rtol=1e-12)
 
 
 def test_scheduler_drives_training():

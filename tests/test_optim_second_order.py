@@ -332,7 +332,10 @@ def test_cubic_minimizer_is_exact_on_a_cubic():
 
     t = cubic_minimizer(0.0, f(0.0), df(0.0), 3.0, f(3.0), df(3.0))
     assert t == pytest.approx(1.0)
-    assert cubic_minimizer(0.0, 0.0, 1.0, 1.0, 0.0, 1.0, bounds=(0.0, 1.0)) == 0.5 or True
+    # f(t) = t - 3t² + 2t³ has f(0) = f(1) = 0, f'(0) = f'(1) = 1; its local minimum
+    # solves 6t² - 6t + 1 = 0: t = 1/2 + sqrt(3)/6, inside the bounds
+    assert cubic_minimizer(0.0, 0.0, 1.0, 1.0, 0.0, 1.0, bounds=(0.0, 1.0)) == pytest.approx(
+        0.5 + math.sqrt(3) / 6)
     assert cubic_minimizer(0.0, 0.0, -1.0, 2.0, float("inf"), 0.0) == 1.0  # not finite: bisect
 
 

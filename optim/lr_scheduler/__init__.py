@@ -16,19 +16,31 @@ Most schedules are written, as in PyTorch, in "chainable" form: the new lr is co
 from the group's current lr (so two schedulers can act on the same optimiser); each
 docstring gives the equivalent closed form, which ``step(epoch)`` uses.
 
-Modules: `base` (`LRScheduler`), `simple` (lambda, step, multi-step, exponential and
-linear schedules), `cosine` (cosine annealing, warm restarts, one-cycle), `plateau`
-(`ReduceLROnPlateau`) and `sequential` (`SequentialLR`).
+Modules: `base` (`LRScheduler`), `simple` (lambda, multiplicative, step, multi-step,
+constant, exponential, linear and polynomial schedules), `cosine` (cosine annealing,
+warm restarts, one-cycle), `cyclic` (`CyclicLR`), `plateau` (`ReduceLROnPlateau`) and
+`sequential` (`SequentialLR`, `ChainedScheduler`).
 """
 
 from .base import LRScheduler
 from .cosine import CosineAnnealingLR, CosineAnnealingWarmRestarts, OneCycleLR
+from .cyclic import CyclicLR
 from .plateau import ReduceLROnPlateau
-from .sequential import SequentialLR
-from .simple import ExponentialLR, LambdaLR, LinearLR, MultiStepLR, StepLR
+from .sequential import ChainedScheduler, SequentialLR
+from .simple import (
+    ConstantLR,
+    ExponentialLR,
+    LambdaLR,
+    LinearLR,
+    MultiplicativeLR,
+    MultiStepLR,
+    PolynomialLR,
+    StepLR,
+)
 
 __all__ = [
-    "LRScheduler", "LambdaLR", "StepLR", "MultiStepLR", "ExponentialLR", "LinearLR",
-    "CosineAnnealingLR", "CosineAnnealingWarmRestarts", "OneCycleLR", "ReduceLROnPlateau",
-    "SequentialLR",
+    "LambdaLR", "MultiplicativeLR", "StepLR", "MultiStepLR", "ConstantLR", "LinearLR",
+    "ExponentialLR", "SequentialLR", "CosineAnnealingLR", "ChainedScheduler",
+    "ReduceLROnPlateau", "CyclicLR", "CosineAnnealingWarmRestarts", "OneCycleLR",
+    "PolynomialLR", "LRScheduler",
 ]

@@ -58,7 +58,11 @@ class LRScheduler:
 
     def _initial_step(self) -> None:
         self._step_count = 0
-        self.step()
+        self._is_initial = True  # the construction step: chainable rules keep the lr
+        try:
+            self.step()
+        finally:
+            self._is_initial = False
 
     def get_lr(self) -> list:
         """The learning rates for ``self.last_epoch`` (subclasses define it)."""

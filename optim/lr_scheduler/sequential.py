@@ -1,4 +1,5 @@
-"""`SequentialLR`: several schedulers one after another, switching at milestones."""
+"""Schedulers made of schedulers: `SequentialLR` (one after another, switching at
+milestones) and `ChainedScheduler` (all of them at every step)."""
 
 from __future__ import annotations
 
@@ -81,6 +82,43 @@ class SequentialLR(LRScheduler):
         self.__dict__.update(state)
         for scheduler, s in zip(self._schedulers, saved):
             scheduler.load_state_dict(s)
+
+
+class ChainedScheduler(LRScheduler):
+    """Step every scheduler of ``schedulers`` at each step, in order, so their
+    (chainable) factors multiply: e.g. ``ConstantLR`` warm-up times ``ExponentialLR``
+    decay gives ``lr_t = base_lr · c(t) · γ^t``."""
+
+    def __init__(self, schedulers, optimizer: Optimizer | None = None) -> None:
+        name = type(self).__name__
+        if len(schedulers) < 1:
+            raise ValueError(f"{name} expects at least one scheduler to be chained, but got "
+                             "no scheduler.")
+        optimizer = optimizer or schedulers[0].optimizer
+        for i, scheduler in enumerate(schedulers):
+            if not hasattr(scheduler, "optimizer"):
+                raise TypeError(f"{name} at index {i} should have `optimizer` as its attribute.")
+            if isinstance(scheduler, ReduceLROnPlateau):
+                raise ValueError(
+                    f"{name} does not support `ReduceLROnPlateau` scheduler as it requires "
+                    "additional kwargs to be specified when calling `step`, but got one at "
+                    f"index {i} in the given schedulers sequence.")
+            if scheduler.optimizer is not optimizer:
+                raise ValueError(
+                    f"{name} expects all schedulers to belong to the same optimizer, but got "
+                    f"scheduler {type(scheduler).__name__} at index {i} with another "
+                    "optimizer.")
+        self._schedulers = list(schedulers)
+        self.optimizer = optimizer
+        self._last_lr = [group["lr"] for group in self._schedulers[-1].optimizer.param_groups]
+
+    def step(self) -> None:  # type: ignore[override]
+        for scheduler in self._schedulers:
+            scheduler.step()
+        self._last_lr = [group["lr"] for group in self._schedulers[-1].optimizer.param_groups]
+
+    state_dict = SequentialLR.state_dict
+    load_state_dict = SequentialLR.load_state_dict
 
 
 def _undo_step(scheduler) -> None:

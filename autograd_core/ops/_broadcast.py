@@ -12,6 +12,7 @@ rules of binary operations return ``g b`` and leave the reduction to it.
 
 from __future__ import annotations
 
+from .._teaching import identity_rule
 from ..function import Function
 from ..tensor import Tensor
 
@@ -34,6 +35,9 @@ def _broadcast_axes(grad_shape: tuple, shape: tuple) -> tuple[int, ...]:
 class SumTo(Function):
     """Sum ``x`` over the axes broadcasting added, giving ``shape``."""
 
+    rule = identity_rule("y = a summed over broadcast axes", r"y = \textstyle\sum_{\text{axes}} a",
+                         "g broadcast back to a's shape", r"\operatorname{broadcast}(g)")
+
     @staticmethod
     def forward(ctx, x, shape):
         ctx.in_shape = x.shape
@@ -48,6 +52,10 @@ class SumTo(Function):
 
 class BroadcastTo(Function):
     """Stretch ``x`` to ``shape`` (a read-only view); backward is `sum_to`."""
+
+    rule = identity_rule("y = broadcast(a) (each a_i copied along new axes)", r"y = \operatorname{broadcast}(a)",
+                         "g summed over the broadcast axes", r"\textstyle\sum_{\text{broadcast axes}} g",
+                         "dy_j/da_i = 1 for every copy y_j of a_i")
 
     @staticmethod
     def forward(ctx, x, shape):

@@ -10,12 +10,18 @@ sums its gradient back to the input's shape):
 
 from __future__ import annotations
 
+from .._teaching import Input, NodeInfo, Rule, number_text, unary_rule
 from ..function import Function
 from ..tensor import Tensor
 from ._operands import binary, float_operands
 
 
 class Add(Function):
+    rule = Rule("y = a + b", "y = a + b",
+                Input("a", "dy/da = 1", r"\frac{\partial y}{\partial a} = 1", "g", "g"),
+                Input("b", "dy/db = 1", r"\frac{\partial y}{\partial b} = 1", "g", "g"),
+                elementwise=True)
+
     @staticmethod
     def forward(ctx, a, b):
         return a + b
@@ -27,6 +33,11 @@ class Add(Function):
 
 
 class Sub(Function):
+    rule = Rule("y = a - b", "y = a - b",
+                Input("a", "dy/da = 1", r"\frac{\partial y}{\partial a} = 1", "g", "g"),
+                Input("b", "dy/db = -1", r"\frac{\partial y}{\partial b} = -1", "-g", "-g"),
+                elementwise=True)
+
     @staticmethod
     def forward(ctx, a, b):
         return a - b
@@ -38,6 +49,11 @@ class Sub(Function):
 
 
 class Mul(Function):
+    rule = Rule("y = a * b", r"y = a\,b",
+                Input("a", "d(ab)/da = b", r"\frac{\partial (ab)}{\partial a} = b", "g * b", r"g \odot b"),
+                Input("b", "d(ab)/db = a", r"\frac{\partial (ab)}{\partial b} = a", "g * a", r"g \odot a"),
+                elementwise=True)
+
     @staticmethod
     def forward(ctx, a, b):
         need_a, need_b = ctx.needs_input_grad
@@ -52,6 +68,12 @@ class Mul(Function):
 
 
 class Div(Function):
+    rule = Rule("y = a / b", r"y = \frac{a}{b}",
+                Input("a", "dy/da = 1/b", r"\frac{\partial y}{\partial a} = \frac{1}{b}", "g / b", r"\frac{g}{b}"),
+                Input("b", "dy/db = -a/b^2", r"\frac{\partial y}{\partial b} = -\frac{a}{b^2}", "-g * a / b^2",
+                      r"-\frac{g\,a}{b^2}"),
+                elementwise=True)
+
     @staticmethod
     def forward(ctx, a, b):
         need_a, need_b = ctx.needs_input_grad
@@ -66,6 +88,8 @@ class Div(Function):
 
 
 class Neg(Function):
+    rule = unary_rule("-a", "-a", "-1", "-1")
+
     @staticmethod
     def forward(ctx, a):
         return -a
@@ -78,6 +102,26 @@ class Neg(Function):
 class Pow(Function):
     """d/da a^b = b a^(b-1) (0 where b = 0, even at a = 0), d/db a^b = a^b ln a (0 at a = 0,
     b >= 0)."""
+
+    @staticmethod
+    def rule_for(node, info: NodeInfo) -> Rule:
+        """``a^p`` with the number ``p`` that forward saved; ``a^b`` for a tensor exponent."""
+        saved = node.saved_values
+        p = saved[1] if len(saved) >= 2 else None
+        if isinstance(p, (int, float)) and not isinstance(p, bool):
+            p_text, q = number_text(p), number_text(p - 1)
+            d_text = {"0": p_text, "1": f"{p_text}a"}.get(q, f"{p_text} a^{q}")
+            d_latex = {"0": p_text, "1": f"{p_text}a"}.get(q, f"{p_text}\\,a^{{{q}}}")
+            return Rule(f"y = a^{p_text}", f"y = a^{{{p_text}}}",
+                        Input("a", f"dy/da = {d_text}", f"\\frac{{\\partial y}}{{\\partial a}} = {d_latex}",
+                              f"g * {d_text}", f"g \\odot {d_latex}"),
+                        elementwise=True)
+        return Rule("y = a^b", "y = a^{b}",
+                    Input("a", "dy/da = b a^(b-1)", r"\frac{\partial y}{\partial a} = b\,a^{b-1}",
+                          "g * b a^(b-1)", r"g \odot b\,a^{b-1}"),
+                    Input("b", "dy/db = a^b ln a", r"\frac{\partial y}{\partial b} = a^{b}\ln a",
+                          "g * a^b ln a", r"g \odot a^{b}\ln a"),
+                    elementwise=True)
 
     @staticmethod
     def forward(ctx, a, b):

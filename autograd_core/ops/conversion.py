@@ -8,12 +8,15 @@ from __future__ import annotations
 
 from .. import dtypes as _dt
 from .._backend import backend_for, backend_of
+from .._teaching import identity_rule
 from ..device import device as _device
 from ..function import Function
 from ..tensor import Tensor
 
 
 class Cast(Function):
+    rule = identity_rule("y = a (another dtype)", "y = a", "g in a's dtype", "g")
+
     @staticmethod
     def forward(ctx, x, np_dtype):
         ctx.in_dtype = x.dtype
@@ -26,6 +29,8 @@ class Cast(Function):
 
 class ToDevice(Function):
     """Copy to another device: host <-> device through NumPy, device <-> device directly."""
+
+    rule = identity_rule("y = a (another device)", "y = a", "g on a's device", "g")
 
     @staticmethod
     def forward(ctx, x, target):
@@ -47,6 +52,8 @@ def _move(array, source, target: _device):
 
 
 class Clone(Function):
+    rule = identity_rule("y = a (a copy)", "y = a", "g", "g")
+
     @staticmethod
     def forward(ctx, x):
         return x.copy()

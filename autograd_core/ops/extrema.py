@@ -24,6 +24,7 @@ from collections import namedtuple
 import numpy as np
 
 from .. import dtypes as _dt
+from .._teaching import Input, Rule
 from ..function import Function
 from ..tensor import Tensor, _normalize_dim, _wrap
 from .reduction import _kept_shape, _xp, expand_reduced, normalize_dims
@@ -106,12 +107,20 @@ class _EvenSplit(Function):
 
 
 class Amax(_EvenSplit):
+    rule = Rule("y = max_i a_i", r"y = \max_i a_i",
+                Input("a", "dy/da_i = 1 at the max, else 0", r"\frac{\partial y}{\partial a_i} = \mathbb{1}[a_i = y]",
+                      "g at the position of the max, 0 elsewhere", r"g\,\mathbb{1}[a = y]"))
+
     @staticmethod
     def pick(xp, x, axes, keepdim):
         return x.max(axis=axes, keepdims=keepdim)
 
 
 class Amin(_EvenSplit):
+    rule = Rule("y = min_i a_i", r"y = \min_i a_i",
+                Input("a", "dy/da_i = 1 at the min, else 0", r"\frac{\partial y}{\partial a_i} = \mathbb{1}[a_i = y]",
+                      "g at the position of the min, 0 elsewhere", r"g\,\mathbb{1}[a = y]"))
+
     @staticmethod
     def pick(xp, x, axes, keepdim):
         return x.min(axis=axes, keepdims=keepdim)
@@ -164,12 +173,16 @@ class _ByIndex(Function):
 
 
 class MaxDim(_ByIndex):
+    rule = Amax.rule
+
     @staticmethod
     def index(xp, x, axis):
         return xp.argmax(x, axis=axis)
 
 
 class MinDim(_ByIndex):
+    rule = Amin.rule
+
     @staticmethod
     def index(xp, x, axis):
         return xp.argmin(x, axis=axis)

@@ -21,6 +21,7 @@ import operator
 import numpy as np
 
 from .._backend import backend_of
+from .._teaching import Input, Rule
 from ..function import Function
 from ..tensor import Tensor
 from ._inplace import apply_inplace
@@ -305,6 +306,11 @@ def _parse(x: Tensor, key) -> _Key:
 class Slice(Function):
     """``x[key]`` for a basic key: a view."""
 
+    rule = Rule("y = a[idx]", r"y = a[\mathrm{idx}]",
+                Input("a", "dy/da = 1 at the selected positions",
+                      r"\frac{\partial y_k}{\partial a_{\mathrm{idx}_k}} = 1",
+                      "zeros of a's shape with g added at idx", r"\bar a[\mathrm{idx}] \mathrel{+}= g"))
+
     @staticmethod
     def forward(ctx, x, key):
         ctx.key = key
@@ -332,6 +338,8 @@ class SliceScatter(Function):
 
 class Index(Function):
     """``x[key]`` for an advanced key (index arrays, masks): a copy."""
+
+    rule = Slice.rule
 
     @staticmethod
     def forward(ctx, x, key):

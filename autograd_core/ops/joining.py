@@ -13,6 +13,7 @@ Joins copy; the pieces of a split are views of the input (sharing its version co
 from __future__ import annotations
 
 from .. import dtypes as _dt
+from .._teaching import NodeInfo, Rule, pieces_rule
 from ..function import Function
 from ..tensor import Tensor, _normalize_dim
 from .shape import _at_least_1d, _dim_of, _share_version, reshape
@@ -44,6 +45,11 @@ def _tensor_list(tensors, op: str) -> list:
 class Cat(Function):
     """Concatenate along ``dim``; the gradient is split back into the inputs' sizes.
     Inputs marked ``skipped`` (legacy empty 1-D tensors) take no part."""
+
+    @staticmethod
+    def rule_for(node, info: NodeInfo) -> Rule:
+        """Each input is one block of ``y``, so it receives its block of ``g``."""
+        return pieces_rule("cat", "block", len(info.in_shapes))
 
     @staticmethod
     def forward(ctx, dim, skipped, *arrays):
@@ -100,6 +106,11 @@ def cat(tensors, dim: int = 0) -> Tensor:
 
 
 class Stack(Function):
+    @staticmethod
+    def rule_for(node, info: NodeInfo) -> Rule:
+        """Each input is one slice of ``y``, so it receives its slice of ``g``."""
+        return pieces_rule("stack", "slice", len(info.in_shapes))
+
     @staticmethod
     def forward(ctx, dim, *arrays):
         ctx.dim = dim

@@ -9,6 +9,7 @@ General contractions (``einsum``, ``tensordot``, ``inner``) are in `einsum`.
 
 from __future__ import annotations
 
+from .._teaching import Input, Rule
 from ..function import Function
 from ..tensor import Tensor
 
@@ -16,6 +17,12 @@ from ..tensor import Tensor
 class MatMul(Function):
     """C = A B:  dL/dA = g B^T,  dL/dB = A^T g (a vector operand is a 1-row / 1-column
     matrix; the engine sums over broadcast batch dimensions)."""
+
+    rule = Rule("Y = A @ B", "Y = A B",
+                Input("A", "dY_ij/dA_ik = B_kj", r"\frac{\partial Y_{ij}}{\partial A_{ik}} = B_{kj}",
+                      "G @ B^T", r"G B^{\top}"),
+                Input("B", "dY_ij/dB_kj = A_ik", r"\frac{\partial Y_{ij}}{\partial B_{kj}} = A_{ik}",
+                      "A^T @ G", r"A^{\top} G"))
 
     @staticmethod
     def forward(ctx, a, b):
@@ -71,9 +78,17 @@ class Bmm(MatMul):
 class Mv(MatMul):
     """``mv``: (n, k) @ (k,)."""
 
+    rule = Rule("y = A @ v", "y = A v",
+                Input("A", "dy_i/dA_ij = v_j", r"\frac{\partial y_i}{\partial A_{ij}} = v_j", "g v^T", r"g\, v^{\top}"),
+                Input("v", "dy_i/dv_j = A_ij", r"\frac{\partial y_i}{\partial v_j} = A_{ij}", "A^T g", r"A^{\top} g"))
+
 
 class Dot(MatMul):
     """``dot``: (k,) . (k,) -> 0-d."""
+
+    rule = Rule("y = a . b = sum_i a_i b_i", r"y = a^{\top} b",
+                Input("a", "dy/da_i = b_i", r"\frac{\partial y}{\partial a_i} = b_i", "g b", r"g\, b"),
+                Input("b", "dy/db_i = a_i", r"\frac{\partial y}{\partial b_i} = a_i", "g a", r"g\, a"))
 
 
 def _shape_text(shape) -> str:
@@ -221,6 +236,10 @@ class Addmm(Function):
         d/d input = beta * g (summed to input's shape)
         d/d mat1  = alpha * g mat2^T,      d/d mat2 = alpha * mat1^T g
     """
+
+    rule = Rule("Y = C + A @ B", "Y = C + A B",
+                Input("C", "dY/dC = 1", r"\frac{\partial Y}{\partial C} = 1", "G", "G"),
+                *MatMul.rule.inputs)
 
     @staticmethod
     def forward(ctx, input, mat1, mat2, beta, alpha):

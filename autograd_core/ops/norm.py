@@ -17,6 +17,7 @@ from .. import dtypes as _dt
 from ..function import Function
 from ..tensor import Tensor
 from .reduction import _count, _kept_shape, _torch_name, expand_reduced, normalize_dims
+from .unary import Abs
 
 _inf = math.inf
 
@@ -28,6 +29,8 @@ def _require_float(input: Tensor, message: str) -> None:
 
 class _Abs(Function):
     """|x|, for norms (d|x| = sign(x) dx; the sign is a constant)."""
+
+    rule = Abs.rule
 
     @staticmethod
     def forward(ctx, x):

@@ -24,6 +24,7 @@ import warnings
 
 from .. import dtypes as _dt
 from .._backend import backend_of
+from .._teaching import Input, NodeInfo, Rule
 from ..function import Function
 from ..tensor import Tensor, _normalize_dim, _wrap
 
@@ -92,6 +93,10 @@ def _torch_name(t: Tensor) -> str:
 
 # ----------------------------------------------------------------------------- sum, mean
 class Sum(Function):
+    rule = Rule("y = sum_i a_i", r"y = \sum_i a_i",
+                Input("a", "dy/da_i = 1", r"\frac{\partial y}{\partial a_i} = 1",
+                      "g copied to every element of a", r"g\,\mathbf{1}"))
+
     @staticmethod
     def forward(ctx, x, axes, keepdim, np_dtype):
         ctx.axes, ctx.keepdim = axes, keepdim
@@ -104,6 +109,15 @@ class Sum(Function):
 
 
 class Mean(Function):
+    @staticmethod
+    def rule_for(node, info: NodeInfo) -> Rule:
+        """``y = (1/n) sum_i a_i``, with the count ``n`` that forward kept."""
+        n = getattr(node, "count", None)
+        n = "n" if n is None else str(n)
+        return Rule(f"y = (1/{n}) sum_i a_i", f"y = \\frac{{1}}{{{n}}}\\sum_i a_i",
+                    Input("a", f"dy/da_i = 1/{n}", f"\\frac{{\\partial y}}{{\\partial a_i}} = \\frac{{1}}{{{n}}}",
+                          f"g / {n} copied to every element of a", f"\\frac{{g}}{{{n}}}\\,\\mathbf{{1}}"))
+
     @staticmethod
     def forward(ctx, x, axes, keepdim):
         ctx.axes, ctx.keepdim = axes, keepdim

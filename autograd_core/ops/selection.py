@@ -19,6 +19,7 @@ from __future__ import annotations
 import operator
 
 from .. import dtypes as _dt
+from .._teaching import Input, Rule, unary_rule
 from ..function import Function
 from ..tensor import Tensor, _wrap
 from ._operands import binary, float_operands, scalar_value
@@ -45,6 +46,14 @@ def _broadcast_message(name: str, named_shapes) -> str:
 # ----------------------------------------------------------------------------- where
 class Where(Function):
     """``out = a where c else b``: d/da = g [c], d/db = g [not c]."""
+
+    rule = Rule("y = where(c, a, b)", r"y = c\,?\,a : b",
+                None,
+                Input("a", "dy/da = 1 where c", r"\frac{\partial y}{\partial a} = \mathbb{1}[c]",
+                      "g where c, else 0", r"g \odot \mathbb{1}[c]"),
+                Input("b", "dy/db = 1 where not c", r"\frac{\partial y}{\partial b} = \mathbb{1}[\lnot c]",
+                      "g where not c, else 0", r"g \odot \mathbb{1}[\lnot c]"),
+                elementwise=True)
 
     @staticmethod
     def forward(ctx, condition, a, b):
@@ -124,6 +133,9 @@ def _nonzero_tuple(condition) -> tuple:
 # ----------------------------------------------------------------------------- clamp
 class Clamp(Function):
     """Clamp to number bounds (either may be None): d/dx = g [lo <= x <= hi]."""
+
+    rule = unary_rule("clamp(a, lo, hi)", r"\operatorname{clamp}(a, l, h)",
+                      "1 if lo <= a <= hi else 0", r"\mathbb{1}[l \le a \le h]")
 
     @staticmethod
     def forward(ctx, x, lo, hi):
@@ -245,6 +257,13 @@ def _tie_split_grads(ctx, grad, loses):
 class Maximum(Function):
     """Elementwise max; on ties each operand gets half the gradient (as in PyTorch)."""
 
+    rule = Rule("y = max(a, b)", r"y = \max(a, b)",
+                Input("a", "dy/da = 1 where a > b", r"\frac{\partial y}{\partial a} = \mathbb{1}[a > b]",
+                      "g where a is the larger", r"g \odot \mathbb{1}[a > b]"),
+                Input("b", "dy/db = 1 where b > a", r"\frac{\partial y}{\partial b} = \mathbb{1}[b > a]",
+                      "g where b is the larger", r"g \odot \mathbb{1}[b > a]"),
+                elementwise=True)
+
     @staticmethod
     def forward(ctx, a, b):
         ctx.save_for_backward(a, b)
@@ -257,6 +276,13 @@ class Maximum(Function):
 
 class Minimum(Function):
     """Elementwise min; on ties each operand gets half the gradient (as in PyTorch)."""
+
+    rule = Rule("y = min(a, b)", r"y = \min(a, b)",
+                Input("a", "dy/da = 1 where a < b", r"\frac{\partial y}{\partial a} = \mathbb{1}[a < b]",
+                      "g where a is the smaller", r"g \odot \mathbb{1}[a < b]"),
+                Input("b", "dy/db = 1 where b < a", r"\frac{\partial y}{\partial b} = \mathbb{1}[b < a]",
+                      "g where b is the smaller", r"g \odot \mathbb{1}[b < a]"),
+                elementwise=True)
 
     @staticmethod
     def forward(ctx, a, b):

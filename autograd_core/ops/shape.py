@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import math
 
+from .._teaching import identity_rule
 from ..function import Function
 from ..tensor import Tensor, _normalize_dim
 
@@ -41,6 +42,9 @@ def _owner(array):
 
 
 class Reshape(Function):
+    rule = identity_rule("y = reshape(a) (same values, new shape)", r"y = \operatorname{reshape}(a)",
+                         "g reshaped to a's shape", r"\operatorname{reshape}(g)")
+
     @staticmethod
     def forward(ctx, x, shape):
         ctx.in_shape = x.shape
@@ -52,6 +56,9 @@ class Reshape(Function):
 
 
 class Permute(Function):
+    rule = identity_rule("y = permute(a) (transpose: y = a^T)", r"y = a^{\top}",
+                         "g permuted back (g^T for a transpose)", r"g^{\top}")
+
     @staticmethod
     def forward(ctx, x, axes):
         ctx.axes = axes

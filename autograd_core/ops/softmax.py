@@ -16,6 +16,7 @@ import math
 import warnings
 
 from .. import dtypes as _dt
+from .._teaching import Input, Rule
 from ..function import Function
 from ..tensor import Tensor, _normalize_dim
 from .reduction import _out_shape, _torch_name, expand_reduced, normalize_dims
@@ -27,6 +28,10 @@ _inf = math.inf
 class Logsumexp(Function):
     """out = m + log sum exp(x - m), with m the max (0 where it is infinite): stable for
     large logits. Backward: dx = g exp(x - out), the softmax of x."""
+
+    rule = Rule("y = log sum_i exp(a_i)", r"y = \log\sum_i e^{a_i}",
+                Input("a", "dy/da_i = softmax(a)_i", r"\frac{\partial y}{\partial a_i} = \operatorname{softmax}(a)_i",
+                      "g * softmax(a)", r"g\,\operatorname{softmax}(a)"))
 
     @staticmethod
     def forward(ctx, x, axes, keepdim):
@@ -65,6 +70,11 @@ class Softmax(Function):
     """y = exp(x - max x) / sum exp(x - max x) along ``axis``.
     Backward: dx = y (g - sum(g y))."""
 
+    rule = Rule("y = softmax(a), y_i = exp(a_i) / sum_j exp(a_j)", r"y_i = \frac{e^{a_i}}{\sum_j e^{a_j}}",
+                Input("a", "dy_i/da_j = y_i (delta_ij - y_j)",
+                      r"\frac{\partial y_i}{\partial a_j} = y_i(\delta_{ij} - y_j)",
+                      "y * (g - sum_j g_j y_j)", r"y \odot \big(g - \textstyle\sum_j g_j y_j\big)"))
+
     @staticmethod
     def forward(ctx, x, axis):
         xp = ctx.xp
@@ -87,6 +97,11 @@ class Softmax(Function):
 class LogSoftmax(Function):
     """y = x - max x - log sum exp(x - max x) along ``axis`` (finite for logits of 1000).
     Backward: dx = g - exp(y) sum(g)."""
+
+    rule = Rule("y = log_softmax(a) = a - log sum_j exp(a_j)", r"y_i = a_i - \log\sum_j e^{a_j}",
+                Input("a", "dy_i/da_j = delta_ij - softmax(a)_j",
+                      r"\frac{\partial y_i}{\partial a_j} = \delta_{ij} - \operatorname{softmax}(a)_j",
+                      "g - softmax(a) * sum_j g_j", r"g - \operatorname{softmax}(a)\textstyle\sum_j g_j"))
 
     @staticmethod
     def forward(ctx, x, axis):

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import math
 
+from .._teaching import unary_rule
 from ..function import Function
 from ._pointwise import _float_function, attach
 
@@ -75,6 +76,8 @@ def _erfc_array(xp, x):
 
 class Erf(Function):
     """y = erf x = 2/sqrt(pi) int_0^x e^{-t^2} dt,  dy/dx = 2/sqrt(pi) e^{-x^2}."""
+
+    rule = unary_rule("erf(a)", r"\operatorname{erf}(a)", "2/sqrt(pi) exp(-a^2)", r"\frac{2}{\sqrt{\pi}} e^{-a^2}")
 
     @staticmethod
     def forward(ctx, x):

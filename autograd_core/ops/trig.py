@@ -13,12 +13,15 @@ Integer and bool inputs are converted to the default float dtype first, as in Py
 
 from __future__ import annotations
 
+from .._teaching import unary_rule
 from ._pointwise import _float_function, _OfInput, _OfOutput, attach
 
 
 # ----------------------------------------------------------------------------- trigonometric
 class Sin(_OfInput):
     """y = sin x,  dy/dx = cos x."""
+
+    rule = unary_rule("sin a", r"\sin a", "cos a", r"\cos a")
 
     ufunc = "sin"
 
@@ -30,6 +33,8 @@ class Sin(_OfInput):
 
 class Cos(_OfInput):
     """y = cos x,  dy/dx = -sin x."""
+
+    rule = unary_rule("cos a", r"\cos a", "-sin a", r"-\sin a")
 
     ufunc = "cos"
 
@@ -108,6 +113,8 @@ class Cosh(_OfInput):
 
 class Tanh(_OfOutput):
     """y = tanh x,  dy/dx = 1 - y^2."""
+
+    rule = unary_rule("tanh(a)", r"\tanh a", "1 - tanh(a)^2 = 1 - y^2", r"1 - \tanh^2 a = 1 - y^2")
 
     ufunc = "tanh"
 

@@ -19,6 +19,7 @@ from __future__ import annotations
 import math
 
 from .. import dtypes as _dt
+from .._teaching import unary_rule
 from ..function import Function
 from ..tensor import Tensor
 from ._pointwise import _array, _check, _float_function, _OfInput, _OfOutput, attach
@@ -32,6 +33,8 @@ _LN10 = math.log(10.0)
 class Exp(_OfOutput):
     """y = e^x,  dy/dx = y."""
 
+    rule = unary_rule("exp(a)", "e^{a}", "exp(a) = y", "e^{a} = y")
+
     ufunc = "exp"
 
     @staticmethod
@@ -42,6 +45,8 @@ class Exp(_OfOutput):
 
 class Exp2(_OfOutput):
     """y = 2^x,  dy/dx = y ln 2."""
+
+    rule = unary_rule("2^a", "2^{a}", "2^a ln 2", r"2^{a}\ln 2")
 
     ufunc = "exp2"
 
@@ -54,6 +59,8 @@ class Exp2(_OfOutput):
 class Expm1(_OfOutput):
     """y = e^x - 1 (accurate near 0),  dy/dx = y + 1."""
 
+    rule = unary_rule("exp(a) - 1", "e^{a} - 1", "exp(a)", "e^{a}")
+
     ufunc = "expm1"
 
     @staticmethod
@@ -64,6 +71,8 @@ class Expm1(_OfOutput):
 
 class Log(_OfInput):
     """y = ln x,  dy/dx = 1 / x."""
+
+    rule = unary_rule("ln a", r"\ln a", "1/a", r"\frac{1}{a}")
 
     ufunc = "log"
 
@@ -76,6 +85,8 @@ class Log(_OfInput):
 class Log2(_OfInput):
     """y = log2 x,  dy/dx = 1 / (x ln 2)."""
 
+    rule = unary_rule("log2 a", r"\log_2 a", "1/(a ln 2)", r"\frac{1}{a \ln 2}")
+
     ufunc = "log2"
 
     @staticmethod
@@ -87,6 +98,8 @@ class Log2(_OfInput):
 class Log10(_OfInput):
     """y = log10 x,  dy/dx = 1 / (x ln 10)."""
 
+    rule = unary_rule("log10 a", r"\log_{10} a", "1/(a ln 10)", r"\frac{1}{a \ln 10}")
+
     ufunc = "log10"
 
     @staticmethod
@@ -97,6 +110,8 @@ class Log10(_OfInput):
 
 class Log1p(_OfInput):
     """y = ln(1 + x) (accurate near 0),  dy/dx = 1 / (1 + x)."""
+
+    rule = unary_rule("ln(1 + a)", r"\ln(1 + a)", "1/(1 + a)", r"\frac{1}{1 + a}")
 
     ufunc = "log1p"
 
@@ -110,6 +125,8 @@ class Log1p(_OfInput):
 class Sqrt(_OfOutput):
     """y = sqrt(x),  dy/dx = 1 / (2 y)."""
 
+    rule = unary_rule("sqrt(a)", r"\sqrt{a}", "1/(2 sqrt(a)) = 1/(2y)", r"\frac{1}{2\sqrt{a}} = \frac{1}{2y}")
+
     ufunc = "sqrt"
 
     @staticmethod
@@ -120,6 +137,8 @@ class Sqrt(_OfOutput):
 
 class Rsqrt(Function):
     """y = 1 / sqrt(x),  dy/dx = -y^3 / 2."""
+
+    rule = unary_rule("1/sqrt(a)", "a^{-1/2}", "-1/(2 a^(3/2))", r"-\frac{1}{2}a^{-3/2}")
 
     @staticmethod
     def forward(ctx, x):
@@ -136,6 +155,8 @@ class Rsqrt(Function):
 class Square(_OfInput):
     """y = x^2,  dy/dx = 2x."""
 
+    rule = unary_rule("a^2", "a^2", "2a", "2a")
+
     ufunc = "square"
 
     @staticmethod
@@ -146,6 +167,8 @@ class Square(_OfInput):
 
 class Reciprocal(Function):
     """y = 1 / x,  dy/dx = -y^2."""
+
+    rule = unary_rule("1/a", r"\frac{1}{a}", "-1/a^2", r"-\frac{1}{a^2}")
 
     @staticmethod
     def forward(ctx, x):
@@ -167,6 +190,9 @@ class Sigmoid(Function):
     overflows and tiny results keep their relative precision.
     """
 
+    rule = unary_rule("sigmoid(a) = 1/(1 + exp(-a))", r"\sigma(a) = \frac{1}{1 + e^{-a}}",
+                      "sigmoid(a)(1 - sigmoid(a)) = y(1 - y)", r"\sigma(a)\,(1 - \sigma(a)) = y\,(1 - y)")
+
     @staticmethod
     def forward(ctx, x):
         xp = ctx.xp
@@ -185,6 +211,8 @@ class Sigmoid(Function):
 class Relu(Function):
     """y = max(x, 0),  dy/dx = [y > 0] (0 at x = 0, as in PyTorch)."""
 
+    rule = unary_rule("relu(a) = max(a, 0)", r"\max(a, 0)", "1 if a > 0 else 0", r"\mathbb{1}[a > 0]")
+
     @staticmethod
     def forward(ctx, x):
         out = _array(ctx.xp, ctx.xp.maximum(x, 0), x)
@@ -200,6 +228,8 @@ class Relu(Function):
 
 class Abs(_OfInput):
     """y = |x|,  dy/dx = sign(x) (0 at x = 0, as in PyTorch)."""
+
+    rule = unary_rule("|a|", "|a|", "sign(a)", r"\operatorname{sign}(a)")
 
     ufunc = "abs"
 

@@ -30,6 +30,7 @@ from __future__ import annotations
 import math
 
 from ... import _rule_math
+from ..._teaching import unary_rule
 from ...function import Function
 from ...tensor import Tensor
 from .._inplace import apply_inplace
@@ -88,6 +89,8 @@ class _Activation(Function):
 class GELU(_Activation):
     """GELU: x Phi(x) (exact, ``approximate='none'``) or its tanh approximation."""
 
+    rule = unary_rule("a Phi(a)", r"a\,\Phi(a)", "Phi(a) + a phi(a)", r"\Phi(a) + a\,\varphi(a)")
+
     @staticmethod
     def value(xp, x, approximate):
         if approximate == "tanh":
@@ -108,6 +111,9 @@ class GELU(_Activation):
 
 class SiLU(_Activation):
     """SiLU (swish): x sigmoid(x)."""
+
+    rule = unary_rule("a sigmoid(a)", r"a\,\sigma(a)",
+                      "sigmoid(a)(1 + a (1 - sigmoid(a)))", r"\sigma(a)\,(1 + a\,(1 - \sigma(a)))")
 
     @staticmethod
     def value(xp, x):
@@ -135,6 +141,8 @@ class Mish(_Activation):
 class Softplus(_Activation):
     """Softplus: log(1 + e^{beta x}) / beta, and x itself where beta x > threshold."""
 
+    rule = unary_rule("ln(1 + exp(a))", r"\ln(1 + e^{a})", "sigmoid(a)", r"\sigma(a)")
+
     @staticmethod
     def value(xp, x, beta, threshold):
         z = x * beta if beta != 1 else x
@@ -152,6 +160,8 @@ class Softplus(_Activation):
 class LogSigmoid(_Activation):
     """log sigmoid(x) = -softplus(-x) (finite for any x)."""
 
+    rule = unary_rule("ln sigmoid(a)", r"\ln \sigma(a)", "1 - sigmoid(a)", r"1 - \sigma(a)")
+
     @staticmethod
     def value(xp, x):
         return -_softplus(xp, -x)
@@ -163,6 +173,9 @@ class LogSigmoid(_Activation):
 
 class ELU(_Activation):
     """scale * (x if x > 0 else alpha (e^{k x} - 1)): ELU (scale = k = 1), SELU, CELU (k = 1/alpha)."""
+
+    rule = unary_rule("a if a > 0 else alpha (exp(a) - 1)", r"\mathrm{elu}(a)",
+                      "1 if a > 0 else alpha exp(a)", r"\mathbb{1}[a>0] + \alpha e^{a}\,\mathbb{1}[a\le 0]")
 
     @staticmethod
     def value(xp, x, alpha, scale, k):
@@ -183,6 +196,9 @@ class ELU(_Activation):
 class LeakyReLU(_Activation):
     """x if x > 0 else negative_slope x."""
 
+    rule = unary_rule("a if a > 0 else s a", r"\max(a, s\,a)",
+                      "1 if a > 0 else s", r"\mathbb{1}[a>0] + s\,\mathbb{1}[a\le 0]")
+
     @staticmethod
     def value(xp, x, negative_slope):
         return xp.where(x > 0, x, x * negative_slope)
@@ -194,6 +210,9 @@ class LeakyReLU(_Activation):
 
 class Hardtanh(_Activation):
     """clamp(x, min_val, max_val); f' = 1 strictly inside, 0 outside (and at the ends)."""
+
+    rule = unary_rule("clamp(a, lo, hi)", r"\operatorname{clamp}(a, l, h)",
+                      "1 if lo < a < hi else 0", r"\mathbb{1}[l < a < h]")
 
     @staticmethod
     def value(xp, x, min_val, max_val):

@@ -36,6 +36,7 @@ The column layout (im2col, col2im) is in `_im2col`, the argument checks in `_con
 
 from __future__ import annotations
 
+from ..._teaching import Input, Rule
 from ...function import Function
 from ...tensor import Tensor
 from ._conv_args import (
@@ -159,6 +160,14 @@ class Convolution(Function):
     Keeps x and W, and the im2col buffer when W needs a gradient (it is the GEMM operand
     of dL/dW). ``col`` optionally passes im2col(x) when already made.
     """
+
+    rule = Rule("Y = W * X + b (cross-correlation)", r"Y = W \star X + b",
+                Input("X", "dY/dX: the kernel W", r"\frac{\partial Y}{\partial X} = W",
+                      "G convolved with the flipped W (transposed convolution)", r"G \star^{\top} W"),
+                Input("W", "dY/dW: the input patches of X", r"\frac{\partial Y}{\partial W} = X",
+                      "X correlated with G", r"X \star G"),
+                Input("b", "dY/db = 1", r"\frac{\partial Y}{\partial b} = 1",
+                      "sum of G over batch and positions", r"\textstyle\sum_{n,p} G_{n,:,p}"))
 
     @staticmethod
     def forward(ctx, x, w, b, g, col=None):

@@ -15,6 +15,7 @@ from __future__ import annotations
 import warnings
 
 from ... import dtypes as _dt
+from ..._teaching import Input, Rule
 from ...function import Function
 from ...tensor import Tensor
 from .._inplace import apply_inplace
@@ -24,6 +25,10 @@ __all__ = ["dropout", "dropout1d", "dropout2d"]
 
 class Dropout(Function):
     """y = x m s with a bool mask m (broadcast over x) and scale s = 1 / (1 - p)."""
+
+    rule = Rule("y = a * m / (1 - p) (m: random 0/1 mask)", r"y = \frac{m \odot a}{1 - p}",
+                Input("a", "dy/da = m / (1 - p)", r"\frac{\partial y}{\partial a} = \frac{m}{1 - p}",
+                      "g * m / (1 - p)", r"\frac{g \odot m}{1 - p}"))
 
     @staticmethod
     def forward(ctx, x, keep, scale):

@@ -19,6 +19,7 @@ engine sums each gradient back over the dimensions that broadcasting added.
 from __future__ import annotations
 
 from ..._backend import backend_of
+from ..._teaching import Input, NodeInfo, Rule, reduction_words
 from ...function import Function
 from ...tensor import Tensor
 from .loss import _array, _check_reduction
@@ -40,6 +41,15 @@ def _grad_factor(grad, reduction: str, n: int):
 class BCEWithLogits(Function):
     """Binary cross-entropy on logits (see the module docstring); weight and pos_weight
     broadcast against the input."""
+
+    @staticmethod
+    def rule_for(node, info: NodeInfo) -> Rule:
+        """``L = (1/n) sum_i [softplus(z) - t z]``, for the node's reduction."""
+        per, per_l, red, red_l = reduction_words(getattr(node, "reduction", "mean"), "n", "i")
+        return Rule(f"L = {red} [softplus(z) - t z]", f"L = {red_l} \\big[\\ln(1 + e^{{z_i}}) - t_i z_i\\big]",
+                    Input("z", f"dL/dz = (sigmoid(z) - t){per}",
+                          f"\\frac{{\\partial L}}{{\\partial z_i}} = {per_l}(\\sigma(z_i) - t_i)",
+                          f"g * (sigmoid(z) - t){per}", f"g\\,{per_l}(\\sigma(z) - t)"))
 
     @staticmethod
     def forward(ctx, x, t, weight, pos_weight, reduction):
@@ -93,6 +103,16 @@ class BCEWithLogits(Function):
 
 class BCE(Function):
     """-w (t log x + (1 - t) log(1 - x)), each log clamped at -100 (as PyTorch)."""
+
+    @staticmethod
+    def rule_for(node, info: NodeInfo) -> Rule:
+        """``L = -(1/n) sum_i [t ln p + (1 - t) ln(1 - p)]``, for the node's reduction."""
+        per, per_l, red, red_l = reduction_words(getattr(node, "reduction", "mean"), "n", "i")
+        return Rule(f"L = -{red} [t ln p + (1 - t) ln(1 - p)]",
+                    f"L = -{red_l} \\big[t_i \\ln p_i + (1 - t_i)\\ln(1 - p_i)\\big]",
+                    Input("p", f"dL/dp = (p - t) / (p (1 - p)){per}",
+                          f"\\frac{{\\partial L}}{{\\partial p_i}} = {per_l}\\frac{{p_i - t_i}}{{p_i(1 - p_i)}}",
+                          f"g * (p - t) / (p (1 - p)){per}", f"g\\,{per_l}\\frac{{p - t}}{{p(1 - p)}}"))
 
     @staticmethod
     def forward(ctx, x, t, weight, reduction):
@@ -206,6 +226,30 @@ def _broadcast_shape(a: tuple, b: tuple):
 # ----------------------------------------------------------------------------- MSE
 class MSELoss(Function):
     """(x - t)^2, reduced; dx = 2 (x - t) g = -dt (summed over broadcast dimensions)."""
+
+    @staticmethod
+    def rule_for(node, info: NodeInfo) -> Rule:
+        """``y = (a - b)^2`` per element; ``L = (1/n) sum_i (a_i - b_i)^2`` for a mean of ``n``
+        elements (``L = (a - b)^2`` when n = 1); ``L = sum_i (a_i - b_i)^2`` for a sum."""
+        reduction, n = getattr(node, "reduction", "mean"), getattr(node, "n", None)
+        lhs, i, red, red_l, scale, scale_l = "L", "_i", "", "", "2 ", "2"
+        if reduction == "none" or (reduction == "mean" and n == 1):  # n = 1: the lectures' J = e^2
+            lhs, i, scale = ("y" if reduction == "none" else "L"), "", "2"
+        elif reduction == "sum":
+            red, red_l = "sum_i ", r"\sum_i "
+        else:
+            n = "n" if n is None else n
+            red, red_l = f"(1/{n}) sum_i ", f"\\frac{{1}}{{{n}}}\\sum_i "
+            scale, scale_l = f"2/{n} ", f"\\frac{{2}}{{{n}}}"
+        times = r"\,g \odot " if reduction == "none" else r"\,g\,"
+
+        def side(x: str, sign: str) -> Input:
+            return Input(x, f"d{lhs}/d{x}{i} = {sign}{scale}(a{i} - b{i})",
+                         f"\\frac{{\\partial {lhs}}}{{\\partial {x}{i}}} = {sign}{scale_l}(a{i} - b{i})",
+                         f"{sign}g * {scale}(a - b)", f"{sign}{scale_l}{times}(a - b)")
+
+        return Rule(f"{lhs} = {red}(a{i} - b{i})^2", f"{lhs} = {red_l}(a{i} - b{i})^2", side("a", ""), side("b", "-"),
+                    elementwise=True)
 
     @staticmethod
     def forward(ctx, x, t, reduction):

@@ -21,6 +21,7 @@ from __future__ import annotations
 import math
 
 from ..._backend import check_index_bounds
+from ..._teaching import Input, Rule
 from ...function import Function
 from ...tensor import Tensor
 from ..indexing import _add_at
@@ -33,6 +34,14 @@ _TORCH_NAMES = {"float16": "Half", "float32": "Float", "float64": "Double", "int
 
 class Linear(Function):
     """y = x W^T + b over the last dimension of x (see the module docstring)."""
+
+    rule = Rule("Y = X @ W^T + b", r"Y = X W^{\top} + b",
+                Input("X", "dY_nj/dX_nk = W_jk", r"\frac{\partial Y_{nj}}{\partial X_{nk}} = W_{jk}",
+                      "G @ W", r"G\, W"),
+                Input("W", "dY_nj/dW_jk = X_nk", r"\frac{\partial Y_{nj}}{\partial W_{jk}} = X_{nk}",
+                      "G^T @ X", r"G^{\top} X"),
+                Input("b", "dY_nj/db_j = 1", r"\frac{\partial Y_{nj}}{\partial b_j} = 1",
+                      "sum of G over the rows", r"\textstyle\sum_n G_{n,:}"))
 
     @staticmethod
     def forward(ctx, x, weight, bias):
@@ -132,6 +141,10 @@ def _linear_checked(x: Tensor, weight: Tensor, bias: Tensor | None) -> Tensor:
 class Embedding(Function):
     """y = W[idx]: row lookup. dW[r] = sum of the gradient rows whose index is r
     (scaled by 1/count(r) with ``scale_grad_by_freq``), 0 for the padding row."""
+
+    rule = Rule("Y = W[idx] (rows of W)", r"Y = W_{\mathrm{idx},:}",
+                Input("W", "dY_k/dW_idx_k = 1", r"\frac{\partial Y_k}{\partial W_{\mathrm{idx}_k}} = 1",
+                      "rows of G added into the rows of W used", r"\bar W[\mathrm{idx}] \mathrel{+}= G"))
 
     @staticmethod
     def forward(ctx, weight, idx, padding_idx, scale_grad_by_freq, safe=None):

@@ -26,6 +26,7 @@ The elementwise losses (binary cross-entropies, squared error) are in `elementwi
 from __future__ import annotations
 
 from ..._backend import backend_of, check_index_bounds
+from ..._teaching import Input, NodeInfo, Rule, reduction_words
 from ...function import Function
 from ...tensor import Tensor
 
@@ -269,6 +270,17 @@ class CrossEntropy(Function):
     """
 
     @staticmethod
+    def rule_for(node, info: NodeInfo) -> Rule:
+        """``L = -(1/N) sum_n log softmax(z_n)[t_n]``, written for the node's reduction."""
+        per, per_l, red, red_l = reduction_words(getattr(node, "reduction", "mean"))
+        return Rule(f"L = -{red} log softmax(z_n)[t_n]", f"L = -{red_l} \\log \\operatorname{{softmax}}(z_n)_{{t_n}}",
+                    Input("z", f"dL/dz_n = (softmax(z_n) - onehot(t_n)){per}",
+                          f"\\frac{{\\partial L}}{{\\partial z_n}} = {per_l}"
+                          "\\big(\\operatorname{softmax}(z_n) - \\mathbf{e}_{t_n}\\big)",
+                          f"g * (softmax(z) - onehot(t)){per}",
+                          f"g\\,{per_l}\\big(\\operatorname{{softmax}}(z) - \\mathbf{{e}}_t\\big)"))
+
+    @staticmethod
     def forward(ctx, x, target, weight, ignore_index, reduction, eps, unbatched):
         xp = ctx.xp
         ctx.reduction, ctx.eps, ctx.unbatched, ctx.x_shape = reduction, eps, unbatched, x.shape
@@ -385,6 +397,15 @@ def _smoothed(xp, t2, weight, eps: float, n_classes: int):
 class NLLLoss(Function):
     """l_i = -w_{y_i} x_{i, y_i}: x holds log-probabilities. The gradient is -w_{y_i} r_i at
     the target and 0 elsewhere (r the output gradient per row)."""
+
+    @staticmethod
+    def rule_for(node, info: NodeInfo) -> Rule:
+        """``L = -(1/N) sum_n a_n[t_n]`` (``a``: log-probabilities), for the node's reduction."""
+        per, per_l, red, red_l = reduction_words(getattr(node, "reduction", "mean"))
+        return Rule(f"L = -{red} a_n[t_n]", f"L = -{red_l} a_{{n,t_n}}",
+                    Input("a", f"dL/da_n = -onehot(t_n){per}",
+                          f"\\frac{{\\partial L}}{{\\partial a_n}} = -{per_l}\\mathbf{{e}}_{{t_n}}",
+                          f"-g * onehot(t){per}", f"-g\\,{per_l}\\mathbf{{e}}_t"))
 
     @staticmethod
     def forward(ctx, x, target, weight, ignore_index, reduction, unbatched):

@@ -25,6 +25,7 @@ import math
 
 import numpy as np
 
+from ..._teaching import Input, Rule
 from ...function import Function
 from ...tensor import Tensor
 
@@ -126,6 +127,11 @@ class MaxPool(Function):
     flat input positions as PyTorch does (int64, not differentiable).
     """
 
+    rule = Rule("y = max over each window of a", r"y_w = \max_{i \in w} a_i",
+                Input("a", "dy_w/da_i = 1 at the window's max, else 0",
+                      r"\frac{\partial y_w}{\partial a_i} = \mathbb{1}[a_i = y_w]",
+                      "g of each window sent to its max", r"\bar a_i = \textstyle\sum_w g_w \mathbb{1}[a_i = y_w]"))
+
     @staticmethod
     def forward(ctx, x, p, one_d, return_indices):
         xp = ctx.xp
@@ -222,6 +228,10 @@ class _MaxGather(Function):
 class AvgPool(Function):
     """y = (sum over each window) / divisor: linear, y = A x, so dL/dx = A^T G
     (`_AvgScatter`), and A^T's backward is A again."""
+
+    rule = Rule("y = mean over each window of a (k elements)", r"y_w = \frac{1}{k}\sum_{i \in w} a_i",
+                Input("a", "dy_w/da_i = 1/k inside the window", r"\frac{\partial y_w}{\partial a_i} = \frac{1}{k}",
+                      "g / k spread over each window", r"\bar a_i = \frac{1}{k}\textstyle\sum_{w \ni i} g_w"))
 
     @staticmethod
     def forward(ctx, x, p, one_d, divisor):

@@ -1,6 +1,7 @@
 """The layers of `nn`, one file per family (as in PyTorch's ``torch.nn.modules``)."""
 
 from .activation import *  # noqa: F403
+from .attention import *  # noqa: F403
 from .conv import *  # noqa: F403
 from .dropout import *  # noqa: F403
 from .flatten import *  # noqa: F403

@@ -14,6 +14,9 @@ import numpy as np
 import pytest
 from fake_cupy import fake_cuda  # noqa: F401
 from gradients import check
+from hypothesis import given
+from hypothesis import strategies as st
+from strategies import arrays, layouts, make_tensor
 
 import autograd_core as ag
 import nn
@@ -118,6 +121,41 @@ def test_sdpa_gradcheck_and_gradgradcheck(case):
     if mask is not None:
         kw["attn_mask"] = ag.tensor(mask)
     check(lambda q, k, v: F.scaled_dot_product_attention(q, k, v, **kw), *inputs)
+
+
+@given(data=st.data())
+def test_sdpa_matches_torch_on_any_shape_and_layout(data):
+    """Batch dims (with broadcasting), L, S, E, Ev from 0/1 up, non-contiguous inputs and
+    every mask kind: values and input gradients equal PyTorch's."""
+    batch = data.draw(st.lists(st.integers(1, 3), max_size=2).map(tuple))
+    tgt, src, e, ev = (data.draw(st.integers(lo, 4)) for lo in (0, 0, 1, 1))
+    kind = data.draw(st.sampled_from(["none", "causal", "bool", "float"]))
+    shapes = [batch + (tgt, e), batch + (src, e), batch + (src, ev)]
+    if batch and data.draw(st.booleans()):  # key and value shared across the first batch dim
+        shapes[1] = (1,) + shapes[1][1:]
+        shapes[2] = (1,) + shapes[2][1:]
+    values = [data.draw(arrays(s)) for s in shapes]
+    ours = [make_tensor(v, data.draw(layouts())) for v in values]
+    theirs = [torch.tensor(v, requires_grad=True) for v in values]
+    kw_ours, kw_theirs = {}, {}
+    if kind == "causal":
+        kw_ours["is_causal"] = kw_theirs["is_causal"] = True
+    elif kind != "none":
+        mask_shape = data.draw(st.sampled_from([(tgt, src), (1, src), batch + (tgt, src)]))
+        allowed = data.draw(arrays(mask_shape, 0.0, 1.0)) > 0.3
+        mask = allowed if kind == "bool" else np.where(allowed, data.draw(arrays(mask_shape)),
+                                                       -np.inf)
+        kw_ours["attn_mask"], kw_theirs["attn_mask"] = ag.tensor(mask), torch.tensor(mask)
+    out = F.scaled_dot_product_attention(*ours, **kw_ours)
+    expected = torch.nn.functional.scaled_dot_product_attention(*theirs, **kw_theirs)
+    _close(out, expected)
+    if out.numel() == 0:
+        return
+    g = data.draw(arrays(tuple(out.shape)))
+    out.backward(ag.tensor(g))
+    expected.backward(torch.tensor(g))
+    for a, b in zip(ours, theirs):
+        _close(a.grad, b.grad)
 
 
 def test_sdpa_fully_masked_rows_give_zeros_and_zero_gradients():

@@ -141,7 +141,7 @@ def scaled_dot_product_attention(query: Tensor, key: Tensor, value: Tensor,
     if is_causal and attn_mask is not None:
         raise RuntimeError("_scaled_dot_product_attention: Explicit attn_mask should not be "
                            "set when is_causal=True")
-    if enable_gqa and query.ndim >= 3:
+    if enable_gqa and min(query.ndim, key.ndim, value.ndim) >= 3:
         heads = query.shape[-3]
         key = _repeat_heads(key, key.shape[-3], "key", heads)
         value = _repeat_heads(value, value.shape[-3], "value", heads)

@@ -23,7 +23,7 @@ from ..module import Module
 from ..parameter import Parameter
 from .linear import Linear
 
-__all__ = ["MultiheadAttention", "NonDynamicallyQuantizableLinear"]
+__all__ = ["MultiheadAttention"]  # NonDynamicallyQuantizableLinear stays here, as in PyTorch
 
 
 class NonDynamicallyQuantizableLinear(Linear):

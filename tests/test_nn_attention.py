@@ -24,6 +24,15 @@ from nn import functional as F
 
 torch = pytest.importorskip("torch")
 
+
+@pytest.fixture(autouse=True, scope="module")
+def _torch_single_thread():
+    """Tiny tensors: PyTorch's thread pool only contends for the shared cores."""
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(threads)
+
 RNG = np.random.default_rng(1234)
 
 

@@ -31,6 +31,15 @@ torch = pytest.importorskip("torch")
 pytestmark = [pytest.mark.filterwarnings("ignore:Support for mismatched"),
               pytest.mark.filterwarnings("ignore:enable_nested_tensor is True")]
 
+
+@pytest.fixture(autouse=True, scope="module")
+def _torch_single_thread():
+    """Tiny tensors: PyTorch's thread pool only contends for the shared cores."""
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(threads)
+
 RNG = np.random.default_rng(7)
 
 

@@ -1,0 +1,123 @@
+"""Conformance of the attention and Transformer modules with PyTorch's own samples.
+
+Every sample of PyTorch's ModuleInfo database (``torch.testing._internal.common_modules``)
+for `MultiheadAttention`, `TransformerEncoderLayer`, `TransformerDecoderLayer`,
+`TransformerEncoder`, `TransformerDecoder` and `Transformer` is run in both libraries in
+float64 from identical weights: constructor arguments, forward arguments and masks as the
+database gives them (unbatched inputs, bool masks, norm_first, bias=False, gelu...). The
+outputs, the gradients of the inputs and of every parameter must agree. The harness is ours.
+"""
+
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+import pytest
+
+import autograd_core as ag
+import nn
+from nn import functional as F
+
+torch = pytest.importorskip("torch")
+common_modules = pytest.importorskip("torch.testing._internal.common_modules")
+
+
+@pytest.fixture(autouse=True, scope="module")
+def _torch_single_thread():
+    """Tiny tensors: PyTorch's thread pool only contends for the shared cores."""
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(threads)
+
+NAMES = ("MultiheadAttention", "TransformerEncoderLayer", "TransformerDecoderLayer",
+         "TransformerEncoder", "Transformer")  # (the database has no TransformerDecoder)
+INFOS = {info.module_cls.__name__: info for info in common_modules.module_db
+         if info.module_cls.__name__ in NAMES}
+
+
+def _layer_like(layer) -> nn.Module:
+    """Our layer with a PyTorch layer's configuration (the stacks copy it, then the whole
+    stack's weights are loaded)."""
+    cls = getattr(nn, type(layer).__name__)
+    activation = {torch.nn.functional.relu: "relu", torch.nn.functional.gelu: "gelu"}[
+        layer.activation]
+    return cls(layer.self_attn.embed_dim, layer.self_attn.num_heads,
+               layer.linear1.out_features, layer.dropout.p, activation, layer.norm1.eps,
+               layer.self_attn.batch_first, layer.norm_first, layer.linear1.bias is not None)
+
+
+def _ours(value):
+    """A PyTorch constructor or forward argument as ours."""
+    if isinstance(value, torch.Tensor):
+        return ag.tensor(value.detach().numpy(), requires_grad=value.requires_grad)
+    if isinstance(value, torch.nn.Module):
+        return _layer_like(value)
+    if value is torch.nn.functional.relu:
+        return F.relu
+    if value is torch.nn.functional.gelu:
+        return F.gelu
+    if isinstance(value, (list, tuple)):
+        return type(value)(_ours(v) for v in value)
+    return value
+
+
+def _tensors(out) -> list:
+    return [o for o in (out if isinstance(out, tuple) else (out,)) if o is not None]
+
+
+def _run_sample(name: str, sample) -> None:
+    ctor, fwd = sample.constructor_input, sample.forward_input
+    theirs = INFOS[name].module_cls(*ctor.args, **ctor.kwargs).double()
+    ours = getattr(nn, name)(*_ours(ctor.args), **{k: _ours(v) for k, v in
+                                                    ctor.kwargs.items()}).double()
+    state = theirs.state_dict()
+    assert list(ours.state_dict()) == list(state)
+    ours.load_state_dict({k: ag.tensor(v.numpy()) for k, v in state.items()})
+    their_args = [a.detach().clone().requires_grad_(a.requires_grad)
+                  if isinstance(a, torch.Tensor) else a for a in fwd.args]
+    our_args = [_ours(a) for a in their_args]
+    their_kwargs = dict(fwd.kwargs)
+    our_kwargs = {k: _ours(v) for k, v in their_kwargs.items()}
+    expected = _tensors(theirs(*their_args, **their_kwargs))
+    out = _tensors(ours(*our_args, **our_kwargs))
+    assert len(out) == len(expected)
+    rng = np.random.default_rng(0)
+    loss, expected_loss = 0, 0
+    for o, e in zip(out, expected):
+        np.testing.assert_allclose(o.detach().numpy(), e.detach().numpy(), rtol=1e-7,
+                                   atol=1e-10)
+        g = rng.standard_normal(tuple(e.shape))
+        keep = np.isfinite(e.detach().numpy())  # PyTorch's NaN rows (all keys masked)
+        loss = loss + (o * ag.tensor(g * keep)).masked_fill(ag.tensor(~keep), 0.0).sum()
+        expected_loss = expected_loss + (e * torch.tensor(g * keep)).masked_fill(
+            torch.tensor(~keep), 0.0).sum()
+    loss.backward()
+    expected_loss.backward()
+    for a, b in zip(our_args, their_args):
+        if isinstance(b, torch.Tensor) and b.requires_grad:
+            np.testing.assert_allclose(a.grad.numpy(), b.grad.numpy(), rtol=1e-7, atol=1e-10)
+    params = dict(ours.named_parameters())
+    for key, p in theirs.named_parameters():
+        if p.grad is not None:
+            np.testing.assert_allclose(params[key].grad.numpy(), p.grad.numpy(), rtol=1e-7,
+                                       atol=1e-10, err_msg=key)
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_every_moduleinfo_sample_matches_torch(name):
+    info = INFOS[name]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # nested-tensor and mixed-mask notices, both sides
+        samples = info.module_inputs_func(info, device="cpu", dtype=torch.float64,
+                                          requires_grad=True, training=True)
+        failures = []
+        for i, sample in enumerate(samples):
+            try:
+                _run_sample(name, sample)
+            except AssertionError as error:
+                failures.append(f"sample {i} ({sample.desc}): {str(error)[:300]}")
+    assert len(samples) > 0
+    assert not failures, f"{len(failures)}/{len(samples)} samples differ:\n" + "\n".join(
+        failures)

@@ -1,11 +1,14 @@
-"""Conformance of the attention and Transformer modules with PyTorch's own samples.
+"""Conformance of attention and the Transformer modules with PyTorch's own samples.
 
 Every sample of PyTorch's ModuleInfo database (``torch.testing._internal.common_modules``)
 for `MultiheadAttention`, `TransformerEncoderLayer`, `TransformerDecoderLayer`,
 `TransformerEncoder`, `TransformerDecoder` and `Transformer` is run in both libraries in
 float64 from identical weights: constructor arguments, forward arguments and masks as the
 database gives them (unbatched inputs, bool masks, norm_first, bias=False, gelu...). The
-outputs, the gradients of the inputs and of every parameter must agree. The harness is ours.
+outputs, the gradients of the inputs and of every parameter must agree. Likewise the
+OpInfo samples (``common_methods_invocations.op_db``) of `scaled_dot_product_attention`
+and `multi_head_attention_forward`; those with dropout are random in both libraries, so
+there only shapes and finiteness are compared. The harness is ours.
 """
 
 from __future__ import annotations
@@ -21,6 +24,7 @@ from nn import functional as F
 
 torch = pytest.importorskip("torch")
 common_modules = pytest.importorskip("torch.testing._internal.common_modules")
+common_methods = pytest.importorskip("torch.testing._internal.common_methods_invocations")
 
 
 @pytest.fixture(autouse=True, scope="module")
@@ -121,3 +125,49 @@ def test_every_moduleinfo_sample_matches_torch(name):
     assert len(samples) > 0
     assert not failures, f"{len(failures)}/{len(samples)} samples differ:\n" + "\n".join(
         failures)
+
+
+OPS = {"nn.functional.scaled_dot_product_attention": F.scaled_dot_product_attention,
+       "nn.functional.multi_head_attention_forward": F.multi_head_attention_forward}
+
+
+def _deterministic(kwargs: dict) -> dict:
+    """The same call without dropout (SDPA's dropout_p = 0; multi-head attention in
+    evaluation mode)."""
+    if "dropout_p" in kwargs:
+        return {**kwargs, "dropout_p": 0.0}
+    return {**kwargs, "training": False}
+
+
+@pytest.mark.parametrize("op_name", OPS)
+def test_every_opinfo_sample_matches_torch(op_name):
+    (info,) = [op for op in common_methods.op_db if op.name == op_name]
+    samples = list(info.sample_inputs("cpu", torch.float64, requires_grad=True))
+    assert samples
+    for sample in samples:
+        kwargs = dict(sample.kwargs)
+        random = kwargs.get("dropout_p", 0.0) > 0 or (
+            len(sample.args) > 9 and sample.args[9] > 0 and kwargs.get("training", True))
+        calls = [(kwargs, True), (_deterministic(kwargs), False)] if random else [
+            (kwargs, False)]
+        for call_kwargs, is_random in calls:
+            their_args = [a.detach().clone().requires_grad_(a.requires_grad)
+                          if isinstance(a, torch.Tensor) else a
+                          for a in (sample.input, *sample.args)]
+            our_args = [_ours(a) for a in their_args]
+            expected = _tensors(info.op(*their_args, **call_kwargs))
+            out = _tensors(OPS[op_name](*our_args, **{k: _ours(v)
+                                                      for k, v in call_kwargs.items()}))
+            assert [tuple(o.shape) for o in out] == [tuple(e.shape) for e in expected]
+            sum(o.sum() for o in out).backward()
+            if is_random:
+                assert all(np.isfinite(o.detach().numpy()).all() for o in out)
+                continue
+            sum(e.sum() for e in expected).backward()
+            for o, e in zip(out, expected):
+                np.testing.assert_allclose(o.detach().numpy(), e.detach().numpy(),
+                                           rtol=1e-7, atol=1e-10)
+            for a, b in zip(our_args, their_args):
+                if isinstance(b, torch.Tensor) and b.requires_grad:
+                    np.testing.assert_allclose(a.grad.numpy(), b.grad.numpy(), rtol=1e-7,
+                                               atol=1e-10)

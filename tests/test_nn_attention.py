@@ -346,6 +346,22 @@ def test_mha_unbatched_matches_torch(need_weights):
     _compare_mha(ours, theirs, (x, x, x), masks=masks, need_weights=need_weights)
 
 
+@pytest.mark.filterwarnings("ignore:invalid value encountered")  # NumPy on -inf - -inf
+def test_mha_fully_padded_sequence_behaves_as_in_torch():
+    """NaN with need_weights=True (a plain softmax over -inf), finite without."""
+    ours, theirs = _twins(batch_first=True)
+    x = _seq(True, 4)
+    padding = np.zeros((3, 4), dtype=bool)
+    padding[2] = True
+    for need_weights in (True, False):
+        out, _ = ours(*(ag.tensor(x),) * 3, key_padding_mask=ag.tensor(padding),
+                      need_weights=need_weights)
+        expected, _ = theirs(*(torch.tensor(x),) * 3, key_padding_mask=torch.tensor(padding),
+                             need_weights=need_weights)
+        np.testing.assert_allclose(_np(out), _np(expected), rtol=1e-8, atol=1e-10)
+        assert np.isnan(_np(out)[2]).all() == need_weights
+
+
 def test_mha_gradcheck_through_every_input_and_parameter():
     mha = nn.MultiheadAttention(4, 2, add_bias_kv=True, batch_first=True).double()
     names = [n for n, _ in mha.named_parameters()]

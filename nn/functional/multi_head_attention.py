@@ -179,7 +179,10 @@ def multi_head_attention_forward(
 
     Returns (output, weights): weights (N, L, S) averaged over heads, or (N, H, L, S) with
     ``average_attn_weights=False``, or None with ``need_weights=False``. ``is_causal`` is a
-    hint that ``attn_mask`` is the causal mask (which must still be given)."""
+    hint that ``attn_mask`` is the causal mask (which must still be given).
+
+    A query whose keys are all masked gets NaN with ``need_weights=True`` (a plain softmax
+    over -inf, as PyTorch computes it) and zeros with ``need_weights=False``."""
     batched = _check_shapes(query, key, value, key_padding_mask, attn_mask, num_heads)
     if not batched:
         self_attention, shared_kv = query is key and key is value, key is value

@@ -151,12 +151,11 @@ def scaled_dot_product_attention(query: Tensor, key: Tensor, value: Tensor,
         query = query * scale  # L x E products instead of L x S
     scores = query @ key.mT
     dead = None
-    if is_causal:
-        scores = scores + causal_mask(query.shape[-2], key.shape[-2], scores.dtype,
-                                      scores.device)
+    if is_causal:  # in place: the matmul keeps its inputs, not ``scores``
+        scores.add_(causal_mask(query.shape[-2], key.shape[-2], scores.dtype, scores.device))
     elif attn_mask is not None:
         mask, dead = additive_mask(attn_mask, scores.dtype, tuple(scores.shape))
-        scores = scores + mask
+        scores.add_(mask)
     weights = scores.softmax(-1)
     if dropout_p > 0.0:
         weights = dropout(weights, dropout_p, training=True)

@@ -10,11 +10,12 @@ M is the additive mask: 0 where query i may look at key j, -inf where it may not
 j <= i). Every step is an existing graph node (matmul, add, softmax, dropout), so the engine
 derives the backward pass, and its backward again (``create_graph=True``):
 
-    dV = A^T dout,   dA = dout V^T,   dZ = A (dA - sum_j dA A),   dQ = s dZ K,   dK = s dZ^T Q
+    dV = A^T dout,   dA = dout V^T,   dZ = A * (dA - sum_j dA * A),   dQ = s dZ K,   dK = s dZ^T Q
 
 Kept small on purpose: the scale multiplies Q (L x E numbers) rather than the scores
-(L x S), a bool mask becomes an additive one of its own (small) shape, and there is one
-softmax. A query row whose keys are all masked gives zeros (not NaN), as in PyTorch.
+(L x S), a bool mask becomes an additive one of its own (small) shape that is added to
+the scores in place, and there is one softmax. A query row whose keys are all masked
+gives zeros (not NaN), as in PyTorch.
 """
 
 from __future__ import annotations

@@ -167,7 +167,7 @@ def test_encoder_stack_detects_the_causal_mask_and_matches_torch():
     assert np.abs(_np(ours.layers[1].linear1.weight)).sum() > 0
 
 
-def test_encoder_layer_gradcheck_and_gradgradcheck():
+def test_layers_gradcheck_and_gradgradcheck():
     layer = nn.TransformerEncoderLayer(4, 2, 6, dropout=0.0, activation="gelu",
                                        batch_first=True).double()
     x = ag.tensor(_randn(2, 3, 4), requires_grad=True)
@@ -176,6 +176,12 @@ def test_encoder_layer_gradcheck_and_gradgradcheck():
     pre_norm = nn.TransformerEncoderLayer(4, 2, 6, dropout=0.0, norm_first=True).double()
     check(lambda x: pre_norm(x, src_mask=ag.tensor(_causal(2)), is_causal=True),
           ag.tensor(_randn(2, 1, 4), requires_grad=True))
+    decoder = nn.TransformerDecoderLayer(4, 2, 6, dropout=0.0, batch_first=True).double()
+    memory_padding = ag.tensor(np.array([[False, True, False]]))
+    check(lambda t, m: decoder(t, m, tgt_mask=ag.tensor(_causal(2)),
+                               memory_key_padding_mask=memory_padding),
+          ag.tensor(_randn(1, 2, 4), requires_grad=True),
+          ag.tensor(_randn(1, 3, 4), requires_grad=True))
 
 
 def test_generate_square_subsequent_mask():

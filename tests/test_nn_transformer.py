@@ -29,7 +29,8 @@ torch = pytest.importorskip("torch")
 # Both libraries warn about mixing a float causal mask with a bool padding mask, and about
 # nested tensors for sequence-first encoders: expected here, checked in test_errors_and_warnings.
 pytestmark = [pytest.mark.filterwarnings("ignore:Support for mismatched"),
-              pytest.mark.filterwarnings("ignore:enable_nested_tensor is True")]
+              pytest.mark.filterwarnings("ignore:enable_nested_tensor is True"),
+              pytest.mark.filterwarnings("ignore:The PyTorch API of nested tensors")]
 
 
 @pytest.fixture(autouse=True, scope="module")
@@ -165,6 +166,31 @@ def test_encoder_stack_detects_the_causal_mask_and_matches_torch():
                                              "src_key_padding_mask": _padding(3, 5)})
     ours.layers[0].linear1.weight.data.zero_()  # the layers are copies, not one module
     assert np.abs(_np(ours.layers[1].linear1.weight)).sum() > 0
+
+
+def test_encoder_in_evaluation_matches_torch_nested_tensor_path():
+    """PyTorch runs an evaluation call with a right-padded mask on nested tensors: the
+    padded positions come out as 0 (then normed); a left-padded mask runs padded."""
+    layer_kwargs = {"dim_feedforward": 12, "dropout": 0.0, "batch_first": True}
+    ours = nn.TransformerEncoder(nn.TransformerEncoderLayer(8, 2, **layer_kwargs), 2,
+                                 nn.LayerNorm(8))
+    theirs = torch.nn.TransformerEncoder(torch.nn.TransformerEncoderLayer(8, 2, **layer_kwargs),
+                                         2, torch.nn.LayerNorm(8))
+    _load(ours, theirs)
+    ours.eval()
+    theirs.eval()
+    x = _randn(3, 5, 8).astype(np.float32)
+    padding = _padding(3, 5)
+    padding[2, 1:] = True
+    for mask in (padding, padding[:, ::-1].copy()):
+        with ag.no_grad(), torch.no_grad():
+            out = ours(ag.tensor(x), src_key_padding_mask=ag.tensor(mask))
+            expected = theirs(torch.tensor(x), src_key_padding_mask=torch.tensor(mask))
+        np.testing.assert_allclose(_np(out), expected.numpy(), rtol=1e-5, atol=1e-5)
+    with ag.no_grad():
+        out = _np(ours(ag.tensor(x), src_key_padding_mask=ag.tensor(padding)))
+    np.testing.assert_allclose(out[2, 1:], np.broadcast_to(_np(ours.norm.bias), (4, 8)),
+                               atol=1e-6)  # LayerNorm(0) = bias
 
 
 def test_layers_gradcheck_and_gradgradcheck():

@@ -21,6 +21,7 @@ import copy
 import warnings
 from collections.abc import Callable
 
+import autograd_core as ag
 from autograd_core import Tensor
 
 from .. import functional as F
@@ -226,8 +227,10 @@ class TransformerEncoder(Module):
     """``num_layers`` copies of ``encoder_layer`` (in ``layers``), then ``norm`` if given.
 
     ``enable_nested_tensor`` is accepted for PyTorch's signature (with its warning when
-    PyTorch could not use nested tensors); here every input runs padded, which gives the
-    same values at the non-padded positions."""
+    PyTorch could not use nested tensors). Where PyTorch would run a call on nested tensors
+    (evaluation, nothing to differentiate, a right-padded ``src_key_padding_mask``, no
+    ``mask``), its output is 0 at the padded positions before ``norm``; here the padded
+    batch runs as it is and those positions are then zeroed, which gives the same values."""
 
     def __init__(self, encoder_layer: Module, num_layers: int, norm: Module | None = None,
                  enable_nested_tensor: bool = True, mask_check: bool = True) -> None:
@@ -258,7 +261,23 @@ class TransformerEncoder(Module):
         for layer in self.layers:
             output = layer(output, src_mask=mask, is_causal=is_causal,
                            src_key_padding_mask=src_key_padding_mask)
+        if self._as_nested(src, mask, src_key_padding_mask):
+            output = output.masked_fill((src_key_padding_mask != 0)[..., None], 0.0)
         return self.norm(output) if self.norm is not None else output
+
+    def _as_nested(self, src: Tensor, mask, padding) -> bool:
+        """Whether PyTorch would run this call on nested tensors (its sparsity fast path)."""
+        first = self.layers[0]
+        if (not self.use_nested_tensor or first.training or src.ndim != 3 or padding is None
+                or mask is not None):
+            return False
+        if ag.is_grad_enabled() and (src.requires_grad or any(
+                p.requires_grad for p in first.parameters())):
+            return False
+        if not self.mask_check:
+            return True
+        padded = padding != 0  # right-padded: no kept position after a padded one
+        return not bool((padded[:, :-1] & padded[:, 1:].logical_not()).any())
 
 
 class TransformerDecoder(Module):

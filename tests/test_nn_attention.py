@@ -419,6 +419,9 @@ def test_mha_errors():
     with pytest.raises(RuntimeError, match=r"3D attn_mask is \[3, 4, 4\], but should be "
                                            r"\[6, 4, 4\]"):
         mha(x, x, x, attn_mask=ag.zeros(3, 4, 4, dtype=ag.bool))
+    with pytest.raises(RuntimeError, match=r"2D attn_mask is \[4, 5\], but should be \[4, 4\]"):
+        nn.MultiheadAttention(8, 2, add_bias_kv=True)(x, x, x,
+                                                      attn_mask=ag.zeros(4, 5, dtype=ag.bool))
     with pytest.raises(AssertionError, match="key_padding_mask"):
         mha(x, x, x, key_padding_mask=ag.zeros(3, 5, dtype=ag.bool))
     with pytest.raises(AssertionError, match="expected `key_padding_mask` to be `None` or 2-D"):

@@ -129,22 +129,26 @@ def _pad_last(mask: Tensor | None) -> Tensor | None:
                                   device=mask.device)], -1)
 
 
-def _merged_mask(attn_mask, key_padding_mask, batch, heads, tgt_len, src_len):
-    """attn_mask ((L, S) or (N*H, L, S)) and key_padding_mask (N, S), both additive, as
-    one mask that broadcasts to the scores (N, H, L, S)."""
-    if attn_mask is not None:
-        if attn_mask.ndim == 2:
-            if tuple(attn_mask.shape) != (tgt_len, src_len):
-                raise RuntimeError(f"The shape of the 2D attn_mask is {list(attn_mask.shape)}, "
-                                   f"but should be {[tgt_len, src_len]}.")
-        elif attn_mask.ndim == 3:
-            if tuple(attn_mask.shape) != (batch * heads, tgt_len, src_len):
-                raise RuntimeError(
-                    f"The shape of the 3D attn_mask is {list(attn_mask.shape)}, but should be "
-                    f"{[batch * heads, tgt_len, src_len]} (batch * num_heads, L, S).")
-            attn_mask = attn_mask.reshape(batch, heads, tgt_len, src_len)
-        else:
-            raise RuntimeError(f"attn_mask's dimension {attn_mask.ndim} is not supported")
+def _checked_attn_mask(attn_mask, batch, heads, tgt_len, src_len):
+    """attn_mask (L, S) as it is, or (N*H, L, S) as (N, H, L, S): PyTorch's shape checks,
+    against the key's own length (before bias_k or a zero key is appended)."""
+    if attn_mask is None or attn_mask.ndim == 2:
+        if attn_mask is not None and tuple(attn_mask.shape) != (tgt_len, src_len):
+            raise RuntimeError(f"The shape of the 2D attn_mask is {list(attn_mask.shape)}, "
+                               f"but should be {[tgt_len, src_len]}.")
+        return attn_mask
+    if attn_mask.ndim == 3:
+        if tuple(attn_mask.shape) != (batch * heads, tgt_len, src_len):
+            raise RuntimeError(
+                f"The shape of the 3D attn_mask is {list(attn_mask.shape)}, but should be "
+                f"{[batch * heads, tgt_len, src_len]} (batch * num_heads, L, S).")
+        return attn_mask.reshape(batch, heads, tgt_len, src_len)
+    raise RuntimeError(f"attn_mask's dimension {attn_mask.ndim} is not supported")
+
+
+def _merged_mask(attn_mask, key_padding_mask, batch, src_len):
+    """attn_mask and key_padding_mask (N, S), both additive, as one mask that broadcasts
+    to the scores (N, H, L, S)."""
     if key_padding_mask is None:
         return attn_mask
     if tuple(key_padding_mask.shape) != (batch, src_len):
@@ -228,6 +232,7 @@ def multi_head_attention_forward(
         separate = None
     q, k, v = _project(query, key, value, num_heads, batch_first, in_proj_weight,
                        in_proj_bias, separate)
+    attn_mask = _checked_attn_mask(attn_mask, batch, num_heads, tgt_len, k.shape[2])
     if (bias_k is None) != (bias_v is None):
         raise AssertionError("bias_k and bias_v must both be set or both be None")
     if bias_k is not None:
@@ -244,7 +249,7 @@ def multi_head_attention_forward(
         zeros = ag.zeros((batch, num_heads, 1, head_dim), dtype=k.dtype, device=k.device)
         k, v = ag.cat([k, zeros], 2), ag.cat([v, zeros], 2)
         attn_mask, key_padding_mask = _pad_last(attn_mask), _pad_last(key_padding_mask)
-    mask = _merged_mask(attn_mask, key_padding_mask, batch, num_heads, tgt_len, k.shape[2])
+    mask = _merged_mask(attn_mask, key_padding_mask, batch, k.shape[2])
     if not training:
         dropout_p = 0.0
     weights = None

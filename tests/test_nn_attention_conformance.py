@@ -13,6 +13,7 @@ there only shapes and finiteness are compared. The harness is ours.
 
 from __future__ import annotations
 
+import importlib
 import warnings
 
 import numpy as np
@@ -23,8 +24,50 @@ import nn
 from nn import functional as F
 
 torch = pytest.importorskip("torch")
-common_modules = pytest.importorskip("torch.testing._internal.common_modules")
-common_methods = pytest.importorskip("torch.testing._internal.common_methods_invocations")
+
+NAMES = ("MultiheadAttention", "TransformerEncoderLayer", "TransformerDecoderLayer",
+         "TransformerEncoder", "Transformer")  # (the database has no TransformerDecoder)
+
+
+def _import_databases() -> tuple:
+    """PyTorch's ModuleInfo and OpInfo databases, imported without side effects on the rest
+    of the suite: importing PyTorch's test utilities loads PyTorch's own hypothesis profile
+    (redefining one named "dev") and locks the torch.backends flags, so the active profile,
+    our "dev" profile and the flag are put back right after."""
+    import hypothesis
+
+    active = hypothesis.settings.default
+    try:
+        our_dev = hypothesis.settings.get_profile("dev")
+    except Exception:  # (hypothesis raises InvalidArgument for an unknown profile)
+        our_dev = None
+    flag_name = "__allow_nonbracketed_mutation_flag"
+    flag = getattr(torch.backends, flag_name, True)
+    try:
+        modules = importlib.import_module("torch.testing._internal.common_modules")
+        methods = importlib.import_module("torch.testing._internal.common_methods_invocations")
+    except ImportError as error:
+        pytest.skip(f"PyTorch's test databases are not importable: {error}")
+    finally:
+        hypothesis.settings.register_profile("autograd_core-active", active)
+        hypothesis.settings.load_profile("autograd_core-active")
+        if our_dev is not None:
+            hypothesis.settings.register_profile("dev", our_dev)
+        setattr(torch.backends, flag_name, flag)
+    return modules, methods
+
+
+@pytest.fixture(scope="module")
+def infos() -> dict:
+    """The ModuleInfo entries of the attention and Transformer modules, by class name."""
+    modules, _ = _import_databases()
+    return {info.module_cls.__name__: info for info in modules.module_db
+            if info.module_cls.__name__ in NAMES}
+
+
+@pytest.fixture(scope="module")
+def op_db() -> list:
+    return _import_databases()[1].op_db
 
 
 @pytest.fixture(autouse=True, scope="module")
@@ -35,10 +78,6 @@ def _torch_single_thread():
     yield
     torch.set_num_threads(threads)
 
-NAMES = ("MultiheadAttention", "TransformerEncoderLayer", "TransformerDecoderLayer",
-         "TransformerEncoder", "Transformer")  # (the database has no TransformerDecoder)
-INFOS = {info.module_cls.__name__: info for info in common_modules.module_db
-         if info.module_cls.__name__ in NAMES}
 
 
 def _layer_like(layer) -> nn.Module:
@@ -71,9 +110,10 @@ def _tensors(out) -> list:
     return [o for o in (out if isinstance(out, tuple) else (out,)) if o is not None]
 
 
-def _run_sample(name: str, sample) -> None:
+def _run_sample(info, sample) -> None:
     ctor, fwd = sample.constructor_input, sample.forward_input
-    theirs = INFOS[name].module_cls(*ctor.args, **ctor.kwargs).double()
+    name = info.module_cls.__name__
+    theirs = info.module_cls(*ctor.args, **ctor.kwargs).double()
     ours = getattr(nn, name)(*_ours(ctor.args), **{k: _ours(v) for k, v in
                                                     ctor.kwargs.items()}).double()
     state = theirs.state_dict()
@@ -110,8 +150,8 @@ def _run_sample(name: str, sample) -> None:
 
 
 @pytest.mark.parametrize("name", NAMES)
-def test_every_moduleinfo_sample_matches_torch(name):
-    info = INFOS[name]
+def test_every_moduleinfo_sample_matches_torch(name, infos):
+    info = infos[name]
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # nested-tensor and mixed-mask notices, both sides
         samples = info.module_inputs_func(info, device="cpu", dtype=torch.float64,
@@ -119,7 +159,7 @@ def test_every_moduleinfo_sample_matches_torch(name):
         failures = []
         for i, sample in enumerate(samples):
             try:
-                _run_sample(name, sample)
+                _run_sample(info, sample)
             except AssertionError as error:
                 failures.append(f"sample {i} ({sample.desc}): {str(error)[:300]}")
     assert len(samples) > 0
@@ -140,8 +180,8 @@ def _deterministic(kwargs: dict) -> dict:
 
 
 @pytest.mark.parametrize("op_name", OPS)
-def test_every_opinfo_sample_matches_torch(op_name):
-    (info,) = [op for op in common_methods.op_db if op.name == op_name]
+def test_every_opinfo_sample_matches_torch(op_name, op_db):
+    (info,) = [op for op in op_db if op.name == op_name]
     samples = list(info.sample_inputs("cpu", torch.float64, requires_grad=True))
     assert samples
     for sample in samples:

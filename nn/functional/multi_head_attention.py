@@ -255,7 +255,9 @@ def multi_head_attention_forward(
     weights = None
     if need_weights:  # the weights are returned: the plain softmax, as PyTorch computes it
         scores = (q * (1.0 / math.sqrt(head_dim))) @ k.mT
-        weights = (scores if mask is None else scores + mask).softmax(-1)
+        if mask is not None:
+            scores.add_(mask)  # in place: the matmul keeps its inputs, not its output
+        weights = scores.softmax(-1)
         if dropout_p > 0.0:
             weights = dropout(weights, dropout_p)
         heads = weights @ v

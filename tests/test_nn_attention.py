@@ -167,6 +167,19 @@ def test_sdpa_matches_torch_on_any_shape_and_layout(data):
         _close(a.grad, b.grad)
 
 
+def test_sdpa_gradient_of_a_float_mask_alone():
+    """Only the mask requires grad: the in-place add still puts it in the graph."""
+    q, k, v = (_randn(2, 3, 4) for _ in range(3))
+    (mask, their_mask) = _pair(_randn(3, 3))
+    out = F.scaled_dot_product_attention(ag.tensor(q), ag.tensor(k), ag.tensor(v),
+                                         attn_mask=mask)
+    expected = torch.nn.functional.scaled_dot_product_attention(
+        torch.tensor(q), torch.tensor(k), torch.tensor(v), attn_mask=their_mask)
+    out.sum().backward()
+    expected.sum().backward()
+    _close(mask.grad, their_mask.grad)
+
+
 def test_sdpa_fully_masked_rows_give_zeros_and_zero_gradients():
     q, k, v = (ag.tensor(_randn(1, 3, 4), requires_grad=True) for _ in range(3))
     mask = ag.tensor([[True, False, True], [False, False, False], [True, True, True]])

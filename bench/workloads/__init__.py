@@ -9,8 +9,10 @@ from .gan import GAN
 from .lstm import LSTM
 from .matmul import Matmul
 from .mlp import MLP
+from .transformer import Transformer
 
-REGISTRY: dict[str, Workload] = {w.name: w for w in (Matmul(), Elementwise(), MLP(), CNN(), LSTM(), GAN())}
+REGISTRY: dict[str, Workload] = {
+    w.name: w for w in (Matmul(), Elementwise(), MLP(), CNN(), LSTM(), GAN(), Transformer())}
 
 
 def select(names: str | None) -> list[Workload]:

@@ -21,8 +21,10 @@ cells remain for `LSTMCell`, for `RNN` and `GRU`, and for an LSTM whose
 
 Shapes, parameter names (``weight_ih_l0``, ``bias_hh_l1_reverse``, ...), gate orders
 (LSTM i, f, g, o; GRU r, z, n), initialisation U(-1/sqrt(H), 1/sqrt(H)) and results are
-PyTorch's, so weights load from a PyTorch state dict key for key. ``proj_size`` of
-PyTorch's LSTM is not supported.
+PyTorch's, so weights load from a PyTorch state dict key for key.
+
+A `PackedSequence` input, and the LSTM with projections (``proj_size > 0``, extra weights
+``weight_hr_l{k}``), run step by step instead (see `_rnn_steps`).
 """
 
 from __future__ import annotations
@@ -38,6 +40,8 @@ from .. import functional as F
 from .. import init
 from ..module import Module
 from ..parameter import Parameter
+from ..utils.rnn import PackedSequence
+from ._rnn_steps import run_layers
 
 __all__ = ["RNNBase", "RNN", "LSTM", "GRU", "RNNCellBase", "RNNCell", "LSTMCell", "GRUCell"]
 
@@ -87,9 +91,15 @@ class RNNBase(Module):
             raise ValueError("hidden_size must be greater than zero")
         if num_layers <= 0:
             raise ValueError("num_layers must be greater than zero")
-        if proj_size != 0:
-            raise NotImplementedError("proj_size (LSTM with projections) is not supported; use "
-                                      "proj_size=0 and a Linear layer on the output instead")
+        _check_int("proj_size", proj_size)
+        if proj_size < 0:
+            raise ValueError("proj_size should be a positive integer or zero to disable "
+                             "projections")
+        if proj_size >= hidden_size:
+            raise ValueError(f"proj_size has to be smaller than hidden_size (got proj_size="
+                             f"{proj_size}, hidden_size={hidden_size})")
+        if proj_size and mode != "LSTM":
+            raise ValueError("proj_size argument is only supported for LSTM, not RNN or GRU")
         self.mode = mode
         self.input_size = input_size
         self.hidden_size = hidden_size
@@ -101,16 +111,19 @@ class RNNBase(Module):
         self.proj_size = proj_size
         directions = 2 if bidirectional else 1
         gate_size = _GATES[mode] * hidden_size
+        real_hidden = proj_size or hidden_size
         self._flat_weights_names: list[str] = []
         self._all_weights: list[list[str]] = []
         for layer in range(num_layers):
-            layer_input = input_size if layer == 0 else hidden_size * directions
+            layer_input = input_size if layer == 0 else real_hidden * directions
             for direction in range(directions):
                 suffix = f"_l{layer}" + ("_reverse" if direction == 1 else "")
                 shapes = [("weight_ih", (gate_size, layer_input)),
-                          ("weight_hh", (gate_size, hidden_size))]
+                          ("weight_hh", (gate_size, real_hidden))]
                 if bias:
                     shapes += [("bias_ih", (gate_size,)), ("bias_hh", (gate_size,))]
+                if proj_size:
+                    shapes.append(("weight_hr", (proj_size, hidden_size)))
                 names = []
                 for stem, shape in shapes:
                     name = stem + suffix
@@ -139,6 +152,8 @@ class RNNBase(Module):
 
     def extra_repr(self) -> str:
         s = f"{self.input_size}, {self.hidden_size}"
+        if self.proj_size != 0:
+            s += f", proj_size={self.proj_size}"
         if self.num_layers != 1:
             s += f", num_layers={self.num_layers}"
         if self.bias is not True:
@@ -178,11 +193,13 @@ class RNNBase(Module):
         """The initial states per layer and direction, as columns (H, B) (or as rows (B, H)
         with ``columns=False``): ``count`` lists."""
         layers = self.num_layers * (2 if self.bidirectional else 1)
-        expected = (layers, batch, self.hidden_size)
+        sizes = [self.proj_size or self.hidden_size, self.hidden_size][:count]
         if hx is None:
-            shape = (self.hidden_size, batch) if columns else (batch, self.hidden_size)
-            zeros = ag.zeros(shape, dtype=like.dtype, device=like.device)
-            return [[zeros] * layers for _ in range(count)]
+            result = []
+            for size in sizes:
+                shape = (size, batch) if columns else (batch, size)
+                result.append([ag.zeros(shape, dtype=like.dtype, device=like.device)] * layers)
+            return result
         states = tuple(hx) if count > 1 else (hx,)
         if count > 1 and len(states) != count:
             raise TypeError(f"{type(self).__name__} expects hx as a tuple (h_0, c_0), got "
@@ -201,17 +218,24 @@ class RNNBase(Module):
         for k, s in enumerate(states):
             if not batched:
                 s = s.unsqueeze(1)
-            self._check_hidden(s, expected, f"hidden[{k}]" if count > 1 else "hidden")
+            self._check_hidden(s, (layers, batch, sizes[k]),
+                               f"hidden[{k}]" if count > 1 else "hidden")
             result.append(list((s.transpose(1, 2) if columns else s).unbind(0)))
         return result
 
-    def forward(self, input: Tensor, hx=None):
+    def forward(self, input: Tensor | PackedSequence, hx=None):
+        if isinstance(input, PackedSequence):
+            return self._forward_packed(input, hx)
         batched = self._check_input(input)
         x = input if batched else input.unsqueeze(1)
         if self.batch_first and batched:
             x = x.transpose(0, 1)
         lstm = self.mode == "LSTM"
-        if lstm and self._sequence_nodes:
+        if self.proj_size:
+            states = self._initial_states(hx, batched, x.shape[1], x, 2, columns=False)
+            output, h_n, c_n = run_layers(self, x, None, *states)
+            h_n, c_n = ag.stack(h_n), ag.stack(c_n)
+        elif lstm and self._sequence_nodes:
             # one node per layer and direction (``autograd_core.fused.lstm_sequence``): the
             # same numbers as the per-step cells
             states = self._initial_states(hx, batched, x.shape[1], x, 2, columns=False)
@@ -229,6 +253,32 @@ class RNNBase(Module):
             h_n = h_n.squeeze(1)
             c_n = c_n.squeeze(1) if lstm else None
         return (output, (h_n, c_n)) if lstm else (output, h_n)
+
+    def _forward_packed(self, input: PackedSequence, hx):
+        """A packed batch, step by step (see `_rnn_steps`); returns a `PackedSequence`."""
+        data, batch_sizes, sorted_indices, unsorted_indices = input
+        if data.dim() != 2:
+            raise RuntimeError(f"input must have 2 dimensions, got {data.dim()} (the data of a "
+                               f"PackedSequence is (sum of lengths, input_size))")
+        if data.shape[-1] != self.input_size:
+            raise RuntimeError(f"input.size(-1) must be equal to input_size. Expected "
+                               f"{self.input_size}, got {data.shape[-1]}")
+        sizes = [int(s) for s in batch_sizes.tolist()]
+        lstm = self.mode == "LSTM"
+        if hx is not None and sorted_indices is not None:  # into the sorted batch order
+            hx = (tuple(s.index_select(1, sorted_indices) for s in hx) if lstm
+                  else hx.index_select(1, sorted_indices))
+        states = self._initial_states(hx, True, sizes[0], data, 2 if lstm else 1,
+                                      columns=False)
+        output, h_n, c_n = run_layers(self, data, sizes, states[0],
+                                      states[1] if lstm else None)
+        h_n = ag.stack(h_n)
+        c_n = ag.stack(c_n) if lstm else None
+        if unsorted_indices is not None:  # back to the caller's batch order
+            h_n = h_n.index_select(1, unsorted_indices)
+            c_n = c_n.index_select(1, unsorted_indices) if lstm else None
+        packed = PackedSequence(output, batch_sizes, sorted_indices, unsorted_indices)
+        return (packed, (h_n, c_n)) if lstm else (packed, h_n)
 
     def _layers(self, x: Tensor, run) -> tuple:
         """Layer by layer, each direction through ``run(input, k, weights, reverse)`` ->
@@ -310,8 +360,9 @@ class LSTM(RNNBase):
     """Long short-term memory: gates i, f, g, o; c_t = f c_{t-1} + i g, h_t = o tanh(c_t).
 
     ``LSTM(input_size, hidden_size, num_layers=1, bias=True, batch_first=False,
-    dropout=0.0, bidirectional=False)``; ``forward(input, (h_0, c_0)=None)`` returns
-    (output, (h_n, c_n))."""
+    dropout=0.0, bidirectional=False, proj_size=0)``; ``forward(input, (h_0, c_0)=None)``
+    returns (output, (h_n, c_n)). With ``proj_size > 0`` h_t = (o tanh(c_t)) W_hr^T has
+    ``proj_size`` features (see `_rnn_steps`)."""
 
     def __init__(self, input_size: int, hidden_size: int, num_layers: int = 1,
                  bias: bool = True, batch_first: bool = False, dropout: float = 0.0,

@@ -1,5 +1,6 @@
 """The layers of `nn`, one file per family (as in PyTorch's ``torch.nn.modules``)."""
 
+from . import module  # PyTorch's path of Module and the global module hooks
 from .activation import *  # noqa: F403
 from .conv import *  # noqa: F403
 from .dropout import *  # noqa: F403

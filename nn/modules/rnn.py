@@ -83,10 +83,15 @@ class RNNBase(Module):
                 or not 0 <= dropout <= 1):
             raise ValueError("dropout should be a number in range [0, 1] representing the "
                              "probability of an element being zeroed")
+        for flag, value in (("bias", bias), ("batch_first", batch_first)):
+            if not isinstance(value, bool):
+                raise TypeError(f"{flag} should be of type bool, got: {type(value).__name__}")
         if dropout > 0 and num_layers == 1:
             warnings.warn("dropout option adds dropout after all but last recurrent layer, so "
                           "non-zero dropout expects num_layers greater than 1, but got "
                           f"dropout={dropout} and num_layers={num_layers}", stacklevel=2)
+        if input_size <= 0:
+            raise ValueError("input_size must be greater than zero")
         if hidden_size <= 0:
             raise ValueError("hidden_size must be greater than zero")
         if num_layers <= 0:
@@ -177,6 +182,11 @@ class RNNBase(Module):
         if input.shape[-1] != self.input_size:
             raise RuntimeError(f"input.size(-1) must be equal to input_size. Expected "
                                f"{self.input_size}, got {input.shape[-1]}")
+        weight = self._flat_weights[0]
+        if input.dtype != weight.dtype:
+            raise ValueError(f"RNN input dtype ({input.dtype}) does not match weight dtype "
+                             f"({weight.dtype}). Convert input: input.to({weight.dtype}), or "
+                             f"convert model: model.to({input.dtype})")
         batched = input.dim() == 3
         seq_dim = 1 if batched and self.batch_first else 0
         if input.shape[seq_dim] == 0:
@@ -440,6 +450,11 @@ class RNNCellBase(Module):
         states = list(hx) if count > 1 else [hx]
         if count > 1 and len(states) != count:
             raise TypeError(f"{name} expects hx as a tuple (h_0, c_0), got {len(states)} tensors")
+        for k, s in enumerate(states):
+            if s.dim() not in (1, 2):
+                label = f"hx[{k}]" if count > 1 else "hidden"
+                raise ValueError(f"{name}: Expected {label} to be 1D or 2D, got {s.dim()}D "
+                                 f"instead")
         out = []
         for k, s in enumerate(states):
             if s.dim() != input.dim():

@@ -12,6 +12,7 @@ import warnings
 
 import numpy as np
 import pytest
+from fake_cupy import fake_cuda  # noqa: F401
 
 import autograd_core as ag
 import nn
@@ -189,3 +190,15 @@ def test_global_registration_hooks():
                     ("buffer", "num_batches_tracked"), ("module", "0"), ("module", "1")]
     nn.Linear(1, 1)
     assert len(seen) == 6
+
+
+@pytest.mark.usefixtures("fake_cuda")
+def test_backward_hooks_on_the_fake_gpu():
+    seen = []
+    lin = nn.Linear(2, 3).to("cuda")
+    lin.register_full_backward_hook(lambda m, gi, go: seen.append((gi[0].device.type,
+                                                                   go[0].device.type)))
+    x = ag.ones((4, 2), device="cuda", requires_grad=True)
+    lin(x).sum().backward()
+    assert seen == [("cuda", "cuda")]
+    assert x.grad.device.type == "cuda"

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from fake_cupy import fake_cuda  # noqa: F401
 
 import autograd_core as ag
 import nn
@@ -255,3 +256,31 @@ def test_packed_lstm_classifier_in_torch_idiom_runs_unchanged():
 
     losses = _classifier_script(ag, nn, optim, rnn_utils)
     assert losses[-1] < 0.1 * losses[0]
+
+
+@pytest.mark.usefixtures("fake_cuda")
+@pytest.mark.parametrize("kwargs", [{}, {"proj_size": 2}])
+def test_packed_training_step_on_the_fake_gpu_equals_the_cpu(kwargs):
+    import optim
+
+    results = []
+    for device in ("cpu", "cuda"):
+        ag.manual_seed(0)
+        lstm = nn.LSTM(3, 4, bidirectional=True, batch_first=True, **kwargs).to(device)
+        opt = optim.SGD(lstm.parameters(), lr=0.1)
+        x = ag.tensor(np.random.default_rng(0).standard_normal((3, 5, 3)).astype(np.float32),
+                      device=device)
+        losses = []
+        for _ in range(2):
+            packed = rnn_utils.pack_padded_sequence(x, [2, 5, 3], batch_first=True,
+                                                    enforce_sorted=False)
+            out, (h, _) = lstm(packed)
+            padded, _ = rnn_utils.pad_packed_sequence(out, batch_first=True)
+            assert padded.device.type == device
+            loss = (padded ** 2).mean() + h.mean()
+            opt.zero_grad()
+            loss.backward()
+            opt.step()
+            losses.append(loss.item())
+        results.append(losses)
+    np.testing.assert_allclose(results[0], results[1], rtol=1e-5)

@@ -206,3 +206,80 @@ def test_parametrization_errors():
     with pytest.raises(ValueError, match="leave_parametrized=False"):
         parametrize.remove_parametrizations(
             parametrizations.weight_norm(nn.Linear(2, 2)), "weight", leave_parametrized=False)
+
+
+# ----------------------------------------------------------------------------- orthogonal
+class _Weight(nn.Module):
+    def __init__(self, value):
+        super().__init__()
+        self.weight = nn.Parameter(ag.tensor(value))
+
+
+class _TorchWeight(torch.nn.Module):
+    def __init__(self, value):
+        super().__init__()
+        self.weight = torch.nn.Parameter(torch.tensor(value))
+
+
+@pytest.mark.parametrize("shape,orthogonal_map", [((4, 4), None), ((5, 3), None),
+                                                  ((3, 5), None), ((4, 4), "householder"),
+                                                  ((5, 3), "matrix_exp"), ((2, 4, 3), None)])
+def test_orthogonal_matches_torch(shape, orthogonal_map):
+    value = np.random.default_rng(4).standard_normal(shape)
+    theirs = torch.nn.utils.parametrizations.orthogonal(_TorchWeight(value), "weight",
+                                                        orthogonal_map)
+    ours = parametrizations.orthogonal(_Weight(value), "weight", orthogonal_map)
+    # registering keeps the weight's orthogonal factor (Q of QR with R's diagonal > 0)
+    np.testing.assert_allclose(_np(ours.weight), _np(theirs.weight), atol=1e-10)
+    # move X off -I below the diagonal (its diagonal only gives signs to the Householder map)
+    step = np.tril(np.random.default_rng(5).standard_normal(shape), -1)
+    with torch.no_grad():
+        theirs.parametrizations.weight.original.add_(0.3 * torch.tensor(step))
+    _load_from_torch(ours, theirs)
+    w_t, w = theirs.weight, ours.weight
+    np.testing.assert_allclose(_np(w), _np(w_t), atol=1e-12)
+    gram = np.swapaxes(_np(w), -1, -2) @ _np(w) if shape[-2] >= shape[-1] else \
+        _np(w) @ np.swapaxes(_np(w), -1, -2)
+    np.testing.assert_allclose(gram, np.broadcast_to(np.eye(gram.shape[-1]), gram.shape),
+                               atol=1e-12)
+    g = np.random.default_rng(6).standard_normal(shape)
+    (w_t * torch.tensor(g)).sum().backward()
+    (w * ag.tensor(g)).sum().backward()
+    np.testing.assert_allclose(_np(ours.parametrizations.weight.original.grad),
+                               _np(theirs.parametrizations.weight.original.grad), atol=1e-12)
+
+
+@pytest.mark.parametrize("orthogonal_map", ["matrix_exp", "householder"])
+def test_orthogonal_map_gradchecks(orthogonal_map):
+    lin = parametrizations.orthogonal(nn.Linear(3, 4).double(), orthogonal_map=orthogonal_map)
+    fn = lin.parametrizations.weight[0]
+    x = ag.tensor(0.5 * np.random.default_rng(7).standard_normal((4, 3)), requires_grad=True)
+    if orthogonal_map == "householder":  # the diagonal only gives signs (truncated to int):
+        # keep it away from the jumps at integers, where finite differences would cross one
+        x = ag.tensor(np.tril(_np(x), -1) - 1.5 * np.eye(4, 3), requires_grad=True)
+    assert gradcheck(fn, (x,))
+
+
+def test_orthogonal_errors():
+    with pytest.raises(ValueError, match="Expected a matrix or batch of matrices"):
+        parametrizations.orthogonal(nn.Linear(2, 2), "bias")
+    with pytest.raises(ValueError, match='orthogonal_map has to be one of'):
+        parametrizations.orthogonal(nn.Linear(2, 2), orthogonal_map="qr")
+    with pytest.raises(NotImplementedError, match="cayley"):
+        parametrizations.orthogonal(nn.Linear(2, 2), orthogonal_map="cayley")
+
+
+def test_orthogonal_without_trivialization_matches_torch():
+    orthogonal_map = "matrix_exp"
+    value = np.tril(np.random.default_rng(8).standard_normal((4, 3)), -1) - np.eye(4, 3)
+    theirs = torch.nn.utils.parametrizations.orthogonal(
+        _TorchWeight(value), orthogonal_map=orthogonal_map, use_trivialization=False)
+    ours = parametrizations.orthogonal(_Weight(value), orthogonal_map=orthogonal_map,
+                                       use_trivialization=False)
+    assert sorted(ours.state_dict()) == ["parametrizations.weight.original"]
+    np.testing.assert_allclose(_np(ours.weight), _np(theirs.weight), atol=1e-12)
+    with pytest.raises(NotImplementedError):
+        ours.weight = ours.weight.detach()
+    with pytest.raises(NotImplementedError, match="geqrf"):
+        parametrizations.orthogonal(_Weight(value), orthogonal_map="householder",
+                                    use_trivialization=False)

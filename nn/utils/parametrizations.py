@@ -5,6 +5,7 @@
   (Salimans & Kingma, 2016); stored as ``original0`` = g and ``original1`` = v.
 - ``spectral_norm``: W = W_orig / sigma(W_orig), sigma the largest singular value,
   estimated by power iteration on buffers u, v (Miyato et al., 2018).
+- ``orthogonal``: W = Q with Q^T Q = I, from an unconstrained matrix (see `_orthogonal`).
 """
 
 from __future__ import annotations
@@ -16,8 +17,9 @@ from .. import functional as F
 from ..module import Module
 from . import parametrize
 from ._norm_except_dim import norm_except_dim
+from ._orthogonal import orthogonal
 
-__all__ = ["weight_norm", "spectral_norm"]
+__all__ = ["weight_norm", "spectral_norm", "orthogonal"]
 
 
 class _WeightNorm(Module):

@@ -110,3 +110,13 @@ def test_lazy_model_trains_after_the_first_forward():
         opt.step()
         losses.append(loss.item())
     assert losses[-1] < 0.7 * losses[0]
+
+
+def test_deepcopy_of_a_lazy_module_stays_lazy():
+    import copy
+
+    for lazy, x in ((nn.LazyLinear(3), ag.ones((1, 4))), (nn.LazyBatchNorm1d(), ag.ones((2, 4)))):
+        twin = copy.deepcopy(lazy)
+        assert twin.has_uninitialized_params()
+        twin(x)
+        assert lazy.has_uninitialized_params() and not twin.has_uninitialized_params()

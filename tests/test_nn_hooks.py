@@ -202,3 +202,37 @@ def test_backward_hooks_on_the_fake_gpu():
     lin(x).sum().backward()
     assert seen == [("cuda", "cuda")]
     assert x.grad.device.type == "cuda"
+
+
+def _global_always_call_script(nnlib, lib, hooks, with_kwargs: bool):
+    log = []
+    if with_kwargs:
+        def hook(m, a, k, o):
+            log.append((type(m).__name__, o is None, sorted(k)))
+    else:
+        def hook(m, a, o):
+            log.append((type(m).__name__, o is None))
+    handle = hooks.register_module_forward_hook(hook, with_kwargs=with_kwargs,
+                                                always_call=True)
+    try:
+        lin = nnlib.Linear(2, 2)
+        lin(lib.ones(1, 2))
+        with pytest.raises(RuntimeError):
+            lin(lib.ones(1, 3))
+    finally:
+        handle.remove()
+    lin(lib.ones(1, 2))
+    return log
+
+
+def test_global_forward_hook_always_call_matches_torch():
+    ours = _global_always_call_script(nn, ag, module_hooks, False)
+    theirs = _global_always_call_script(torch.nn, torch, torch.nn.modules.module, False)
+    assert ours == theirs == [("Linear", False), ("Linear", True)]
+
+
+def test_global_forward_hook_with_kwargs_is_called_with_kwargs_when_forward_raises():
+    # PyTorch 2.13 calls a global always_call hook without its kwargs when forward raises
+    # (so a with_kwargs hook fails, and the failure is silenced); ours passes them.
+    ours = _global_always_call_script(nn, ag, module_hooks, True)
+    assert ours == [("Linear", False, []), ("Linear", True, [])]

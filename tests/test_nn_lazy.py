@@ -121,3 +121,17 @@ def test_deepcopy_of_a_lazy_module_stays_lazy():
         twin(x)
         assert lazy.has_uninitialized_params()
         assert type(twin) is type(lazy).cls_to_become
+
+
+def test_lazy_variants_appear_for_3d_convolutions_defined_anywhere():
+    from nn.modules import conv, lazy
+
+    class Conv3d(conv.Conv2d):  # a stand-in with the 3-D arguments (no 3-D forward needed)
+        _dims = 3
+
+    made = lazy.lazy_variants({"Conv3d": Conv3d})
+    assert list(made) == ["LazyConv3d"]
+    layer = made["LazyConv3d"](4, 2, groups=2)
+    layer.initialize_parameters(ag.zeros((1, 6, 3, 3, 3)))
+    assert tuple(layer.weight.shape) == (4, 3, 2, 2, 2)
+    assert lazy.lazy_variants({"Conv3d": Conv3d, "LazyConv3d": object}) == {}

@@ -261,23 +261,21 @@ class LazyConvTranspose2d(_LazyConvTranspose, conv.ConvTranspose2d):
     cls_to_become = conv.ConvTranspose2d
 
 
-if hasattr(conv, "Conv3d"):  # the 3-D layers, where they exist
-
-    class LazyConv3d(_LazyConvForward, conv.Conv3d):
-        """`Conv3d` with ``in_channels`` read from the first input."""
-
-        cls_to_become = conv.Conv3d
-
-    __all__.append("LazyConv3d")
-
-if hasattr(conv, "ConvTranspose3d"):
-
-    class LazyConvTranspose3d(_LazyConvTranspose, conv.ConvTranspose3d):
-        """`ConvTranspose3d` with ``in_channels`` read from the first input."""
-
-        cls_to_become = conv.ConvTranspose3d
-
-    __all__.append("LazyConvTranspose3d")
+def lazy_variants(namespace: dict) -> dict:
+    """``LazyConv3d`` / ``LazyConvTranspose3d`` for the 3-D convolutions found in
+    ``namespace`` (``nn.modules`` passes its own, so they appear whichever file defines
+    the eager layers)."""
+    made = {}
+    for eager_name, base in (("Conv3d", _LazyConvForward),
+                             ("ConvTranspose3d", _LazyConvTranspose)):
+        eager = namespace.get(eager_name)
+        name = "Lazy" + eager_name
+        if eager is None or name in namespace:
+            continue
+        made[name] = type(name, (base, eager), {
+            "cls_to_become": eager, "__module__": __name__,
+            "__doc__": f"`{eager_name}` with ``in_channels`` read from the first input."})
+    return made
 
 
 class _LazyNormBase(LazyModuleMixin):

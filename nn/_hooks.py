@@ -115,6 +115,20 @@ def register_module_full_backward_hook(hook: Callable) -> RemovableHandle:
     return handle
 
 
+def register_module_backward_hook(hook: Callable) -> RemovableHandle:
+    """PyTorch's deprecated non-full global backward hook: not provided (see
+    `Module.register_backward_hook`)."""
+    raise NotImplementedError(_NON_FULL_MESSAGE.format(name="register_module_backward_hook",
+                                                       full="register_module_full_backward_hook"))
+
+
+_NON_FULL_MESSAGE = (
+    "{name} (PyTorch's deprecated non-full backward hook, whose grad_input is that of the "
+    "last operation inside the module) is not supported here: it needs hooks on graph nodes, "
+    "which the engine does not offer yet. Use {full}, whose grad_input is the gradient "
+    "w.r.t. the module's inputs.")
+
+
 def register_module_buffer_registration_hook(hook: Callable) -> RemovableHandle:
     """``hook(module, name, buffer)`` whenever any module registers a buffer; a non-None
     return value is registered instead."""
@@ -247,6 +261,12 @@ class _ForwardHooksMixin:
         handle = RemovableHandle(self._backward_pre_hooks)
         _add_hook(self._backward_pre_hooks, handle.id, hook, prepend)
         return handle
+
+    def register_backward_hook(self, hook: Callable) -> RemovableHandle:
+        """PyTorch's deprecated non-full backward hook: not provided (the message says
+        why); use `register_full_backward_hook`."""
+        raise NotImplementedError(_NON_FULL_MESSAGE.format(
+            name="register_backward_hook", full="register_full_backward_hook"))
 
     def register_full_backward_hook(self, hook: Callable, prepend: bool = False
                                     ) -> RemovableHandle:

@@ -236,3 +236,10 @@ def test_global_forward_hook_with_kwargs_is_called_with_kwargs_when_forward_rais
     # (so a with_kwargs hook fails, and the failure is silenced); ours passes them.
     ours = _global_always_call_script(nn, ag, module_hooks, True)
     assert ours == [("Linear", False, []), ("Linear", True, [])]
+
+
+def test_non_full_backward_hooks_say_what_to_use_instead():
+    with pytest.raises(NotImplementedError, match="register_full_backward_hook"):
+        nn.Linear(1, 1).register_backward_hook(lambda m, gi, go: None)
+    with pytest.raises(NotImplementedError, match="register_module_full_backward_hook"):
+        module_hooks.register_module_backward_hook(lambda m, gi, go: None)

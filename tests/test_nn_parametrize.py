@@ -223,7 +223,8 @@ class _TorchWeight(torch.nn.Module):
 
 @pytest.mark.parametrize("shape,orthogonal_map", [((4, 4), None), ((5, 3), None),
                                                   ((3, 5), None), ((4, 4), "householder"),
-                                                  ((5, 3), "matrix_exp"), ((2, 4, 3), None)])
+                                                  ((5, 3), "matrix_exp"), ((2, 4, 3), None),
+                                                  ((4, 4), "cayley"), ((3, 5), "cayley")])
 def test_orthogonal_matches_torch(shape, orthogonal_map):
     value = np.random.default_rng(4).standard_normal(shape)
     theirs = torch.nn.utils.parametrizations.orthogonal(_TorchWeight(value), "weight",
@@ -249,7 +250,7 @@ def test_orthogonal_matches_torch(shape, orthogonal_map):
                                _np(theirs.parametrizations.weight.original.grad), atol=1e-12)
 
 
-@pytest.mark.parametrize("orthogonal_map", ["matrix_exp", "householder"])
+@pytest.mark.parametrize("orthogonal_map", ["matrix_exp", "householder", "cayley"])
 def test_orthogonal_map_gradchecks(orthogonal_map):
     lin = parametrizations.orthogonal(nn.Linear(3, 4).double(), orthogonal_map=orthogonal_map)
     fn = lin.parametrizations.weight[0]
@@ -265,8 +266,6 @@ def test_orthogonal_errors():
         parametrizations.orthogonal(nn.Linear(2, 2), "bias")
     with pytest.raises(ValueError, match='orthogonal_map has to be one of'):
         parametrizations.orthogonal(nn.Linear(2, 2), orthogonal_map="qr")
-    with pytest.raises(NotImplementedError, match="cayley"):
-        parametrizations.orthogonal(nn.Linear(2, 2), orthogonal_map="cayley")
 
 
 def test_orthogonal_without_trivialization_matches_torch():

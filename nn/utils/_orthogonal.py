@@ -7,13 +7,15 @@ computed from an unconstrained matrix X (as PyTorch's):
 - ``"householder"`` (default otherwise): Q = H_1 ... H_k, H_i = I - tau_i v_i v_i^T, the
   reflections whose vectors v_i are the columns below X's diagonal (with a 1 on it) and
   tau_i = 2 / ||v_i||^2; then each column is signed by X's (+-1) diagonal.
+- ``"cayley"``: Q = (I - A/2)^{-1} (I + A/2), A as for ``"matrix_exp"`` (the solve is a
+  Gauss-Jordan elimination written with tensor ops).
 
 With ``use_trivialization=True`` (the default) the map is applied around a fixed base,
 Q = B map(X), B an orthogonal buffer: registering (or assigning) a matrix M stores
 B = the orthogonal factor of M and X = -I (whose map is I), so the weight starts at B.
 
 Everything is composed of tensor ops (masks for the triangles, matmul), so gradients
-reach X through the engine. ``"cayley"`` needs a linear solve the core does not offer yet.
+reach X through the engine.
 """
 
 from __future__ import annotations
@@ -63,6 +65,23 @@ def matrix_exp(a: Tensor) -> Tensor:
     for _ in range(s):
         result = result.matmul(result)
     return result
+
+
+def _solve_gauss_jordan(m: Tensor, b: Tensor) -> Tensor:
+    """X with M X = B, by Gauss-Jordan elimination without pivoting, as tensor ops.
+
+    Only for the Cayley map, where M = I - A/2 with A skew-symmetric: M's symmetric part
+    is I, so every pivot met is >= 1 and no row exchange is needed. Step k divides row k
+    by its pivot and subtracts multiples of it from every other row:
+        r_k <- r_k / M_kk,   [M | B] <- [M | B] - (column k - e_k) r_k."""
+    n = m.shape[-1]
+    aug = ag.cat([m, b], -1)
+    basis = ag.eye(n, dtype=m.dtype, device=m.device)
+    for k in range(n):
+        row = aug[..., k, :] / aug[..., k, k:k + 1]
+        column = aug[..., :, k] - basis[k]
+        aug = aug - column[..., :, None] * row[..., None, :]
+    return aug[..., :, n:]
 
 
 def householder_product(a: Tensor, tau: Tensor) -> Tensor:
@@ -116,23 +135,24 @@ class _Orthogonal(Module):
         if transposed:
             x = x.transpose(-2, -1)
             n, k = k, n
-        if self.orthogonal_map == "matrix_exp":
+        if self.orthogonal_map in ("matrix_exp", "cayley"):
             x = _tril(x)
             if n != k:  # embed the tall matrix into a square one
                 zeros = x.new_zeros((*x.shape[:-2], n, n - k))
                 x = ag.cat([x, zeros], -1)
-            q = matrix_exp(x - x.transpose(-2, -1))
+            a = x - x.transpose(-2, -1)
+            if self.orthogonal_map == "matrix_exp":
+                q = matrix_exp(a)
+            else:  # Cayley: Q = (I - A/2)^{-1} (I + A/2)
+                identity = ag.eye(n, dtype=a.dtype, device=a.device)
+                q = _solve_gauss_jordan(identity - 0.5 * a, identity + 0.5 * a)
             q = q[..., :k] if n != k else q
-        elif self.orthogonal_map == "householder":
+        else:  # householder
             a = _tril(x, -1)
             tau = 2.0 / (1.0 + (a * a).sum(-2))
             q = householder_product(a, tau)
             signs = _diagonal(x).detach().int().to(x.dtype)  # X's diagonal: +-1, not learned
             q = q * signs[..., None, :]
-        else:
-            raise NotImplementedError("orthogonal_map='cayley' needs a linear solve, which "
-                                      "autograd_core does not provide yet; use 'matrix_exp' "
-                                      "or 'householder'")
         base = self._buffers.get("base")
         if base is not None:
             q = base.matmul(q)
@@ -177,10 +197,6 @@ def orthogonal(module: Module, name: str = "weight", orthogonal_map: str | None 
     if orthogonal_map not in _MAPS:
         raise ValueError(f'orthogonal_map has to be one of "matrix_exp", "cayley", '
                          f'"householder". Got: {orthogonal_map}')
-    if orthogonal_map == "cayley":
-        raise NotImplementedError("orthogonal_map='cayley' needs a linear solve, which "
-                                  "autograd_core does not provide yet; use 'matrix_exp' or "
-                                  "'householder'")
     if orthogonal_map == "householder" and not use_trivialization:
         raise NotImplementedError("orthogonal_map='householder' with use_trivialization=False "
                                   "stores the Householder QR (geqrf) of the weight, which "

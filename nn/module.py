@@ -20,6 +20,7 @@ from typing import Any
 import autograd_core
 from autograd_core import Tensor
 
+from . import _hooks
 from ._hooks import RemovableHandle, _ForwardHooksMixin
 from ._state_dict import _StateDictMixin
 from .parameter import Buffer, Parameter
@@ -113,6 +114,8 @@ class Module(_ForwardHooksMixin, _StateDictMixin):
         setattr_(self, "_forward_hooks_always_called", {})
         setattr_(self, "_forward_pre_hooks", {})
         setattr_(self, "_forward_pre_hooks_with_kwargs", {})
+        setattr_(self, "_backward_hooks", {})
+        setattr_(self, "_backward_pre_hooks", {})
         setattr_(self, "_state_dict_hooks", {})
         setattr_(self, "_state_dict_pre_hooks", {})
         setattr_(self, "_load_state_dict_pre_hooks", {})
@@ -125,7 +128,8 @@ class Module(_ForwardHooksMixin, _StateDictMixin):
             f'Module [{type(self).__name__}] is missing the required "forward" function')
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
-        if self._forward_pre_hooks or self._forward_hooks:
+        if (self._forward_pre_hooks or self._forward_hooks or self._backward_hooks
+                or self._backward_pre_hooks or _hooks._any_global_call_hooks()):
             return self._call_with_hooks(args, kwargs)
         return self.forward(*args, **kwargs)
 
@@ -157,6 +161,9 @@ class Module(_ForwardHooksMixin, _StateDictMixin):
                 f"created explicitly. To express '{name}' as a function of another Tensor, "
                 "compute the value in the forward() method."
             )
+        if _hooks._global_parameter_registration_hooks:
+            param = _hooks._registration_hooks(_hooks._global_parameter_registration_hooks,
+                                               self, name, param)
         self._parameters[name] = param
 
     def register_buffer(self, name: str, tensor: Tensor | None, persistent: bool = True) -> None:
@@ -181,6 +188,9 @@ class Module(_ForwardHooksMixin, _StateDictMixin):
             )
         if isinstance(tensor, Buffer):
             tensor = tensor.detach()  # store a plain tensor sharing the array
+        if _hooks._global_buffer_registration_hooks:
+            tensor = _hooks._registration_hooks(_hooks._global_buffer_registration_hooks,
+                                                self, name, tensor)
         self._buffers[name] = tensor
         if persistent:
             self._non_persistent_buffers_set.discard(name)
@@ -201,6 +211,9 @@ class Module(_ForwardHooksMixin, _StateDictMixin):
             raise KeyError(f'module name can\'t contain ".", got: {name}')
         if name == "":
             raise KeyError('module name can\'t be empty string ""')
+        if _hooks._global_module_registration_hooks:
+            module = _hooks._registration_hooks(_hooks._global_module_registration_hooks,
+                                                self, name, module)
         self._modules[name] = module
 
     def register_module(self, name: str, module: Module | None) -> None:
@@ -284,6 +297,9 @@ class Module(_ForwardHooksMixin, _StateDictMixin):
             if modules is None:
                 raise AttributeError("cannot assign module before Module.__init__() call")
             self._forget(name, keep="_modules")
+            if _hooks._global_module_registration_hooks:
+                value = _hooks._registration_hooks(_hooks._global_module_registration_hooks,
+                                                   self, name, value)
             modules[name] = value
             return
         if modules is not None and name in modules:

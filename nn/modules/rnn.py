@@ -1,4 +1,5 @@
-"""Recurrent layers: `RNN` (tanh or relu), `LSTM`, `GRU`, and their single-step cells.
+"""Recurrent layers: `RNN` (tanh or relu), `LSTM`, `GRU` (their single-step cells are in
+`rnn_cell`).
 
 A layer runs, for each layer and direction:
 
@@ -21,8 +22,10 @@ cells remain for `LSTMCell`, for `RNN` and `GRU`, and for an LSTM whose
 
 Shapes, parameter names (``weight_ih_l0``, ``bias_hh_l1_reverse``, ...), gate orders
 (LSTM i, f, g, o; GRU r, z, n), initialisation U(-1/sqrt(H), 1/sqrt(H)) and results are
-PyTorch's, so weights load from a PyTorch state dict key for key. ``proj_size`` of
-PyTorch's LSTM is not supported.
+PyTorch's, so weights load from a PyTorch state dict key for key.
+
+A `PackedSequence` input, and the LSTM with projections (``proj_size > 0``, extra weights
+``weight_hr_l{k}``), run step by step instead (see `_rnn_steps`).
 """
 
 from __future__ import annotations
@@ -38,6 +41,9 @@ from .. import functional as F
 from .. import init
 from ..module import Module
 from ..parameter import Parameter
+from ..utils.rnn import PackedSequence
+from ._rnn_steps import run_layers
+from .rnn_cell import GRUCell, LSTMCell, RNNCell, RNNCellBase
 
 __all__ = ["RNNBase", "RNN", "LSTM", "GRU", "RNNCellBase", "RNNCell", "LSTMCell", "GRUCell"]
 
@@ -49,10 +55,6 @@ _CELLS = {"RNN_TANH": "rnn_tanh_cell", "RNN_RELU": "rnn_relu_cell", "LSTM": "lst
 def _check_int(name: str, value) -> None:
     if not isinstance(value, numbers.Integral) or isinstance(value, bool):
         raise TypeError(f"{name} should be of type int, got: {type(value).__name__}")
-
-
-def _zeros(batch: int, hidden: int, like: Tensor) -> Tensor:
-    return ag.zeros((batch, hidden), dtype=like.dtype, device=like.device)
 
 
 class RNNBase(Module):
@@ -79,17 +81,28 @@ class RNNBase(Module):
                 or not 0 <= dropout <= 1):
             raise ValueError("dropout should be a number in range [0, 1] representing the "
                              "probability of an element being zeroed")
+        for flag, value in (("bias", bias), ("batch_first", batch_first)):
+            if not isinstance(value, bool):
+                raise TypeError(f"{flag} should be of type bool, got: {type(value).__name__}")
         if dropout > 0 and num_layers == 1:
             warnings.warn("dropout option adds dropout after all but last recurrent layer, so "
                           "non-zero dropout expects num_layers greater than 1, but got "
                           f"dropout={dropout} and num_layers={num_layers}", stacklevel=2)
+        if input_size <= 0:
+            raise ValueError("input_size must be greater than zero")
         if hidden_size <= 0:
             raise ValueError("hidden_size must be greater than zero")
         if num_layers <= 0:
             raise ValueError("num_layers must be greater than zero")
-        if proj_size != 0:
-            raise NotImplementedError("proj_size (LSTM with projections) is not supported; use "
-                                      "proj_size=0 and a Linear layer on the output instead")
+        _check_int("proj_size", proj_size)
+        if proj_size < 0:
+            raise ValueError("proj_size should be a positive integer or zero to disable "
+                             "projections")
+        if proj_size >= hidden_size:
+            raise ValueError(f"proj_size has to be smaller than hidden_size (got proj_size="
+                             f"{proj_size}, hidden_size={hidden_size})")
+        if proj_size and mode != "LSTM":
+            raise ValueError("proj_size argument is only supported for LSTM, not RNN or GRU")
         self.mode = mode
         self.input_size = input_size
         self.hidden_size = hidden_size
@@ -101,16 +114,19 @@ class RNNBase(Module):
         self.proj_size = proj_size
         directions = 2 if bidirectional else 1
         gate_size = _GATES[mode] * hidden_size
+        real_hidden = proj_size or hidden_size
         self._flat_weights_names: list[str] = []
         self._all_weights: list[list[str]] = []
         for layer in range(num_layers):
-            layer_input = input_size if layer == 0 else hidden_size * directions
+            layer_input = input_size if layer == 0 else real_hidden * directions
             for direction in range(directions):
                 suffix = f"_l{layer}" + ("_reverse" if direction == 1 else "")
                 shapes = [("weight_ih", (gate_size, layer_input)),
-                          ("weight_hh", (gate_size, hidden_size))]
+                          ("weight_hh", (gate_size, real_hidden))]
                 if bias:
                     shapes += [("bias_ih", (gate_size,)), ("bias_hh", (gate_size,))]
+                if proj_size:
+                    shapes.append(("weight_hr", (proj_size, hidden_size)))
                 names = []
                 for stem, shape in shapes:
                     name = stem + suffix
@@ -139,6 +155,8 @@ class RNNBase(Module):
 
     def extra_repr(self) -> str:
         s = f"{self.input_size}, {self.hidden_size}"
+        if self.proj_size != 0:
+            s += f", proj_size={self.proj_size}"
         if self.num_layers != 1:
             s += f", num_layers={self.num_layers}"
         if self.bias is not True:
@@ -162,6 +180,11 @@ class RNNBase(Module):
         if input.shape[-1] != self.input_size:
             raise RuntimeError(f"input.size(-1) must be equal to input_size. Expected "
                                f"{self.input_size}, got {input.shape[-1]}")
+        weight = self._flat_weights[0]
+        if input.dtype != weight.dtype:
+            raise ValueError(f"RNN input dtype ({input.dtype}) does not match weight dtype "
+                             f"({weight.dtype}). Convert input: input.to({weight.dtype}), or "
+                             f"convert model: model.to({input.dtype})")
         batched = input.dim() == 3
         seq_dim = 1 if batched and self.batch_first else 0
         if input.shape[seq_dim] == 0:
@@ -178,11 +201,13 @@ class RNNBase(Module):
         """The initial states per layer and direction, as columns (H, B) (or as rows (B, H)
         with ``columns=False``): ``count`` lists."""
         layers = self.num_layers * (2 if self.bidirectional else 1)
-        expected = (layers, batch, self.hidden_size)
+        sizes = [self.proj_size or self.hidden_size, self.hidden_size][:count]
         if hx is None:
-            shape = (self.hidden_size, batch) if columns else (batch, self.hidden_size)
-            zeros = ag.zeros(shape, dtype=like.dtype, device=like.device)
-            return [[zeros] * layers for _ in range(count)]
+            result = []
+            for size in sizes:
+                shape = (size, batch) if columns else (batch, size)
+                result.append([ag.zeros(shape, dtype=like.dtype, device=like.device)] * layers)
+            return result
         states = tuple(hx) if count > 1 else (hx,)
         if count > 1 and len(states) != count:
             raise TypeError(f"{type(self).__name__} expects hx as a tuple (h_0, c_0), got "
@@ -201,17 +226,24 @@ class RNNBase(Module):
         for k, s in enumerate(states):
             if not batched:
                 s = s.unsqueeze(1)
-            self._check_hidden(s, expected, f"hidden[{k}]" if count > 1 else "hidden")
+            self._check_hidden(s, (layers, batch, sizes[k]),
+                               f"hidden[{k}]" if count > 1 else "hidden")
             result.append(list((s.transpose(1, 2) if columns else s).unbind(0)))
         return result
 
-    def forward(self, input: Tensor, hx=None):
+    def forward(self, input: Tensor | PackedSequence, hx=None):
+        if isinstance(input, PackedSequence):
+            return self._forward_packed(input, hx)
         batched = self._check_input(input)
         x = input if batched else input.unsqueeze(1)
         if self.batch_first and batched:
             x = x.transpose(0, 1)
         lstm = self.mode == "LSTM"
-        if lstm and self._sequence_nodes:
+        if self.proj_size:
+            states = self._initial_states(hx, batched, x.shape[1], x, 2, columns=False)
+            output, h_n, c_n = run_layers(self, x, None, *states)
+            h_n, c_n = ag.stack(h_n), ag.stack(c_n)
+        elif lstm and self._sequence_nodes:
             # one node per layer and direction (``autograd_core.fused.lstm_sequence``): the
             # same numbers as the per-step cells
             states = self._initial_states(hx, batched, x.shape[1], x, 2, columns=False)
@@ -229,6 +261,32 @@ class RNNBase(Module):
             h_n = h_n.squeeze(1)
             c_n = c_n.squeeze(1) if lstm else None
         return (output, (h_n, c_n)) if lstm else (output, h_n)
+
+    def _forward_packed(self, input: PackedSequence, hx):
+        """A packed batch, step by step (see `_rnn_steps`); returns a `PackedSequence`."""
+        data, batch_sizes, sorted_indices, unsorted_indices = input
+        if data.dim() != 2:
+            raise RuntimeError(f"input must have 2 dimensions, got {data.dim()} (the data of a "
+                               f"PackedSequence is (sum of lengths, input_size))")
+        if data.shape[-1] != self.input_size:
+            raise RuntimeError(f"input.size(-1) must be equal to input_size. Expected "
+                               f"{self.input_size}, got {data.shape[-1]}")
+        sizes = [int(s) for s in batch_sizes.tolist()]
+        lstm = self.mode == "LSTM"
+        if hx is not None and sorted_indices is not None:  # into the sorted batch order
+            hx = (tuple(s.index_select(1, sorted_indices) for s in hx) if lstm
+                  else hx.index_select(1, sorted_indices))
+        states = self._initial_states(hx, True, sizes[0], data, 2 if lstm else 1,
+                                      columns=False)
+        output, h_n, c_n = run_layers(self, data, sizes, states[0],
+                                      states[1] if lstm else None)
+        h_n = ag.stack(h_n)
+        c_n = ag.stack(c_n) if lstm else None
+        if unsorted_indices is not None:  # back to the caller's batch order
+            h_n = h_n.index_select(1, unsorted_indices)
+            c_n = c_n.index_select(1, unsorted_indices) if lstm else None
+        packed = PackedSequence(output, batch_sizes, sorted_indices, unsorted_indices)
+        return (packed, (h_n, c_n)) if lstm else (packed, h_n)
 
     def _layers(self, x: Tensor, run) -> tuple:
         """Layer by layer, each direction through ``run(input, k, weights, reverse)`` ->
@@ -310,8 +368,9 @@ class LSTM(RNNBase):
     """Long short-term memory: gates i, f, g, o; c_t = f c_{t-1} + i g, h_t = o tanh(c_t).
 
     ``LSTM(input_size, hidden_size, num_layers=1, bias=True, batch_first=False,
-    dropout=0.0, bidirectional=False)``; ``forward(input, (h_0, c_0)=None)`` returns
-    (output, (h_n, c_n))."""
+    dropout=0.0, bidirectional=False, proj_size=0)``; ``forward(input, (h_0, c_0)=None)``
+    returns (output, (h_n, c_n)). With ``proj_size > 0`` h_t = (o tanh(c_t)) W_hr^T has
+    ``proj_size`` features (see `_rnn_steps`)."""
 
     def __init__(self, input_size: int, hidden_size: int, num_layers: int = 1,
                  bias: bool = True, batch_first: bool = False, dropout: float = 0.0,
@@ -330,124 +389,3 @@ class GRU(RNNBase):
                  bidirectional: bool = False, device=None, dtype=None) -> None:
         super().__init__("GRU", input_size, hidden_size, num_layers, bias, batch_first,
                          dropout, bidirectional, device=device, dtype=dtype)
-
-
-# ----------------------------------------------------------------------------- cells
-class RNNCellBase(Module):
-    """The parameters of a single-step cell: weight_ih, weight_hh, bias_ih, bias_hh."""
-
-    def __init__(self, input_size: int, hidden_size: int, bias: bool, num_chunks: int,
-                 device=None, dtype=None) -> None:
-        super().__init__()
-        _check_int("input_size", input_size)
-        _check_int("hidden_size", hidden_size)
-        self.input_size = input_size
-        self.hidden_size = hidden_size
-        self.bias = bias
-        gate_size = num_chunks * hidden_size
-        self.weight_ih = Parameter(ag.empty((gate_size, input_size), device=device, dtype=dtype))
-        self.weight_hh = Parameter(ag.empty((gate_size, hidden_size), device=device,
-                                            dtype=dtype))
-        if bias:
-            self.bias_ih = Parameter(ag.empty(gate_size, device=device, dtype=dtype))
-            self.bias_hh = Parameter(ag.empty(gate_size, device=device, dtype=dtype))
-        else:
-            self.register_parameter("bias_ih", None)
-            self.register_parameter("bias_hh", None)
-        self.reset_parameters()
-
-    def reset_parameters(self) -> None:
-        stdv = 1.0 / math.sqrt(self.hidden_size) if self.hidden_size > 0 else 0
-        for weight in self.parameters():
-            init.uniform_(weight, -stdv, stdv)
-
-    def extra_repr(self) -> str:
-        s = f"{self.input_size}, {self.hidden_size}"
-        if self.bias is not True:
-            s += f", bias={self.bias}"
-        nonlinearity = getattr(self, "nonlinearity", "tanh")
-        if nonlinearity != "tanh":
-            s += f", nonlinearity={nonlinearity}"
-        return s
-
-    def _prepare(self, input: Tensor, hx, count: int):
-        """(x (B, in), [states (B, H)], batched) after PyTorch's checks."""
-        name = type(self).__name__
-        if not isinstance(input, Tensor):
-            raise TypeError(f"{name}: input must be a Tensor, got {type(input).__name__}")
-        if input.dim() not in (1, 2):
-            raise ValueError(f"{name}: Expected input to be 1D or 2D, got {input.dim()}D "
-                             f"instead")
-        batched = input.dim() == 2
-        x = input if batched else input.unsqueeze(0)
-        if x.shape[1] != self.input_size:
-            raise RuntimeError(f"input has inconsistent input_size: got {x.shape[1]} expected "
-                               f"{self.input_size}")
-        batch = x.shape[0]
-        if hx is None:
-            return x, [_zeros(batch, self.hidden_size, x) for _ in range(count)], batched
-        states = list(hx) if count > 1 else [hx]
-        if count > 1 and len(states) != count:
-            raise TypeError(f"{name} expects hx as a tuple (h_0, c_0), got {len(states)} tensors")
-        out = []
-        for k, s in enumerate(states):
-            if s.dim() != input.dim():
-                raise RuntimeError(f"{name}: Expected hidden to be {input.dim()}D like the "
-                                   f"input, got {s.dim()}D instead")
-            s = s if batched else s.unsqueeze(0)
-            if s.shape[0] != batch:
-                raise RuntimeError(f"Input batch size {batch} doesn't match hidden{k} batch "
-                                   f"size {s.shape[0]}")
-            if s.shape[1] != self.hidden_size:
-                raise RuntimeError(f"hidden{k} has inconsistent hidden_size: got {s.shape[1]}, "
-                                   f"expected {self.hidden_size}")
-            out.append(s)
-        return x, out, batched
-
-
-class RNNCell(RNNCellBase):
-    """h' = tanh(x W_ih^T + b_ih + h W_hh^T + b_hh) (or relu), one step."""
-
-    def __init__(self, input_size: int, hidden_size: int, bias: bool = True,
-                 nonlinearity: str = "tanh", device=None, dtype=None) -> None:
-        if nonlinearity not in ("tanh", "relu"):
-            raise ValueError(f"Unknown nonlinearity: {nonlinearity}")
-        super().__init__(input_size, hidden_size, bias, num_chunks=1, device=device,
-                         dtype=dtype)
-        self.nonlinearity = nonlinearity
-
-    def forward(self, input: Tensor, hx: Tensor | None = None) -> Tensor:
-        x, (h,), batched = self._prepare(input, hx, 1)
-        cell = ag.fused.rnn_tanh_cell if self.nonlinearity == "tanh" else ag.fused.rnn_relu_cell
-        h = cell(F.linear(x, self.weight_ih, self.bias_ih), h, self.weight_hh, self.bias_hh)
-        return h if batched else h.squeeze(0)
-
-
-class LSTMCell(RNNCellBase):
-    """One LSTM step: returns (h', c') (see `LSTM`)."""
-
-    def __init__(self, input_size: int, hidden_size: int, bias: bool = True, device=None,
-                 dtype=None) -> None:
-        super().__init__(input_size, hidden_size, bias, num_chunks=4, device=device,
-                         dtype=dtype)
-
-    def forward(self, input: Tensor, hx=None) -> tuple[Tensor, Tensor]:
-        x, (h, c), batched = self._prepare(input, hx, 2)
-        bias = self.bias_ih + self.bias_hh if self.bias else None
-        h, c = ag.fused.lstm_cell(F.linear(x, self.weight_ih, bias), h, c, self.weight_hh)
-        return (h, c) if batched else (h.squeeze(0), c.squeeze(0))
-
-
-class GRUCell(RNNCellBase):
-    """One GRU step: returns h' (see `GRU`)."""
-
-    def __init__(self, input_size: int, hidden_size: int, bias: bool = True, device=None,
-                 dtype=None) -> None:
-        super().__init__(input_size, hidden_size, bias, num_chunks=3, device=device,
-                         dtype=dtype)
-
-    def forward(self, input: Tensor, hx: Tensor | None = None) -> Tensor:
-        x, (h,), batched = self._prepare(input, hx, 1)
-        h = ag.fused.gru_cell(F.linear(x, self.weight_ih, self.bias_ih), h, self.weight_hh,
-                              self.bias_hh)
-        return h if batched else h.squeeze(0)

@@ -86,7 +86,12 @@ def make_pair(name: str, *args, **kwargs):
     torch = pytest.importorskip("torch")
     torch.manual_seed(0)
     theirs = getattr(torch.nn, name)(*args, **kwargs).double()
-    ours = getattr(nn, name)(*args, **kwargs).double()
+
+    def mine(v):
+        return ag.tensor(v.detach().numpy()) if isinstance(v, torch.Tensor) else v
+
+    ours = getattr(nn, name)(*map(mine, args), **{k: mine(v) for k, v in kwargs.items()})
+    ours = ours.double()
     state = {k: ag.tensor(v.detach().numpy()) for k, v in theirs.state_dict().items()}
     ours.load_state_dict(state)
     assert list(ours.state_dict()) == list(theirs.state_dict())

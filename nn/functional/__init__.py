@@ -5,10 +5,13 @@ Each function calls a fused primitive of ``autograd_core.fused`` where one exist
 
 from .activation import *  # noqa: F403
 from .conv import *  # noqa: F403
+from .ctc import *  # noqa: F403
 from .distance import *  # noqa: F403
 from .dropout import *  # noqa: F403
 from .linear import *  # noqa: F403
 from .loss import *  # noqa: F403
+from .loss_likelihood import *  # noqa: F403
+from .loss_margin import *  # noqa: F403
 from .misc import *  # noqa: F403
 from .normalization import *  # noqa: F403
 from .pooling import *  # noqa: F403

@@ -10,6 +10,8 @@ from .instancenorm import *  # noqa: F403
 from .linear import *  # noqa: F403
 from .local_response_norm import *  # noqa: F403
 from .loss import *  # noqa: F403
+from .loss_likelihood import *  # noqa: F403
+from .loss_margin import *  # noqa: F403
 from .normalization import *  # noqa: F403
 from .padding import *  # noqa: F403
 from .pixelshuffle import *  # noqa: F403

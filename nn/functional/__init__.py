@@ -5,6 +5,7 @@ Each function calls a fused primitive of ``autograd_core.fused`` where one exist
 
 from .activation import *  # noqa: F403
 from .conv import *  # noqa: F403
+from .conv3d import *  # noqa: F403
 from .ctc import *  # noqa: F403
 from .distance import *  # noqa: F403
 from .dropout import *  # noqa: F403

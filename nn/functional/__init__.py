@@ -9,11 +9,15 @@ from .conv3d import *  # noqa: F403
 from .ctc import *  # noqa: F403
 from .distance import *  # noqa: F403
 from .dropout import *  # noqa: F403
+from .fractional_pool import *  # noqa: F403
 from .linear import *  # noqa: F403
 from .loss import *  # noqa: F403
 from .loss_likelihood import *  # noqa: F403
 from .loss_margin import *  # noqa: F403
+from .lp_pool import *  # noqa: F403
 from .misc import *  # noqa: F403
 from .normalization import *  # noqa: F403
 from .pooling import *  # noqa: F403
+from .pooling3d import *  # noqa: F403
 from .shuffle import *  # noqa: F403
+from .unpool import *  # noqa: F403

@@ -9,6 +9,7 @@ from .conv3d import *  # noqa: F403
 from .ctc import *  # noqa: F403
 from .distance import *  # noqa: F403
 from .dropout import *  # noqa: F403
+from .embedding_bag import *  # noqa: F403
 from .fractional_pool import *  # noqa: F403
 from .linear import *  # noqa: F403
 from .loss import *  # noqa: F403

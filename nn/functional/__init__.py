@@ -12,6 +12,7 @@ from .dropout import *  # noqa: F403
 from .embedding_bag import *  # noqa: F403
 from .fractional_pool import *  # noqa: F403
 from .linear import *  # noqa: F403
+from .linear_cross_entropy import *  # noqa: F403
 from .loss import *  # noqa: F403
 from .loss_likelihood import *  # noqa: F403
 from .loss_margin import *  # noqa: F403

@@ -1,6 +1,7 @@
 """The layers of `nn`, one file per family (as in PyTorch's ``torch.nn.modules``)."""
 
 from .activation import *  # noqa: F403
+from .adaptive import *  # noqa: F403
 from .conv import *  # noqa: F403
 from .distance import *  # noqa: F403
 from .dropout import *  # noqa: F403
@@ -9,6 +10,7 @@ from .fold import *  # noqa: F403
 from .fractional_pool import *  # noqa: F403
 from .instancenorm import *  # noqa: F403
 from .linear import *  # noqa: F403
+from .linear_cross_entropy import *  # noqa: F403
 from .local_response_norm import *  # noqa: F403
 from .loss import *  # noqa: F403
 from .loss_likelihood import *  # noqa: F403

@@ -64,9 +64,11 @@ def _fractional(op: str, input: Tensor, kernel_size, output_size, output_ratio,
     n, c = x.shape[:2]
     if random_samples is None:
         random_samples = ag.rand(n, c, dims, dtype=input.dtype, device=input.device)
-    if tuple(random_samples.shape) != (n, c, dims):
+    shape = tuple(random_samples.shape)
+    if len(shape) != 3 or shape[0] < n or shape[1:] != (c, dims):
         raise RuntimeError(f"{op}(): expected _random_samples of shape {[n, c, dims]}, got "
-                           f"{list(random_samples.shape)}")
+                           f"{list(shape)}")
+    random_samples = random_samples[:n]
     # PyTorch's sample order: width first for 2-D; time, height, width for 3-D
     order = (1, 0) if dims == 2 else (0, 1, 2)
     starts = [_starts(random_samples[:, :, j], s, o, k)

@@ -6,11 +6,13 @@ Each function calls a fused primitive of ``autograd_core.fused`` where one exist
 from .activation import *  # noqa: F403
 from .conv import *  # noqa: F403
 from .conv3d import *  # noqa: F403
+from .conv_tbc import *  # noqa: F403
 from .ctc import *  # noqa: F403
 from .distance import *  # noqa: F403
 from .dropout import *  # noqa: F403
 from .embedding_bag import *  # noqa: F403
 from .fractional_pool import *  # noqa: F403
+from .grid_sample import *  # noqa: F403
 from .linear import *  # noqa: F403
 from .linear_cross_entropy import *  # noqa: F403
 from .loss import *  # noqa: F403

@@ -6,6 +6,8 @@ next to its forward; ``inplace=True`` writes the result into the input, as in Py
 
 from __future__ import annotations
 
+import warnings
+
 import autograd_core as ag
 from autograd_core import Tensor
 
@@ -13,7 +15,8 @@ __all__ = ["relu", "relu_", "relu6", "leaky_relu", "elu", "selu", "celu", "gelu"
            "mish", "softplus", "softsign", "sigmoid", "tanh", "hardtanh", "hardsigmoid",
            "hardswish", "threshold", "prelu", "softmax", "log_softmax", "softmin",
            "logsigmoid", "glu", "tanhshrink", "hardshrink", "softshrink", "rrelu", "rrelu_",
-           "elu_", "celu_", "selu_", "leaky_relu_", "hardtanh_", "threshold_"]
+           "elu_", "celu_", "selu_", "leaky_relu_", "hardtanh_", "threshold_",
+           "gumbel_softmax"]
 
 _fused = ag.fused
 
@@ -217,3 +220,25 @@ def hardtanh_(input: Tensor, min_val: float = -1.0, max_val: float = 1.0) -> Ten
 def threshold_(input: Tensor, threshold: float, value: float) -> Tensor:
     """In-place `threshold`."""
     return _fused.threshold(input, threshold, value, True)
+
+
+def gumbel_softmax(logits: Tensor, tau: float = 1, hard: bool = False, eps: float = 1e-10,
+                   dim: int = -1) -> Tensor:
+    """A differentiable sample of a categorical distribution (Jang et al. 2017):
+
+        y = softmax((logits + g) / tau),   g = -log(-log u),  u ~ U(0, 1)  (Gumbel noise)
+
+    ``hard``: the one-hot argmax in the forward pass with the soft sample's gradient
+    (straight-through: y_hard - y.detach() + y)."""
+    if eps != 1e-10:
+        warnings.warn("`eps` parameter is deprecated and has no effect.", stacklevel=2)
+    with ag.no_grad():
+        u = ag.rand(*logits.shape, dtype=logits.dtype, device=logits.device)
+        tiny = 1e-20 if logits.dtype == ag.float64 else 1e-12
+        gumbels = -(-(u.clamp_min(tiny)).log()).clamp_min(tiny).log()
+    y = ag.softmax((logits + gumbels) / tau, dim)
+    if not hard:
+        return y
+    index = y.argmax(dim, keepdim=True)
+    y_hard = ag.zeros_like(logits).scatter(dim, index, 1.0)
+    return y_hard - y.detach() + y

@@ -1,4 +1,4 @@
-"""InstanceNorm1d/2d/3d, LocalResponseNorm, CrossMapLRN2d and RMSNorm (and their functional
+"""InstanceNorm1d/2d/3d, LocalResponseNorm, CrossMapLRN2d, RMSNorm, SyncBatchNorm (and their functional
 forms): values, input and parameter gradients and running statistics against PyTorch from
 identical weights (float64), gradchecks, reprs, state_dict keys and errors."""
 
@@ -122,3 +122,33 @@ def test_rms_norm_default_eps_in_float32_and_errors():
     raises_like_torch(lambda: F.rms_norm(ag.zeros(3, 4), (3,)),
                       lambda: torch.nn.functional.rms_norm(torch.zeros(3, 4), (3,)),
                       "normalized_shape")
+
+
+# ----------------------------------------------------------------------------- SyncBatchNorm
+@pytest.mark.parametrize("train", [True, False])
+def test_sync_batch_norm_is_batch_norm_without_a_process_group(train):
+    compare_module("SyncBatchNorm", (3,), {"momentum": 0.3}, train=train,
+                   inputs=[RNG.standard_normal((4, 3, 2, 2))])
+    compare_module("SyncBatchNorm", (3,), {"affine": False}, train=train,
+                   inputs=[RNG.standard_normal((4, 3))])
+
+
+def test_convert_sync_batchnorm_and_errors():
+    torch = pytest.importorskip("torch")
+    model = nn.Sequential(nn.Conv2d(1, 3, 1), nn.BatchNorm2d(3),
+                          nn.Sequential(nn.BatchNorm1d(3), nn.InstanceNorm1d(3)))
+    converted = nn.SyncBatchNorm.convert_sync_batchnorm(model)
+    assert type(converted[1]) is nn.SyncBatchNorm
+    assert type(converted[2][0]) is nn.SyncBatchNorm
+    assert type(converted[2][1]) is nn.InstanceNorm1d
+    assert converted[1].weight is model[1].weight
+    assert list(converted.state_dict()) == list(model.state_dict())
+    raises_like_torch(lambda: nn.SyncBatchNorm(3)(ag.zeros(3)),
+                      lambda: torch.nn.SyncBatchNorm(3)(torch.zeros(3)), "2D")
+
+
+def test_container_is_deprecated_module_of_keyword_children():
+    with pytest.warns(FutureWarning, match="deprecated"):
+        c = nn.Container(a=nn.Linear(2, 3), b=nn.ReLU())
+    assert [name for name, _ in c.named_children()] == ["a", "b"]
+    assert list(c.state_dict()) == ["a.weight", "a.bias"]

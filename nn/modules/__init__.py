@@ -2,6 +2,7 @@
 
 from .activation import *  # noqa: F403
 from .adaptive import *  # noqa: F403
+from .container_legacy import *  # noqa: F403
 from .conv import *  # noqa: F403
 from .distance import *  # noqa: F403
 from .dropout import *  # noqa: F403

@@ -56,3 +56,41 @@ def test_new_layers_on_the_fake_gpu_match_the_cpu():
     assert cpu[0] == pytest.approx(gpu[0], rel=1e-5)
     for a, b in zip(cpu[1], gpu[1]):
         np.testing.assert_allclose(a, b, rtol=1e-4, atol=1e-6)
+
+
+def _run_more(device: str) -> tuple:
+    """Spatial transformer, unpooling, fractional and adaptive 3-D pooling, pdist and the
+    classifier losses."""
+    ag.manual_seed(0)
+    head = nn.AdaptiveLogSoftmaxWithLoss(6, 8, [3, 5], div_value=2.0).to(device)
+    lce = nn.LinearCrossEntropyLoss(6, 4, bias=True).to(device)
+    img = ag.tensor(np.linspace(-2, 2, 2 * 2 * 6 * 6).reshape(2, 2, 6, 6), dtype=ag.float32,
+                    device=device, requires_grad=True)
+    theta = ag.tensor([[[0.9, 0.1, 0.0], [-0.1, 1.1, 0.1]]] * 2, dtype=ag.float32,
+                      device=device, requires_grad=True)
+    grid = F.affine_grid(theta, [2, 2, 5, 5], align_corners=False)
+    warped = F.grid_sample(img, grid, padding_mode="reflection", align_corners=False)
+    pooled, idx = F.max_pool2d(warped, 2, return_indices=True)
+    back = F.max_unpool2d(pooled, idx, 2, output_size=(5, 5))
+    samples = ag.tensor([[[0.3, 0.6], [0.5, 0.1]]] * 2, dtype=ag.float32, device=device)
+    frac = F.fractional_max_pool2d(back + warped, 2, output_size=3, _random_samples=samples)
+    vol = F.adaptive_max_pool3d(frac.unsqueeze(1), (1, 2, 2))  # (2, 1, 1, 2, 2)
+    feats = ag.cat([vol.reshape(2, 4), F.pdist(frac.reshape(2, -1)).expand(2, 1),
+                    F.hardshrink(frac.mean((1, 2, 3)), 0.01).unsqueeze(1)], 1)
+    target = ag.tensor([1, 6], device=device)
+    labels = ag.tensor([[2, 0, -1, 0, 0, 0], [5, -1, 0, 0, 0, 0]], device=device)
+    loss = (head(feats, target).loss + lce(feats, ag.tensor([0, 3], device=device))
+            + F.multilabel_margin_loss(feats, labels)
+            + F.poisson_nll_loss(feats, feats.detach().abs(), full=True))
+    assert loss.device.type == device
+    loss.backward()
+    params = [img, theta, lce.linear.weight, head.head.weight]
+    return loss.item(), [_np(p.grad) for p in params]
+
+
+@pytest.mark.usefixtures("fake_cuda")
+def test_more_new_layers_on_the_fake_gpu_match_the_cpu():
+    cpu, gpu = _run_more("cpu"), _run_more("cuda")
+    assert cpu[0] == pytest.approx(gpu[0], rel=1e-5)
+    for a, b in zip(cpu[1], gpu[1]):
+        np.testing.assert_allclose(a, b, rtol=1e-4, atol=1e-5)

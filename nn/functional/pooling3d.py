@@ -152,33 +152,33 @@ def adaptive_max_pool3d(input: Tensor, output_size, return_indices: bool = False
 
 # the explicit "with indices" names of torch.nn.functional
 def max_pool1d_with_indices(input: Tensor, kernel_size, stride=None, padding=0, dilation=1,
-                            ceil_mode: bool = False, return_indices: bool = True):
+                            ceil_mode: bool = False, return_indices: bool = False):
     """`max_pool1d` returning (values, indices)."""
     return ag.fused.max_pool1d(input, kernel_size, stride, padding, dilation, ceil_mode, True)
 
 
 def max_pool2d_with_indices(input: Tensor, kernel_size, stride=None, padding=0, dilation=1,
-                            ceil_mode: bool = False, return_indices: bool = True):
+                            ceil_mode: bool = False, return_indices: bool = False):
     """`max_pool2d` returning (values, indices)."""
     return ag.fused.max_pool2d(input, kernel_size, stride, padding, dilation, ceil_mode, True)
 
 
 def max_pool3d_with_indices(input: Tensor, kernel_size, stride=None, padding=0, dilation=1,
-                            ceil_mode: bool = False, return_indices: bool = True):
+                            ceil_mode: bool = False, return_indices: bool = False):
     """`max_pool3d` returning (values, indices)."""
     return max_pool3d(input, kernel_size, stride, padding, dilation, ceil_mode, True)
 
 
-def adaptive_max_pool1d_with_indices(input: Tensor, output_size, return_indices: bool = True):
+def adaptive_max_pool1d_with_indices(input: Tensor, output_size, return_indices: bool = False):
     """`adaptive_max_pool1d` returning (values, indices)."""
     return ag.fused.adaptive_max_pool1d(input, output_size, True)
 
 
-def adaptive_max_pool2d_with_indices(input: Tensor, output_size, return_indices: bool = True):
+def adaptive_max_pool2d_with_indices(input: Tensor, output_size, return_indices: bool = False):
     """`adaptive_max_pool2d` returning (values, indices)."""
     return ag.fused.adaptive_max_pool2d(input, output_size, True)
 
 
-def adaptive_max_pool3d_with_indices(input: Tensor, output_size, return_indices: bool = True):
+def adaptive_max_pool3d_with_indices(input: Tensor, output_size, return_indices: bool = False):
     """`adaptive_max_pool3d` returning (values, indices)."""
     return adaptive_max_pool3d(input, output_size, True)

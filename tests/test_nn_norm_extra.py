@@ -152,3 +152,12 @@ def test_container_is_deprecated_module_of_keyword_children():
         c = nn.Container(a=nn.Linear(2, 3), b=nn.ReLU())
     assert [name for name, _ in c.named_children()] == ["a", "b"]
     assert list(c.state_dict()) == ["a.weight", "a.bias"]
+
+
+def test_batch_norm_of_an_empty_batch_matches_torch():
+    pytest.importorskip("torch")
+    for train in (True, False):
+        ours, theirs = compare_module("BatchNorm1d", (5,), train=train,
+                                      inputs=[np.zeros((0, 5, 9))])
+        assert int(ours.num_batches_tracked) == int(theirs.num_batches_tracked)
+    compare_module("SyncBatchNorm", (3,), inputs=[np.zeros((0, 3, 2, 2))])

@@ -97,8 +97,24 @@ class _NormBase(Module):
         super()._load_from_state_dict(state_dict, prefix, local_metadata, strict,
                                       missing_keys, unexpected_keys, error_msgs)
 
+    def _empty_batch(self, input: Tensor) -> Tensor:
+        """An empty batch: PyTorch returns an empty output (still a function of weight and
+        bias), leaves the running statistics alone and counts the batch."""
+        if self.training and self.track_running_stats and self.num_batches_tracked is not None:
+            with ag.no_grad():
+                self.num_batches_tracked.add_(1)
+        shape = (1, -1) + (1,) * (input.ndim - 2)
+        out = input.clone()
+        if self.weight is not None:
+            out = out * self.weight.reshape(shape)
+        if self.bias is not None:
+            out = out + self.bias.reshape(shape)
+        return out
+
     def forward(self, input: Tensor) -> Tensor:
         self._check_input_dim(input)
+        if input.numel() == 0 and input.ndim > 1 and input.shape[1] > 0:
+            return self._empty_batch(input)
         factor = 0.0 if self.momentum is None else self.momentum
         if self.training and self.track_running_stats and self.num_batches_tracked is not None:
             channels = input.shape[1]

@@ -26,6 +26,9 @@ def test_embedding_bag_matches_torch(mode, padding_idx):
     kwargs = {"mode": mode, "padding_idx": padding_idx}
     compare_function("embedding_bag", [FLAT, W, OFFSETS], kwargs, grad=[False, True, False])
     compare_function("embedding_bag", [GRID, W], kwargs, grad=[False, True])
+    trailing_empty = np.array([0, 3, 10])
+    compare_function("embedding_bag", [FLAT, W, trailing_empty], kwargs,
+                     grad=[False, True, False])
     # include_last_offset: the last offset is the end of the indices
     last = np.array([0, 2, 3, 10])
     compare_function("embedding_bag", [FLAT, W, last], {**kwargs, "include_last_offset": True},

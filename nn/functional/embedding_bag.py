@@ -2,14 +2,14 @@
 (bag, position, dim) tensor of an `embedding` followed by a reduction.
 
 The indices are one flat list cut into bags by ``offsets`` (bag b is
-input[offsets[b] : offsets[b+1]]), or the rows of a 2-D input. With M the (bags,
-positions) 0/1 membership matrix (``padding_idx`` entries left out) and E the looked-up
-rows,
+input[offsets[b] : offsets[b+1]]), or the rows of a 2-D input. With E the looked-up rows
+and b(i) the bag of position i (``padding_idx`` entries left out),
 
-    sum:  M (w * E)          mean: (M E) / |bag|          max: max over the bag's rows
+    sum:  out[b] = sum_{b(i) = b} w_i E_i       (an `index_add` of the rows by bag)
+    mean: sum / |bag|                           max: max over the bag's rows
 
 (w: optional ``per_sample_weights``; an empty bag gives zeros). Gradients come from the
-lookup node and the matrix product.
+lookup node, index_add and the masked max; memory stays O(positions x dim).
 """
 
 from __future__ import annotations
@@ -83,27 +83,50 @@ def embedding_bag(input: Tensor, weight: Tensor, offsets: Tensor | None = None,
     if max_norm is not None:
         _renorm_rows(weight, flat, max_norm, norm_type)
     length = flat.shape[0]
-    positions = ag.arange(length, device=flat.device)
+    device = flat.device
     if include_last_offset:
-        starts, end = offsets[:-1], offsets[-1:]
-        inside = positions < end
+        starts, stop = offsets[:-1], offsets[-1:]
     else:
-        starts = offsets
-        inside = positions >= 0
+        starts, stop = offsets, ag.tensor([length], dtype=ag.int64, device=device)
     bags = starts.shape[0]
-    bag_of = (positions.unsqueeze(1) >= starts.unsqueeze(0)).long().sum(1) - 1  # (L,)
-    keep = inside if padding_idx is None else inside & (flat != padding_idx)
-    member = (bag_of.unsqueeze(0) == ag.arange(bags, device=flat.device).unsqueeze(1)) \
-        & keep.unsqueeze(0)  # (B, L)
+    ends = ag.cat([starts[1:], stop]) if bags else stop[:0]
+    # bag of each position: count the bag starts at or before it (a cumulative sum)
+    marks = ag.zeros(length + 1, dtype=ag.int64, device=device).index_add(
+        0, starts.clamp(0, length), ag.ones(bags, dtype=ag.int64, device=device))
+    bag_of = marks.cumsum(0)[:length] - 1
+    positions = ag.arange(length, device=device)
+    keep = positions < stop
+    if padding_idx is not None:
+        keep = keep & (flat != padding_idx)
+    bag_of = ag.where(keep, bag_of, 0).clamp_min(0)
     rows = ag.fused.embedding(flat, weight, None, scale_grad_by_freq)  # (L, D)
-    counts = member.long().sum(1)
     if mode == "max":
-        masked = ag.where(member.unsqueeze(-1), rows.unsqueeze(0), float("-inf"))
-        best = masked.max(1).values if length else weight.new_zeros((bags, weight.shape[1]))
-        return ag.where((counts > 0).unsqueeze(1), best, 0.0)
+        return _bag_max(rows, keep, starts, ends, weight)
+    scale = keep.to(weight.dtype)
     if psw is not None:
-        rows = rows * psw.unsqueeze(1)
-    total = member.to(weight.dtype) @ rows
+        scale = scale * psw
+    total = weight.new_zeros((bags, weight.shape[1])).index_add(0, bag_of,
+                                                                rows * scale.unsqueeze(1))
     if mode == "sum":
         return total
-    return total / counts.clamp_min(1).to(weight.dtype).unsqueeze(1)
+    counts = weight.new_zeros((bags,)).index_add(0, bag_of, keep.to(weight.dtype))
+    return total / counts.clamp_min(1).unsqueeze(1)
+
+
+def _bag_max(rows: Tensor, keep: Tensor, starts: Tensor, ends: Tensor,
+             weight: Tensor) -> Tensor:
+    """The elementwise max of each bag's kept rows (zeros for an empty bag): the bags are
+    contiguous runs, gathered into a (bags, longest, D) block and maxed over masked rows."""
+    bags, dim = starts.shape[0], weight.shape[1]
+    lengths = ends - starts
+    longest = int(lengths.max()) if bags else 0
+    if bags == 0 or longest <= 0 or rows.shape[0] == 0:
+        return weight.new_zeros((bags, dim))
+    steps = ag.arange(longest, device=rows.device)
+    pos = starts.unsqueeze(1) + steps  # (B, longest)
+    inside = steps < lengths.unsqueeze(1)
+    pos = ag.where(inside, pos, 0).clamp(0, rows.shape[0] - 1)
+    valid = inside & keep.index_select(0, pos.reshape(-1)).reshape(bags, longest)
+    block = rows.index_select(0, pos.reshape(-1)).reshape(bags, longest, dim)
+    best = ag.where(valid.unsqueeze(-1), block, float("-inf")).max(1).values
+    return ag.where(valid.any(1, keepdim=True), best, 0.0)

@@ -16,10 +16,10 @@ def pdist(input: Tensor, p: float = 2.0) -> Tensor:
     if p < 0:
         raise RuntimeError(f"pdist only supports non-negative p values (got p={p})")
     n = input.shape[0]
-    first = [i for i in range(n) for _ in range(i + 1, n)]
-    second = [j for i in range(n) for j in range(i + 1, n)]
-    if not first:
+    steps = ag.arange(n, device=input.device)
+    pairs = (steps.unsqueeze(1) < steps.unsqueeze(0)).nonzero()  # (P, 2), row-major
+    if pairs.shape[0] == 0:
         return input.new_zeros((0,))
-    rows_i = input.index_select(0, ag.tensor(first, dtype=ag.int64, device=input.device))
-    rows_j = input.index_select(0, ag.tensor(second, dtype=ag.int64, device=input.device))
+    rows_i = input.index_select(0, pairs[:, 0])
+    rows_j = input.index_select(0, pairs[:, 1])
     return (rows_i - rows_j).norm(p, 1)

@@ -6,13 +6,17 @@ next to its forward; ``inplace=True`` writes the result into the input, as in Py
 
 from __future__ import annotations
 
+import warnings
+
 import autograd_core as ag
 from autograd_core import Tensor
 
 __all__ = ["relu", "relu_", "relu6", "leaky_relu", "elu", "selu", "celu", "gelu", "silu",
            "mish", "softplus", "softsign", "sigmoid", "tanh", "hardtanh", "hardsigmoid",
            "hardswish", "threshold", "prelu", "softmax", "log_softmax", "softmin",
-           "logsigmoid", "glu", "tanhshrink"]
+           "logsigmoid", "glu", "tanhshrink", "hardshrink", "softshrink", "rrelu", "rrelu_",
+           "elu_", "celu_", "selu_", "leaky_relu_", "hardtanh_", "threshold_",
+           "gumbel_softmax"]
 
 _fused = ag.fused
 
@@ -149,3 +153,92 @@ def glu(input: Tensor, dim: int = -1) -> Tensor:
         raise RuntimeError(f"Halving dimension must be even, but dimension {d} is size {size}")
     a, b = input.chunk(2, dim)
     return a * b.sigmoid()
+
+
+def hardshrink(input: Tensor, lambd: float = 0.5) -> Tensor:
+    """x where |x| > lambd, else 0."""
+    return ag.where(input.abs() > lambd, input, 0.0)
+
+
+def softshrink(input: Tensor, lambd: float = 0.5) -> Tensor:
+    """x - lambd for x > lambd, x + lambd for x < -lambd, else 0 (the proximal map of
+    lambd |x|): sign(x) max(|x| - lambd, 0)."""
+    if lambd < 0:
+        raise RuntimeError(f"lambda must be in range [0, inf) for input dtype {input.dtype}, "
+                           f"but found {lambd}")
+    return ag.where(input > lambd, input - lambd, ag.where(input < -lambd, input + lambd, 0.0))
+
+
+def rrelu(input: Tensor, lower: float = 1.0 / 8, upper: float = 1.0 / 3,
+          training: bool = False, inplace: bool = False) -> Tensor:
+    """Randomised leaky ReLU (Xu et al. 2015): x for x >= 0, a x otherwise, with
+    a ~ U(lower, upper) drawn per element while training, a = (lower + upper) / 2 in
+    evaluation."""
+    if lower > upper:
+        raise RuntimeError(f"Lower bound should be less than or equal to the upper bound "
+                           f"(got lower={lower}, upper={upper})")
+    if not training:
+        return leaky_relu(input, (lower + upper) / 2, inplace)
+    with ag.no_grad():
+        slope = ag.empty(tuple(input.shape), dtype=input.dtype, device=input.device)
+        slope.uniform_(lower, upper)
+    out = ag.where(input >= 0, input, input * slope)
+    return input.copy_(out) if inplace else out
+
+
+def rrelu_(input: Tensor, lower: float = 1.0 / 8, upper: float = 1.0 / 3,
+           training: bool = False) -> Tensor:
+    """In-place `rrelu`."""
+    return rrelu(input, lower, upper, training, inplace=True)
+
+
+def elu_(input: Tensor, alpha: float = 1.0) -> Tensor:
+    """In-place `elu`."""
+    return elu(input, alpha, inplace=True)
+
+
+def celu_(input: Tensor, alpha: float = 1.0) -> Tensor:
+    """In-place `celu`."""
+    return celu(input, alpha, inplace=True)
+
+
+def selu_(input: Tensor) -> Tensor:
+    """In-place `selu`."""
+    return selu(input, inplace=True)
+
+
+def leaky_relu_(input: Tensor, negative_slope: float = 0.01) -> Tensor:
+    """In-place `leaky_relu`."""
+    return leaky_relu(input, negative_slope, inplace=True)
+
+
+def hardtanh_(input: Tensor, min_val: float = -1.0, max_val: float = 1.0) -> Tensor:
+    """In-place `hardtanh`."""
+    return hardtanh(input, min_val, max_val, inplace=True)
+
+
+def threshold_(input: Tensor, threshold: float, value: float) -> Tensor:
+    """In-place `threshold`."""
+    return _fused.threshold(input, threshold, value, True)
+
+
+def gumbel_softmax(logits: Tensor, tau: float = 1, hard: bool = False, eps: float = 1e-10,
+                   dim: int = -1) -> Tensor:
+    """A differentiable sample of a categorical distribution (Jang et al. 2017):
+
+        y = softmax((logits + g) / tau),   g = -log(-log u),  u ~ U(0, 1)  (Gumbel noise)
+
+    ``hard``: the one-hot argmax in the forward pass with the soft sample's gradient
+    (straight-through: y_hard - y.detach() + y)."""
+    if eps != 1e-10:
+        warnings.warn("`eps` parameter is deprecated and has no effect.", stacklevel=2)
+    with ag.no_grad():
+        u = ag.rand(*logits.shape, dtype=logits.dtype, device=logits.device)
+        tiny = 1e-20 if logits.dtype == ag.float64 else 1e-12
+        gumbels = -(-(u.clamp_min(tiny)).log()).clamp_min(tiny).log()
+    y = ag.softmax((logits + gumbels) / tau, dim)
+    if not hard:
+        return y
+    index = y.argmax(dim, keepdim=True)
+    y_hard = ag.zeros_like(logits).scatter(dim, index, 1.0)
+    return y_hard - y.detach() + y

@@ -10,6 +10,8 @@ import warnings
 import autograd_core as ag
 from autograd_core import Tensor
 
+from .interpolate import resize_separable
+
 __all__ = [
     "max_pool1d", "max_pool2d", "avg_pool1d", "avg_pool2d", "adaptive_avg_pool1d",
     "adaptive_avg_pool2d", "adaptive_max_pool1d", "adaptive_max_pool2d", "interpolate",
@@ -71,7 +73,16 @@ def interpolate(input: Tensor, size=None, scale_factor=None, mode: str = "neares
                 align_corners: bool | None = None, recompute_scale_factor: bool | None = None,
                 antialias: bool = False) -> Tensor:
     """Resize to ``size`` or by ``scale_factor``: modes 'nearest', 'nearest-exact', 'linear'
-    (3-D input), 'bilinear' (4-D input) and 'area'."""
+    (3-D input), 'bilinear' and 'bicubic' (4-D input), 'trilinear' (5-D input) and 'area'.
+
+    Bicubic, trilinear and all 5-D resizes run axis by axis (`nn.functional.interpolate`)."""
+    if mode in ("bicubic", "trilinear") or (isinstance(input, Tensor) and input.ndim == 5
+                                            and mode in ("nearest", "nearest-exact", "area")):
+        if mode in ("nearest", "area", "nearest-exact") and align_corners is not None:
+            raise ValueError("align_corners option can only be set with the interpolating "
+                             "modes: linear | bilinear | bicubic | trilinear")
+        return resize_separable(input, size, scale_factor, mode, align_corners,
+                                recompute_scale_factor, antialias)
     return ag.fused.interpolate(input, size, scale_factor, mode, align_corners,
                                 recompute_scale_factor, antialias)
 

@@ -20,7 +20,7 @@ from ..parameter import Parameter
 __all__ = ["ReLU", "LeakyReLU", "PReLU", "ReLU6", "ELU", "SELU", "CELU", "GELU", "SiLU",
            "Mish", "Softplus", "Softsign", "Sigmoid", "Hardsigmoid", "Hardswish", "Tanh",
            "Hardtanh", "Softmax", "LogSoftmax", "Softmin", "LogSigmoid", "Threshold", "GLU",
-           "Tanhshrink", "Maxout"]
+           "Tanhshrink", "Hardshrink", "Softshrink", "RReLU", "Softmax2d", "Maxout"]
 
 
 def _inplace_repr(inplace: bool) -> str:
@@ -302,6 +302,58 @@ class GLU(Module):
 
     def extra_repr(self) -> str:
         return f"dim={self.dim}"
+
+
+class Softmax2d(Module):
+    """Softmax over the channels of (N, C, H, W) or (C, H, W) inputs, at each location."""
+
+    def forward(self, input: Tensor) -> Tensor:
+        if input.ndim not in (3, 4):
+            raise ValueError(f"Softmax2d: expected input to be 3D or 4D, got {input.ndim}D "
+                             f"instead.")
+        return F.softmax(input, -3, _stacklevel=5)
+
+
+class _Shrink(Module):
+    def __init__(self, lambd: float = 0.5) -> None:
+        super().__init__()
+        self.lambd = lambd
+
+    def extra_repr(self) -> str:
+        return f"{self.lambd}"
+
+
+class Hardshrink(_Shrink):
+    """x where |x| > lambd, else 0."""
+
+    def forward(self, input: Tensor) -> Tensor:
+        return F.hardshrink(input, self.lambd)
+
+
+class Softshrink(_Shrink):
+    """sign(x) max(|x| - lambd, 0)."""
+
+    def forward(self, input: Tensor) -> Tensor:
+        return F.softshrink(input, self.lambd)
+
+
+class RReLU(Module):
+    """Randomised leaky ReLU: negative slope ~ U(lower, upper) per element while training,
+    (lower + upper) / 2 in evaluation."""
+
+    def __init__(self, lower: float = 1.0 / 8, upper: float = 1.0 / 3,
+                 inplace: bool = False) -> None:
+        super().__init__()
+        self.lower = lower
+        self.upper = upper
+        self.inplace = inplace
+
+    def forward(self, input: Tensor) -> Tensor:
+        return F.rrelu(input, self.lower, self.upper, self.training, self.inplace)
+
+    def extra_repr(self) -> str:
+        extra = ", inplace=True" if self.inplace else ""
+        return f"lower={self.lower}, upper={self.upper}{extra}"
 
 
 class Maxout(Module):

@@ -1,4 +1,4 @@
-"""Convolution layers: Conv1d, Conv2d, ConvTranspose1d, ConvTranspose2d.
+"""Convolution layers: Conv1d/2d/3d, ConvTranspose1d/2d/3d.
 
 Parameters, their shapes, names and initialisation are PyTorch's:
 
@@ -21,7 +21,8 @@ from .. import init
 from ..module import Module
 from ..parameter import Parameter
 
-__all__ = ["Conv1d", "Conv2d", "ConvTranspose1d", "ConvTranspose2d"]
+__all__ = ["Conv1d", "Conv2d", "Conv3d", "ConvTranspose1d", "ConvTranspose2d",
+           "ConvTranspose3d"]
 
 _PADDING_MODES = {"zeros", "reflect", "replicate", "circular"}
 
@@ -169,6 +170,15 @@ class Conv2d(_ConvForward):
     _conv = staticmethod(F.conv2d)
 
 
+class Conv3d(_ConvForward):
+    """3-D convolution over (N, C_in, D, H, W) -> (N, C_out, D_out, H_out, W_out), for
+    video and volumetric data (depth offsets folded into the channels of one 2-D
+    convolution, see `nn.functional.conv3d`)."""
+
+    _dims = 3
+    _conv = staticmethod(F.conv3d)
+
+
 class _ConvTransposeNd(_ConvNd):
     _transposed = True
     _conv = staticmethod(F.conv_transpose2d)
@@ -231,3 +241,11 @@ class ConvTranspose2d(_ConvTransposeNd):
 
     _dims = 2
     _conv = staticmethod(F.conv_transpose2d)
+
+
+class ConvTranspose3d(_ConvTransposeNd):
+    """3-D transposed convolution: (N, C_in, D, H, W) -> (N, C_out, D_out, H_out, W_out),
+    the adjoint of Conv3d in its input (upsampling volumes)."""
+
+    _dims = 3
+    _conv = staticmethod(F.conv_transpose3d)

@@ -91,7 +91,7 @@ class Softmax(Function):
     @staticmethod
     def backward(ctx, grad):
         (y,) = ctx.saved
-        return y * (grad - ctx.math.sum(grad * y, ctx.axis, True)), None
+        return softmax_vjp(ctx.math, grad, y, ctx.axis), None
 
 
 class LogSoftmax(Function):
@@ -118,8 +118,18 @@ class LogSoftmax(Function):
     @staticmethod
     def backward(ctx, grad):
         (y,) = ctx.saved
-        m = ctx.math
-        return grad - m.exp(y) * m.sum(grad, ctx.axis, True), None
+        return log_softmax_vjp(ctx.math, grad, y, ctx.axis), None
+
+
+def softmax_vjp(m, g, y, axis):
+    """The softmax rule, dx = y (g - sum(g y)) along ``axis`` (``y`` the softmax), shared by
+    every node whose output is a softmax (`Softmax`, cross-entropy's row layout)."""
+    return y * (g - m.sum(g * y, axis, True))
+
+
+def log_softmax_vjp(m, g, logp, axis):
+    """The log-softmax rule, dx = g - exp(y) sum(g) along ``axis`` (``y`` the log-softmax)."""
+    return g - m.exp(logp) * m.sum(g, axis, True)
 
 
 def _softmax_dim(name: str, input: Tensor, dim) -> int:

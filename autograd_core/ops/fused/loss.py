@@ -29,6 +29,7 @@ from ..._backend import backend_of, check_index_bounds
 from ..._teaching import Input, NodeInfo, Rule, reduction_words
 from ...function import Function
 from ...tensor import Tensor
+from ..softmax import log_softmax_vjp, softmax_vjp
 
 __all__ = ["cross_entropy", "nll_loss"]
 
@@ -130,8 +131,7 @@ class _RowsSoftmax(Function):
     def backward(ctx, grad):
         (p,) = ctx.saved
         m = ctx.math
-        d = p * (grad - m.sum(grad * p, 1, True))
-        return _unrows_m(m, d, ctx.x_shape, ctx.unbatched), None, None
+        return _unrows_m(m, softmax_vjp(m, grad, p, 1), ctx.x_shape, ctx.unbatched), None, None
 
 
 class _RowsLogSoftmax(Function):
@@ -149,8 +149,8 @@ class _RowsLogSoftmax(Function):
     def backward(ctx, grad):
         (logp,) = ctx.saved
         m = ctx.math
-        d = grad - m.exp(logp) * m.sum(grad, 1, True)
-        return _unrows_m(m, d, ctx.x_shape, ctx.unbatched), None, None
+        return _unrows_m(m, log_softmax_vjp(m, grad, logp, 1), ctx.x_shape, ctx.unbatched), None, \
+            None
 
 
 class _ScaledMinusTargets(Function):

@@ -107,6 +107,25 @@ def samples_of(info) -> list[Sample]:
 
 
 # ----------------------------------------------------------------------------- conversion
+def layer_like(layer) -> nn.Module:
+    """Our Transformer layer with a PyTorch layer's configuration (a constructor argument of
+    the stacks, which copy it; the whole stack's weights are loaded afterwards)."""
+    import torch
+
+    names = {"TransformerEncoderLayer", "TransformerDecoderLayer"}
+    if type(layer).__name__ not in names:
+        raise NotImplementedError(f"constructor argument is a torch module "
+                                  f"({type(layer).__name__}); the harness cannot convert it")
+    activation = {torch.nn.functional.relu: "relu", torch.nn.functional.gelu: "gelu"}.get(
+        layer.activation, layer.activation)
+    if not isinstance(activation, str):
+        activation = to_ours(activation)
+    return getattr(nn, type(layer).__name__)(
+        layer.self_attn.embed_dim, layer.self_attn.num_heads, layer.linear1.out_features,
+        layer.dropout.p, activation, layer.norm1.eps, layer.self_attn.batch_first,
+        layer.norm_first, layer.linear1.bias is not None)
+
+
 def to_ours(obj: Any, memo: dict | None = None) -> Any:
     """PyTorch values -> ours: tensors (keeping requires_grad), dtypes, devices, nests.
     A tensor passed twice (``loss(x, x)``) becomes one tensor of ours, twice."""
@@ -127,8 +146,9 @@ def to_ours(obj: Any, memo: dict | None = None) -> Any:
     if isinstance(obj, torch.device):
         return str(obj)
     if isinstance(obj, torch.nn.Module):
-        raise NotImplementedError(f"constructor argument is a torch module "
-                                  f"({type(obj).__name__}); the harness cannot convert it")
+        return layer_like(obj)
+    if callable(obj) and getattr(obj, "__module__", "") == "torch.nn.functional":
+        return getattr(nn.functional, obj.__name__)
     if isinstance(obj, torch.Size):
         return tuple(obj)
     if isinstance(obj, tuple):
@@ -234,7 +254,8 @@ def run_sample(sample: Sample) -> str:
     shape_only = sample.training and info.module_cls.__name__ in RANDOM_IN_TRAINING
     for k, (mine, ref) in enumerate(zip(leaves, leaves_t)):
         if shape_only:
-            if tuple(mine.shape) != tuple(ref.shape) or str(mine.dtype) != str(ref.dtype):
+            if (tuple(mine.shape) != tuple(ref.shape)
+                    or str(mine.dtype).split(".")[-1] != str(ref.dtype).split(".")[-1]):
                 raise Mismatch(f"output {k}: {mine.shape} {mine.dtype} vs PyTorch's "
                                f"{ref.shape} {ref.dtype}")
         else:

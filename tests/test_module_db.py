@@ -26,14 +26,6 @@ KNOWN_FAILURES = [
     (r"BatchNorm[123]d", "forward", "zero_batch",
      "a batch of size 0: our batch norm rejects it in training and cannot reshape it in "
      "eval mode; PyTorch returns an empty output"),
-    (r"BatchNorm[123]d", "error", 0, "BatchNorm does not check eps > 0 at construction"),
-    (r"BatchNorm[123]d", "error", 1, "BatchNorm does not check eps > 0 at construction"),
-    (r"NLLLoss", "error", 0,
-     "nll_loss does not check that weight has the input's dtype (PyTorch: RuntimeError)"),
-    (r"HuberLoss", "error", 0, "HuberLoss does not reject a complex delta (TypeError)"),
-    (r"CrossEntropyLoss", "forward", "2d_ignore_index_mean",
-     "every target ignored with reduction='mean': the loss is NaN on both sides, but our "
-     "gradient is NaN where PyTorch's is 0"),
 ]
 
 

@@ -80,15 +80,7 @@ def _torch_single_thread():
 
 
 
-def _layer_like(layer) -> nn.Module:
-    """Our layer with a PyTorch layer's configuration (the stacks copy it, then the whole
-    stack's weights are loaded)."""
-    cls = getattr(nn, type(layer).__name__)
-    activation = {torch.nn.functional.relu: "relu", torch.nn.functional.gelu: "gelu"}[
-        layer.activation]
-    return cls(layer.self_attn.embed_dim, layer.self_attn.num_heads,
-               layer.linear1.out_features, layer.dropout.p, activation, layer.norm1.eps,
-               layer.self_attn.batch_first, layer.norm_first, layer.linear1.bias is not None)
+from module_db_harness import layer_like as _layer_like  # noqa: E402
 
 
 def _ours(value):

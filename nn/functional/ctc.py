@@ -109,6 +109,12 @@ def ctc_loss(log_probs: Tensor, targets: Tensor, input_lengths, target_lengths,
     last = alpha.gather(1, ends)
     before = ag.where(ends > 0, alpha.gather(1, (ends - 1).clamp_min(0)), _IMPOSSIBLE)
     nll = -ag.cat([last, before], 1).logsumexp(1)
+    # PyTorch's gradient w.r.t. log_probs carries an extra exp(log_probs) term over the valid
+    # steps (its kernel assumes log_probs come from log_softmax, whose backward cancels the
+    # term). A term of value exactly 0 (m - m) with that gradient gives the same numbers.
+    valid = (ag.arange(t_max, device=lp.device).unsqueeze(1) < lens.reshape(1, batch)).to(lp.dtype)
+    mass = (lp.exp().sum(2) * valid).sum(0)
+    nll = nll + (mass - mass.detach())
     impossible = nll > _INF_THRESHOLD
     nll = ag.where(impossible, 0.0 if zero_infinity else float("inf"), nll)
     if reduction == "mean":

@@ -177,6 +177,11 @@ def nll_loss(input: Tensor, target: Tensor, weight: Tensor | None = None, size_a
              ignore_index: int = -100, reduce=None, reduction: str = "mean") -> Tensor:
     """-w_y x_y for log-probabilities ``input`` and class indices ``target``."""
     reduction = _legacy_reduction(size_average, reduce, reduction)
+    if weight is not None and isinstance(input, ag.Tensor) and weight.dtype != input.dtype:
+        names = {"float16": "Half", "float32": "Float", "float64": "Double"}
+        raise RuntimeError(f"expected scalar type {names.get(input.dtype.name, input.dtype.name)} "
+                           f"but found {names.get(weight.dtype.name, weight.dtype.name)} (nll_loss: "
+                           f"the weight must have the input's dtype; convert it with .to(input.dtype))")
     return ag.fused.nll_loss(input, target, weight, ignore_index, reduction)
 
 

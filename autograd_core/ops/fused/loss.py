@@ -95,7 +95,11 @@ def _row_factor(m, grad, ctx):
     if ctx.reduction == "none":
         return grad.reshape((-1, 1))
     if ctx.reduction == "mean":
-        return grad / _const(m, ctx.denom)
+        d = _const(m, ctx.denom)
+        if not hasattr(d, "shape"):
+            return grad / d
+        # every target ignored (total weight 0): the loss is 0/0 = nan, its gradient 0 (PyTorch)
+        return m.where(d == 0, 0.0, grad / m.where(d == 0, 1.0, d))
     return grad
 
 

@@ -242,6 +242,8 @@ def batch_norm(input: Tensor, running_mean: Tensor | None, running_var: Tensor |
     if input._data.ndim < 2:
         raise ValueError(f"batch_norm expects an input of at least 2 dimensions (N, C, *), got "
                          f"shape {_shape_text(input)}")
+    if training and not eps > 0:
+        raise ValueError(f"batch_norm eps must be positive during training, but got {eps}")
     c = input._data.shape[1]
     _check_channels("running_mean", running_mean, c, "running_mean")
     _check_channels("running_var", running_var, c, "running_var")

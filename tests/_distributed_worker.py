@@ -7,6 +7,7 @@ scenarios are expected to end the job, with the error text on stderr.
 from __future__ import annotations
 
 import datetime
+import os
 import sys
 import time
 
@@ -119,6 +120,30 @@ def ddp_equivalence() -> None:
     print(f"rank {rank}: ddp_equivalence OK", flush=True)
 
 
+def ddp_float64() -> None:
+    """float64, 2 ranks, Adam: rank 0 saves the initial weights, the data, and the weights
+    and averaged gradients after each step, for the test to replay in PyTorch on the full
+    batch (in the pytest process: importing torch in every rank would be slow)."""
+    rank, size = dist.get_rank(), dist.get_world_size()
+    rng = np.random.default_rng(1)
+    x, y = rng.standard_normal((size * 3, 4)), rng.standard_normal((size * 3, 3))
+    mine = _model(0).double()
+    saved = {"x": x, "y": y}
+    saved.update({f"init.{n}": p.detach().numpy().copy() for n, p in mine.named_parameters()})
+    ddp = nn.parallel.DistributedDataParallel(mine, bucket_cap_mb=0.0005)
+    opt = optim.Adam(mine.parameters(), lr=0.01)
+    part = slice(rank * 3, rank * 3 + 3)
+    for step in range(3):
+        opt.zero_grad()
+        nn.functional.mse_loss(ddp(ac.tensor(x[part])), ac.tensor(y[part])).backward()
+        saved.update({f"grad{step}.{n}": p.grad.numpy().copy() for n, p in mine.named_parameters()})
+        opt.step()
+    saved.update({f"final.{n}": p.detach().numpy().copy() for n, p in mine.named_parameters()})
+    if rank == 0:
+        np.savez(os.environ["AUTOGRAD_CORE_DIST_OUT"], **saved)
+    print(f"rank {rank}: ddp_float64 OK", flush=True)
+
+
 def ddp_details() -> None:
     rank = dist.get_rank()
     # buffers and state_dict keys
@@ -204,7 +229,8 @@ def peer_hangs() -> None:
     dist.all_reduce(ac.ones(3))
 
 
-SCENARIOS = {f.__name__: f for f in (collectives, ddp_equivalence, ddp_details, shape_mismatch,
+SCENARIOS = {f.__name__: f for f in (collectives, ddp_equivalence, ddp_float64, ddp_details,
+                                     shape_mismatch,
                                      peer_raises, peer_hangs)}
 
 if __name__ == "__main__":

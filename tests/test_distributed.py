@@ -13,6 +13,7 @@ import sys
 import time
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 import autograd_core as ac
@@ -25,9 +26,10 @@ needs_mpi = pytest.mark.skipif(shutil.which("mpirun") is None or not dist.is_mpi
                                reason="needs OpenMPI's mpirun and mpi4py")
 
 
-def _mpirun(*args: str, timeout_s: float = 60) -> tuple[subprocess.CompletedProcess, float]:
+def _mpirun(*args: str, timeout_s: float = 60,
+            env: dict | None = None) -> tuple[subprocess.CompletedProcess, float]:
     env = dict(os.environ, PYTHONPATH=str(ROOT), OMP_NUM_THREADS="1", OPENBLAS_NUM_THREADS="1",
-               AUTOGRAD_CORE_DIST_ABORT_GRACE="1")
+               AUTOGRAD_CORE_DIST_ABORT_GRACE="1", **(env or {}))
     if hasattr(os, "geteuid") and os.geteuid() == 0:
         env.update(OMPI_ALLOW_RUN_AS_ROOT="1", OMPI_ALLOW_RUN_AS_ROOT_CONFIRM="1")
     command = ["mpirun", "-n", "2", "--oversubscribe", sys.executable, str(WORKER), *args]
@@ -50,10 +52,61 @@ def test_collectives_results_and_shape_checks():
 
 
 @needs_mpi
-def test_ddp_two_processes_match_one_process_with_twice_the_batch():
-    """SGD (momentum) and Adam, with and without no_sync accumulation, several buckets."""
-    done, _ = _mpirun("30", "ddp_equivalence", "ddp_details")
-    _ok(done, "ddp_equivalence", "ddp_details")
+def test_ddp_two_processes_match_one_process_with_twice_the_batch(tmp_path):
+    """SGD (momentum) and Adam, with and without no_sync accumulation, several buckets;
+    then float64 Adam against PyTorch on the full batch from the same weights."""
+    out = tmp_path / "ddp_float64.npz"
+    done, _ = _mpirun("30", "ddp_equivalence", "ddp_details", "ddp_float64",
+                      env={"AUTOGRAD_CORE_DIST_OUT": str(out)})
+    _ok(done, "ddp_equivalence", "ddp_details", "ddp_float64")
+    torch = pytest.importorskip("torch")
+    saved = dict(np.load(out))
+    theirs = torch.nn.Sequential(torch.nn.Linear(4, 8), torch.nn.Tanh(), torch.nn.Linear(8, 8),
+                                 torch.nn.Tanh(), torch.nn.Linear(8, 3)).double()
+    names = [n for n, _ in theirs.named_parameters()]
+    with torch.no_grad():
+        for n, p in theirs.named_parameters():
+            p.copy_(torch.from_numpy(saved[f"init.{n}"]))
+    opt = torch.optim.Adam(theirs.parameters(), lr=0.01)
+    x, y = torch.from_numpy(saved["x"]), torch.from_numpy(saved["y"])
+    for step in range(3):
+        opt.zero_grad()
+        torch.nn.functional.mse_loss(theirs(x), y).backward()
+        for n, p in zip(names, theirs.parameters()):
+            np.testing.assert_allclose(saved[f"grad{step}.{n}"], p.grad.numpy(), rtol=1e-10,
+                                       atol=1e-13, err_msg=f"step {step} {n}")
+        opt.step()
+    for n, p in zip(names, theirs.parameters()):
+        np.testing.assert_allclose(saved[f"final.{n}"], p.detach().numpy(), rtol=1e-10, atol=1e-13)
+
+
+@needs_mpi
+def test_launcher_starts_the_ranks_through_mpirun(tmp_path):
+    script = tmp_path / "hello.py"
+    script.write_text("import autograd_core as ac, autograd_core.distributed as dist\n"
+                      "dist.init_process_group('mpi')\n"
+                      "x = ac.ones(1) * dist.get_rank()\n"
+                      "dist.all_reduce(x)\n"
+                      "print(f'rank {dist.get_rank()} of {dist.get_world_size()} sum {x.item()}', "
+                      "flush=True)\n"
+                      "dist.destroy_process_group()\n")
+    env = dict(os.environ, PYTHONPATH=str(ROOT), OMP_NUM_THREADS="1")
+    done = subprocess.run([sys.executable, "-m", "autograd_core.distributed.run", "--nproc", "2",
+                           str(script)], capture_output=True, text=True, timeout=60, env=env)
+    assert done.returncode == 0, done.stderr
+    assert "rank 0 of 2 sum 1.0" in done.stdout and "rank 1 of 2 sum 1.0" in done.stdout
+
+
+def test_launcher_command_line():
+    from autograd_core.distributed import run
+
+    assert run.build_command(4, "train.py", ["--lr", "0.1"], python="py") == [
+        "mpirun", "-n", "4", "--oversubscribe", "py", "train.py", "--lr", "0.1"]
+    env = run.environment({})
+    if hasattr(os, "geteuid") and os.geteuid() == 0:
+        assert env["OMPI_ALLOW_RUN_AS_ROOT"] == "1" and env["OMPI_ALLOW_RUN_AS_ROOT_CONFIRM"] == "1"
+    with pytest.raises(ValueError, match="at least 1"):
+        run.build_command(0, "train.py", [])
 
 
 @needs_mpi

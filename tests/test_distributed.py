@@ -153,3 +153,13 @@ def test_reduce_op_names_match_torch():
     ours = [op.name for op in dist.ReduceOp]
     assert set(ours) <= set(torch.distributed.ReduceOp.RedOpType.__members__)
     assert issubclass(dist.DistBackendError, RuntimeError)
+
+
+def test_scaling_table_reports_speedup_and_overlap():
+    from bench.scaling import table
+
+    rows = [{"nproc": 1, "plain": True, "batch": 100, "step_s": 0.01, "reduce_s": 0, "wait_s": 0},
+            {"nproc": 2, "plain": False, "batch": 100, "step_s": 0.0125, "reduce_s": 0.004,
+             "wait_s": 0.001}]
+    text = table(rows)
+    assert "| 2 | yes | 16,000 | 1.60x | 12.50 ms | 4.00 ms | 1.00 ms | 75% |" in text, text

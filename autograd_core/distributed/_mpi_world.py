@@ -72,6 +72,7 @@ class MpiWorld:
         limit = self.timeout_s if timeout_s is None else timeout_s
         deadline = time.monotonic() + limit
         spins = 0
+        busy_until = time.monotonic() + 0.001
         while not testall(requests):
             self.check_peers(what)
             if time.monotonic() > deadline:
@@ -82,8 +83,9 @@ class MpiWorld:
                     f"init_process_group(timeout=...) if a rank is just slow")
                 raise DistBackendError(self.broken)
             spins += 1
-            if spins > 200:  # spin briefly for low latency, then poll gently
-                time.sleep(0.0005 if spins < 2000 else 0.002)
+            # spin (each test drives MPI's progress) for low latency, then poll gently
+            if spins % 16 == 0 and time.monotonic() > busy_until:
+                time.sleep(0.0002)
 
     def test(self, requests: list) -> bool:
         """Whether all ``requests`` are done (drives MPI's progress, never blocks)."""

@@ -5,7 +5,13 @@ Built only on the public API of `autograd_core`.
 
 import sys as _sys
 
-from . import functional, init, training, utils
+from . import (
+    functional,
+    init,
+    parallel,  # DistributedDataParallel (imports mpi4py only when used)
+    training,
+    utils,
+)
 from .containers import Identity, ModuleDict, ModuleList, ParameterDict, ParameterList, Sequential
 from .module import Module
 from .modules import *  # noqa: F403

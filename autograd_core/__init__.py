@@ -94,12 +94,12 @@ __version__ = "0.1.0"
 
 
 _aliases.install()  # autograd_core.nn is nn, autograd_core.optim is optim
-_LAZY = ("viz", "nn", "optim")
+_LAZY = ("viz", "nn", "optim", "distributed")
 
 
 def __getattr__(name: str):
-    # Loaded on first use: `viz` imports graphviz (plain training needs none of it); `nn` and
-    # `optim` import this package themselves (see `_aliases`).
+    # Loaded on first use: `viz` imports graphviz and `distributed` mpi4py (plain training
+    # needs neither); `nn` and `optim` import this package themselves (see `_aliases`).
     if name in _LAZY:
         import importlib
 

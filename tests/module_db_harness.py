@@ -147,8 +147,9 @@ def to_ours(obj: Any, memo: dict | None = None) -> Any:
         return str(obj)
     if isinstance(obj, torch.nn.Module):
         return layer_like(obj)
-    if callable(obj) and getattr(obj, "__module__", "") == "torch.nn.functional":
-        return getattr(nn.functional, obj.__name__)
+    name = getattr(obj, "__name__", None)
+    if callable(obj) and name and getattr(torch.nn.functional, name, None) is obj:
+        return getattr(nn.functional, name)  # a function of torch.nn.functional: ours
     if isinstance(obj, torch.Size):
         return tuple(obj)
     if isinstance(obj, tuple):

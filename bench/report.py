@@ -14,7 +14,7 @@ import math
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-from bench.workloads import OURS
+from .workloads import OURS
 
 
 @dataclass
@@ -222,7 +222,7 @@ def matplotlib_missing() -> str:
     try:
         import matplotlib  # noqa: F401
     except ImportError:
-        return "--plot needs matplotlib: pip install matplotlib (or pip install -e '.[plot]')"
+        return "--plot needs matplotlib: pip install matplotlib (or pip install \"autograd-core[plot]\")"
     return ""
 
 

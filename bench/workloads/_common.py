@@ -18,8 +18,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 import autograd_core as ag
-import nn
-import optim
+from autograd_core import nn, optim
 
 OURS = "autograd_core"
 SEED = 0

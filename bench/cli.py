@@ -29,7 +29,7 @@ from pathlib import Path
 
 import autograd_core as ag
 
-from . import peers, report
+from . import peers, report, verdict
 from .peers import load_torch
 from .report import Check, Measurement, Results
 from .timing import (
@@ -225,8 +225,8 @@ def run(args, workloads: list[Workload], devices: list[str], gpu_problem: str = 
         env.update(torch_environment(torch_lib.torch))
     env["date"] = time.strftime("%Y-%m-%d %H:%M:%S %Z")
     results = Results(command, env, settings)
-    results.workloads = {w.name: {"title": w.title, "size_name": w.size_name, "sample_name": w.sample_name}
-                         for w in workloads}
+    results.workloads = {w.name: {"title": w.title, "size_name": w.size_name, "sample_name": w.sample_name,
+                                  "check_name": w.check_name} for w in workloads}
     if gpu_problem:
         results.notes.append(f"GPU skipped: {gpu_problem}")
     if not args.no_peers and torch_lib is None:
@@ -269,6 +269,9 @@ def run(args, workloads: list[Workload], devices: list[str], gpu_problem: str = 
     progress.close()
     report.annotate(results)
 
+    print(verdict.legend())
+    print("Verdict:")
+    print(verdict.summary(results))
     summary = report.correctness_summary(results)
     if results.disagreements:
         print("!" * 78, file=sys.stderr)

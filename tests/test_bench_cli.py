@@ -80,6 +80,8 @@ def test_quick_cpu_run_writes_markdown_and_png(quick_cpu):
     assert "## Environment" in text and f"| blas | {data['environment']['blas']} |" in text
     for name in REGISTRY:
         assert f"## {name}: " in text
+        assert f"\n- {name}: " in text  # its verdict in words
+    assert "| check: rms(C) |" in text and "| first loss |" in text and "**ours/peer**" in text
     first = next(m for m in data["measurements"] if m["workload"] == "mlp" and m["contender"] == OURS)
     assert f"| {first['size']} | cpu | {OURS} |" in text
     png = paths["plot"].read_bytes()

@@ -139,6 +139,8 @@ class Workload:
     title = ""
     size_name = "batch"
     sample_name = "samples"
+    # the column of the value the first step computed and the checks compare
+    check_name = "first loss"
 
     def configs(self, device: str, quick: bool, gpu: bool) -> list[Config]:
         """The sizes to run on ``device``; ``gpu`` tells whether a GPU is measured in this run."""

@@ -90,8 +90,8 @@ double = float64
 long = int64
 int = int32
 
-__version__ = "0.1.0"
-
+# from the installed package metadata (pyproject.toml in a checkout never installed)
+from ._version import __version__  # noqa: E402
 
 _aliases.install()  # autograd_core.nn is nn, autograd_core.optim is optim
 _LAZY = ("viz", "nn", "optim")

@@ -30,7 +30,7 @@ def legend() -> str:
 
 
 def _x(value: float) -> str:
-    return f"{value:.2g}x" if value >= 10 else f"{value:.2f}x"
+    return f"{value:.0f}x" if value >= 10 else f"{value:.2f}x"
 
 
 def _main_line(results: Results, workload: str, device: str, contender: str) -> list[Measurement]:

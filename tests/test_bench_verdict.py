@@ -38,6 +38,8 @@ def test_peer_verdict_gives_the_range_of_ours_over_peer():
     assert verdict.peer_verdicts(_results(rows), "mlp") == ["ours/pytorch on cpu: 0.90x-1.10x (about even)"]
     slow = [(8, "cpu", OURS, 3.0), (8, "cpu", "pytorch", 1.0)]
     assert verdict.peer_verdicts(_results(slow), "mlp") == ["ours/pytorch on cpu: 3.00x (ours slower)"]
+    wide = [(8, "cpu", OURS, 1.0), (8, "cpu", "pytorch", 0.008), (16, "cpu", OURS, 1.0), (16, "cpu", "pytorch", 0.5)]
+    assert verdict.peer_verdicts(_results(wide), "mlp") == ["ours/pytorch on cpu: 2.00x-125x (ours slower)"]
     alone = verdict.verdicts(_results([(8, "cpu", OURS, 1.0)]))
     assert alone == {"mlp": ["no comparison: one device and no peers"]}
 

@@ -20,6 +20,8 @@ from pathlib import Path
 
 import pytest
 
+from bench.workloads import REGISTRY
+
 ROOT = Path(__file__).resolve().parent.parent
 SOURCES = ["autograd_core", "nn", "optim", "bench", "setup.py", "pyproject.toml", "README.md", "LICENSE"]
 
@@ -95,10 +97,9 @@ def test_autograd_bench_writes_into_the_current_directory_only(installed, tmp_pa
     python, site, _ = installed
     script = python.parent / ("autograd-bench.exe" if os.name == "nt" else "autograd-bench")
     before = _files(site)
-    _run([str(script), "--quick", "--device", "cpu", "--no-peers", "--workloads", "mlp,matmul",
-          "--json", "out.json", "--markdown"], cwd=tmp_path)
+    _run([str(script), "--quick", "--device", "cpu", "--no-peers", "--json", "out.json", "--markdown"], cwd=tmp_path)
     data = json.loads((tmp_path / "out.json").read_text())
-    assert {m["workload"] for m in data["measurements"]} == {"mlp", "matmul"}
+    assert {m["workload"] for m in data["measurements"]} == set(REGISTRY)
     assert data["command"].startswith("autograd-bench ")
     assert (tmp_path / "cpu.md").read_text().startswith("# autograd-bench results")
     assert _files(site) == before  # nothing written into the installed package (not even bytecode)

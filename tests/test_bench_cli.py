@@ -157,7 +157,7 @@ def test_a_disagreement_is_reported_and_fails_strict(tmp_path, monkeypatch, caps
         rc_lenient = _run(["--workloads", "perturbed", "--repeats", "1", "--no-peers"])
     assert rc_strict == 1 and rc_lenient == 0
     assert "DISAGREE" in err and "perturbed 8: autograd_core on cuda" in err
-    data = json.loads((tmp_path / "gpu.json").read_text())  # --json without a file: bench/results
+    data = json.loads((tmp_path / "gpu.json").read_text())  # --json without a file: the output directory
     (bad,) = [c for c in data["checks"] if not c["ok"]]
     assert bad["device"] == "cuda" and bad["loss"] == pytest.approx(1.01 * bad["reference_loss"])
 

@@ -2,7 +2,8 @@
 
 ``autograd_core`` plays the role of ``torch``: tensors on the CPU (NumPy) or an NVIDIA GPU
 (CuPy) that record the operations applied to them, and ``backward()`` that applies the
-chain rule over that graph. ``nn`` and ``optim`` (sibling packages) build on it.
+chain rule over that graph. ``autograd_core.nn`` and ``autograd_core.optim`` build on it (in a
+checkout they are the sibling folders ``nn/`` and ``optim/``, importable as ``nn`` and ``optim`` too).
 """
 
 from . import _aliases, accelerator, autograd, backends, cuda, datasets, serialization, utils
@@ -90,8 +91,8 @@ double = float64
 long = int64
 int = int32
 
-__version__ = "0.1.0"
-
+# from the installed package metadata (pyproject.toml in a checkout never installed)
+from ._version import __version__  # noqa: E402
 
 _aliases.install()  # autograd_core.nn is nn, autograd_core.optim is optim
 _LAZY = ("viz", "nn", "optim", "distributed")

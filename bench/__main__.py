@@ -6,7 +6,7 @@ import sys
 
 
 def main(argv: list[str] | None = None) -> None:
-    from bench.cli import main as run
+    from .cli import main as run
 
     sys.exit(run(argv))
 

@@ -22,9 +22,10 @@ import argparse
 import numpy as np
 
 import autograd_core as ag
-import optim
-from bench.timing import compare, environment
-from bench.workloads._common import bare_arrays
+from autograd_core import optim
+
+from .timing import compare, environment
+from .workloads._common import bare_arrays
 
 LR, BETA1, BETA2, EPS = 1e-3, 0.9, 0.999, 1e-8
 BLOCK = 32768

@@ -28,10 +28,11 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import autograd_core as ag
-from bench import report
-from bench.peers import load_torch
-from bench.report import Check, Measurement, Results
-from bench.timing import (
+
+from . import peers, report, verdict
+from .peers import load_torch
+from .report import Check, Measurement, Results
+from .timing import (
     THREAD_VARS,
     compare,
     cuda_environment,
@@ -40,10 +41,14 @@ from bench.timing import (
     tf32_enabled,
     torch_environment,
 )
-from bench.workloads import OURS, OURS_LIBRARY, REGISTRY, Config, Contender, Library, Workload, select
+from .workloads import OURS, OURS_LIBRARY, REGISTRY, Config, Contender, Library, Workload, select
 
-RESULTS_DIR = Path(__file__).resolve().parent / "results"
-DEFAULT_OUTPUT = "<bench/results>"
+# Where --save and a bare --json/--markdown/--plot write: the current directory (never the
+# installed package); --output-dir changes it.
+RESULTS_DIR = Path(".")
+DEFAULT_OUTPUT = "<output dir>"
+# How the user started us: `python -m bench` in a checkout, the installed command otherwise.
+PROG = "python -m bench" if __package__ == "bench" else "autograd-bench"
 
 # Agreement of first steps: |a - b| <= atol + rtol * max(|a|, |b|).
 LOSS_RTOL, CHECKSUM_RTOL, ATOL = 1e-4, 1e-3, 1e-6
@@ -90,12 +95,17 @@ def build_parser() -> argparse.ArgumentParser:
                         help="exit with status 1 when a correctness check disagrees or a contender fails")
     parser.add_argument("--json", nargs="?", const=DEFAULT_OUTPUT, metavar="FILE",
                         help="write the environment and every measurement as JSON "
-                             "(default bench/results/<cpu|gpu>.json)")
+                             "(default <cpu|gpu>.json in the output directory)")
     parser.add_argument("--markdown", nargs="?", const=DEFAULT_OUTPUT, metavar="FILE",
-                        help="write the tables as markdown (default bench/results/<cpu|gpu>.md)")
+                        help="write the tables as markdown (default <cpu|gpu>.md in the output directory)")
     parser.add_argument("--plot", nargs="?", const=DEFAULT_OUTPUT, metavar="FILE",
-                        help="draw time against size as a PNG, needs matplotlib (default bench/results/<cpu|gpu>.png)")
-    parser.add_argument("--save", action="store_true", help="all three of --json, --markdown, --plot, in bench/results")
+                        help="draw time against size as a PNG, needs matplotlib (default <cpu|gpu>.png in the "
+                             "output directory)")
+    parser.add_argument("--save", action="store_true",
+                        help="all three of --json, --markdown, --plot, in the output directory")
+    parser.add_argument("--output-dir", type=Path, default=RESULTS_DIR, metavar="DIR",
+                        help="where --save and a bare --json/--markdown/--plot write (default: the current "
+                             "directory; this project's saved runs use bench/results)")
     parser.add_argument("--quiet", action="store_true", help="no progress bar")
     parser.add_argument("--list", action="store_true", help="list the workloads and exit")
     return parser
@@ -143,8 +153,8 @@ def main(argv: list[str] | None = None, *, restart: bool = True) -> int:
         print(f"autograd-bench: error: --device cuda: CUDA is not available: {gpu_problem}", file=sys.stderr)
         return 2
     if restart and args.threads:
-        limit_threads(args.threads, "bench", argv)  # re-executes unless the variables are set
-    results = run(args, workloads, devices, gpu_problem, command="python -m bench " + shlex.join(argv))
+        limit_threads(args.threads, __package__, argv)  # re-executes unless the variables are set
+    results = run(args, workloads, devices, gpu_problem, command=f"{PROG} " + shlex.join(argv))
     if args.save and plot_problem:
         print(f"(no plot: {plot_problem})")
     tag = "gpu" if any(d != "cpu" for d in devices) else "cpu"
@@ -152,7 +162,7 @@ def main(argv: list[str] | None = None, *, restart: bool = True) -> int:
                                   ("plot", "png", report.write_plot)):
         target = getattr(args, option)
         if target:
-            path = RESULTS_DIR / f"{tag}.{suffix}" if target == DEFAULT_OUTPUT else Path(target)
+            path = args.output_dir / f"{tag}.{suffix}" if target == DEFAULT_OUTPUT else Path(target)
             write(path, results)
             print(f"wrote {path}")
     if results.interrupted:
@@ -191,7 +201,7 @@ def plan(workloads: list[Workload], devices: list[str], quick: bool) -> list[tup
 
 
 def run(args, workloads: list[Workload], devices: list[str], gpu_problem: str = "",
-        command: str = "python -m bench") -> Results:
+        command: str = PROG) -> Results:
     """Measure every workload on every device; print the tables; return the results."""
     from tqdm import tqdm
 
@@ -215,12 +225,12 @@ def run(args, workloads: list[Workload], devices: list[str], gpu_problem: str = 
         env.update(torch_environment(torch_lib.torch))
     env["date"] = time.strftime("%Y-%m-%d %H:%M:%S %Z")
     results = Results(command, env, settings)
-    results.workloads = {w.name: {"title": w.title, "size_name": w.size_name, "sample_name": w.sample_name}
-                         for w in workloads}
+    results.workloads = {w.name: {"title": w.title, "size_name": w.size_name, "sample_name": w.sample_name,
+                                  "check_name": w.check_name} for w in workloads}
     if gpu_problem:
         results.notes.append(f"GPU skipped: {gpu_problem}")
     if not args.no_peers and torch_lib is None:
-        results.notes.append("PyTorch is not installed: no PyTorch columns (pip install torch)")
+        results.notes.append(f"PyTorch is not installed: no PyTorch columns ({peers.torch_install_hint()})")
     elif torch_lib is not None and "cuda" in devices and not torch_lib.supports("cuda"):
         results.notes.append("PyTorch sees no GPU (a CPU build?): no PyTorch CUDA column")
     for workload in workloads:
@@ -259,6 +269,9 @@ def run(args, workloads: list[Workload], devices: list[str], gpu_problem: str = 
     progress.close()
     report.annotate(results)
 
+    print(verdict.legend())
+    print("Verdict:")
+    print(verdict.summary(results))
     summary = report.correctness_summary(results)
     if results.disagreements:
         print("!" * 78, file=sys.stderr)

@@ -21,9 +21,9 @@ import sys
 import numpy as np
 
 import autograd_core as ag
-import nn
-import optim
-from bench.timing import compare, environment, limit_threads
+from autograd_core import nn, optim
+
+from .timing import compare, environment, limit_threads
 
 LR = 0.01
 BATCH = 64
@@ -150,7 +150,7 @@ def main(argv=None) -> None:
     argv = sys.argv[1:] if argv is None else list(argv)
     args = parser.parse_args(argv)
     if args.threads:
-        limit_threads(args.threads, "bench.cnn_step", argv)
+        limit_threads(args.threads, f"{__package__}.cnn_step", argv)
     if args.profile:
         profile(5 if args.quick else args.repeats)
         return

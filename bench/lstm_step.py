@@ -19,12 +19,12 @@ import pstats
 import sys
 
 import numpy as np
+from autograd_core.nn import functional as F
 
 import autograd_core as ag
-import nn
-import optim
-from bench.timing import compare, environment, limit_threads
-from nn import functional as F
+from autograd_core import nn, optim
+
+from .timing import compare, environment, limit_threads
 
 SEQ, BATCH, INPUT, HIDDEN = 50, 32, 16, 128
 LR = 0.01
@@ -95,7 +95,7 @@ def main(argv=None) -> None:
     argv = sys.argv[1:] if argv is None else list(argv)
     args = parser.parse_args(argv)
     if args.threads:
-        limit_threads(args.threads, "bench.lstm_step", argv)
+        limit_threads(args.threads, f"{__package__}.lstm_step", argv)
     for key, value in environment().items():
         print(f"{key:>8}: {value}")
     rng = np.random.default_rng(0)

@@ -17,9 +17,9 @@ import sys
 import numpy as np
 
 import autograd_core as ag
-import nn
-import optim
-from bench.timing import compare, environment, limit_threads
+from autograd_core import nn, optim
+
+from .timing import compare, environment, limit_threads
 
 LR = 0.01
 
@@ -208,7 +208,7 @@ def main(argv=None) -> None:
                              "library's own default)")
     args = parser.parse_args(argv)
     if args.threads:
-        limit_threads(args.threads, "bench.mlp_step", list(argv) if argv is not None else sys.argv[1:])
+        limit_threads(args.threads, f"{__package__}.mlp_step", list(argv) if argv is not None else sys.argv[1:])
     repeats = 5 if args.quick else args.repeats
     for key, value in environment().items():
         print(f"{key:>8}: {value}")

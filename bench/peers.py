@@ -13,8 +13,8 @@ from collections.abc import Callable
 
 import numpy as np
 
-from bench.timing import tf32_enabled
-from bench.workloads import OURS_LIBRARY, Library
+from .timing import tf32_enabled
+from .workloads import OURS_LIBRARY, Library
 
 
 class TorchLibrary(Library):
@@ -61,3 +61,16 @@ def load_torch(threads: int) -> TorchLibrary | None:
             torch.backends.cuda.matmul.allow_tf32 = tf32_enabled()
             torch.backends.cudnn.allow_tf32 = tf32_enabled()
     return TorchLibrary(torch)
+
+
+CPU_TORCH = "pip install torch --index-url https://download.pytorch.org/whl/cpu"
+
+
+def torch_install_hint() -> str:
+    """How to get PyTorch for the comparison: the small CPU-only build where there is no GPU
+    (the default wheel on Linux carries CUDA, gigabytes this machine cannot use)."""
+    import autograd_core as ag
+
+    if ag.cuda.is_available():
+        return "pip install torch"
+    return f"without a GPU, the CPU-only build is enough: {CPU_TORCH}"

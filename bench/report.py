@@ -14,7 +14,8 @@ import math
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-from bench.workloads import OURS
+from . import verdict
+from .workloads import OURS
 
 
 @dataclass
@@ -124,7 +125,7 @@ def _ratio(value: float | None) -> str:
 
 
 HEADER = ("size", "device", "contender", "median ms", "min ms", "max ms", "runs", "throughput",
-          "ours/peer", "GPU speed-up", "first loss")
+          "ours/peer", "GPU speed-up", "first loss")  # the first and last are named per workload
 
 
 def _rows(results: Results, workload: str) -> list[tuple[str, ...]]:
@@ -142,7 +143,8 @@ def _rows(results: Results, workload: str) -> list[tuple[str, ...]]:
 
 
 def _header(results: Results, workload: str) -> tuple[str, ...]:
-    return (results.workloads[workload].get("size_name", "size"),) + HEADER[1:]
+    info = results.workloads[workload]
+    return (info.get("size_name", "size"),) + HEADER[1:-1] + (info.get("check_name", HEADER[-1]),)
 
 
 def table(results: Results, workload: str) -> str:
@@ -167,6 +169,8 @@ def markdown(results: Results) -> str:
     out += [f"- {k}: {', '.join(map(str, v)) if isinstance(v, list) else v}" for k, v in results.settings.items()]
     if results.notes:
         out += ["", "## Notes", ""] + [f"- {n}" for n in results.notes]
+    out += ["", "## Verdict", ""]
+    out += [f"- {name}: {'; '.join(lines)}" for name, lines in verdict.verdicts(results).items()]
     out += ["", "## Correctness (first training step)", "", correctness_summary(results)]
     out += [f"- **DISAGREE**: {c.describe()}" for c in results.disagreements]
     out += [f"- error: {e}" for e in results.errors]
@@ -178,8 +182,7 @@ def markdown(results: Results) -> str:
         out += ["", f"## {name}: {info['title']}", "", "| " + " | ".join(header) + " |",
                 "|" + "|".join("---" if i in (1, 2) else "---:" for i in range(len(header))) + "|"]
         out += ["| " + " | ".join(r) + " |" for r in rows]
-    out += ["", "Times are medians after warm-up; ours/peer is our time over the peer's (below 1: "
-            "we are faster); GPU speed-up is the CPU time over the GPU time of the same contender.", ""]
+    out += ["", "## Columns", ""] + [f"- **{name}**: {text}" for name, text in verdict.LEGEND] + [""]
     return "\n".join(out)
 
 
@@ -222,7 +225,7 @@ def matplotlib_missing() -> str:
     try:
         import matplotlib  # noqa: F401
     except ImportError:
-        return "--plot needs matplotlib: pip install matplotlib (or pip install -e '.[plot]')"
+        return "--plot needs matplotlib: pip install matplotlib (or pip install \"autograd-core[plot]\")"
     return ""
 
 

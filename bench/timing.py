@@ -130,7 +130,7 @@ def _running_as_script(module: str) -> bool:
     spec = getattr(main, "__spec__", None)
     if spec is not None and spec.name in (module, module + ".__main__"):
         return True
-    return module == "bench" and os.path.basename(sys.argv[0] or "").startswith("autograd-bench")
+    return module == __package__ and os.path.basename(sys.argv[0] or "").startswith("autograd-bench")
 
 
 def cuda_environment() -> dict[str, str]:

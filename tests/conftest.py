@@ -7,6 +7,7 @@ import os
 import numpy as np
 import pytest
 from hypothesis import HealthCheck, settings
+from skip_summary import pytest_terminal_summary  # noqa: F401 (a hook: skips grouped by reason)
 
 import autograd_core as ag
 

@@ -80,6 +80,8 @@ def test_quick_cpu_run_writes_markdown_and_png(quick_cpu):
     assert "## Environment" in text and f"| blas | {data['environment']['blas']} |" in text
     for name in REGISTRY:
         assert f"## {name}: " in text
+        assert f"\n- {name}: " in text  # its verdict in words
+    assert "| check: rms(C) |" in text and "| first loss |" in text and "**ours/peer**" in text
     first = next(m for m in data["measurements"] if m["workload"] == "mlp" and m["contender"] == OURS)
     assert f"| {first['size']} | cpu | {OURS} |" in text
     png = paths["plot"].read_bytes()
@@ -155,7 +157,7 @@ def test_a_disagreement_is_reported_and_fails_strict(tmp_path, monkeypatch, caps
         rc_lenient = _run(["--workloads", "perturbed", "--repeats", "1", "--no-peers"])
     assert rc_strict == 1 and rc_lenient == 0
     assert "DISAGREE" in err and "perturbed 8: autograd_core on cuda" in err
-    data = json.loads((tmp_path / "gpu.json").read_text())  # --json without a file: bench/results
+    data = json.loads((tmp_path / "gpu.json").read_text())  # --json without a file: the output directory
     (bad,) = [c for c in data["checks"] if not c["ok"]]
     assert bad["device"] == "cuda" and bad["loss"] == pytest.approx(1.01 * bad["reference_loss"])
 

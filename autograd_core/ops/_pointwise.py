@@ -65,6 +65,8 @@ def _float_function(op: type[Function], name: str):
     function.__name__ = function.__qualname__ = name
     function.__module__ = op.__module__  # the module that defines ``name`` (for pickle)
     function.__doc__ = op.__doc__
+    # resolved, since ``Tensor`` is not a name in op.__module__ (typing.get_type_hints, pdoc)
+    function.__annotations__ = {"input": Tensor, "return": Tensor}
     return function
 
 

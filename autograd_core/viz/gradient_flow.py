@@ -42,7 +42,7 @@ _LABELS = {
     "update_ratio": r"update ratio $\|\Delta W\|_2 / \|W\|_2$",
 }
 _PLOT_HINT = ("plotting needs matplotlib, an optional extra: pip install matplotlib "
-              "(or, from a clone of this project, pip install -e \".[plot]\")")
+              "(or pip install \"autograd-core[plot]\")")
 
 
 def _pyplot():

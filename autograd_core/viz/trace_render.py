@@ -269,7 +269,8 @@ def save_gif(trace, path, duration_ms: int = 1200, outputs=None, loop: int = 0, 
     try:
         from PIL import Image
     except ImportError:
-        raise ImportError("save_gif needs Pillow to assemble the frames: pip install pillow") from None
+        raise ImportError("save_gif needs Pillow to assemble the frames: pip install pillow "
+                          "(or pip install \"autograd-core[plot]\")") from None
     if not _dot_available():
         _missing_dot()
         return None

@@ -18,8 +18,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 import autograd_core as ag
-import nn
-import optim
+from autograd_core import nn, optim
 
 OURS = "autograd_core"
 SEED = 0
@@ -140,6 +139,8 @@ class Workload:
     title = ""
     size_name = "batch"
     sample_name = "samples"
+    # the column of the value the first step computed and the checks compare
+    check_name = "first loss"
 
     def configs(self, device: str, quick: bool, gpu: bool) -> list[Config]:
         """The sizes to run on ``device``; ``gpu`` tells whether a GPU is measured in this run."""

@@ -33,6 +33,7 @@ class Elementwise(Workload):
     title = "elementwise chain tanh(x*a + b) * sigmoid(x), mean, backward; float32"
     size_name = "elements"
     sample_name = "elements"
+    check_name = "check: output"
 
     def configs(self, device: str, quick: bool, gpu: bool) -> list[Config]:
         sizes = QUICK_SIZES if quick else [n for n in SIZES if device != "cpu" or n <= CPU_CAP]

@@ -41,6 +41,7 @@ def _batch(batch: int) -> tuple[np.ndarray, np.ndarray]:
 
 class GAN(Workload):
     name = "gan"
+    check_name = "first loss (D + G)"
     title = f"GAN step (discriminator + generator), MLPs {LATENT}-{HIDDEN}-{DATA} / {DATA}-{HIDDEN}-1, Adam; float32"
 
     def configs(self, device: str, quick: bool, gpu: bool) -> list[Config]:

@@ -38,6 +38,7 @@ class Matmul(Workload):
     title = "matmul C = A @ B, n x n, float32, forward"
     size_name = "n"
     sample_name = "products"
+    check_name = "check: rms(C)"
 
     def configs(self, device: str, quick: bool, gpu: bool) -> list[Config]:
         sizes = QUICK_SIZES if quick else [n for n in SIZES if device != "cpu" or n <= CPU_CAP]

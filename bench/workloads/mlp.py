@@ -12,8 +12,7 @@ import functools
 
 import numpy as np
 
-from bench.mlp_step import LR, NumpyMLP
-
+from ..mlp_step import LR, NumpyMLP
 from ._common import (
     OURS_LIBRARY,
     SEED,

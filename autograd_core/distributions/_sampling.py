@@ -1,0 +1,144 @@
+"""Drawing samples with tensor operations only (so they run on every device), and the
+implicit reparameterisation gradient of a Gamma draw.
+
+Gamma(alpha, 1): Marsaglia and Tsang's squeeze method (alpha >= 1; alpha < 1 via
+Gamma(alpha + 1) U^(1/alpha)). Its gradient is implicit: x = F^-1(u; alpha) with F the CDF, so
+
+    dx/dalpha = -(dF/dalpha) / (dF/dx),   dF/dx = x^(alpha-1) e^-x / Gamma(alpha)
+
+and with the series P(alpha, x) = sum_k x^(alpha+k) e^-x / Gamma(alpha+k+1),
+
+    dx/dalpha = -sum_k r_k (log x - psi(alpha+k+1)),   r_k = x^(k+1) Gamma(alpha)/Gamma(alpha+k+1).
+"""
+
+from __future__ import annotations
+
+import math
+
+import autograd_core as ag
+from autograd_core.function import Function
+from autograd_core.ops.special_gamma import _digamma_array
+from autograd_core.tensor import Tensor
+
+_WILSON_HILFERTY_FROM = 100.0
+
+
+def _standard_gamma_grad_array(xp, x, alpha):
+    """dx/dalpha for x ~ Gamma(alpha, 1), in float64 (see the module docstring)."""
+    dtype = x.dtype
+    x = xp.maximum(x.astype("float64"), 1e-300)
+    a = alpha.astype("float64")
+    a, x = xp.broadcast_arrays(a, x)
+    big = a >= _WILSON_HILFERTY_FROM
+    a_s = xp.where(big, 1.0, a)
+    x_s = xp.where(big, 1.0, x)
+    log_x = xp.log(x_s)
+    r = x_s / a_s
+    psi = _digamma_array(xp, a_s) + 1.0 / a_s
+    total = r * (log_x - psi)
+    n_terms = int(min(float(x_s.max()) + 12.0 * math.sqrt(float(x_s.max())) + 30.0, 2000.0))
+    for k in range(1, n_terms):
+        r = r * x_s / (a_s + k)
+        psi = psi + 1.0 / (a_s + k)
+        total = total + r * (log_x - psi)
+    series = -total
+    # large alpha: x ~ alpha (1 - 1/(9 alpha) + z / (3 sqrt(alpha)))^3 with z fixed
+    a_b = xp.where(big, a, 1.0)
+    x_b = xp.where(big, x, 1.0)
+    cube = (x_b / a_b) ** (1.0 / 3.0)
+    z = (cube - 1.0 + 1.0 / (9.0 * a_b)) * 3.0 * xp.sqrt(a_b)
+    t = 1.0 - 1.0 / (9.0 * a_b) + z / (3.0 * xp.sqrt(a_b))
+    dt = 1.0 / (9.0 * a_b * a_b) - z / (6.0 * a_b ** 1.5)
+    wilson = t ** 3 + 3.0 * a_b * t * t * dt
+    return xp.where(big, wilson, series).astype(dtype)
+
+
+class StandardGammaReparam(Function):
+    """The identity on a Gamma(alpha, 1) draw x, with d x / d alpha the implicit gradient.
+
+    The derivative is computed in forward (only when alpha needs a gradient) and used as a
+    constant by the rule, so second derivatives through it are not available (PyTorch
+    raises there)."""
+
+    @staticmethod
+    def forward(ctx, alpha, x):
+        if ctx.needs_input_grad[0]:
+            ctx.save_for_backward(_standard_gamma_grad_array(ctx.xp, x, alpha))
+        return x.copy()
+
+    @staticmethod
+    def backward(ctx, grad):
+        (dx_dalpha,) = ctx.saved
+        return grad * dx_dalpha, None
+
+
+def _uniform_like(shape, like: Tensor) -> Tensor:
+    return ag.rand(*shape, dtype=like.dtype, device=like.device)
+
+
+def _normal_like(shape, like: Tensor) -> Tensor:
+    return ag.randn(*shape, dtype=like.dtype, device=like.device)
+
+
+def _standard_gamma_draw(alpha: Tensor) -> Tensor:
+    """Gamma(alpha, 1) draws of ``alpha``'s shape (no graph)."""
+    with ag.no_grad():
+        small = alpha < 1
+        a = ag.where(small, alpha + 1.0, alpha)
+        d = a - 1.0 / 3.0
+        c = 1.0 / (9.0 * d).sqrt()
+        out = ag.zeros_like(alpha)
+        done = ag.zeros_like(alpha) > 0
+        while not bool(done.all()):
+            z = _normal_like(alpha.shape, alpha)
+            u = _uniform_like(alpha.shape, alpha)
+            v = (1.0 + c * z) ** 3
+            vpos = v > 0
+            v_safe = ag.where(vpos, v, ag.ones_like(v))
+            accept = vpos & (u.clamp_min(1e-300).log() < 0.5 * z * z + d - d * v_safe + d * v_safe.log())
+            new = accept & done.logical_not()
+            out = ag.where(new, d * v_safe, out)
+            done = done | accept
+        boost = _uniform_like(alpha.shape, alpha).clamp_min(1e-30) ** (1.0 / alpha)
+        out = ag.where(small, out * boost, out)
+        tiny = float(__import__("numpy").finfo(out._data.dtype).tiny)
+        return out.clamp_min(tiny)
+
+
+def standard_gamma(alpha: Tensor) -> Tensor:
+    """Gamma(alpha, 1) draws, differentiable in alpha (implicit reparameterisation)."""
+    return StandardGammaReparam.apply(alpha, _standard_gamma_draw(alpha.detach()))
+
+
+def poisson_draw(rate: Tensor) -> Tensor:
+    """Poisson(rate) draws by inversion: the first k with u <= P(K <= k) (no graph)."""
+    with ag.no_grad():
+        r = rate.double()
+        u = _uniform_like(rate.shape, r)
+        k = ag.zeros_like(r)
+        p = (-r).exp()
+        s = p
+        while True:
+            more = u > s
+            if not bool(more.any()) or bool((k > 10 * r + 100).all()):
+                break
+            k = k + more.double()
+            p = ag.where(more, p * r / k.clamp_min(1.0), p)
+            s = ag.where(more, s + p, s)
+        return k.to(rate.dtype)
+
+
+def binomial_draw(total_count: Tensor, probs: Tensor) -> Tensor:
+    """Binomial(n, p) draws as sums of Bernoulli draws, chunk by chunk (no graph)."""
+    with ag.no_grad():
+        n_max = int(total_count.max().item()) if total_count.numel() else 0
+        out = ag.zeros_like(probs)
+        start = 0
+        while start < n_max:
+            size = min(256, n_max - start)
+            u = _uniform_like((size,) + tuple(probs.shape), probs)
+            trial = ag.arange(start, start + size, device=probs.device).to(probs.dtype)
+            trial = trial.reshape((size,) + (1,) * probs.dim())
+            out = out + ((u < probs) & (trial < total_count)).to(probs.dtype).sum(0)
+            start += size
+        return out

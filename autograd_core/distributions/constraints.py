@@ -199,7 +199,8 @@ class _LowerTriangular(Constraint):
 
     def check(self, value):
         n = value.shape[-1]
-        upper = ag.arange(n)[:, None] < ag.arange(n)[None, :]
+        index = ag.arange(n, device=value.device)
+        upper = index[:, None] < index[None, :]
         return ((value == 0) | upper.logical_not()).reshape(tuple(value.shape[:-2]) + (-1,)).all(-1)
 
 

@@ -19,6 +19,11 @@ __all__ = ["AbsTransform", "AffineTransform", "ComposeTransform", "ExpTransform"
            "identity_transform"]
 
 
+def _host(x) -> np.ndarray:
+    """A number or tensor as a host array (for comparing transforms' parameters)."""
+    return x.detach().cpu().numpy() if isinstance(x, ag.Tensor) else np.asarray(x)
+
+
 class Transform:
     bijective = False
     domain = constraints.real
@@ -243,8 +248,7 @@ class PowerTransform(Transform):
         return (self.exponent * y / x).abs().log()
 
     def __eq__(self, other) -> bool:
-        return isinstance(other, PowerTransform) and bool(np.all(np.asarray(
-            ag.tensor(self.exponent).numpy() == ag.tensor(other.exponent).numpy())))
+        return isinstance(other, PowerTransform) and bool(np.all(_host(self.exponent) == _host(other.exponent)))
 
     __hash__ = Transform.__hash__
 

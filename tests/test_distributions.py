@@ -149,7 +149,9 @@ def test_cdf_and_icdf_match_torch(name):
 
 @pytest.mark.parametrize("name", ["Normal", "Gamma", "Beta", "Dirichlet", "Bernoulli_logits",
                                   "Categorical_logits", "Poisson", "Binomial", "MultivariateNormal",
-                                  "MultivariateNormal_cov", "LowRankMultivariateNormal", "Laplace"])
+                                  "MultivariateNormal_cov", "LowRankMultivariateNormal", "Laplace",
+                                  "Uniform", "Exponential", "OneHotCategorical", "Bernoulli",
+                                  "MultivariateNormal_prec"])
 def test_log_prob_and_entropy_gradcheck(name):
     params = CASES[name][0]
     keys = sorted(params)
@@ -161,10 +163,11 @@ def test_log_prob_and_entropy_gradcheck(name):
         return out + d.entropy().sum() if name in _HAS_ENTROPY else out
 
     args = [ag.tensor(params[k], dtype=ag.float64, requires_grad=True) for k in keys]
-    if name.startswith("MultivariateNormal_cov"):  # keep the matrix symmetric under perturbation
-        def f_sym(cov, loc):
-            return f((cov + cov.mT) / 2, loc)
-        assert gradcheck(f_sym, args)
+    if name.startswith(("MultivariateNormal_cov", "MultivariateNormal_prec")):
+        def f_sym(loc, matrix):  # keep the matrix symmetric under perturbation
+            pair = (loc, (matrix + matrix.mT) / 2)
+            return f(*(pair if keys[0] == "loc" else pair[::-1]))
+        assert gradcheck(f_sym, [args[keys.index("loc")], args[1 - keys.index("loc")]])
     else:
         assert gradcheck(f, args)
 
@@ -281,3 +284,15 @@ def test_sample_moments_match_torch(name):
     np.testing.assert_allclose(x.var(0), var, rtol=0.08, atol=1e-3)
     support = theirs.support
     assert bool(support.check(torch.tensor(x)).all())
+
+
+def test_enumerate_support_and_perplexity_match_torch():
+    for name in ("Bernoulli", "Categorical", "OneHotCategorical", "Binomial"):
+        ours, _ = _make(name, CASES[name][0], D, grad=False)
+        theirs, _ = _make(name, CASES[name][0], torch.distributions, grad=False)
+        for expand in (True, False):
+            _close(ours.enumerate_support(expand), theirs.enumerate_support(expand))
+        assert ours.has_enumerate_support == theirs.has_enumerate_support
+        _close(ours.perplexity(), theirs.perplexity())
+    with pytest.raises(NotImplementedError):
+        D.Binomial(ag.tensor([2.0, 3.0]), probs=ag.tensor([0.5, 0.5])).entropy()

@@ -200,3 +200,19 @@ def test_validate_args_switches():
     assert D.Normal.arg_constraints["scale"] is D.constraints.positive
     assert D.Uniform(0.0, 1.0).support.check(ag.tensor([0.5, 1.5])).tolist() == [True, False]
     assert D.constraints.is_dependent(D.Uniform.support)
+
+
+@pytest.mark.parametrize("i", [0, 2, 3, 6, 7, 10, 16, 19], ids=lambda i: f"{PAIRS[i][0]}-{PAIRS[i][2]}")
+def test_kl_gradcheck(i):
+    from autograd_core.autograd import gradcheck
+
+    pf, pp, qf, qp = PAIRS[i]
+    pk, qk = sorted(pp), sorted(qp)
+
+    def f(*args):
+        p = getattr(D, pf)(**dict(zip(pk, args[:len(pk)])), validate_args=False)
+        q = getattr(D, qf)(**dict(zip(qk, args[len(pk):])), validate_args=False)
+        return D.kl_divergence(p, q)
+
+    args = [ag.tensor(pp[k], requires_grad=True) for k in pk] + [ag.tensor(qp[k], requires_grad=True) for k in qk]
+    assert gradcheck(f, args)

@@ -156,3 +156,35 @@ def test_gamma_implicit_gradient_matches_torch_per_draw():
     expected = torch._standard_gamma_grad(torch.tensor(alpha), torch.tensor(x)).numpy()
     got = _standard_gamma_grad_array(np, x, alpha)
     np.testing.assert_allclose(got, expected, rtol=2e-3)
+
+
+def test_gamma_implicit_gradient_is_minus_dF_dalpha_over_the_density():
+    """Finite differences of PyTorch's regularised incomplete gamma P(alpha, x) in alpha."""
+    from autograd_core.distributions._sampling import _standard_gamma_grad_array
+
+    alpha = np.array([0.3, 1.0, 2.5, 7.0, 30.0])
+    x = np.array([0.2, 0.8, 3.0, 5.5, 33.0])
+    h = 1e-6
+    a, xt = torch.tensor(alpha), torch.tensor(x)
+    dF_dalpha = (torch.special.gammainc(a + h, xt) - torch.special.gammainc(a - h, xt)) / (2 * h)
+    density = torch.exp((a - 1) * xt.log() - xt - torch.lgamma(a))
+    expected = (-dF_dalpha / density).numpy()
+    np.testing.assert_allclose(_standard_gamma_grad_array(np, x, alpha), expected, rtol=1e-6)
+
+
+@pytest.mark.parametrize("name", ["Normal", "MultivariateNormal", "LowRankMultivariateNormal"])
+def test_rsample_gradcheck_for_fixed_noise(name, monkeypatch):
+    from autograd_core.autograd import gradcheck
+
+    params = GAUSSIAN[name]
+    keys = sorted(params)
+    d = getattr(D, name)(**{k: ag.tensor(v) for k, v in params.items()})
+    shape = (2,) + tuple(d.batch_shape) + tuple(d.event_shape)
+    noise = [R.normal(size=shape[:-1] + (2,)), R.normal(size=shape)] if name.startswith("LowRank") \
+        else [R.normal(size=shape)]
+
+    def f(*args):
+        monkeypatch.setattr(ag, "randn", _Noise(noise))
+        return getattr(D, name)(**dict(zip(keys, args)), validate_args=False).rsample((2,))
+
+    assert gradcheck(f, [ag.tensor(params[k], requires_grad=True) for k in keys])

@@ -47,7 +47,8 @@ class Dirichlet(Distribution):
     def mode(self):
         a = self.concentration
         shifted = (a - 1).clamp_min(0.0)
-        mode = shifted / shifted.sum(-1, keepdim=True)
+        total = shifted.sum(-1, keepdim=True)
+        mode = shifted / ag.where(total > 0, total, ag.ones_like(total))  # 0/0 rows are replaced below
         # every a_i < 1: the density is unbounded at each vertex; as PyTorch, the first one
         below = (a < 1).all(-1)
         first = (ag.arange(a.shape[-1], device=a.device) == 0).to(a.dtype)

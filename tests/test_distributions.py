@@ -251,7 +251,7 @@ SAMPLE_MOMENTS = {
     "Dirichlet": lambda m: m.Dirichlet(m.tensor([0.5, 1.0, 3.0])),
     "Bernoulli": lambda m: m.Bernoulli(m.tensor([0.2, 0.7])),
     "Categorical": lambda m: m.OneHotCategorical(m.tensor([0.1, 0.2, 0.7])),
-    "Poisson": lambda m: m.Poisson(m.tensor([0.5, 4.0, 30.0])),
+    "Poisson": lambda m: m.Poisson(m.tensor([0.0, 0.5, 4.0, 30.0, 900.0])),
     "Binomial": lambda m: m.Binomial(10, m.tensor([0.3, 0.9])),
     "MVN": lambda m: m.MultivariateNormal(m.tensor([1.0, -1.0]),
                                           covariance_matrix=m.tensor([[2.0, 0.5], [0.5, 1.0]])),

@@ -70,7 +70,7 @@ class Categorical(Distribution):
         with ag.no_grad():
             shape = tuple(sample_shape) + tuple(self._batch_shape)
             cdf = self.probs.cumsum(-1)
-            u = ag.rand(*shape, dtype=cdf.dtype, device=cdf.device)
+            u = ag.rand(*shape, dtype=cdf.dtype, device=cdf.device) * cdf[..., -1]  # total may be 1 - ulp
             below = (cdf.expand(shape + (self._num_events,)) <= u[..., None])
             return below.long().sum(-1).clamp(0, self._num_events - 1)
 

@@ -44,6 +44,13 @@ def _cholesky_solve(a, b):
     return solve_triangular(lower, b) + solve_triangular(lower.mT, b, upper=True)
 
 
+def _gamma_cdf(x):
+    from autograd_core.distributions._incomplete_gamma import RegularizedGammaP
+
+    a = ag.tensor([0.5, 1.0, 2.5, 4.0], dtype=ag.float64)  # no gradient in a (as PyTorch)
+    return RegularizedGammaP.apply(a, x)
+
+
 def _standard_gamma(a):
     from autograd_core.distributions._sampling import standard_gamma
 
@@ -93,6 +100,7 @@ SAMPLES = {
     "special_gamma": (lambda x: ag.lgamma(x) + ag.digamma(x) + ag.polygamma(2, x),
                       lambda: (_pos((4,)),)),
     "cholesky_solve": (lambda a, b: _cholesky_solve(a, b), lambda: (_t((3, 3)), _t((3, 2)))),
+    "gamma_cdf": (lambda x: _gamma_cdf(x), lambda: (_pos((4,)),)),
     "rounding": (lambda x: x.floor() + x.ceil() + x.trunc() + x.round() + x.sign() + x.frac()
                  + ag.nan_to_num(x) + x, lambda: (_t((5,), -3, 3),)),
     "selection": (lambda a, b, w: ag.where(a > 0, a, b) + a.clamp(-0.5, 0.5)

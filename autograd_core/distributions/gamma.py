@@ -10,6 +10,7 @@ import numpy as np
 import autograd_core as ag
 
 from . import constraints
+from ._incomplete_gamma import RegularizedGammaP
 from ._sampling import standard_gamma
 from .distribution import Distribution
 from .utils import broadcast_all, xlogy
@@ -49,6 +50,13 @@ class Gamma(Distribution):
             self._validate_sample(value)
         a, b = self.concentration, self.rate
         return xlogy(a, b) + xlogy(a - 1, value) - b * value - ag.lgamma(a)
+
+    def cdf(self, value):
+        """P(a, b x), the regularised lower incomplete gamma function (differentiable in
+        the rate and the value; PyTorch does not differentiate it in the concentration)."""
+        if self._validate_args:
+            self._validate_sample(value)
+        return RegularizedGammaP.apply(self.concentration, self.rate * value)
 
     def entropy(self):
         a = self.concentration

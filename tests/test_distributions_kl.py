@@ -216,3 +216,27 @@ def test_kl_gradcheck(i):
 
     args = [ag.tensor(pp[k], requires_grad=True) for k in pk] + [ag.tensor(qp[k], requires_grad=True) for k in qk]
     assert gradcheck(f, args)
+
+
+def test_constraints_check_like_torch():
+    values = np.array([[-1.0, 0.0, 0.5, 1.0], [2.0, 3.0, 0.25, 0.25]])
+    square = np.array([[[1.0, 0.0], [0.5, 2.0]], [[1.0, 0.3], [0.0, 1.0]], [[0.6, 0.0], [0.8, 0.0]]])
+    spd = np.array([[[2.0, 0.5], [0.5, 1.0]], [[1.0, 2.0], [2.0, 1.0]]])
+
+    def pairs(c):
+        return [
+            (c.real, values), (c.positive, values), (c.nonnegative, values), (c.unit_interval, values),
+            (c.boolean, values), (c.nonnegative_integer, values), (c.positive_integer, values),
+            (c.greater_than(0.4), values), (c.less_than(0.4), values), (c.interval(0.0, 1.0), values),
+            (c.half_open_interval(0.0, 1.0), values), (c.integer_interval(0, 2), values),
+            (c.simplex, values), (c.real_vector, values), (c.independent(c.positive, 1), values),
+            (c.one_hot, np.array([[0.0, 1.0, 0.0], [1.0, 1.0, 0.0]])),
+            (c.lower_triangular, square), (c.lower_cholesky, square), (c.positive_definite, spd),
+            (c.cat([c.positive, c.real], 1, [2, 2]), values), (c.stack([c.positive, c.real], 0), values),
+        ]
+
+    for (ours, v), (theirs, _) in zip(pairs(D.constraints), pairs(torch.distributions.constraints)):
+        got = _np(ours.check(ag.tensor(v)))
+        expected = _np(theirs.check(torch.tensor(v)))
+        np.testing.assert_array_equal(got, expected, err_msg=repr(ours))
+        assert ours.event_dim == theirs.event_dim and ours.is_discrete == theirs.is_discrete

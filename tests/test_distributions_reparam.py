@@ -188,3 +188,30 @@ def test_rsample_gradcheck_for_fixed_noise(name, monkeypatch):
         return getattr(D, name)(**dict(zip(keys, args)), validate_args=False).rsample((2,))
 
     assert gradcheck(f, [ag.tensor(params[k], requires_grad=True) for k in keys])
+
+
+def test_gamma_draws_have_second_derivatives_in_alpha():
+    """d2x/dalpha2 for a fixed quantile u, by differences of x(alpha) = F^-1(u; alpha) (found
+    by Newton's method on the incomplete gamma function), against create_graph=True."""
+    from autograd_core.distributions._implicit_gamma import StandardGammaReparam
+    from autograd_core.distributions._incomplete_gamma import _gammainc_array
+    from autograd_core.ops.special_gamma import _lgamma_array
+
+    def quantile(a, u, x):
+        for _ in range(60):
+            density = np.exp((a - 1) * np.log(x) - x - _lgamma_array(np, a))
+            x = np.maximum(x - (_gammainc_array(np, a, x) - u) / density, x / 10)
+        return x
+
+    a0, x0 = np.array([0.4, 1.5, 6.0, 40.0, 150.0]), np.array([0.3, 1.2, 7.0, 38.0, 160.0])
+    u, h = _gammainc_array(np, a0, x0), 1e-3 * a0
+    numeric = (quantile(a0 + h, u, x0) - 2 * quantile(a0, u, x0) + quantile(a0 - h, u, x0)) / h ** 2
+    alpha = ag.tensor(a0, requires_grad=True)
+    x = StandardGammaReparam.apply(alpha, ag.tensor(x0))
+    (first,) = ag.autograd.grad(x.sum(), [alpha], create_graph=True)
+    (second,) = ag.autograd.grad(first.sum(), [alpha], retain_graph=True)
+    np.testing.assert_allclose(second.numpy()[:4], numeric[:4], rtol=1e-5)
+    np.testing.assert_allclose(second.numpy()[4:], numeric[4:], rtol=2e-3)  # Wilson-Hilferty
+    (third_order,) = ag.autograd.grad(first.sum(), [alpha], create_graph=True)
+    with pytest.raises(NotImplementedError, match="third derivatives"):
+        third_order.sum().backward()

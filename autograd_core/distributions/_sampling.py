@@ -1,75 +1,14 @@
-"""Drawing samples with tensor operations only (so they run on every device), and the
-implicit reparameterisation gradient of a Gamma draw.
-
-Gamma(alpha, 1): Marsaglia and Tsang's squeeze method (alpha >= 1; alpha < 1 via
-Gamma(alpha + 1) U^(1/alpha)). Its gradient is implicit: x = F^-1(u; alpha) with F the CDF, so
-
-    dx/dalpha = -(dF/dalpha) / (dF/dx),   dF/dx = x^(alpha-1) e^-x / Gamma(alpha)
-
-and with the series P(alpha, x) = sum_k x^(alpha+k) e^-x / Gamma(alpha+k+1),
-
-    dx/dalpha = -sum_k r_k (log x - psi(alpha+k+1)),   r_k = x^(k+1) Gamma(alpha)/Gamma(alpha+k+1).
-"""
+"""Drawing samples with tensor operations only (so they run on every device), without a
+graph: Gamma(alpha, 1) by Marsaglia and Tsang's squeeze method (alpha >= 1; alpha < 1 via
+Gamma(alpha + 1) U^(1/alpha)), Poisson by inversion or PTRS, Binomial as Bernoulli sums.
+`standard_gamma` attaches the implicit gradient (`_implicit_gamma`) to a Gamma draw."""
 
 from __future__ import annotations
 
-import math
-
 import autograd_core as ag
-from autograd_core.function import Function
-from autograd_core.ops.special_gamma import _digamma_array
 from autograd_core.tensor import Tensor
 
-_WILSON_HILFERTY_FROM = 100.0
-
-
-def _standard_gamma_grad_array(xp, x, alpha):
-    """dx/dalpha for x ~ Gamma(alpha, 1), in float64 (see the module docstring)."""
-    dtype = x.dtype
-    x = xp.maximum(x.astype("float64"), 1e-300)
-    a = alpha.astype("float64")
-    a, x = xp.broadcast_arrays(a, x)
-    big = a >= _WILSON_HILFERTY_FROM
-    a_s = xp.where(big, 1.0, a)
-    x_s = xp.where(big, 1.0, x)
-    log_x = xp.log(x_s)
-    r = x_s / a_s
-    psi = _digamma_array(xp, a_s) + 1.0 / a_s
-    total = r * (log_x - psi)
-    n_terms = int(min(float(x_s.max()) + 12.0 * math.sqrt(float(x_s.max())) + 30.0, 2000.0))
-    for k in range(1, n_terms):
-        r = r * x_s / (a_s + k)
-        psi = psi + 1.0 / (a_s + k)
-        total = total + r * (log_x - psi)
-    series = -total
-    # large alpha: x ~ alpha (1 - 1/(9 alpha) + z / (3 sqrt(alpha)))^3 with z fixed
-    a_b = xp.where(big, a, 1.0)
-    x_b = xp.where(big, x, 1.0)
-    cube = (x_b / a_b) ** (1.0 / 3.0)
-    z = (cube - 1.0 + 1.0 / (9.0 * a_b)) * 3.0 * xp.sqrt(a_b)
-    t = 1.0 - 1.0 / (9.0 * a_b) + z / (3.0 * xp.sqrt(a_b))
-    dt = 1.0 / (9.0 * a_b * a_b) - z / (6.0 * a_b ** 1.5)
-    wilson = t ** 3 + 3.0 * a_b * t * t * dt
-    return xp.where(big, wilson, series).astype(dtype)
-
-
-class StandardGammaReparam(Function):
-    """The identity on a Gamma(alpha, 1) draw x, with d x / d alpha the implicit gradient.
-
-    The derivative is computed in forward (only when alpha needs a gradient) and used as a
-    constant by the rule, so second derivatives through it are not available (PyTorch
-    raises there)."""
-
-    @staticmethod
-    def forward(ctx, alpha, x):
-        if ctx.needs_input_grad[0]:
-            ctx.save_for_backward(_standard_gamma_grad_array(ctx.xp, x, alpha))
-        return x.copy()
-
-    @staticmethod
-    def backward(ctx, grad):
-        (dx_dalpha,) = ctx.saved
-        return grad * dx_dalpha, None
+from ._implicit_gamma import StandardGammaReparam, _standard_gamma_grad_array  # noqa: F401
 
 
 def _uniform_like(shape, like: Tensor) -> Tensor:

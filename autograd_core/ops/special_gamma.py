@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import math
 
+from .._teaching import unary_rule
 from ..function import Function
 from ..tensor import Tensor
 from ._pointwise import _floating, attach
@@ -118,6 +119,8 @@ def _polygamma_array(xp, x, n: int):
 class Lgamma(Function):
     """y = log|Gamma(x)|,  dy/dx = digamma(x)."""
 
+    rule = unary_rule("lgamma(a)", r"\log\lvert\Gamma(a)\rvert", "digamma(a)", r"\psi(a)")
+
     @staticmethod
     def forward(ctx, x):
         ctx.save_for_backward(x)
@@ -132,6 +135,8 @@ class Lgamma(Function):
 class Digamma(Function):
     """y = psi(x),  dy/dx = psi_1(x) (trigamma)."""
 
+    rule = unary_rule("digamma(a)", r"\psi(a)", "polygamma(1, a)", r"\psi^{(1)}(a)")
+
     @staticmethod
     def forward(ctx, x):
         ctx.save_for_backward(x)
@@ -145,6 +150,14 @@ class Digamma(Function):
 
 class Polygamma(Function):
     """y = psi_n(x) (n >= 1),  dy/dx = psi_{n+1}(x)."""
+
+    @staticmethod
+    def rule_for(node, info):
+        saved = node.saved_values
+        n = saved[1] if len(saved) >= 2 else "n"
+        after = n + 1 if isinstance(n, int) else "n+1"
+        return unary_rule(f"polygamma({n}, a)", f"\\psi^{{({n})}}(a)",
+                          f"polygamma({after}, a)", f"\\psi^{{({after})}}(a)")
 
     @staticmethod
     def forward(ctx, x, n: int = 1):

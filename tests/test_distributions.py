@@ -222,8 +222,7 @@ def test_cholesky_and_triangular_solve_match_torch():
         cholesky(ag.tensor(-np.eye(3)))
 
 
-@pytest.mark.parametrize("name", ["Normal", "Gamma", "Dirichlet", "Categorical", "MultivariateNormal",
-                                  "LowRankMultivariateNormal", "Bernoulli", "Binomial"])
+@pytest.mark.parametrize("name", sorted(CASES))
 def test_sample_shapes_and_expand(name):
     params = CASES[name][0]
     ours, _ = _make(name, params, D, grad=False)

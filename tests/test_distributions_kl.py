@@ -240,3 +240,54 @@ def test_constraints_check_like_torch():
         expected = _np(theirs.check(torch.tensor(v)))
         np.testing.assert_array_equal(got, expected, err_msg=repr(ours))
         assert ours.event_dim == theirs.event_dim and ours.is_discrete == theirs.is_discrete
+
+
+FAMILIES = {  # one member of each family, (3,) batch, supports chosen so most KLs are finite
+    "Bernoulli": dict(probs=R.uniform(0.1, 0.9, 3)),
+    "Beta": dict(concentration1=_pos(3), concentration0=_pos(3)),
+    "Binomial": dict(probs=R.uniform(0.1, 0.9, 3)),
+    "Exponential": dict(rate=_pos(3)),
+    "Gamma": dict(concentration=_pos(3), rate=_pos(3)),
+    "Laplace": dict(loc=R.normal(size=3), scale=_pos(3)),
+    "Normal": dict(loc=R.normal(size=3), scale=_pos(3)),
+    "Poisson": dict(rate=_pos(3)),
+    "Uniform": dict(low=R.uniform(0.05, 0.4, 3), high=R.uniform(0.6, 0.95, 3)),
+}
+
+
+def _registered_pairs():
+    from torch.distributions.kl import _KL_REGISTRY
+
+    names = set(FAMILIES)
+    return sorted({(p.__name__, q.__name__) for p, q in _KL_REGISTRY
+                   if p.__name__ in names and q.__name__ in names})
+
+
+@pytest.mark.parametrize("pair", _registered_pairs(), ids="-".join)
+def test_every_torch_kl_pair_among_these_families(pair):
+    pf, qf = pair
+    p_o, lp_o = _build(D, ag, pf, FAMILIES[pf])
+    q_o, lq_o = _build(D, ag, qf, FAMILIES[qf])
+    p_t, lp_t = _build(torch.distributions, torch, pf, FAMILIES[pf])
+    q_t, lq_t = _build(torch.distributions, torch, qf, FAMILIES[qf])
+    if pf == "Binomial" and qf == "Binomial":
+        pytest.skip("checked with its own parameters above")
+    got, expected = D.kl_divergence(p_o, q_o), torch.distributions.kl_divergence(p_t, q_t)
+    np.testing.assert_allclose(_np(got), _np(expected), rtol=1e-9, atol=1e-10)
+    if np.isfinite(_np(expected)).all():
+        got.sum().backward()
+        expected.sum().backward()
+        for ours, theirs in ((lp_o, lp_t), (lq_o, lq_t)):
+            for k in ours:
+                if theirs[k].grad is not None:
+                    np.testing.assert_allclose(_np(ours[k].grad), _np(theirs[k].grad), rtol=1e-7, atol=1e-9)
+
+
+def test_cross_family_kl_limits():
+    """Supports that do not nest give +inf, entry by entry."""
+    u = D.Uniform(ag.tensor([-0.5, 0.2]), ag.tensor([0.5, 0.8]))
+    got = D.kl_divergence(u, D.Beta(ag.tensor([2.0, 2.0]), ag.tensor([3.0, 3.0]))).numpy()
+    assert np.isinf(got[0]) and np.isfinite(got[1])
+    got = D.kl_divergence(u, D.Exponential(ag.tensor([1.0, 1.0]))).numpy()
+    assert np.isinf(got[0]) and np.isfinite(got[1])
+    assert np.isinf(D.kl_divergence(D.Normal(0.0, 1.0), D.Gamma(1.0, 1.0)).item())

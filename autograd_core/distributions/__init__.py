@@ -6,7 +6,7 @@ Everything is written with the library's differentiable operations, so gradients
 through ``log_prob`` (score-function estimators) and ``rsample`` (pathwise estimators).
 """
 
-from . import constraints, transforms
+from . import constraints, kl_cross, transforms  # noqa: F401  (kl_cross registers its pairs)
 from .bernoulli import Bernoulli
 from .beta import Beta
 from .binomial import Binomial

@@ -177,3 +177,73 @@ def test_independent_matches_torch():
     assert ours.has_rsample and repr(ours).startswith("Independent(Normal(")
     assert tuple(ours.expand((5, 2)).rsample().shape) == (5, 2, 3)
     assert ours.support.event_dim == 1
+
+
+def _event_transforms(d, lib):
+    t = d.transforms
+    normal = d.Normal(lib.tensor([0.5], dtype=lib.float64), lib.tensor([1.5], dtype=lib.float64))
+    return {
+        "stick_breaking": (t.StickBreakingTransform(), (2, 3)),
+        "independent": (t.IndependentTransform(t.ExpTransform(), 1), (2, 3)),
+        "reshape": (t.ReshapeTransform((2, 3), (3, 2)), (4, 2, 3)),
+        "cdf": (t.CumulativeDistributionTransform(normal), (2, 3)),
+        "lower_cholesky": (t.LowerCholeskyTransform(), (2, 3, 3)),
+    }
+
+
+@pytest.mark.parametrize("name", ["stick_breaking", "independent", "reshape", "cdf", "lower_cholesky"])
+def test_event_transforms_match_torch(name):
+    ours, shape = _event_transforms(D, ag)[name]
+    theirs, _ = _event_transforms(torch.distributions, torch)[name]
+    x = R.normal(size=shape)
+    xo, xt = ag.tensor(x, requires_grad=True), torch.tensor(x, requires_grad=True)
+    yo, yt = ours(xo), theirs(xt)
+    _close(yo, yt)
+    _close(ours.inv(yo), theirs.inv(yt), 1e-8)
+    assert ours.forward_shape(shape) == tuple(theirs.forward_shape(shape))
+    assert ours.inverse_shape(tuple(yt.shape)) == tuple(theirs.inverse_shape(yt.shape))
+    assert ours.domain.event_dim == theirs.domain.event_dim
+    assert ours.codomain.event_dim == theirs.codomain.event_dim
+    assert bool(theirs.codomain.check(torch.tensor(_np(yo))).all())
+    total_o, total_t = yo.sum(), yt.sum()
+    if name != "lower_cholesky":  # PyTorch has no log-determinant for it
+        lo, lt = ours.log_abs_det_jacobian(xo, yo), theirs.log_abs_det_jacobian(xt, yt)
+        _close(lo, lt)
+        total_o, total_t = total_o + lo.sum(), total_t + lt.sum()
+    total_o.backward()
+    total_t.backward()
+    _close(xo.grad, xt.grad, 1e-8)
+
+
+def test_stick_breaking_log_det_gradcheck():
+    t = D.transforms.StickBreakingTransform()
+    assert gradcheck(lambda x: t.log_abs_det_jacobian(x, t(x)) + t(x).sum(-1),
+                     [ag.tensor(R.normal(size=(2, 3)), requires_grad=True)])
+
+
+def _constraint_list(c):
+    return [c.real, c.positive, c.nonnegative, c.greater_than(1.0), c.greater_than_eq(-2.0),
+            c.less_than(2.0), c.interval(-1.0, 2.0), c.unit_interval, c.half_open_interval(0.0, 3.0),
+            c.simplex, c.real_vector, c.independent(c.positive, 1), c.lower_cholesky]
+
+
+@pytest.mark.parametrize("registry", ["biject_to", "transform_to"])
+def test_biject_to_and_transform_to_match_torch(registry):
+    ours_reg, theirs_reg = getattr(D, registry), getattr(torch.distributions, registry)
+    for co, ct in zip(_constraint_list(D.constraints), _constraint_list(torch.distributions.constraints)):
+        try:
+            theirs = theirs_reg(ct)
+        except NotImplementedError:
+            with pytest.raises(NotImplementedError):
+                ours_reg(co)
+            continue
+        ours = ours_reg(co)
+        shape = (2, 3, 3) if ct is torch.distributions.constraints.lower_cholesky else (2, 3)
+        x = R.normal(size=shape)
+        yo, yt = ours(ag.tensor(x)), theirs(torch.tensor(x))
+        _close(yo, yt)
+        assert bool(ct.check(torch.tensor(_np(yo))).all()), co
+        if theirs.bijective and ct is not torch.distributions.constraints.lower_cholesky:
+            _close(ours.log_abs_det_jacobian(ag.tensor(x), yo), theirs.log_abs_det_jacobian(torch.tensor(x), yt))
+    with pytest.raises(NotImplementedError):
+        ours_reg(D.constraints.boolean)

@@ -11,6 +11,7 @@ from .bernoulli import Bernoulli
 from .beta import Beta
 from .binomial import Binomial
 from .categorical import Categorical, OneHotCategorical
+from .constraint_registry import biject_to, transform_to
 from .dirichlet import Dirichlet
 from .distribution import Distribution
 from .exponential import Exponential
@@ -37,10 +38,19 @@ from .transforms import (
     Transform,
 )
 from .uniform import Uniform
+from .vector_transforms import (
+    CumulativeDistributionTransform,
+    IndependentTransform,
+    LowerCholeskyTransform,
+    ReshapeTransform,
+    StickBreakingTransform,
+)
 
 __all__ = [
     "AbsTransform", "AffineTransform", "Bernoulli", "Beta", "Binomial", "Categorical",
-    "ComposeTransform", "Dirichlet", "Distribution", "ExpTransform", "Exponential", "Gamma",
+    "ComposeTransform", "CumulativeDistributionTransform", "Dirichlet", "IndependentTransform",
+    "LowerCholeskyTransform", "ReshapeTransform", "StickBreakingTransform", "biject_to",
+    "transform_to", "Distribution", "ExpTransform", "Exponential", "Gamma",
     "Independent", "Laplace", "LowRankMultivariateNormal", "MixtureSameFamily",
     "MultivariateNormal", "Normal", "OneHotCategorical", "Poisson", "PowerTransform",
     "SigmoidTransform", "SoftmaxTransform", "SoftplusTransform", "TanhTransform", "Transform",

@@ -390,3 +390,16 @@ class SoftmaxTransform(Transform):
 
     def _inverse(self, y):
         return y.log()
+
+
+# the event-level transforms live in their own file; PyTorch's users find them here too
+from .vector_transforms import (  # noqa: E402
+    CumulativeDistributionTransform,
+    IndependentTransform,
+    LowerCholeskyTransform,
+    ReshapeTransform,
+    StickBreakingTransform,
+)
+
+__all__ += ["CumulativeDistributionTransform", "IndependentTransform", "LowerCholeskyTransform",
+            "ReshapeTransform", "StickBreakingTransform"]

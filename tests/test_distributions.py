@@ -44,6 +44,8 @@ CASES = {
     "Uniform": (dict(low=-_pos(4) - 1.0, high=_pos(4) + 1.0), R.uniform(-1.0, 1.0, (3, 4)), {}),
     "Exponential": (dict(rate=_pos(5)), _pos(2, 5, low=0.0), {}),
     "Gamma": (dict(concentration=_pos(5, low=0.3, high=6.0), rate=_pos(5)), _pos(2, 5, low=0.05), {}),
+    "Chi2": (dict(df=_pos(4, low=0.5, high=8.0)), _pos(3, 4, low=0.05), {}),
+    "LogNormal": (dict(loc=_real(4), scale=_pos(4)), _pos(3, 4, low=0.05), {}),
     "Beta": (dict(concentration1=_pos(4, low=0.3), concentration0=_pos(4, low=0.3)),
              R.uniform(0.05, 0.95, (3, 4)), {}),
     "Dirichlet": (dict(concentration=_pos(3, 4, low=0.3)), _probs(2, 3, 4), {}),
@@ -64,7 +66,7 @@ CASES = {
                                   _real(4, 2, 3), {}),
 }
 _HAS_ENTROPY = set(CASES) - {"Poisson"}
-_HAS_CDF = {"Normal", "Laplace", "Uniform", "Exponential"}
+_HAS_CDF = {"Normal", "Laplace", "Uniform", "Exponential", "LogNormal"}
 
 
 def _class(name):
@@ -149,7 +151,7 @@ def test_cdf_and_icdf_match_torch(name):
                                   "Categorical_logits", "Poisson", "Binomial", "MultivariateNormal",
                                   "MultivariateNormal_cov", "LowRankMultivariateNormal", "Laplace",
                                   "Uniform", "Exponential", "OneHotCategorical", "Bernoulli",
-                                  "MultivariateNormal_prec"])
+                                  "MultivariateNormal_prec", "LogNormal", "Chi2"])
 def test_log_prob_and_entropy_gradcheck(name):
     params = CASES[name][0]
     keys = sorted(params)
@@ -244,6 +246,8 @@ SAMPLE_MOMENTS = {
     "Uniform": lambda m: m.Uniform(m.tensor([0.0, -2.0]), m.tensor([1.0, 3.0])),
     "Exponential": lambda m: m.Exponential(m.tensor([0.5, 2.0])),
     "Gamma": lambda m: m.Gamma(m.tensor([0.4, 1.0, 5.0]), m.tensor([1.0, 2.0, 0.5])),
+    "Chi2": lambda m: m.Chi2(m.tensor([1.0, 6.0])),
+    "LogNormal": lambda m: m.LogNormal(m.tensor([0.0, 1.0]), m.tensor([0.3, 0.5])),
     "Beta": lambda m: m.Beta(m.tensor([0.5, 2.0]), m.tensor([1.5, 3.0])),
     "Dirichlet": lambda m: m.Dirichlet(m.tensor([0.5, 1.0, 3.0])),
     "Bernoulli": lambda m: m.Bernoulli(m.tensor([0.2, 0.7])),

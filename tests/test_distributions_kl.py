@@ -102,6 +102,12 @@ def test_kl_of_wrapped_distributions_and_infinities():
     assert tuple(D.kl_divergence(p, q).shape) == (2,)
     (p, tp), (q, tq) = both(lognormal), both(lambda d, lib: lognormal(d, lib, 2.0))
     np.testing.assert_allclose(_np(D.kl_divergence(p, q)), _np(torch.distributions.kl_divergence(tp, tq)))
+    (p, tp), (q, tq) = both(lambda d, lib: d.LogNormal(lib.zeros(3), lib.ones(3))), \
+        both(lambda d, lib: d.LogNormal(lib.ones(3), 2 * lib.ones(3)))
+    np.testing.assert_allclose(_np(D.kl_divergence(p, q)), _np(torch.distributions.kl_divergence(tp, tq)), rtol=1e-6)
+    (p, tp), (q, tq) = both(lambda d, lib: d.Chi2(lib.ones(3))), both(lambda d, lib: d.Chi2(3 * lib.ones(3)))
+    np.testing.assert_allclose(_np(D.kl_divergence(p, q)), _np(torch.distributions.kl_divergence(tp, tq)),
+                               rtol=1e-5)  # float32: ours is the closer to the float64 value
     # disjoint supports give +inf, as in PyTorch
     inf = D.kl_divergence(D.Uniform(ag.tensor([0.0]), ag.tensor([2.0])), D.Uniform(ag.tensor([1.0]), ag.tensor([3.0])))
     assert np.isinf(_np(inf)).all()

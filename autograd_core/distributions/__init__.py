@@ -19,6 +19,7 @@ from .gamma import Gamma
 from .independent import Independent
 from .kl import kl_divergence, register_kl
 from .laplace import Laplace
+from .lognormal_chi2 import Chi2, LogNormal
 from .lowrank_multivariate_normal import LowRankMultivariateNormal
 from .mixture_same_family import MixtureSameFamily
 from .multivariate_normal import MultivariateNormal
@@ -47,11 +48,11 @@ from .vector_transforms import (
 )
 
 __all__ = [
-    "AbsTransform", "AffineTransform", "Bernoulli", "Beta", "Binomial", "Categorical",
+    "AbsTransform", "AffineTransform", "Bernoulli", "Beta", "Binomial", "Categorical", "Chi2",
     "ComposeTransform", "CumulativeDistributionTransform", "Dirichlet", "IndependentTransform",
     "LowerCholeskyTransform", "ReshapeTransform", "StickBreakingTransform", "biject_to",
     "transform_to", "Distribution", "ExpTransform", "Exponential", "Gamma",
-    "Independent", "Laplace", "LowRankMultivariateNormal", "MixtureSameFamily",
+    "Independent", "Laplace", "LogNormal", "LowRankMultivariateNormal", "MixtureSameFamily",
     "MultivariateNormal", "Normal", "OneHotCategorical", "Poisson", "PowerTransform",
     "SigmoidTransform", "SoftmaxTransform", "SoftplusTransform", "TanhTransform", "Transform",
     "TransformedDistribution", "Uniform", "constraints", "kl_divergence", "register_kl",

@@ -79,6 +79,7 @@ from .ops.selection import *  # noqa: F403
 from .ops.shape import *  # noqa: F403
 from .ops.softmax import *  # noqa: F403
 from .ops.special import *  # noqa: F403
+from .ops.special_gamma import *  # noqa: F403
 from .ops.trig import *  # noqa: F403
 from .ops.unary import *  # noqa: F403
 from .random import Generator, get_rng_state, initial_seed, manual_seed, seed, set_rng_state
@@ -95,7 +96,7 @@ int = int32
 from ._version import __version__  # noqa: E402
 
 _aliases.install()  # autograd_core.nn is nn, autograd_core.optim is optim
-_LAZY = ("viz", "nn", "optim", "distributed")
+_LAZY = ("viz", "nn", "optim", "distributed", "distributions")
 
 
 def __getattr__(name: str):

@@ -36,6 +36,27 @@ def _idx(values):
     return ag.tensor(values, dtype=ag.int64)
 
 
+def _cholesky_solve(a, b):
+    from autograd_core.distributions._linalg import cholesky, solve_triangular
+
+    spd = a @ a.mT + 3.0 * ag.eye(3, dtype=ag.float64)
+    lower = cholesky(spd)
+    return solve_triangular(lower, b) + solve_triangular(lower.mT, b, upper=True)
+
+
+def _gamma_cdf(x):
+    from autograd_core.distributions._incomplete_gamma import RegularizedGammaP
+
+    a = ag.tensor([0.5, 1.0, 2.5, 4.0], dtype=ag.float64)  # no gradient in a (as PyTorch)
+    return RegularizedGammaP.apply(a, x)
+
+
+def _standard_gamma(a):
+    from autograd_core.distributions._sampling import standard_gamma
+
+    return standard_gamma(a)
+
+
 def _inplace_view(x):
     b = x * 1
     b[0:2].mul_(3)
@@ -76,6 +97,10 @@ SAMPLES = {
              + x.asin() + x.acos() + x.atan() + x.asinh() + (x + 2.0).acosh() + x.atanh(),
              lambda: (_t((2, 3), -0.8, 0.8),)),
     "special": (lambda x: ag.erf(x) + ag.erfc(x), lambda: (_t((4,)),)),
+    "special_gamma": (lambda x: ag.lgamma(x) + ag.digamma(x) + ag.polygamma(2, x),
+                      lambda: (_pos((4,)),)),
+    "cholesky_solve": (lambda a, b: _cholesky_solve(a, b), lambda: (_t((3, 3)), _t((3, 2)))),
+    "gamma_cdf": (lambda x: _gamma_cdf(x), lambda: (_pos((4,)),)),
     "rounding": (lambda x: x.floor() + x.ceil() + x.trunc() + x.round() + x.sign() + x.frac()
                  + ag.nan_to_num(x) + x, lambda: (_t((5,), -3, 3),)),
     "selection": (lambda a, b, w: ag.where(a > 0, a, b) + a.clamp(-0.5, 0.5)
@@ -146,7 +171,8 @@ SAMPLES = {
                              _t((8,)))),
     "cells": (_cells, lambda: (_t((2, 3)), _t((2, 3)), _t((3, 3)), _t((3, 3)))),
 }
-RANDOM = {"dropout": (lambda x: F.dropout(x, 0.5, training=True), lambda: (_t((4, 4)),))}
+RANDOM = {"dropout": (lambda x: F.dropout(x, 0.5, training=True), lambda: (_t((4, 4)),)),
+          "standard_gamma": (lambda a: _standard_gamma(a), lambda: (_pos((5,)),))}
 
 
 def _setitem(x, v):

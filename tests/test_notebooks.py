@@ -53,6 +53,23 @@ def test_committed_notebooks_have_outputs():
         assert not unexecuted, f"{path.name}: code cells {unexecuted} were not executed before committing"
 
 
+README = NOTEBOOKS.parent / "README.md"
+NUMBER_WORDS = ["zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten", "eleven",
+                "twelve", "thirteen", "fourteen", "fifteen", "sixteen", "seventeen", "eighteen", "nineteen", "twenty"]
+
+
+def test_readme_lists_every_notebook():
+    """The README's notebook table links every notebook, in order, and its count is right: a new
+    notebook is registered there as well as here (the tests and ``execute.py`` find it by name)."""
+    text = README.read_text(encoding="utf-8")
+    linked = re.findall(r"^\| \[\d\d · [^]]+\]\(notebooks/(\d\d_\w+\.ipynb)\)", text, re.M)
+    names = [p.name for p in PATHS]
+    assert linked == names, f"README's notebook table links {linked}; notebooks/ holds {names}"
+    count = re.search(r"A course in (\w+) notebooks", text)
+    assert count, "README lost its 'A course in N notebooks' sentence"
+    assert count.group(1) == NUMBER_WORDS[len(PATHS)], f"README says {count.group(1)}, there are {len(PATHS)}"
+
+
 CLAIM_MARK = "# Claims checked"
 
 

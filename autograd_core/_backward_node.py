@@ -74,10 +74,14 @@ def run_hooks(node, grads: list, graph: bool, stored: set) -> list:
         if g is None:
             continue
         for hook in hooks_of(node, nr):
+            if not graph:  # user code may keep it: a leaf's .grad must not be this memory
+                stored.add(id(_owner(g)))
             result = hook(as_tensor(g))
             if result is not None:
                 result = _checked_hook_result(hook, g, result)
                 g = result if graph else result._data
+                if not graph:
+                    stored.add(id(_owner(g)))
         grads[nr] = g
     retained = node._retained
     if retained:
@@ -121,9 +125,10 @@ def _describe(array) -> str:
 
 
 # ----------------------------------------------------------------------------- 2. the rule
-def run_rule(node, grads: list, graph: bool):
+def run_rule(node, grads: list, graph: bool, stored: set):
     """Steps 2 and 3: the node's rule, its results checked against the inputs (None when
-    no gradient arrived)."""
+    no gradient arrived). ``stored``: memory that user code may hold (a user-defined rule's
+    inputs and results), which a leaf's ``.grad`` must then copy rather than take."""
     for g in grads:
         if g is not None:
             break
@@ -141,8 +146,14 @@ def run_rule(node, grads: list, graph: bool):
             observer.before_node(node, shown)
     if node._builtin or graph:
         out = type(node).backward(node, *grads)
-    else:  # a user-defined rule sees Tensors in a plain backward too
+    else:  # a user-defined rule sees Tensors in a plain backward too (and may keep them)
+        for g in grads:
+            if g is not None:
+                stored.add(id(_owner(g)))
         out = type(node).backward(node, *[as_tensor(g) for g in grads])
+        for g in out if type(out) is tuple else (out,):
+            if isinstance(g, Tensor):
+                stored.add(id(_owner(g._data)))
     out = count_checked(node, out if type(out) is tuple else (out,))
     meta = node._input_meta
     checked = []

@@ -246,7 +246,7 @@ def _run(tensors, seeds, retain_graph, create_graph, inputs=None, accumulate=Tru
                 continue
             if run_it and capture is not None and not _leads_further(node, needed):
                 run_it = False
-            out = _node.run_rule(node, grads, graph) if run_it and grads is not None else None
+            out = _node.run_rule(node, grads, graph, stored) if run_it and grads is not None else None
             if run_it and not retain_graph:
                 node._release()
             for i, (child, nr) in enumerate(node.next_functions):

@@ -319,7 +319,6 @@ def _run_error_sample(sample: Sample, drawn) -> str:
         ctor = sample_input.constructor_input
         ours = getattr(nn, sample.module_name)(*to_ours(ctor.args), **to_ours(ctor.kwargs))
         if drawn.error_on == ModuleErrorEnum.FORWARD_ERROR:
-            ours = ours.to(getattr(ag, sample.dtype))
             fwd = sample_input.forward_input
             fwd_args, fwd_kwargs = to_ours((fwd.args, fwd.kwargs))
             ours(*fwd_args, **fwd_kwargs)

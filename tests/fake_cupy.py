@@ -60,6 +60,33 @@ def _wrap_function(fn, qualname: str, allow_host: bool = False):
     return wrapper
 
 
+# CuPy 14's ``ufunc.at``: these ufuncs only, each for these dtypes of the target array;
+# the others raise NotImplementedError (checked against real CuPy by tests/test_gpu_replay.py).
+_AT_DTYPES = {
+    "add": ("int32", "int64", "float16", "float32", "float64", "uint32", "uint64"),
+    "maximum": ("int32", "int64", "float32", "float64", "uint32", "uint64"),
+    "minimum": ("int32", "int64", "float32", "float64", "uint32", "uint64"),
+    "subtract": ("int32", "uint32"),
+    "bitwise_or": ("int32", "int64", "uint32", "uint64"),
+    "bitwise_and": ("int32", "int64", "uint32", "uint64"),
+    "bitwise_xor": ("int32", "int64", "uint32", "uint64"),
+}
+
+
+def _checked_at(np_ufunc: np.ufunc, run):
+    name = np_ufunc.__name__
+
+    def at(a, indices, b=None):
+        supported = _AT_DTYPES.get(name)
+        if supported is None:
+            raise NotImplementedError(f"`cupy_{name}.at` is not supported yet")
+        if getattr(a, "dtype", None) is None or a.dtype.name not in supported:
+            raise TypeError(f"cupy.{name}.at only supports {', '.join(supported)} as data type")
+        return run(a, indices) if b is None else run(a, indices, b)
+
+    return at
+
+
 class ufunc:  # noqa: N801  (CuPy's name)
     """A NumPy ufunc on device arrays; lists are refused as operands, as CuPy's ufuncs do."""
 
@@ -74,7 +101,7 @@ class ufunc:  # noqa: N801  (CuPy's name)
         self.accumulate = _wrap_function(np_ufunc.accumulate, f"{name}.accumulate")
         self.reduceat = _wrap_function(np_ufunc.reduceat, f"{name}.reduceat")
         self.outer = _wrap_function(np_ufunc.outer, f"{name}.outer")
-        self.at = _wrap_function(np_ufunc.at, f"{name}.at")
+        self.at = _checked_at(np_ufunc, _wrap_function(np_ufunc.at, f"{name}.at"))
 
     def __call__(self, *args, **kwargs):
         for a in args:

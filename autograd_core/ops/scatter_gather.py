@@ -174,7 +174,7 @@ class ScatterMultiply(Function):
         out = x.copy()
         lin = _positions(ctx.xp, x.shape, dim, index).reshape(-1)
         values = src[_crop(index.shape)].reshape(-1) if hasattr(src, "shape") else src
-        ctx.xp.multiply.at(out.reshape(-1), lin, values)
+        backend_of(out).multiply_at(out.reshape(-1), lin, values)  # (CuPy lacks multiply.at)
         return out
 
     @staticmethod

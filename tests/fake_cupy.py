@@ -227,6 +227,23 @@ def _fuse(*args, **kwargs):
     return lambda fn: fn
 
 
+def _cholesky_like_cupy(a: np.ndarray) -> np.ndarray:
+    """``cupy.linalg.cholesky`` under CuPy's default ``linalg='ignore'``: on a matrix that is
+    not positive definite it neither raises nor writes NaN, it returns the factor as far as
+    potrf got, the unfactored rest of the lower triangle left as it was in ``a``."""
+    if a.ndim > 2:
+        return np.stack([_cholesky_like_cupy(m) for m in a.reshape(-1, *a.shape[-2:])]
+                        ).reshape(a.shape)
+    factor = np.tril(a).astype(np.result_type(a.dtype, np.float32), copy=True)
+    for j in range(a.shape[0]):
+        pivot = factor[j, j] - factor[j, :j] @ factor[j, :j]
+        if not pivot > 0:
+            break
+        factor[j, j] = np.sqrt(pivot)
+        factor[j + 1:, j] = (factor[j + 1:, j] - factor[j + 1:, :j] @ factor[j, :j]) / factor[j, j]
+    return factor
+
+
 def _get_array_module(*args):
     return fake_cupy if any(isinstance(a, FakeArray) for a in args) else np
 
@@ -241,6 +258,7 @@ fake_cupy.get_array_module = _get_array_module
 fake_cupy.cuda = _make_cuda_namespace()
 fake_cupy.random = _Namespace("fake_cupy.random", np.random)
 fake_cupy.random.RandomState = _RandomState
+fake_cupy.linalg.cholesky = _wrap_function(_cholesky_like_cupy, "fake_cupy.linalg.cholesky")
 fake_cupy.__version__ = "14.0.0+fake"
 
 

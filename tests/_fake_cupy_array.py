@@ -24,6 +24,14 @@ IMPLICIT_CONVERSION_MESSAGE = (
 
 _DLCPU, _DLCUDA = 1, 2
 
+# Transfers to the host, by kind ("get", "item", "bool", ...): each is a synchronisation on
+# a GPU. Tests reset it (``HOST_SYNCS.clear()``) and read ``sum(HOST_SYNCS.values())``.
+HOST_SYNCS: dict = {}
+
+
+def _synced(kind: str) -> None:
+    HOST_SYNCS[kind] = HOST_SYNCS.get(kind, 0) + 1
+
 
 def _host_array_error(where: str) -> TypeError:
     return TypeError(
@@ -160,6 +168,7 @@ class FakeArray:
 
     def get(self, stream=None, order="C", out=None, blocking=True) -> np.ndarray:
         """Copy to the host (the explicit download)."""
+        _synced("get")
         host = np.array(self._a, order=order, copy=True)
         if out is not None:
             out[...] = host
@@ -232,6 +241,8 @@ class FakeArray:
         if name.startswith("__") or name in _HIDDEN_ATTRIBUTES:
             raise AttributeError(f"'FakeArray' object has no attribute {name!r}")
         attr = getattr(self._a, name)
+        if name in ("item", "tolist"):
+            _synced(name)
         if not callable(attr):
             return _wrap_result(attr, (self,), (self._a,))
         method = _ArrayMethod(self, attr, name)
@@ -247,19 +258,22 @@ class FakeArray:
         return (FakeArray(self._a[i, ...], self._device_id) for i in range(len(self._a)))
 
     def __bool__(self) -> bool:
+        _synced("bool")
         return bool(self._a)
 
     def __int__(self) -> int:
+        _synced("int")
         return int(self._a)
 
     def __float__(self) -> float:
+        _synced("float")
         return float(self._a)
 
     def __complex__(self) -> complex:
+        _synced("complex")
         return complex(self._a)
 
-    def __index__(self) -> int:
-        return operator.index(self._a)
+    # No __index__: CuPy arrays have none (``range(a)``, ``lst[a]`` raise TypeError).
 
     # ------------------------------------------------------------ indexing
     def __getitem__(self, key):

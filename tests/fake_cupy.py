@@ -10,9 +10,20 @@ engine, ``nn``, ``optim``) is proved another way: this module plays CuPy. Its ar
   (TypeError); Python and NumPy scalars are fine, as in CuPy;
 - moving data is explicit and copies: ``fake_cupy.asarray(host)`` uploads,
   ``a.get()`` / ``fake_cupy.asnumpy(a)`` download;
-- reductions and scalar indexing give 0-d arrays, not NumPy scalars;
-- CUDA-only APIs (``ElementwiseKernel``, ``RawKernel``...) are absent, and so are NumPy
-  APIs that CuPy lacks (``errstate``).
+- reductions and scalar indexing give 0-d arrays, not NumPy scalars; no ``__index__``
+  (``range(a)``, ``lst[a]`` raise TypeError, as with CuPy arrays);
+- ``ufunc.at`` has CuPy's limits (no ``multiply.at``; ``add.at`` on some dtypes only), and
+  ``linalg.cholesky`` returns CuPy's silent partial factor on a matrix that is not positive
+  definite;
+- its own random stream (Philox, not the CPU's PCG64): the same seed does not give the
+  CPU's numbers, as on a GPU;
+- ``ElementwiseKernel`` runs the CUDA body through an interpreter with CUDA's semantics
+  (``_fake_cupy_kernels``), so code with a kernel path takes it here; ``RawKernel`` exists
+  but refuses to launch; other CUDA-only APIs (``ReductionKernel``, ``RawModule``) are
+  absent, and so are NumPy APIs that CuPy lacks (``errstate``);
+- every transfer to the host (``get``, ``asnumpy``, ``item``, ``tolist``, ``bool``, ``int``,
+  ``float``) is counted in ``HOST_SYNCS`` (a sync on a GPU), so tests can assert none
+  happens inside a training step.
 
 Where CuPy would silently copy from the host (``device_array[:] = host_array``) this
 stand-in refuses: in library code such a copy is a leak worth seeing.
@@ -34,6 +45,7 @@ import pytest
 from _fake_cupy_array import (  # noqa: F401  (IMPLICIT_CONVERSION_MESSAGE: re-exported)
     _DEVICE_COUNT,
     _DLCUDA,
+    HOST_SYNCS,
     IMPLICIT_CONVERSION_MESSAGE,
     Device,
     FakeArray,
@@ -41,6 +53,7 @@ from _fake_cupy_array import (  # noqa: F401  (IMPLICIT_CONVERSION_MESSAGE: re-e
     _unwrap,
     _wrap_result,
 )
+from _fake_cupy_kernels import ElementwiseKernel, RawKernel
 
 from autograd_core import _backend
 
@@ -115,7 +128,7 @@ class ufunc:  # noqa: N801  (CuPy's name)
 
 # NumPy names CuPy does not have (code using them would fail on a GPU).
 _NOT_IN_CUPY = frozenset({"errstate", "seterr", "geterr", "seterrcall", "geterrcall"})
-_CUDA_ONLY = frozenset({"ElementwiseKernel", "ReductionKernel", "RawKernel", "RawModule"})
+_CUDA_ONLY = frozenset({"ReductionKernel", "RawModule"})
 # Functions that take host data and upload it (copying).
 _UPLOADS = frozenset({"asarray", "array", "asanyarray"})
 
@@ -159,7 +172,7 @@ class _RandomState:
     """``cupy.random.RandomState``: samples of the requested dtype, made on the device."""
 
     def __init__(self, seed=None) -> None:
-        self._rng = np.random.default_rng(seed)
+        self.seed(seed)
 
     def random_sample(self, size=None, dtype=float):
         return FakeArray(np.asarray(self._rng.random(size, dtype=np.dtype(dtype).type)))
@@ -184,7 +197,9 @@ class _RandomState:
         return FakeArray(self._rng.permutation(int(num)))
 
     def seed(self, seed=None) -> None:
-        self._rng = np.random.default_rng(seed)
+        # Philox, not the CPU's PCG64: a seed gives other numbers on the device, as CuPy's
+        # XORWOW does, so no test can rely on both devices drawing the same values.
+        self._rng = np.random.Generator(np.random.Philox(seed))
 
 
 def _make_cuda_namespace() -> types.SimpleNamespace:
@@ -202,7 +217,7 @@ def _asnumpy(a, stream=None, order="C", out=None, blocking=True) -> np.ndarray:
     """Download to the host (a copy), as ``cupy.asnumpy``."""
     if isinstance(a, FakeArray):
         return a.get(order=order, out=out)
-    return np.asarray(a, order=order)
+    return np.asarray(a, order=order)  # (already on the host: no transfer)
 
 
 def _from_dlpack(x):
@@ -259,6 +274,8 @@ fake_cupy.cuda = _make_cuda_namespace()
 fake_cupy.random = _Namespace("fake_cupy.random", np.random)
 fake_cupy.random.RandomState = _RandomState
 fake_cupy.linalg.cholesky = _wrap_function(_cholesky_like_cupy, "fake_cupy.linalg.cholesky")
+fake_cupy.ElementwiseKernel = ElementwiseKernel
+fake_cupy.RawKernel = RawKernel
 fake_cupy.__version__ = "14.0.0+fake"
 
 

@@ -33,6 +33,45 @@ def _synced(kind: str) -> None:
     HOST_SYNCS[kind] = HOST_SYNCS.get(kind, 0) + 1
 
 
+# While a set (``fake_cupy.recording()``): every call into the fake CuPy that succeeded, as
+# ``(qualname, args, kwargs)`` with device arrays written ``("A", shape, dtype)`` and host
+# arrays ``("H", shape, dtype)``, for `tests/_cupy_replay.py` to re-issue against real CuPy.
+RECORDING: dict = {"calls": None}
+
+
+class _Unrecordable(Exception):
+    pass
+
+
+def _spec(obj):
+    if isinstance(obj, FakeArray):
+        return ("A", obj._a.shape, obj._a.dtype.str)
+    if isinstance(obj, np.ndarray):
+        return ("H", obj.shape, obj.dtype.str)
+    if isinstance(obj, (bool, int, float, complex, str, type(None), type(Ellipsis), np.generic,
+                        np.dtype, type)):
+        return obj
+    if isinstance(obj, slice):
+        return ("S", obj.start, obj.stop, obj.step)
+    if type(obj) is tuple:
+        return ("T", *[_spec(v) for v in obj])
+    if type(obj) is list:
+        return ("L", *[_spec(v) for v in obj])
+    if type(obj) is dict:
+        return ("D", *sorted((k, _spec(v)) for k, v in obj.items()))
+    raise _Unrecordable(type(obj).__name__)
+
+
+def _record(qualname: str, args, kwargs) -> None:
+    calls = RECORDING["calls"]
+    if calls is None:
+        return
+    try:
+        calls.add((qualname, _spec(tuple(args)), _spec(dict(kwargs))))
+    except (_Unrecordable, TypeError):  # (a callable or an unorderable key: not replayed)
+        pass
+
+
 def _host_array_error(where: str) -> TypeError:
     return TypeError(
         f"Unsupported type <class 'numpy.ndarray'> in {where}: device arrays do not mix with "
@@ -327,10 +366,13 @@ class _ArrayMethod:
 
     def __call__(self, *args, **kwargs):
         originals, unwrapped = [self.owner], [self.owner._a]
+        raw_args, raw_kwargs = args, kwargs
         args = _unwrap(args, f"ndarray.{self.name}", originals, unwrapped)
         kwargs = _unwrap(kwargs, f"ndarray.{self.name}", originals, unwrapped)
-        return _wrap_result(self.fn(*args, **kwargs), originals, unwrapped,
-                            self.owner._device_id)
+        result = _wrap_result(self.fn(*args, **kwargs), originals, unwrapped,
+                              self.owner._device_id)
+        _record(f"ndarray.{self.name}", (self.owner, *raw_args), raw_kwargs)
+        return result
 
 
 def _operand(other, where: str):

@@ -47,9 +47,11 @@ from _fake_cupy_array import (  # noqa: F401  (IMPLICIT_CONVERSION_MESSAGE: re-e
     _DLCUDA,
     HOST_SYNCS,
     IMPLICIT_CONVERSION_MESSAGE,
+    RECORDING,
     Device,
     FakeArray,
     _HostView,
+    _record,
     _unwrap,
     _wrap_result,
 )
@@ -63,9 +65,12 @@ def _wrap_function(fn, qualname: str, allow_host: bool = False):
     def wrapper(*args, **kwargs):
         originals: list = []
         unwrapped: list = []
+        raw_args, raw_kwargs = args, kwargs
         args = _unwrap(args, qualname, originals, unwrapped, allow_host)
         kwargs = _unwrap(kwargs, qualname, originals, unwrapped, allow_host)
-        return _wrap_result(fn(*args, **kwargs), originals, unwrapped)
+        result = _wrap_result(fn(*args, **kwargs), originals, unwrapped)
+        _record(qualname, raw_args, raw_kwargs)
+        return result
 
     wrapper.__name__ = getattr(fn, "__name__", qualname)
     wrapper.__qualname__ = qualname
@@ -312,6 +317,19 @@ def installed():
         _backend._by_device_type.clear()
         _backend._by_device_type.update(saved_by_device)
         _backend._cupy_tried, _backend._cupy_problem = saved_tried, saved_problem
+
+
+@contextlib.contextmanager
+def recording():
+    """Inside the block, record every successful call into `fake_cupy` (functions, ufuncs
+    and their methods, array methods); yields the set of ``(qualname, args, kwargs)``."""
+    calls: set = set()
+    saved = RECORDING["calls"]
+    RECORDING["calls"] = calls
+    try:
+        yield calls
+    finally:
+        RECORDING["calls"] = saved
 
 
 @pytest.fixture

@@ -38,6 +38,7 @@ namespace around them and installs the backend. Import everything from here.
 from __future__ import annotations
 
 import contextlib
+import os
 import types
 
 import numpy as np
@@ -295,13 +296,27 @@ class FakeCupyBackend(_backend.CupyBackend):
         self.array_types = (FakeArray,)
 
 
+# ``AUTOGRAD_CORE_REAL_CUDA=1`` (set by ``python -m bench.gpu_check``): `installed` and the
+# `fake_cuda` fixture hand out the real CUDA backend instead, so every fake-CUDA test runs on
+# the GPU. Tests that inspect the fake itself carry `requires_fake`.
+REAL_CUDA = os.environ.get("AUTOGRAD_CORE_REAL_CUDA") == "1"
+requires_fake = pytest.mark.skipif(REAL_CUDA, reason="inspects the fake CuPy itself")
+
+
 @contextlib.contextmanager
 def installed():
     """Make ``"cuda"`` a device served by `FakeCupyBackend` inside the ``with`` block.
 
     Whatever served (or failed to serve) CUDA before is put back afterwards, real CuPy
-    included.
+    included. With ``AUTOGRAD_CORE_REAL_CUDA=1``, the real CUDA backend instead.
     """
+    if REAL_CUDA:
+        real = _backend.cuda_backend()
+        if real is None:
+            raise RuntimeError("AUTOGRAD_CORE_REAL_CUDA=1 but CUDA is not usable: "
+                               + _backend.cuda_unavailable_reason())
+        yield real
+        return
     saved_by_type = dict(_backend._by_type)
     saved_by_device = dict(_backend._by_device_type)
     saved_tried, saved_problem = _backend._cupy_tried, _backend._cupy_problem

@@ -13,6 +13,7 @@ import pytest
 from fake_cupy import (
     fake_cuda,  # noqa: F401  (the fixture)
     fake_cupy,
+    requires_fake,
 )
 
 import autograd_core as ag
@@ -26,6 +27,7 @@ def _both(device, array, dtype):
     return ag.tensor(np.asarray(array), dtype=dtype, device=device), torch.tensor(np.asarray(array))
 
 
+@requires_fake
 def test_the_fake_refuses_what_cupy_refuses(fake_cuda):  # noqa: F811  (the fixture)
     out = fake_cupy.zeros(4, dtype=np.float32)
     idx = fake_cupy.asarray(np.array([1, 1]))
@@ -108,6 +110,7 @@ def test_scatter_add_gradient_on_fake_cuda(fake_cuda):  # noqa: F811  (the fixtu
     assert ag.autograd.gradcheck(lambda a, s: a.scatter_add(1, index, s), (x, src))
 
 
+@requires_fake
 @pytest.mark.parametrize("dtype", ["int8", "uint8", "int16", "complex64", "bool"])
 def test_backend_add_at_for_dtypes_cupy_refuses(fake_cuda, dtype):  # noqa: F811  (the fixture)
     """Dtypes the library has no tensor dtype for yet (int8, ...), on the backend directly:

@@ -12,7 +12,7 @@ import math
 
 import numpy as np
 import pytest
-from fake_cupy import fake_cuda, fake_cupy  # noqa: F401
+from fake_cupy import fake_cuda, fake_cupy, requires_fake  # noqa: F401
 
 import autograd_core as ag
 import optim
@@ -22,6 +22,7 @@ F64 = ag.float64
 SADDLE = [[1.0, 2.0], [2.0, 1.0]]  # eigenvalues 3 and -1
 
 
+@requires_fake
 def test_the_fake_returns_a_plausible_partial_factor(fake_cuda):  # noqa: F811
     """The trap: finite, positive diagonal, yet not a factor of the matrix."""
     factor = fake_cupy.linalg.cholesky(fake_cupy.asarray(np.array(SADDLE))).get()

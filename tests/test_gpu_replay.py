@@ -25,11 +25,12 @@ import test_fake_gpu_training as training
 import test_gpu_fake_kernels as kernels
 import test_nn_layers_fake_gpu as layers
 from _cupy_replay import device_less_array, replay
-from fake_cupy import installed, recording
+from fake_cupy import REAL_CUDA, installed, recording
 
 import autograd_core as ag
 
 cupy = pytest.importorskip("cupy")
+pytestmark = pytest.mark.skipif(REAL_CUDA, reason="replays the fake's calls (no fake on a GPU run)")
 
 
 def _workloads() -> None:

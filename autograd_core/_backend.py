@@ -247,12 +247,17 @@ class CupyBackend(Backend):
             return index
         pending = self.__dict__.setdefault("_pending", [])
         pending.append((((index < low) | (index >= high)).any(), error))
-        if len(pending) > self._MAX_PENDING:  # bounded: check the oldest now
-            flag, err = pending.pop(0)
-            if bool(flag):
-                pending.clear()
-                raise err(None)
+        if len(pending) > self._MAX_PENDING:
+            # bounded without a sync: fold the flags into one device array (which check
+            # failed, if any), keeping the errors on the host
+            errors = [e for _, errs in pending for e in (errs if isinstance(errs, list) else [errs])]
+            flags = self.xp.concatenate([self._flag_vector(f) for f, _ in pending])
+            pending[:] = [(flags, errors)]
         return self.xp.clip(index, low, high - 1)
+
+    @staticmethod
+    def _flag_vector(flag):
+        return flag.reshape(-1) if flag.ndim else flag.reshape(1)
 
     # CuPy's ufunc.at: add.at takes only these dtypes, multiply.at does not exist.
     _ADD_AT_DTYPES = frozenset({"int32", "int64", "uint32", "uint64", "float16", "float32",
@@ -306,14 +311,17 @@ class CupyBackend(Backend):
         flat_out *= factors[:size]
 
     def raise_pending(self) -> None:
+        """One transfer for all pending checks (their flags joined on the device); only
+        when one failed, a second to find which."""
         pending = self.__dict__.get("_pending")
         if not pending:
             return
         checks = list(pending)
         pending.clear()
-        for flag, err in checks:
-            if bool(flag):
-                raise err(None)
+        errors = [e for _, errs in checks for e in (errs if isinstance(errs, list) else [errs])]
+        flags = self.xp.concatenate([self._flag_vector(f) for f, _ in checks])
+        if bool(flags.any()):
+            raise errors[int(flags.argmax())](None)
 
     def to_device(self, array, index):
         if index is None or array.device.id == index:

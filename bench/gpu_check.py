@@ -61,7 +61,7 @@ def kernel_compile_times(cupy) -> list[tuple[str, str, float, float]]:
             for dtype in catalog.KERNEL_DTYPES:
                 for k, spec in enumerate(catalog.every_kernel()):
                     kernel = cupy.ElementwiseKernel(spec.in_params, spec.out_params, spec.operation,
-                                                    f"{spec.name}_{k}")
+                                                    f"{spec.name}_{k}", preamble=spec.preamble)
                     args = [cupy.full(1024, 0.5, dtype) if name in spec.array_inputs
                             else np.dtype(dtype).type(0.9) for name in catalog._names(spec.in_params)]
                     outs = [cupy.ones(1024, dtype) for _ in catalog._names(spec.out_params)]

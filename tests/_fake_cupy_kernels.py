@@ -36,7 +36,10 @@ _FUNCTIONS = {
     "erf": None, "pow": np.power, "floor": np.floor, "ceil": np.ceil,
     "fmax": np.fmax, "fmin": np.fmin, "max": np.fmax, "min": np.fmin,  # CUDA: NaN dropped
     "fmaxf": np.fmax, "fminf": np.fmin, "sqrtf": np.sqrt, "expf": np.exp, "logf": np.log,
+    # device functions of the library's preambles (fused_optim._kernels.MAX_NAN_PREAMBLE)
+    "max_nan": np.maximum,
 }
+_PREAMBLE_FUNCTIONS = {"max_nan": "__device__ T max_nan("}
 _ALLOWED_NODES = (ast.Expression, ast.BinOp, ast.UnaryOp, ast.Call, ast.Name, ast.Load,
                   ast.Constant, ast.Add, ast.Sub, ast.Mult, ast.Div, ast.USub, ast.UAdd,
                   ast.Compare, ast.Lt, ast.LtE, ast.Gt, ast.GtE, ast.Eq, ast.NotEq)
@@ -79,6 +82,10 @@ class ElementwiseKernel:
                  name: str = "kernel", reduce_dims: bool = True, preamble: str = "",
                  no_return: bool = False, return_tuple: bool = False, **kwargs) -> None:
         self.name = name
+        for function, declaration in _PREAMBLE_FUNCTIONS.items():  # as NVRTC would refuse
+            if f"{function}(" in operation and declaration not in preamble:
+                raise NotImplementedError(f"kernel {name}: {function}() is called but not "
+                                          "defined in the preamble")
         self.inputs = _parse_params(in_params)
         self.outputs = _parse_params(out_params)
         self.no_return, self.return_tuple = no_return, return_tuple

@@ -70,7 +70,7 @@ def test_every_optimiser_kernel_runs_in_the_interpreter():
     """All kernels of the catalog (every flag combination) parse and run on the fake."""
     for spec in catalog.every_kernel():
         kernel = fake_cupy.ElementwiseKernel(spec.in_params, spec.out_params, spec.operation,
-                                             spec.name)
+                                             spec.name, preamble=spec.preamble)
         inputs = [_dev([0.5, -0.25, 2.0]) if n in spec.array_inputs else np.float32(0.9)
                   for n in catalog._names(spec.in_params)]
         outputs = [_dev([1.0, 2.0, 0.5]) for _ in catalog._names(spec.out_params)]
@@ -103,6 +103,35 @@ def test_optimisers_take_the_kernel_path_on_fake_cuda(name, kwargs, dtype):
     on_cpu = _trajectory(name, kwargs, dtype, "cpu")
     tol = dict(rtol=1e-12, atol=1e-14) if dtype is ag.float64 else dict(rtol=2e-5, atol=1e-6)
     np.testing.assert_allclose(through_kernels, on_cpu, **tol)
+
+
+@pytest.mark.parametrize(("name", "kwargs", "state"), [("Adam", {"amsgrad": True}, "max_exp_avg_sq"),
+                                                     ("Adamax", {}, "exp_inf")])
+def test_a_nan_gradient_reaches_the_running_maximum_as_on_the_cpu(name, kwargs, state):
+    """CUDA's fmax would drop the NaN (the state stays finite on the GPU only); the kernels'
+    max_nan keeps it, as the CPU path and PyTorch's maximum do."""
+    torch = pytest.importorskip("torch")
+    results = {}
+    for device in ("cpu", "cuda"):
+        p = ag.tensor([1.0, 2.0], requires_grad=True, device=device)
+        opt = getattr(optim, name)([p], lr=0.1, **kwargs)
+        for g in ([0.5, float("nan")], [0.1, 0.2]):
+            p.grad = ag.tensor(g, device=device)
+            opt.step()
+        results[device] = opt.state[p][state].cpu().numpy()
+    tp = torch.tensor([1.0, 2.0], requires_grad=True)
+    topt = getattr(torch.optim, name)([tp], lr=0.1, **kwargs)
+    for g in ([0.5, float("nan")], [0.1, 0.2]):
+        tp.grad = torch.tensor(g)
+        topt.step()
+    expected = topt.state[tp][state].numpy()
+    assert np.isnan(expected[1]) and np.isnan(results["cuda"][1]) and np.isnan(results["cpu"][1])
+    np.testing.assert_allclose(results["cuda"], expected, rtol=1e-6)
+
+
+def test_a_kernel_calling_max_nan_needs_its_preamble():
+    with pytest.raises(NotImplementedError, match="preamble"):
+        fake_cupy.ElementwiseKernel("T x", "T y", "y = max_nan(x, y);", "no_preamble")
 
 
 @fake_only

@@ -43,6 +43,7 @@ class KernelSpec:
     out_params: str
     operation: str
     array_inputs: tuple = ()  # the input parameters that are arrays (the rest are scalars)
+    preamble: str = ""  # device functions the body calls (``ElementwiseKernel(preamble=)``)
 
 
 class _Recorder:
@@ -53,13 +54,15 @@ class _Recorder:
         recorder = self
 
         class ElementwiseKernel:  # noqa: N801  (CuPy's name)
-            def __init__(self, in_params, out_params, operation, name="kernel", **kwargs):
+            def __init__(self, in_params, out_params, operation, name="kernel", preamble="",
+                         **kwargs):
                 self.spec = (name, in_params, out_params, operation)
+                self.preamble = preamble
 
             def __call__(self, *args):
                 inputs = _names(self.spec[1])
                 arrays = tuple(n for n, a in zip(inputs, args) if isinstance(a, np.ndarray))
-                recorder.specs.setdefault(KernelSpec(*self.spec, arrays))
+                recorder.specs.setdefault(KernelSpec(*self.spec, arrays, self.preamble))
 
         self.ElementwiseKernel = ElementwiseKernel
 
@@ -133,6 +136,7 @@ def cuda_source(specs: list[KernelSpec], dtype: str) -> tuple[str, list[str]]:
     ``i``. Returns the source and the kernel names in it (``name_<k>``, unique)."""
     lines = ["#include <cupy/complex.cuh>", "#include <cupy/carray.cuh>",
              "#include <cupy/atomics.cuh>", f"typedef {_CUDA_TYPE[dtype]} T;", ""]
+    lines += list(dict.fromkeys(spec.preamble for spec in specs if spec.preamble))
     kernel_names = []
     for k, spec in enumerate(specs):
         name = f"{spec.name}_{k}"

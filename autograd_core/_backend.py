@@ -86,6 +86,12 @@ class Backend:
     def raise_pending(self) -> None:
         """Raise an index error found on the device since the last synchronisation."""
 
+    # fused kernels -----------------------------------------------------------------
+    def activation_kernel(self, name: str):
+        """A fused elementwise kernel for ``name`` (see `_cuda_kernels.ACTIVATION_KERNELS`)
+        when this backend compiles them, else None (the caller uses its array operations)."""
+        return None
+
     # accumulation at repeated positions ---------------------------------------------
     def add_at(self, flat_out, positions, values) -> None:
         """``flat_out[positions] += values`` where repeated positions accumulate (for bool,
@@ -258,6 +264,19 @@ class CupyBackend(Backend):
     @staticmethod
     def _flag_vector(flag):
         return flag.reshape(-1) if flag.ndim else flag.reshape(1)
+
+    def activation_kernel(self, name: str):
+        """The CuPy ``ElementwiseKernel`` of activation ``name`` (forward or backward, one
+        launch), built on first use and cached; None for an unknown name or an array module
+        without kernels. Call it on float32/float64 arrays: ``kernel(x)``, ``kernel(g, x)``."""
+        kernels = self.__dict__.setdefault("_activation_kernels", {})
+        if name not in kernels:
+            from ._cuda_kernels import ACTIVATION_KERNELS
+
+            spec = ACTIVATION_KERNELS.get(name)
+            make = getattr(self.xp, "ElementwiseKernel", None)
+            kernels[name] = None if spec is None or make is None else make(*spec, name)
+        return kernels[name]
 
     # CuPy's ufunc.at: add.at takes only these dtypes, multiply.at does not exist.
     _ADD_AT_DTYPES = frozenset({"int32", "int64", "uint32", "uint64", "float16", "float32",

@@ -4,7 +4,8 @@ the kernel, passes the same arguments, reads the same outputs).
 
 The interpreted subset is what a per-element body needs: statements ``T x = expr;``,
 ``x = expr;`` and ``x op= expr;`` (``op`` one of ``+ - * /``), expressions of numbers, names,
-``+ - * /``, comparisons, parentheses and calls of CUDA math functions. A body outside it
+``+ - * /``, comparisons, one top-level ``c ? a : b``, parentheses and calls of CUDA math
+functions. A body outside it
 fails loudly (``NotImplementedError``), never silently. CUDA's semantics where they differ
 from NumPy's:
 
@@ -38,6 +39,7 @@ _FUNCTIONS = {
     "fmaxf": np.fmax, "fminf": np.fmin, "sqrtf": np.sqrt, "expf": np.exp, "logf": np.log,
     # device functions of the library's preambles (fused_optim._kernels.MAX_NAN_PREAMBLE)
     "max_nan": np.maximum,
+    "_where": np.where,  # C's ternary c ? a : b
 }
 _PREAMBLE_FUNCTIONS = {"max_nan": "__device__ T max_nan("}
 _ALLOWED_NODES = (ast.Expression, ast.BinOp, ast.UnaryOp, ast.Call, ast.Name, ast.Load,
@@ -60,8 +62,21 @@ def _parse_params(params: str) -> list[tuple[str, str]]:
     return out
 
 
+def _ternary(expr: str) -> str:
+    """C's ``c ? a : b`` (one, at the top level) as ``_where(c, a, b)``."""
+    depth, question = 0, None
+    for k, ch in enumerate(expr):
+        depth += ch == "("
+        depth -= ch == ")"
+        if depth == 0 and ch == "?" and question is None:
+            question = k
+        elif depth == 0 and ch == ":" and question is not None:
+            return f"_where({expr[:question]}, {expr[question + 1:k]}, {expr[k + 1:]})"
+    return expr
+
+
 def _compile_expression(expr: str, where: str):
-    tree = ast.parse(expr, mode="eval")
+    tree = ast.parse(_ternary(expr), mode="eval")
     for node in ast.walk(tree):
         if not isinstance(node, _ALLOWED_NODES):
             raise NotImplementedError(f"{where}: {type(node).__name__} in {expr!r} is outside "

@@ -2,9 +2,10 @@
 
 Four parts, each reported PASS/FAIL (exit status 1 if any fails, 2 without a usable GPU):
 
-1. **kernel compile times**: every elementwise kernel the optimisers can build
-   (`fused_optim.catalog`), in float32 and float64, compiled by CuPy into an empty kernel
-   cache and launched once; the first launch (compile + load) against the second;
+1. **kernel compile times**: every elementwise kernel the optimisers can build and the
+   backend's fused activation kernels (`fused_optim.catalog`), in float32 and float64,
+   compiled by CuPy into an empty kernel cache and launched once; the first launch
+   (compile + load) against the second;
 2. **host syncs per training step**: an MLP, a CNN and an LSTM step (forward, backward,
    Adam) with every transfer to the host counted (``cupy.ndarray.get``/``item``/``tolist``/
    ``bool``/``int``/``float``, ``cupy.asnumpy``): the design wants none inside a step;
@@ -13,7 +14,7 @@ Four parts, each reported PASS/FAIL (exit status 1 if any fails, 2 without a usa
 4. **the benchmark**: ``python -m bench --device all --strict --quick --no-all-cores``
    (``--full``: full sizes and the all-core CPU column, longer than five minutes).
 
-Budget: about a minute of kernel compilation (156 kernels), at most 120 s of tests and 100 s
+Budget: about a minute of kernel compilation (176 kernels), at most 120 s of tests and 100 s
 of benchmark, each cut off (and reported FAIL) past its limit.
 
 Without a GPU it prints why, and each GPU goal of the benchmark as not measured, with the
@@ -62,7 +63,7 @@ def kernel_compile_times(cupy) -> list[tuple[str, str, float, float]]:
         os.environ["CUPY_CACHE_DIR"] = cache
         try:
             for dtype in catalog.KERNEL_DTYPES:
-                for k, spec in enumerate(catalog.every_kernel()):
+                for k, spec in enumerate(catalog.every_kernel() + catalog.activation_kernels()):
                     kernel = cupy.ElementwiseKernel(spec.in_params, spec.out_params, spec.operation,
                                                     f"{spec.name}_{k}", preamble=spec.preamble)
                     args = [cupy.full(1024, 0.5, dtype) if name in spec.array_inputs

@@ -81,18 +81,11 @@ def test_every_kernel_assembles_to_machine_code(nvrtc, specs):
         assert name.encode() in cubin
 
 
-def _activation_specs() -> list:
-    from autograd_core._cuda_kernels import ACTIVATION_KERNELS
-
-    return [catalog.KernelSpec(name, inputs, output, body, tuple(catalog._names(inputs)))
-            for name, (inputs, output, body) in ACTIVATION_KERNELS.items()]
-
-
 @pytest.mark.parametrize("arch", ARCHITECTURES)
 def test_the_activation_kernels_compile(nvrtc, arch):
     """The backend's fused activation kernels (`autograd_core._cuda_kernels`), both dtypes."""
     for dtype in catalog.KERNEL_DTYPES:
-        source, names = catalog.cuda_source(_activation_specs(), dtype)
+        source, names = catalog.cuda_source(catalog.activation_kernels(), dtype)
         ptx = _compile(nvrtc, source, arch, machine_code=False)
         assert all(f".entry {name}(".encode() in ptx for name in names)
 

@@ -7,6 +7,8 @@ kernel module in place of CuPy, and returns the distinct kernels: CI compiles ea
 with NVRTC for several GPU architectures without a GPU (``tests/test_gpu_kernels_compile.py``),
 and ``python -m bench.gpu_check`` times their compilation on a real one.
 
+`activation_kernels` lists the backend's fused activation kernels the same way.
+
 `cuda_source` writes the translation unit CuPy's ``ElementwiseKernel`` builds around a
 body (CuPy's headers, one ``CArray`` per array, the grid-stride loop of ``CUPY_FOR``), so
 what NVRTC compiles here is what a GPU would compile.
@@ -117,6 +119,15 @@ def every_kernel() -> list[KernelSpec]:
         package._kernel_cache.clear()
         package._kernel_cache.update(saved_cache)
     return list(recorder.specs)
+
+
+def activation_kernels() -> list[KernelSpec]:
+    """The CuPy backend's fused activation kernels (`autograd_core._cuda_kernels`), every
+    parameter an array."""
+    from ..._cuda_kernels import ACTIVATION_KERNELS
+
+    return [KernelSpec(name, inputs, output, body, tuple(_names(inputs)))
+            for name, (inputs, output, body) in ACTIVATION_KERNELS.items()]
 
 
 # The kernels' dtypes on a GPU: float16 and below take the plain CuPy path (see

@@ -86,6 +86,30 @@ class Backend:
     def raise_pending(self) -> None:
         """Raise an index error found on the device since the last synchronisation."""
 
+    # fused kernels -----------------------------------------------------------------
+    def activation_kernel(self, name: str):
+        """A fused elementwise kernel for ``name`` (see `_cuda_kernels.ACTIVATION_KERNELS`)
+        when this backend compiles them, else None (the caller uses its array operations)."""
+        return None
+
+    # accumulation at repeated positions ---------------------------------------------
+    def add_at(self, flat_out, positions, values) -> None:
+        """``flat_out[positions] += values`` where repeated positions accumulate (for bool,
+        a logical or). ``ufunc.at``, or ``bincount`` for an array module without it."""
+        if positions.size == 0:
+            return
+        at = getattr(getattr(self.xp, "add", None), "at", None)
+        if at is not None:
+            at(flat_out, positions, values)
+        else:
+            sums = self.xp.bincount(positions, weights=values, minlength=flat_out.size)
+            flat_out += sums.astype(flat_out.dtype)
+
+    def multiply_at(self, flat_out, positions, values) -> None:
+        """``flat_out[positions] *= values`` where repeated positions multiply up."""
+        if positions.size:
+            self.xp.multiply.at(flat_out, positions, values)
+
     # memory layout ---------------------------------------------------------------
     def data_ptr(self, array) -> int:
         raise NotImplementedError
@@ -229,22 +253,94 @@ class CupyBackend(Backend):
             return index
         pending = self.__dict__.setdefault("_pending", [])
         pending.append((((index < low) | (index >= high)).any(), error))
-        if len(pending) > self._MAX_PENDING:  # bounded: check the oldest now
-            flag, err = pending.pop(0)
-            if bool(flag):
-                pending.clear()
-                raise err(None)
+        if len(pending) > self._MAX_PENDING:
+            # bounded without a sync: fold the flags into one device array (which check
+            # failed, if any), keeping the errors on the host
+            errors = [e for _, errs in pending for e in (errs if isinstance(errs, list) else [errs])]
+            flags = self.xp.concatenate([self._flag_vector(f) for f, _ in pending])
+            pending[:] = [(flags, errors)]
         return self.xp.clip(index, low, high - 1)
 
+    @staticmethod
+    def _flag_vector(flag):
+        return flag.reshape(-1) if flag.ndim else flag.reshape(1)
+
+    def activation_kernel(self, name: str):
+        """The CuPy ``ElementwiseKernel`` of activation ``name`` (forward or backward, one
+        launch), built on first use and cached; None for an unknown name or an array module
+        without kernels. Call it on float32/float64 arrays: ``kernel(x)``, ``kernel(g, x)``."""
+        kernels = self.__dict__.setdefault("_activation_kernels", {})
+        if name not in kernels:
+            from ._cuda_kernels import ACTIVATION_KERNELS
+
+            spec = ACTIVATION_KERNELS.get(name)
+            make = getattr(self.xp, "ElementwiseKernel", None)
+            kernels[name] = None if spec is None or make is None else make(*spec, name)
+        return kernels[name]
+
+    # CuPy's ufunc.at: add.at takes only these dtypes, multiply.at does not exist.
+    _ADD_AT_DTYPES = frozenset({"int32", "int64", "uint32", "uint64", "float16", "float32",
+                                "float64"})
+
+    def add_at(self, flat_out, positions, values) -> None:
+        """``cupy.add.at`` where CuPy has it; bool accumulates as a count (``or`` is
+        ``count > 0``), narrow integers in int64 and wrap back (two's complement, as
+        PyTorch's int8 sums), complex numbers one part at a time."""
+        if positions.size == 0:
+            return
+        xp, dtype = self.xp, flat_out.dtype
+        if dtype.name in self._ADD_AT_DTYPES:
+            xp.add.at(flat_out, positions, values)
+        elif dtype.kind == "b":
+            hits = xp.zeros(flat_out.shape, np.int32)
+            xp.add.at(hits, positions, xp.asarray(values).astype(np.int32))
+            flat_out |= hits != 0
+        elif dtype.kind in "iu":
+            wide = flat_out.astype(np.int64)
+            xp.add.at(wide, positions, xp.asarray(values).astype(np.int64))
+            flat_out[...] = wide.astype(dtype)
+        elif dtype.kind == "c":
+            values = xp.asarray(values)
+            self.add_at(flat_out.real, positions, values.real)
+            self.add_at(flat_out.imag, positions, values.imag)
+        else:
+            raise TypeError(f"index accumulation (scatter_add, index_add, index_put_ with "
+                            f"accumulate=True) does not support {dtype} on CUDA")
+
+    def multiply_at(self, flat_out, positions, values) -> None:
+        """CuPy has no ``multiply.at``: sort the positions, multiply each run of equal ones
+        by a segmented scan (Hillis-Steele: log2(n) passes of ``p[i] *= p[i-d]`` where
+        ``pos[i-d] == pos[i]``), then multiply each run's total in once. No host sync."""
+        n = positions.size
+        if n == 0:
+            return
+        xp, size = self.xp, flat_out.size
+        positions = positions.reshape(-1)
+        values = xp.broadcast_to(xp.asarray(values, dtype=flat_out.dtype), positions.shape)
+        order = xp.argsort(positions)
+        pos, prod = positions[order], values.reshape(-1)[order]
+        d = 1
+        while d < n:
+            prod[d:] = xp.where(pos[d:] == pos[:-d], prod[d:] * prod[:-d], prod[d:])
+            d *= 2
+        last = xp.ones(n, dtype=bool)  # the end of each run holds the run's product
+        last[:-1] = pos[1:] != pos[:-1]
+        factors = xp.ones(size + 1, dtype=flat_out.dtype)  # slot `size` takes the others
+        factors[xp.where(last, pos, size)] = xp.where(last, prod, xp.ones_like(prod))
+        flat_out *= factors[:size]
+
     def raise_pending(self) -> None:
+        """One transfer for all pending checks (their flags joined on the device); only
+        when one failed, a second to find which."""
         pending = self.__dict__.get("_pending")
         if not pending:
             return
         checks = list(pending)
         pending.clear()
-        for flag, err in checks:
-            if bool(flag):
-                raise err(None)
+        errors = [e for _, errs in checks for e in (errs if isinstance(errs, list) else [errs])]
+        flags = self.xp.concatenate([self._flag_vector(f) for f, _ in checks])
+        if bool(flags.any()):
+            raise errors[int(flags.argmax())](None)
 
     def to_device(self, array, index):
         if index is None or array.device.id == index:

@@ -91,6 +91,11 @@ def build_parser() -> argparse.ArgumentParser:
                         help="BLAS and PyTorch threads (default 1: two threaded libraries in one process "
                              "oversubscribe a small machine; 0 keeps each library's default)")
     parser.add_argument("--no-peers", action="store_true", help="time only autograd_core (no PyTorch, no NumPy)")
+    parser.add_argument("--no-all-cores", action="store_true",
+                        help="with a GPU, skip the second CPU run with all cores (the 'GPU speed-up (CPU: all "
+                             "N cores)' column)")
+    # (the all-core CPU run: plan the CPU sizes as if a GPU were measured too)
+    parser.add_argument("--plan-for-gpu", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--strict", action="store_true",
                         help="exit with status 1 when a correctness check disagrees or a contender fails")
     parser.add_argument("--json", nargs="?", const=DEFAULT_OUTPUT, metavar="FILE",
@@ -155,6 +160,8 @@ def main(argv: list[str] | None = None, *, restart: bool = True) -> int:
     if restart and args.threads:
         limit_threads(args.threads, __package__, argv)  # re-executes unless the variables are set
     results = run(args, workloads, devices, gpu_problem, command=f"{PROG} " + shlex.join(argv))
+    if restart and any(d != "cpu" for d in devices) and not args.no_all_cores and not results.interrupted:
+        all_core_baseline(args, workloads, results)
     if args.save and plot_problem:
         print(f"(no plot: {plot_problem})")
     tag = "gpu" if any(d != "cpu" for d in devices) else "cpu"
@@ -188,9 +195,11 @@ def _settings(args, devices: list[str], workloads: list[Workload], tolerance: To
     }
 
 
-def plan(workloads: list[Workload], devices: list[str], quick: bool) -> list[tuple[Workload, Config, str]]:
-    """Every (workload, size, device) to measure: per workload, size by size, the CPU first."""
-    gpu = any(d != "cpu" for d in devices)
+def plan(workloads: list[Workload], devices: list[str], quick: bool,
+         gpu: bool | None = None) -> list[tuple[Workload, Config, str]]:
+    """Every (workload, size, device) to measure: per workload, size by size, the CPU first.
+    ``gpu``: plan the sizes of a run with a GPU (default: whether ``devices`` has one)."""
+    gpu = any(d != "cpu" for d in devices) if gpu is None else gpu
     tasks = []
     for workload in workloads:
         per_device = {d: {c.key: c for c in workload.configs(d, quick, gpu)} for d in devices}
@@ -239,7 +248,7 @@ def run(args, workloads: list[Workload], devices: list[str], gpu_problem: str = 
     print("\n".join(f"{k:>14}: {v}" for k, v in env.items()))
     for note in results.notes:
         print(f"  note: {note}")
-    tasks = plan(workloads, devices, args.quick)
+    tasks = plan(workloads, devices, args.quick, gpu=True if getattr(args, "plan_for_gpu", False) else None)
     print(f"{len(tasks)} measurements: {', '.join(w.name for w in workloads)} on {' and '.join(devices)}\n",
           flush=True)
 
@@ -367,3 +376,43 @@ def _release_memory(device: str) -> None:
 
 if __name__ == "__main__":  # pragma: no cover
     sys.exit(main())
+
+
+# ----------------------------------------------------------------------------- all-core CPU
+def all_core_command(args, workloads: list[Workload], cores: int, output: Path) -> list[str]:
+    """The second process measuring the CPU with all ``cores`` threads, over the sizes a GPU
+    run plans (BLAS reads its thread count at load time, hence a process of its own)."""
+    command = [sys.executable, "-m", "bench", "--device", "cpu", "--threads", str(cores), "--plan-for-gpu",
+               "--workloads", ",".join(w.name for w in workloads), "--quiet", "--json", str(output)]
+    command += ["--quick"] if args.quick else []
+    command += ["--no-peers"] if args.no_peers else []
+    for name in ("repeats", "warmup", "budget"):
+        if getattr(args, name) is not None:
+            command += [f"--{name}", str(getattr(args, name))]
+    return command
+
+
+def all_core_baseline(args, workloads: list[Workload], results: Results, cores: int | None = None) -> None:
+    """Measure the CPU with all its cores in a second process and fill in the 'GPU speed-up
+    (CPU: all N cores)' column; a failure becomes a note, never the run's failure."""
+    import json
+    import subprocess
+    import tempfile
+
+    cores = cores or os.cpu_count() or 1
+    print(f"\nthe CPU with all {cores} cores, for the GPU speed-up over it (--no-all-cores skips this)",
+          flush=True)
+    with tempfile.TemporaryDirectory() as tmp:
+        output = Path(tmp) / "cpu_all_cores.json"
+        done = subprocess.run(all_core_command(args, workloads, cores, output), capture_output=True, text=True)
+        if not output.exists():
+            results.notes.append(f"the all-core CPU run failed (exit {done.returncode}): {done.stderr[-500:]}")
+            return
+        data = json.loads(output.read_text())
+    results.all_cores = cores
+    results.cpu_all_cores = {(m["workload"], m["variant"], m["size"], m["contender"]): m["median_s"]
+                             for m in data["measurements"] if m["device"] == "cpu"}
+    report.annotate(results)
+    for workload in workloads:
+        if any(m.workload == workload.name for m in results.measurements):
+            print(report.table(results, workload.name) + "\n")

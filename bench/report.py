@@ -4,7 +4,10 @@ Ratio columns, all of medians measured in the same run:
 
 - ours/peer, on a peer's row: our time over the peer's on the same device and size
   (below 1: we are faster);
-- GPU speed-up, on a GPU row: that contender's CPU time over its GPU time at the same size.
+- GPU speed-up, on a GPU row: that contender's CPU time over its GPU time at the same size,
+  twice: against the CPU run of this process (``--threads``, default one thread) and, when
+  measured, against the CPU with all its cores (a second process, see ``cli``); the headers
+  say which.
 """
 
 from __future__ import annotations
@@ -35,6 +38,7 @@ class Measurement:
     checksum: float | None
     ours_over_peer: float | None = None
     gpu_speedup: float | None = None
+    gpu_speedup_all_cores: float | None = None
 
     @property
     def label(self) -> str:
@@ -88,6 +92,10 @@ class Results:
     checks: list[Check] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
     interrupted: bool = False
+    # median seconds on the CPU with all its cores, by (workload, variant, size, contender),
+    # measured by a second process (`cli.all_core_baseline`); and its thread count
+    cpu_all_cores: dict = field(default_factory=dict)
+    all_cores: int | None = None
 
     @property
     def disagreements(self) -> list[Check]:
@@ -102,6 +110,9 @@ def annotate(results: Results) -> None:
         m.ours_over_peer = ours.median_s / m.median_s if ours is not None and m.contender != OURS else None
         cpu = by_key.get((m.workload, m.variant, m.size, "cpu", m.contender))
         m.gpu_speedup = cpu.median_s / m.median_s if cpu is not None and m.device != "cpu" else None
+        all_cores = results.cpu_all_cores.get((m.workload, m.variant, m.size, m.contender))
+        m.gpu_speedup_all_cores = (all_cores / m.median_s if all_cores is not None and m.device != "cpu"
+                                   else None)
 
 
 # ----------------------------------------------------------------------------- tables
@@ -125,7 +136,7 @@ def _ratio(value: float | None) -> str:
 
 
 HEADER = ("size", "device", "contender", "median ms", "min ms", "max ms", "runs", "throughput",
-          "ours/peer", "GPU speed-up", "first loss")  # the first and last are named per workload
+          "ours/peer", "GPU speed-up", "GPU speed-up (all cores)", "first loss")
 
 
 def _rows(results: Results, workload: str) -> list[tuple[str, ...]]:
@@ -138,13 +149,24 @@ def _rows(results: Results, workload: str) -> list[tuple[str, ...]]:
                 else _rate(m.samples_per_s, info.get("sample_name", "samples")))
         rows.append((m.label, m.device, m.contender, _ms(m.median_s), _ms(m.min_s), _ms(m.max_s), str(m.runs),
                      rate, _ratio(m.ours_over_peer), _ratio(m.gpu_speedup),
-                     "" if m.loss is None else f"{m.loss:.6g}"))
+                     _ratio(m.gpu_speedup_all_cores), "" if m.loss is None else f"{m.loss:.6g}"))
     return rows
 
 
+def _threads_label(threads) -> str:
+    if not threads:
+        return "CPU: library default threads"
+    return f"CPU: {threads} thread{'s' if threads != 1 else ''}"
+
+
 def _header(results: Results, workload: str) -> tuple[str, ...]:
+    """The column names, the speed-ups labelled with the CPU thread counts they divide."""
     info = results.workloads[workload]
-    return (info.get("size_name", "size"),) + HEADER[1:-1] + (info.get("check_name", HEADER[-1]),)
+    one = f"GPU speed-up ({_threads_label(results.settings.get('threads', 1))})"
+    every = (f"GPU speed-up (CPU: all {results.all_cores} cores)" if results.all_cores
+             else "GPU speed-up (CPU: all cores, not measured)")
+    return ((info.get("size_name", "size"),) + HEADER[1:9] + (one, every)
+            + (info.get("check_name", HEADER[-1]),))
 
 
 def table(results: Results, workload: str) -> str:
@@ -205,6 +227,7 @@ def to_json(results: Results) -> dict:
         "checks": [asdict(c) for c in results.checks],
         "errors": results.errors,
         "interrupted": results.interrupted,
+        "all_cores": results.all_cores,
         "measurements": [m.as_dict() for m in results.measurements],
     }
 

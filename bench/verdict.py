@@ -18,6 +18,9 @@ LEGEND = [
                   "faster (0.50x: twice as fast), above 1 slower"),
     ("GPU speed-up", "on a GPU row: that contender's CPU time over its GPU time at the same size; above 1 the "
                      "GPU is faster"),
+    ("GPU speed-up (CPU: all N cores)", "the same, against the CPU with all its cores (timed in a second "
+                                        "process); the column before divides the CPU time with the "
+                                        "run's threads"),
     ("first loss / check", "what the first step computed (a loss, or a check value for matmul and "
                            "elementwise), compared across contenders and devices before any timing"),
 ]

@@ -24,6 +24,53 @@ IMPLICIT_CONVERSION_MESSAGE = (
 
 _DLCPU, _DLCUDA = 1, 2
 
+# Transfers to the host, by kind ("get", "item", "bool", ...): each is a synchronisation on
+# a GPU. Tests reset it (``HOST_SYNCS.clear()``) and read ``sum(HOST_SYNCS.values())``.
+HOST_SYNCS: dict = {}
+
+
+def _synced(kind: str) -> None:
+    HOST_SYNCS[kind] = HOST_SYNCS.get(kind, 0) + 1
+
+
+# While a set (``fake_cupy.recording()``): every call into the fake CuPy that succeeded, as
+# ``(qualname, args, kwargs)`` with device arrays written ``("A", shape, dtype)`` and host
+# arrays ``("H", shape, dtype)``, for `tests/_cupy_replay.py` to re-issue against real CuPy.
+RECORDING: dict = {"calls": None}
+
+
+class _Unrecordable(Exception):
+    pass
+
+
+def _spec(obj):
+    if isinstance(obj, FakeArray):
+        return ("A", obj._a.shape, obj._a.dtype.str)
+    if isinstance(obj, np.ndarray):
+        return ("H", obj.shape, obj.dtype.str)
+    if isinstance(obj, (bool, int, float, complex, str, type(None), type(Ellipsis), np.generic,
+                        np.dtype, type)):
+        return obj
+    if isinstance(obj, slice):
+        return ("S", obj.start, obj.stop, obj.step)
+    if type(obj) is tuple:
+        return ("T", *[_spec(v) for v in obj])
+    if type(obj) is list:
+        return ("L", *[_spec(v) for v in obj])
+    if type(obj) is dict:
+        return ("D", *sorted((k, _spec(v)) for k, v in obj.items()))
+    raise _Unrecordable(type(obj).__name__)
+
+
+def _record(qualname: str, args, kwargs) -> None:
+    calls = RECORDING["calls"]
+    if calls is None:
+        return
+    try:
+        calls.add((qualname, _spec(tuple(args)), _spec(dict(kwargs))))
+    except (_Unrecordable, TypeError):  # (a callable or an unorderable key: not replayed)
+        pass
+
 
 def _host_array_error(where: str) -> TypeError:
     return TypeError(
@@ -160,6 +207,7 @@ class FakeArray:
 
     def get(self, stream=None, order="C", out=None, blocking=True) -> np.ndarray:
         """Copy to the host (the explicit download)."""
+        _synced("get")
         host = np.array(self._a, order=order, copy=True)
         if out is not None:
             out[...] = host
@@ -232,6 +280,8 @@ class FakeArray:
         if name.startswith("__") or name in _HIDDEN_ATTRIBUTES:
             raise AttributeError(f"'FakeArray' object has no attribute {name!r}")
         attr = getattr(self._a, name)
+        if name in ("item", "tolist"):
+            _synced(name)
         if not callable(attr):
             return _wrap_result(attr, (self,), (self._a,))
         method = _ArrayMethod(self, attr, name)
@@ -247,19 +297,22 @@ class FakeArray:
         return (FakeArray(self._a[i, ...], self._device_id) for i in range(len(self._a)))
 
     def __bool__(self) -> bool:
+        _synced("bool")
         return bool(self._a)
 
     def __int__(self) -> int:
+        _synced("int")
         return int(self._a)
 
     def __float__(self) -> float:
+        _synced("float")
         return float(self._a)
 
     def __complex__(self) -> complex:
+        _synced("complex")
         return complex(self._a)
 
-    def __index__(self) -> int:
-        return operator.index(self._a)
+    # No __index__: CuPy arrays have none (``range(a)``, ``lst[a]`` raise TypeError).
 
     # ------------------------------------------------------------ indexing
     def __getitem__(self, key):
@@ -313,10 +366,13 @@ class _ArrayMethod:
 
     def __call__(self, *args, **kwargs):
         originals, unwrapped = [self.owner], [self.owner._a]
+        raw_args, raw_kwargs = args, kwargs
         args = _unwrap(args, f"ndarray.{self.name}", originals, unwrapped)
         kwargs = _unwrap(kwargs, f"ndarray.{self.name}", originals, unwrapped)
-        return _wrap_result(self.fn(*args, **kwargs), originals, unwrapped,
-                            self.owner._device_id)
+        result = _wrap_result(self.fn(*args, **kwargs), originals, unwrapped,
+                              self.owner._device_id)
+        _record(f"ndarray.{self.name}", (self.owner, *raw_args), raw_kwargs)
+        return result
 
 
 def _operand(other, where: str):

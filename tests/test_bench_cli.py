@@ -22,7 +22,8 @@ from bench.workloads.mlp import MLP
 
 ROOT = Path(__file__).resolve().parent.parent
 MEASUREMENT_KEYS = {"workload", "size", "variant", "label", "device", "contender", "median_s", "min_s", "max_s",
-                    "runs", "samples_per_s", "gflops_per_s", "loss", "checksum", "ours_over_peer", "gpu_speedup"}
+                    "runs", "samples_per_s", "gflops_per_s", "loss", "checksum", "ours_over_peer", "gpu_speedup",
+                    "gpu_speedup_all_cores"}
 
 
 def _run(argv: list[str]) -> int:

@@ -19,7 +19,7 @@ import optim
 from autograd_core.ops import fused_optim
 
 _STATEMENT = re.compile(r"^(T )?([A-Za-z_]\w*) (=|\+=|-=|\*=) (.+);$")
-_FUNCTIONS = {"sqrt": np.sqrt, "fabs": np.abs, "fmax": np.maximum}
+_FUNCTIONS = {"sqrt": np.sqrt, "fabs": np.abs, "fmax": np.fmax, "max_nan": np.maximum}
 
 
 class InterpretedKernel:
@@ -27,7 +27,8 @@ class InterpretedKernel:
 
     launches = 0
 
-    def __init__(self, in_params: str, out_params: str, operation: str, name: str) -> None:
+    def __init__(self, in_params: str, out_params: str, operation: str, name: str,
+                 preamble: str = "") -> None:
         def names(params: str) -> list:
             out = []
             for item in params.split(","):

@@ -45,18 +45,9 @@ def _out_of_bounds(cls, d: int, n: int, op: str = ""):
 
 
 def _add_at(xp, flat_out, positions, values) -> None:
-    """``flat_out[positions] += values`` where repeated positions accumulate.
-
-    ``ufunc.at`` on 1-D indices is fast in NumPy 2 and implemented by CuPy; ``bincount``
-    is the fallback for array modules without it."""
-    if positions.size == 0:
-        return
-    at = getattr(getattr(xp, "add", None), "at", None)
-    if at is not None:
-        at(flat_out, positions, values)
-    else:
-        sums = xp.bincount(positions, weights=values, minlength=flat_out.size)
-        flat_out += sums.astype(flat_out.dtype)
+    """``flat_out[positions] += values`` where repeated positions accumulate: the backend
+    knows its array library's limits (CuPy's ``add.at`` refuses bool and narrow integers)."""
+    backend_of(flat_out).add_at(flat_out, positions, values)
 
 
 def _broadcast_shape(a: tuple, b: tuple) -> tuple:

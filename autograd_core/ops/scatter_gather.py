@@ -56,7 +56,9 @@ def _crop(index_shape: tuple, skip: int | None = None) -> tuple:
 
 
 # ---------------------------------------------------------------------------- gather/scatter
-def _check_index(input: Tensor, dim, index, op: str, src: Tensor | None = None) -> int:
+def _check_index(input: Tensor, dim, index, op: str, src: Tensor | None = None) -> tuple[int, Tensor]:
+    """The normalised ``dim`` and the index to use: on a device, clipped into range while the
+    bounds check is pending (`Backend.check_index_bounds`), so no op reads outside ``input``."""
     if not isinstance(index, Tensor):
         raise TypeError(f"{op}(): index must be a Tensor, got {type(index).__name__}")
     if index._data.dtype.kind not in "iu":
@@ -74,9 +76,9 @@ def _check_index(input: Tensor, dim, index, op: str, src: Tensor | None = None) 
             raise RuntimeError(f"{op}(): Expected index {list(ishape)} to be no larger than self "
                                f"{list(shape)} apart from dimension {d}{against}")
     array = index._data
-    backend_of(array).check_index_bounds(array, 0, shape[d], _out_of_bounds(RuntimeError, d, shape[d],
-                                                                             op))
-    return d
+    safe = backend_of(array).check_index_bounds(array, 0, shape[d],
+                                                _out_of_bounds(RuntimeError, d, shape[d], op))
+    return d, (index if safe is array else _wrap(safe))
 
 
 def _as_1d(input: Tensor, index: Tensor):
@@ -106,7 +108,7 @@ def gather(input: Tensor, dim: int, index: Tensor, *, sparse_grad: bool = False)
     if input._data.ndim == 0:
         x1, i1 = _as_1d(input, index)
         return gather(x1, dim, i1).reshape(index.shape)
-    d = _check_index(input, dim, index, "gather")
+    d, index = _check_index(input, dim, index, "gather")
     return Gather.apply(input, d, index)
 
 
@@ -174,7 +176,7 @@ class ScatterMultiply(Function):
         out = x.copy()
         lin = _positions(ctx.xp, x.shape, dim, index).reshape(-1)
         values = src[_crop(index.shape)].reshape(-1) if hasattr(src, "shape") else src
-        ctx.xp.multiply.at(out.reshape(-1), lin, values)
+        backend_of(out).multiply_at(out.reshape(-1), lin, values)  # (CuPy lacks multiply.at)
         return out
 
     @staticmethod
@@ -206,7 +208,7 @@ def scatter(input: Tensor, dim: int, index: Tensor, src=None, *, value=None,
         x1, i1 = _as_1d(input, index)
         s1 = src.reshape((1,)) if isinstance(src, Tensor) and src._data.ndim == 0 else src
         return scatter(x1, dim, i1, s1, reduce=reduce).reshape(())
-    d = _check_index(input, dim, index, "scatter", src if isinstance(src, Tensor) else None)
+    d, index = _check_index(input, dim, index, "scatter", src if isinstance(src, Tensor) else None)
     if reduce is None:
         return Scatter.apply(input, d, index, src)
     if reduce == "add":
@@ -226,7 +228,7 @@ def scatter_add(input: Tensor, dim: int, index: Tensor, src: Tensor) -> Tensor:
     if input._data.ndim == 0:
         x1, i1 = _as_1d(input, index)
         return scatter_add(x1, dim, i1, src.reshape((1,))).reshape(())
-    d = _check_index(input, dim, index, "scatter_add", src)
+    d, index = _check_index(input, dim, index, "scatter_add", src)
     return ScatterAdd.apply(input, d, index, src)
 
 
@@ -267,10 +269,10 @@ def _check_vector_index(input: Tensor, dim, index: Tensor, op: str):
     if n == 0 and array.size and input._data.ndim > 1:
         raise RuntimeError(f"{op}(): self indexing axis dim should be positive (dimension {d} "
                            "has size 0)")
-    backend_of(array).check_index_bounds(array, 0, n, lambda bad: IndexError(
+    safe = backend_of(array).check_index_bounds(array, 0, n, lambda bad: IndexError(
         f"index out of range in self ({op}: index {'' if bad is None else bad} for dimension "
         f"{d} with size {n})"))
-    return d, index
+    return d, (index if safe is array else _wrap(safe))  # (clipped while the check is pending)
 
 
 class IndexSelect(Function):

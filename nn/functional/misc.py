@@ -122,14 +122,20 @@ def one_hot(tensor: Tensor, num_classes: int = -1) -> Tensor:
     if tensor.numel() == 0:
         if num_classes == -1:
             raise RuntimeError("Can not infer total number of classes from empty tensor.")
-    else:
-        lo, hi = int(tensor.min()), int(tensor.max())
+    elif num_classes == -1 or tensor.device.type == "cpu":
+        # one read of both extremes (a single host sync on a GPU, needed to size the output)
+        lo, hi = ag.stack([tensor.min(), tensor.max()]).tolist()
         if lo < 0:
             raise RuntimeError("Class values must be non-negative.")
         if num_classes == -1:
             num_classes = hi + 1
         elif hi >= num_classes:
             raise RuntimeError("Class values must be smaller than num_classes.")
+    else:
+        # On a device, with num_classes given, nothing is read back: the bounds are checked
+        # by the device-side check of an embedding lookup into a zero-width table, raised
+        # at the next synchronisation (as a GPU reports a device-side assert).
+        ag.fused.embedding(tensor, ag.empty((num_classes, 0), device=tensor.device))
     classes = ag.arange(num_classes, device=tensor.device)
     return (tensor.unsqueeze(-1) == classes).long()
 
@@ -192,12 +198,14 @@ def embedding(input: Tensor, weight: Tensor, padding_idx: int | None = None,
 
 
 def _renorm_rows(weight: Tensor, input: Tensor, max_norm: float, norm_type: float) -> None:
-    """Scale the looked-up rows of ``weight`` (in place) to norm at most ``max_norm``."""
-    ids = sorted(set(input.reshape(-1).tolist()))
-    if not ids:
+    """Scale the looked-up rows of ``weight`` (in place) to norm at most ``max_norm``:
+    ``w_i *= max_norm / (||w_i|| + 1e-7)`` where ``||w_i|| > max_norm``. Repeated indices
+    write the same row twice with the same value, so no de-duplication (and no download of
+    the indices, a host sync on a GPU) is needed."""
+    if input.numel() == 0:
         return
     with ag.no_grad():
-        index = ag.tensor(ids, dtype=ag.int64, device=weight.device)
+        index = input.reshape(-1)
         rows = weight.index_select(0, index)
         norms = rows.norm(norm_type, 1, keepdim=True)
         scale = ag.where(norms > max_norm, max_norm / (norms + 1e-7), 1.0)

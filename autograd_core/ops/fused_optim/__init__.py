@@ -13,7 +13,8 @@ version counters. How depends on the array type:
   own small kernel, built when first needed and cached.
 
 The kernel bodies use only ``T x = expr;``, ``x = expr;`` and ``x op= expr;`` statements
-with ``sqrt``, ``fabs`` and ``fmax``, so a test can run them on NumPy too.
+with ``sqrt``, ``fabs`` and ``max_nan`` (a maximum that propagates NaN, as PyTorch's does;
+CUDA's ``fmax`` drops it), so a test can run them on NumPy too.
 
 Modules:
 

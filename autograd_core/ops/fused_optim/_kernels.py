@@ -66,6 +66,16 @@ def _package_kernel_module(array):
     return sys.modules[_PACKAGE]._kernel_module(array)
 
 
+# CUDA's fmax/fmin drop a NaN operand (fmax(NaN, 1) = 1); PyTorch's maximum, and NumPy's,
+# propagate it. Kernels that take a running maximum use this one, so a NaN gradient shows
+# in the optimiser state on the GPU as it does on the CPU.
+MAX_NAN_PREAMBLE = (
+    "template <typename T> __device__ T max_nan(T a, T b) {\n"
+    "    return (a != a || b != b) ? a + b : fmax(a, b);  // NaN in, NaN out\n"
+    "}\n"
+)
+
+
 def _launch(xp, name: str, inputs: dict, scalars: dict, outputs: dict, body: list) -> None:
     """Run the kernel ``body`` (built once per module and source) over the arrays.
 
@@ -78,7 +88,8 @@ def _launch(xp, name: str, inputs: dict, scalars: dict, outputs: dict, body: lis
     key = (xp, name, in_params, out_params, source)
     kernel = _kernel_cache.get(key)
     if kernel is None:
-        kernel = _kernel_cache[key] = xp.ElementwiseKernel(in_params, out_params, source, name)
+        extra = {"preamble": MAX_NAN_PREAMBLE} if "max_nan(" in source else {}
+        kernel = _kernel_cache[key] = xp.ElementwiseKernel(in_params, out_params, source, name, **extra)
     first = next(iter(outputs.values()))
     cast = first.dtype.type
     kernel(*inputs.values(), *[cast(v) for v in scalars.values()], *outputs.values())

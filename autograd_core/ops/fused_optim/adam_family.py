@@ -43,7 +43,7 @@ def adam_step_(param: Tensor, grad: Tensor, exp_avg: Tensor, exp_avg_sq: Tensor,
         outputs = {"param": p, "exp_avg": m, "exp_avg_sq": v}
         if amsgrad:
             outputs["max_exp_avg_sq"] = vmax
-            body.append("max_exp_avg_sq = fmax(max_exp_avg_sq, exp_avg_sq);")
+            body.append("max_exp_avg_sq = max_nan(max_exp_avg_sq, exp_avg_sq);")
             body.append("param -= step_size * exp_avg / (sqrt(max_exp_avg_sq) / bc2_sqrt + eps);")
         else:
             body.append("param -= step_size * exp_avg / (sqrt(exp_avg_sq) / bc2_sqrt + eps);")
@@ -101,7 +101,7 @@ def adamax_step_(param: Tensor, grad: Tensor, exp_avg: Tensor, exp_inf: Tensor, 
     if xp is not None:
         body = _grad_lines(maximize, weight_decay) + [
             "exp_avg = beta1 * exp_avg + omb1 * g;",
-            "exp_inf = fmax(beta2 * exp_inf, fabs(g) + eps);",
+            "exp_inf = max_nan(beta2 * exp_inf, fabs(g) + eps);",
             "param -= clr * exp_avg / exp_inf;",
         ]
         _launch(xp, "adamax_step", {"grad": g},

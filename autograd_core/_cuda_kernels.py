@@ -1,0 +1,39 @@
+"""Fused CUDA elementwise kernels the CuPy backend offers: activations with their gradients.
+
+On a GPU every array operation is a kernel launch, so an activation written as array
+operations (GELU's tanh form is eight) costs eight launches and eight trips through memory.
+Each kernel here does the forward or the backward of one activation in one launch:
+
+    relu      y = x (x > 0), else 0 (NaN stays NaN)     dx = g (x > 0), else 0
+    sigmoid   y = 1 / (1 + e^-x)                        dx = g y (1 - y)       (from y)
+    tanh      y = tanh x                                dx = g (1 - y^2)       (from y)
+    silu      y = x s,  s = sigmoid x                   dx = g s (1 + x (1 - s))
+    gelu      y = x (1 + tanh u) / 2,                   dx = g ((1 + t)/2 + x (1 - t^2) u'/2)
+              u = sqrt(2/pi) (x + 0.044715 x^3)               t = tanh u
+
+They are overrides, not rules: the one backward rule of each activation stays the reference
+(``ops``), and ``tests/test_gpu_activation_kernels.py`` checks every kernel against it on the
+fake CUDA device; ``tests/test_gpu_kernels_compile.py`` compiles them with NVRTC.
+`CupyBackend.activation_kernel` builds them on first use (importing compiles nothing).
+"""
+
+from __future__ import annotations
+
+# name -> (parameters in, parameter out, body); ``T`` is the array's float type.
+ACTIVATION_KERNELS: dict[str, tuple[str, str, str]] = {
+    "relu_forward": ("T x", "T y", "y = x <= 0 ? 0 : x;"),
+    "relu_backward": ("T g, T x", "T dx", "dx = x > 0 ? g : 0;"),
+    "sigmoid_forward": ("T x", "T y", "y = 1 / (1 + exp(-x));"),
+    "sigmoid_backward": ("T g, T y", "T dx", "dx = g * y * (1 - y);"),
+    "tanh_forward": ("T x", "T y", "y = tanh(x);"),
+    "tanh_backward": ("T g, T y", "T dx", "dx = g * (1 - y * y);"),
+    "silu_forward": ("T x", "T y", "y = x / (1 + exp(-x));"),
+    "silu_backward": ("T g, T x", "T dx", "T s = 1 / (1 + exp(-x));\ndx = g * s * (1 + x * (1 - s));"),
+    "gelu_tanh_forward": ("T x", "T y",
+                          "T t = tanh(0.7978845608028654 * (x + 0.044715 * x * x * x));\n"
+                          "y = 0.5 * x * (1 + t);"),
+    "gelu_tanh_backward": ("T g, T x", "T dx",
+                           "T t = tanh(0.7978845608028654 * (x + 0.044715 * x * x * x));\n"
+                           "T du = 0.7978845608028654 * (1 + 3 * 0.044715 * x * x);\n"
+                           "dx = g * (0.5 * (1 + t) + 0.5 * x * (1 - t * t) * du);"),
+}

@@ -144,7 +144,7 @@ def _count_dependencies(roots, parents: dict | None = None) -> dict:
     """For each node below ``roots``, the number of edges into it (iterative); fills
     ``parents`` (child -> nodes feeding it) when given."""
     dependencies: dict = {}
-    stack = [node for node, _ in roots if node is not None]
+    stack = list(dict.fromkeys(node for node, _ in roots if node is not None))  # each root once
     tops = set(stack)
     while stack:
         node = stack.pop()

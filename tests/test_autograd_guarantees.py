@@ -271,3 +271,13 @@ def test_index_bounds_are_checked_on_the_device_at_the_next_sync():
 def test_index_bounds_on_the_cpu_raise_at_once():
     with pytest.raises(RuntimeError, match="index 5 is out of bounds"):
         ag.ones(3, 2).gather(0, ag.tensor([[0, 5]]))
+
+
+def test_grad_of_several_outputs_of_one_node():
+    x = ag.tensor([1.0, 2.0, 3.0, 4.0], requires_grad=True)
+    a, b = (x * 2).split(2)
+    (g,) = ag.autograd.grad([a, b], x, [ag.ones(2), ag.full((2,), 3.0)])
+    np.testing.assert_allclose(g.numpy(), [2.0, 2.0, 6.0, 6.0])
+    a, b = x.split(2)
+    (a.sum() * 2 + b.sum()).backward()
+    np.testing.assert_allclose(x.grad.numpy(), [2.0, 2.0, 1.0, 1.0])

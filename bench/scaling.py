@@ -130,13 +130,15 @@ def _measure(model_spec: Model, quick: bool, batch: int | None, steps: int, warm
 
 
 def _worker(args: argparse.Namespace) -> None:
-    """One rank of a job: every model, plain first when the job has one process."""
+    """One rank of a job: every model, plain first when the job has one process (only plain
+    with ``--no-ddp``: the baseline when one process is not among the counts asked for)."""
     import autograd_core.distributed as dist
 
     dist.init_process_group("mpi")
     models = _models()
+    kinds = [True] * (dist.get_world_size() == 1) + [False] * (not args.no_ddp)
     for name in args.models:
-        for plain in ([True, False] if dist.get_world_size() == 1 else [False]):
+        for plain in kinds:
             row = _measure(models[name], args.quick, args.batch, args.steps, args.warmup,
                            args.bucket_mb, plain)
             if dist.get_rank() == 0:
@@ -145,8 +147,9 @@ def _worker(args: argparse.Namespace) -> None:
 
 
 # ---------------------------------------------------------------------------------- the jobs
-def worker_command(nproc: int, args: argparse.Namespace) -> list[str]:
-    """The launcher command that runs one job of ``nproc`` ranks (every model)."""
+def worker_command(nproc: int, args: argparse.Namespace, ddp: bool = True) -> list[str]:
+    """The launcher command that runs one job of ``nproc`` ranks (every model); ``ddp=False``
+    runs the plain one-process baseline only."""
     command = [sys.executable, "-m", "autograd_core.distributed.run", "--nproc", str(nproc),
                str(Path(__file__).resolve()), "--worker", "--models", *args.models,
                "--steps", str(args.steps), "--warmup", str(args.warmup),
@@ -155,13 +158,15 @@ def worker_command(nproc: int, args: argparse.Namespace) -> list[str]:
         command += ["--batch", str(args.batch)]
     if args.quick:
         command.append("--quick")
+    if not ddp:
+        command.append("--no-ddp")
     return command
 
 
-def _run_job(nproc: int, args: argparse.Namespace) -> list[dict]:
+def _run_job(nproc: int, args: argparse.Namespace, ddp: bool = True) -> list[dict]:
     env = dict(os.environ, **{v: "1" for v in THREAD_VARS})
     env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT), env.get("PYTHONPATH", "")]))
-    done = subprocess.run(worker_command(nproc, args), capture_output=True, text=True, env=env,
+    done = subprocess.run(worker_command(nproc, args, ddp), capture_output=True, text=True, env=env,
                           cwd=ROOT, timeout=args.timeout)
     if done.returncode != 0:
         raise RuntimeError(f"the {nproc}-process job failed (exit status {done.returncode}):\n"
@@ -185,7 +190,7 @@ def table(rows: list[dict]) -> str:
     for model in dict.fromkeys(r.get("model", "mlp") for r in rows):
         mine = [r for r in rows if r.get("model", "mlp") == model]
         base = next((r for r in mine if r["plain"]), mine[0])
-        base_rate = base["batch"] / base["step_s"]
+        base_rate = base["nproc"] * base["batch"] / base["step_s"]
         for r in mine:
             rate = r["nproc"] * r["batch"] / r["step_s"]
             share = overlap(r)
@@ -226,6 +231,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--json", type=Path, default=None, help="write the rows to this file")
     parser.add_argument("--timeout", type=float, default=900, help="seconds allowed per job")
     parser.add_argument("--worker", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--no-ddp", action="store_true", help=argparse.SUPPRESS)
     return parser
 
 
@@ -239,7 +245,9 @@ def main(argv: list[str] | None = None) -> int:
     bad = [n for n in args.nproc if n < 1]
     if bad:
         raise SystemExit(f"python -m bench.scaling: --nproc takes counts of at least 1, got {bad}")
-    rows = [row for n in dict.fromkeys(args.nproc) for row in _run_job(n, args)]
+    # the plain one-process run is every model's baseline, whatever counts were asked for
+    rows = [] if 1 in args.nproc else _run_job(1, args, ddp=False)
+    rows += [row for n in dict.fromkeys(args.nproc) for row in _run_job(n, args)]
     order = {name: i for i, name in enumerate(args.models)}
     rows.sort(key=lambda r: (order[r["model"]], r["nproc"], not r["plain"]))
     header = describe(args)

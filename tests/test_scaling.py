@@ -38,6 +38,12 @@ def test_table_speedups_are_per_model_and_overlap_is_the_hidden_share():
     assert "| cnn | 2 | yes | 200 | 2.00x | 100.00 ms | 20.00 ms | 20.00 ms | 0% |" in text
 
 
+def test_without_a_plain_row_speedups_are_over_the_first_row_job_rate():
+    text = scaling.table([_row("mlp", 2, False, 0.01, 0.001, 0.0), _row("mlp", 4, False, 0.01,
+                                                                           0.002, 0.001)])
+    assert "| mlp | 2 | yes | 20,000 | 1.00x |" in text and "| mlp | 4 | yes | 40,000 | 2.00x |" in text
+
+
 def test_overlap_is_clipped_to_zero_one_and_absent_without_communication():
     assert scaling.overlap(_row("mlp", 2, False, 1.0, 0.004, 0.001)) == pytest.approx(0.75)
     assert scaling.overlap(_row("mlp", 2, False, 1.0, 0.004, 0.005)) == 0.0  # clock skew
@@ -53,6 +59,7 @@ def test_jobs_start_through_the_launcher_with_the_chosen_models():
     assert command[1:5] == ["-m", "autograd_core.distributed.run", "--nproc", "2"]
     assert command[5].endswith("scaling.py") and "--worker" in command and "--quick" in command
     assert command[command.index("--models") + 1:command.index("--steps")] == ["cnn", "transformer"]
+    assert "--no-ddp" not in command and "--no-ddp" in scaling.worker_command(1, args, ddp=False)
     with pytest.raises(SystemExit):
         scaling.build_parser().parse_args(["--models", "lstm"])
 

@@ -63,7 +63,8 @@ class Model:
     notes: dict = field(default_factory=dict)
 
 
-def _models() -> dict[str, Model]:
+def models() -> dict[str, Model]:
+    """The workload's models by name, built from the benchmark's workloads."""
     from .workloads import cnn, mlp, transformer
 
     full, small = transformer.SIZES, transformer.QUICK_SIZES
@@ -135,11 +136,11 @@ def _worker(args: argparse.Namespace) -> None:
     import autograd_core.distributed as dist
 
     dist.init_process_group("mpi")
-    models = _models()
+    specs = models()
     kinds = [True] * (dist.get_world_size() == 1) + [False] * (not args.no_ddp)
     for name in args.models:
         for plain in kinds:
-            row = _measure(models[name], args.quick, args.batch, args.steps, args.warmup,
+            row = _measure(specs[name], args.quick, args.batch, args.steps, args.warmup,
                            args.bucket_mb, plain)
             if dist.get_rank() == 0:
                 print("RESULT " + json.dumps(row), flush=True)
@@ -207,19 +208,28 @@ def describe(args: argparse.Namespace) -> str:
     """The line above the table: models, batches, machine, threads, how the median was taken."""
     from .timing import cpu_model
 
-    models = _models()
-    sizes = ", ".join(f"{name} batch {args.batch or (models[name].quick_batch if args.quick else models[name].batch)}"
+    specs = models()
+    sizes = ", ".join(f"{name} batch {args.batch or (specs[name].quick_batch if args.quick else specs[name].batch)}"
                       for name in args.models)
     return (f"{'quick (tiny sizes): ' if args.quick else ''}per process {sizes}; float32, SGD; "
             f"{cpu_model()}, {os.cpu_count()} cores, one BLAS thread per process; median of "
             f"{args.steps} steps after {args.warmup} warm-up; DDP buckets {args.bucket_mb} MB")
 
 
+def default_counts(cores: int) -> list[int]:
+    """1, 2, 4, ... up to ``cores`` (1 and 2 at least): one process per core."""
+    counts = [1, 2]
+    while counts[-1] * 2 <= cores:
+        counts.append(counts[-1] * 2)
+    return counts
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m bench.scaling",
                                      description=__doc__.split("\n\n")[0].replace("\n", " "))
-    parser.add_argument("--nproc", type=int, nargs="+", default=[1, 2],
-                        help="process counts to run (one job each)")
+    parser.add_argument("--nproc", type=int, nargs="+", default=None,
+                        help="process counts to run, one job each (default: 1, 2, 4, ... up to "
+                             "the number of cores, at least 1 2; --quick: 1 2)")
     parser.add_argument("--models", nargs="+", choices=MODEL_NAMES, default=list(MODEL_NAMES))
     parser.add_argument("--batch", type=int, default=None,
                         help="samples per process and step, for every model (default: per model)")
@@ -242,6 +252,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.worker:
         _worker(args)
         return 0
+    args.nproc = args.nproc or default_counts(1 if args.quick else os.cpu_count() or 1)
     bad = [n for n in args.nproc if n < 1]
     if bad:
         raise SystemExit(f"python -m bench.scaling: --nproc takes counts of at least 1, got {bad}")

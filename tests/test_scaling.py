@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 
+import autograd_core as ag
 import autograd_core.distributed as dist
 from bench import scaling
 
@@ -62,6 +63,24 @@ def test_jobs_start_through_the_launcher_with_the_chosen_models():
     assert "--no-ddp" not in command and "--no-ddp" in scaling.worker_command(1, args, ddp=False)
     with pytest.raises(SystemExit):
         scaling.build_parser().parse_args(["--models", "lstm"])
+
+
+def test_default_counts_are_powers_of_two_up_to_the_cores():
+    assert scaling.default_counts(1) == scaling.default_counts(2) == [1, 2]
+    assert scaling.default_counts(6) == [1, 2, 4]
+    assert scaling.default_counts(16) == [1, 2, 4, 8, 16]
+
+
+def test_every_model_builds_and_names_its_sizes():
+    import nn
+
+    specs = scaling.models()
+    assert list(specs) == list(scaling.MODEL_NAMES)
+    for spec in specs.values():
+        for build, shape in ((spec.build, spec.sample_shape), (spec.quick_build, spec.quick_sample_shape)):
+            model = build(nn)
+            assert sum(p.numel() for p in model.parameters()) > 0
+            assert tuple(model(ag.zeros((2, *shape))).shape) == (2, spec.classes)
 
 
 def test_nproc_below_one_is_refused_before_anything_starts():

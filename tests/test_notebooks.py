@@ -6,6 +6,7 @@ from __future__ import annotations
 import importlib.util
 import json
 import re
+import shutil
 import sys
 from pathlib import Path
 
@@ -18,6 +19,14 @@ needs_jupyter = pytest.mark.skipif(
     importlib.util.find_spec("nbclient") is None or importlib.util.find_spec("ipykernel") is None,
     reason="nbclient and ipykernel are needed to run the notebooks (pip install -e '.[test]')",
 )
+
+
+# notebooks that start MPI jobs (CI installs OpenMPI and mpi4py; elsewhere they are skipped)
+NEEDS_MPI = {"13_data_parallel"}
+
+
+def _mpi_missing() -> bool:
+    return shutil.which("mpirun") is None or importlib.util.find_spec("mpi4py") is None
 
 
 def _execute():
@@ -33,6 +42,8 @@ def _execute():
 @needs_jupyter
 @pytest.mark.parametrize("path", PATHS, ids=[p.stem for p in PATHS])
 def test_notebook_runs(path, monkeypatch):
+    if path.stem in NEEDS_MPI and _mpi_missing():
+        pytest.skip(f"{path.name} starts MPI jobs: needs OpenMPI's mpirun and mpi4py")
     monkeypatch.setenv("MPLBACKEND", "Agg")
     nb = _execute()(path, quick=True)
     errors = [out for cell in nb.cells if cell.cell_type == "code"

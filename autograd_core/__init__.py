@@ -71,13 +71,17 @@ from .ops.masking import *  # noqa: F403
 from .ops.norm import *  # noqa: F403
 from .ops.random_fill import *  # noqa: F403
 from .ops.reduction import *  # noqa: F403
+from .ops.region_scatter import *  # noqa: F403
 from .ops.reorder import *  # noqa: F403
 from .ops.rounding import *  # noqa: F403
 from .ops.scatter_gather import *  # noqa: F403
 from .ops.selection import *  # noqa: F403
 from .ops.shape import *  # noqa: F403
+from .ops.slicing import *  # noqa: F403
 from .ops.softmax import *  # noqa: F403
+from .ops.sorting import *  # noqa: F403
 from .ops.special import *  # noqa: F403
+from .ops.triangular import *  # noqa: F403
 from .ops.trig import *  # noqa: F403
 from .ops.unary import *  # noqa: F403
 from .random import Generator, get_rng_state, initial_seed, manual_seed, seed, set_rng_state

@@ -26,6 +26,10 @@ One module per family of operations:
 - `inplace`     add_, mul_, zero_, fill_, copy_, ... with version counters
 - `random_fill` normal_, uniform_, random_, bernoulli_
 - `conversion`  to(dtype/device), float(), cuda(), clone
+- `sorting`     sort, argsort, msort, topk, kthvalue, mode, cummax, cummin
+- `triangular`  diagonal, diag_embed, diag, diagflat, trace, tril, triu, block_diag
+- `slicing`     select, tensor_split, hsplit/vsplit/dsplit, Tensor.unfold
+- `region_scatter` select_scatter, slice_scatter, diagonal_scatter, index_put, put
 """
 
 from .. import _rule_math
@@ -45,13 +49,17 @@ from . import (  # noqa: F401  (imported for their side effect of attaching meth
     norm,
     random_fill,
     reduction,
+    region_scatter,
     reorder,
     rounding,
     scatter_gather,
     selection,
     shape,
+    slicing,
     softmax,
+    sorting,
     special,
+    triangular,
     trig,
     unary,
 )
@@ -61,7 +69,7 @@ from ._tensor_math import TensorMath
 _rule_math.install_tensor_math(TensorMath([
     arithmetic, comparison, conversion, cumulative, einsum, extrema, indexing, joining, linalg,
     masking, norm, reduction, reorder, rounding, scatter_gather, selection, shape, softmax,
-    special, trig, unary, _broadcast,
+    special, trig, unary, _broadcast, sorting, triangular, slicing, region_scatter,
 ]))
 _rule_math.register_array_function("erf", special._erf_array)
 _rule_math.register_array_function("erfc", special._erfc_array)

@@ -30,12 +30,22 @@ One module per family of operations:
 - `triangular`  diagonal, diag_embed, diag, diagflat, trace, tril, triu, block_diag
 - `slicing`     select, tensor_split, hsplit/vsplit/dsplit, Tensor.unfold
 - `region_scatter` select_scatter, slice_scatter, diagonal_scatter, index_put, put
+- `scatter_reduce` scatter_reduce, index_reduce
+- `combine`     broadcast_tensors, meshgrid, cartesian_prod, combinations, kron, cross, cdist
+- `rearrange`   rot90, diff, repeat_interleave
+- `pointwise_extra` copysign, hypot, logaddexp(2), heaviside, addcmul, addcdiv, << >>
+- `products`    addmv, addbmm, baddbmm
+- `nan_reductions` nansum, nanmean, nanmedian, quantile, nanquantile, logcumsumexp
+- `statistics`  cov, corrcoef, bincount, histc
+- `searching`   unique, unique_consecutive, searchsorted, bucketize, isin
+- `sampling`    multinomial, bernoulli
 """
 
 from .. import _rule_math
 from . import (  # noqa: F401  (imported for their side effect of attaching methods)
     _broadcast,
     arithmetic,
+    combine,
     comparison,
     conversion,
     cumulative,
@@ -46,19 +56,27 @@ from . import (  # noqa: F401  (imported for their side effect of attaching meth
     joining,
     linalg,
     masking,
+    nan_reductions,
     norm,
+    pointwise_extra,
+    products,
     random_fill,
+    rearrange,
     reduction,
     region_scatter,
     reorder,
     rounding,
+    sampling,
     scatter_gather,
+    scatter_reduce,
+    searching,
     selection,
     shape,
     slicing,
     softmax,
     sorting,
     special,
+    statistics,
     triangular,
     trig,
     unary,
@@ -70,6 +88,8 @@ _rule_math.install_tensor_math(TensorMath([
     arithmetic, comparison, conversion, cumulative, einsum, extrema, indexing, joining, linalg,
     masking, norm, reduction, reorder, rounding, scatter_gather, selection, shape, softmax,
     special, trig, unary, _broadcast, sorting, triangular, slicing, region_scatter,
+    scatter_reduce, combine, rearrange, pointwise_extra, products, nan_reductions, statistics,
+    searching, sampling,
 ]))
 _rule_math.register_array_function("erf", special._erf_array)
 _rule_math.register_array_function("erfc", special._erfc_array)

@@ -67,6 +67,7 @@ from .ops.extrema import *  # noqa: F403
 from .ops.indexing import *  # noqa: F403
 from .ops.inplace import *  # noqa: F403
 from .ops.joining import *  # noqa: F403
+from .ops.legacy import *  # noqa: F403
 from .ops.linalg import *  # noqa: F403
 from .ops.masking import *  # noqa: F403
 from .ops.nan_reductions import *  # noqa: F403

@@ -39,11 +39,14 @@ One module per family of operations:
 - `statistics`  cov, corrcoef, bincount, histc
 - `searching`   unique, unique_consecutive, searchsorted, bucketize, isin
 - `sampling`    multinomial, bernoulli
+- `arguments`   out= on the functions, axis=/keepdims= on the reductions
+- `legacy`      FloatTensor & co., memory formats, format(t, spec) for 0-d tensors
 """
 
 from .. import _rule_math
 from . import (  # noqa: F401  (imported for their side effect of attaching methods)
     _broadcast,
+    arguments,
     arithmetic,
     combine,
     comparison,
@@ -54,6 +57,7 @@ from . import (  # noqa: F401  (imported for their side effect of attaching meth
     indexing,
     inplace,
     joining,
+    legacy,
     linalg,
     masking,
     nan_reductions,
@@ -91,5 +95,13 @@ _rule_math.install_tensor_math(TensorMath([
     scatter_reduce, combine, rearrange, pointwise_extra, products, nan_reductions, statistics,
     searching, sampling,
 ]))
+# ``out=`` on the functions, ``axis=``/``keepdims=`` on the reductions (after the namespace
+# above took the plain functions, so the rules do not pay for the wrappers).
+arguments.install([
+    arithmetic, comparison, cumulative, einsum, extrema, joining, linalg, masking, norm,
+    reduction, reorder, rounding, scatter_gather, selection, shape, softmax, special, trig, unary,
+    sorting, triangular, slicing, region_scatter, scatter_reduce, combine, rearrange,
+    pointwise_extra, products, nan_reductions, statistics, searching,
+])
 _rule_math.register_array_function("erf", special._erf_array)
 _rule_math.register_array_function("erfc", special._erfc_array)

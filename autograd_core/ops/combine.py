@@ -88,15 +88,12 @@ def combinations(input: Tensor, r: int = 2, with_replacement: bool = False) -> T
         raise RuntimeError(f"Expect a 1D vector, but got shape {list(input.shape)}")
     if r < 0:
         raise RuntimeError(f"Expect a non-negative number, but got {r}")
-    if r == 0:
-        return input.new_zeros((0,))
     pick = itertools.combinations_with_replacement if with_replacement else itertools.combinations
-    rows = list(pick(range(input._data.shape[0]), r))
+    rows = list(pick(range(input._data.shape[0]), r)) if r else []
     xp = _xp(input)
-    if not rows:
-        return input.new_zeros((0, r))
-    index = _wrap(xp.asarray(rows, dtype="int64"))
-    return input[index]
+    index = _wrap(xp.asarray(rows, dtype="int64").reshape(len(rows), r))
+    out = input[index]  # (kept in the graph when empty too)
+    return out.reshape(0) if r == 0 else out
 
 
 def kron(input: Tensor, other: Tensor) -> Tensor:

@@ -81,7 +81,7 @@ def heaviside(input: Tensor, values: Tensor) -> Tensor:
         raise RuntimeError(f"heaviside is not yet implemented for tensors with different "
                            f"dtypes: got {input.dtype} and {values.dtype}; convert one first")
     xp = _xp(input)
-    return _wrap(xp.heaviside(input._data, values._data).astype(input._data.dtype, copy=False))
+    return _wrap(xp.asarray(xp.heaviside(input._data, values._data)).astype(input._data.dtype))
 
 
 def addcmul(input: Tensor, tensor1: Tensor, tensor2: Tensor, *, value=1) -> Tensor:

@@ -62,23 +62,26 @@ def _identity(xp, reduce: str, dtype):
 def _weights(xp, x, src_c, index, dim, reduce, result, touched, count, include_self):
     """Constant weights of the linearisation, for ``x`` and for ``src`` (index-shaped)."""
     kept = (xp.ones_like(touched) if include_self else ~touched).astype(x.dtype)
-    at = xp.take_along_axis
+    count = count.astype(x.dtype, copy=False)
+
+    def at(a):  # a's entries at the places each src entry goes to
+        return xp.take_along_axis(a[_crop(index.shape, dim)], index, axis=dim)
+
     if reduce == "sum":
         return kept, xp.ones(index.shape, dtype=x.dtype)
     if reduce == "mean":
-        return kept / count, 1 / at(count, index, axis=dim)
+        return kept / count, 1 / at(count)
     if reduce in ("amax", "amin"):
         hit_x = kept * (x == result)
-        r_at = at(result, index, axis=dim)
-        hit_s = (src_c == r_at).astype(x.dtype)
+        hit_s = (src_c == at(result)).astype(x.dtype)
         ties = hit_x.copy()
         xp.add.at(ties.reshape(-1), _positions(xp, x.shape, dim, index).reshape(-1),
                   hit_s.reshape(-1))
-        return hit_x / xp.maximum(ties, 1), hit_s / xp.maximum(at(ties, index, axis=dim), 1)
-    safe_x = xp.where(x == 0, 1, x)
-    wx = kept * xp.where(x == 0, xp.where(touched, 0, 1), result / safe_x)
-    r_at = at(result, index, axis=dim)
-    return wx, xp.where(src_c == 0, 0, r_at / xp.where(src_c == 0, 1, src_c))
+        return hit_x / xp.maximum(ties, 1), hit_s / xp.maximum(at(ties), 1)
+    one, zero = xp.ones((), dtype=x.dtype), xp.zeros((), dtype=x.dtype)
+    wx = kept * xp.where(x == 0, xp.where(touched, zero, one), result / xp.where(x == 0, one, x))
+    nonzero = src_c != 0
+    return wx, xp.where(nonzero, at(result) / xp.where(nonzero, src_c, one), zero)
 
 
 def scatter_reduce(input: Tensor, dim: int, index: Tensor, src: Tensor, reduce: str, *,

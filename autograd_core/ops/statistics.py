@@ -22,8 +22,7 @@ from .unary import sqrt
 
 def cov(input: Tensor, *, correction: int = 1, fweights: Tensor | None = None,
         aweights: Tensor | None = None) -> Tensor:
-    """Covariance matrix of the variables in the rows of ``input`` (a 1-d input is one
-    variable: the result is 0-d)."""
+    """Covariance matrix of the variables in the rows of ``input`` (0-d for one variable)."""
     if input._data.ndim > 2:
         raise RuntimeError(f"cov(): expected input to have two or fewer dimensions but got an "
                          f"input with {input._data.ndim} dimensions")
@@ -61,7 +60,7 @@ def cov(input: Tensor, *, correction: int = 1, fweights: Tensor | None = None,
     else:
         divisor = clamp(divisor, min=0)
     out = c / divisor
-    return out.reshape(()) if input._data.ndim < 2 else out
+    return out.reshape(()) if x._data.shape[0] == 1 else out  # one variable: a 0-d result
 
 
 def corrcoef(input: Tensor) -> Tensor:

@@ -101,7 +101,7 @@ arguments.install([
     arithmetic, comparison, cumulative, einsum, extrema, joining, linalg, masking, norm,
     reduction, reorder, rounding, scatter_gather, selection, shape, softmax, special, trig, unary,
     sorting, triangular, slicing, region_scatter, scatter_reduce, combine, rearrange,
-    pointwise_extra, products, nan_reductions, statistics, searching,
+    pointwise_extra, products, nan_reductions, statistics, searching, sampling,
 ])
 _rule_math.register_array_function("erf", special._erf_array)
 _rule_math.register_array_function("erfc", special._erfc_array)

@@ -16,6 +16,7 @@ import functools
 import inspect
 import warnings
 
+from .._backend import backend_of
 from ..grad_mode import is_grad_enabled, no_grad
 from ..tensor import Tensor
 
@@ -37,6 +38,26 @@ def _numpy_names(kwargs: dict, name: str) -> dict:
             raise TypeError(f"{name}() got both 'keepdim' and its alias 'keepdims'")
         kwargs["keepdim"] = kwargs.pop("keepdims")
     return kwargs
+
+
+def _check_overlap(name: str, out, inputs) -> None:
+    """PyTorch's refusals: an ``out`` whose elements alias each other, or an input."""
+    outs = out if isinstance(out, (tuple, list)) else (out,)
+    for o in outs:
+        if not isinstance(o, Tensor):
+            continue
+        if o.numel() > 1 and 0 in o._data.strides:
+            raise RuntimeError(f"{name}(): unsupported operation: more than one element of the "
+                               f"written-to tensor refers to a single memory location. Please "
+                               f"clone() the tensor before performing the operation.")
+        xp = backend_of(o._data).xp
+        for a in inputs:
+            if isinstance(a, Tensor) and type(a._data) is type(o._data) and bool(
+                    xp.may_share_memory(a._data, o._data)):
+                raise RuntimeError(f"{name}(): unsupported operation: some elements of the input "
+                                   f"tensor and the written-to tensor refer to a single memory "
+                                   f"location. Please clone() the tensor before performing the "
+                                   f"operation.")
 
 
 def _write_out(name: str, out, result):
@@ -71,8 +92,9 @@ def with_out(fn, name: str):
         out = kwargs.pop("out", None)
         if out is None:
             return fn(*args, **kwargs)
-        if is_grad_enabled() and any(isinstance(a, Tensor) and a.requires_grad
-                                     for a in list(args) + list(kwargs.values())):
+        inputs = list(args) + list(kwargs.values())
+        _check_overlap(name, out, inputs)
+        if is_grad_enabled() and any(isinstance(a, Tensor) and a.requires_grad for a in inputs):
             raise RuntimeError(f"{name}(): functions with out=... arguments don't support "
                                f"automatic differentiation, but one of the arguments requires "
                                f"grad.")

@@ -28,6 +28,7 @@ from .unary import exp, log, sqrt
 
 def copysign(input, other) -> Tensor:
     """``|input|`` with the sign of ``other`` (``-0.0`` counts as negative)."""
+    _tensors("copysign", input, other, other_may_be_number=True)
     a, b = _floats(input, other)
     if not isinstance(a, Tensor):
         a = b.new_full((), a)
@@ -44,6 +45,15 @@ def _default_float():
     return get_default_dtype()
 
 
+def _tensors(name: str, input, other, other_may_be_number: bool = False) -> None:
+    if not isinstance(input, Tensor):
+        raise TypeError(f"{name}(): argument 'input' (position 1) must be Tensor, not "
+                        f"{type(input).__name__}")
+    if not isinstance(other, Tensor) and not other_may_be_number:
+        raise TypeError(f"{name}(): argument 'other' (position 2) must be Tensor, not "
+                        f"{type(other).__name__}")
+
+
 def _floats(input, other):
     a, b = binary(input, other)
     like = a if isinstance(a, Tensor) else b
@@ -56,20 +66,23 @@ def _floats(input, other):
 
 def hypot(input: Tensor, other: Tensor) -> Tensor:
     """sqrt(input^2 + other^2), elementwise."""
+    _tensors("hypot", input, other)
     a, b = _floats(input, other)
     return sqrt(a * a + b * b)
 
 
 def logaddexp(input: Tensor, other: Tensor) -> Tensor:
     """log(e^input + e^other), without overflow."""
+    _tensors("logaddexp", input, other)
     a, b = _floats(input, other)
-    m = maximum(a, b).detach() if isinstance(b, Tensor) else maximum(a, a.new_full((), b)).detach()
+    m = maximum(a, b).detach()
     m = where(m.isinf(), 0.0, m)  # both -inf (or an inf): shift by 0 instead
     return m + log(exp(a - m) + exp(b - m))
 
 
 def logaddexp2(input: Tensor, other: Tensor) -> Tensor:
     """log2(2^input + 2^other), without overflow."""
+    _tensors("logaddexp2", input, other)
     ln2 = math.log(2.0)
     a, b = _floats(input, other)
     return logaddexp(a * ln2, b * ln2) / ln2

@@ -32,7 +32,7 @@ def bernoulli(input: Tensor, p: float | None = None, *, generator=None) -> Tenso
         raise NotImplementedError(f"\"bernoulli_tensor_cpu_p_\" not implemented for "
                                   f"'{input.dtype}'; the probabilities must be floats")
     u = _uniform(input, tuple(input.shape), generator)
-    return _wrap((u < probs).astype(input._data.dtype))
+    return _wrap(_xp(input).asarray(u < probs).astype(input._data.dtype))
 
 
 def multinomial(input: Tensor, num_samples: int, replacement: bool = False, *,
@@ -48,6 +48,8 @@ def multinomial(input: Tensor, num_samples: int, replacement: bool = False, *,
     if num_samples <= 0:
         raise RuntimeError(f"cannot sample n_sample <= 0 samples (got {num_samples})")
     n = x.shape[-1]
+    if n > 2 ** 24:
+        raise RuntimeError(f"number of categories cannot exceed 2^24 (got {n})")
     if not replacement and num_samples > n:
         raise RuntimeError(f"cannot sample n_sample > prob_dist.size(-1) samples without "
                            f"replacement (got {num_samples} samples from {n} categories)")
@@ -61,7 +63,7 @@ def multinomial(input: Tensor, num_samples: int, replacement: bool = False, *,
     if replacement:
         cdf = xp.cumsum(rows / total, axis=1)
         u = _uniform(input, (rows.shape[0], num_samples), generator)
-        out = xp.stack([xp.searchsorted(c, v, side="right") for c, v in zip(cdf, u)])
+        out = (u[:, :, None] >= cdf[:, None, :]).sum(axis=2)  # the first k with cdf_k > u
         out = xp.minimum(out, n - 1)
     else:
         if bool(((rows > 0).sum(axis=1) < num_samples).any()):

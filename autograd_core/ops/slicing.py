@@ -54,8 +54,11 @@ def tensor_split(input: Tensor, indices_or_sections, dim: int = 0) -> tuple:
         if spec <= 0:
             raise RuntimeError(f"number of sections must be larger than 0, got {spec}")
         bounds = _section_bounds(n, spec)
+    elif isinstance(spec, (list, tuple)) and all(isinstance(i, int) for i in spec):
+        bounds = list(spec)
     else:
-        bounds = [int(i) for i in spec]
+        raise TypeError(f"tensor_split(): indices_or_sections must be an int, a sequence of "
+                        f"ints or an integer tensor, got {spec!r}")
     def clip(i: int) -> int:  # Python slicing's reading of a bound
         return min(max(i + n if i < 0 else i, 0), n)
 

@@ -34,11 +34,13 @@ def cov(input: Tensor, *, correction: int = 1, fweights: Tensor | None = None,
     for name, weights in (("fweights", fweights), ("aweights", aweights)):
         if weights is None:
             continue
-        if weights._data.ndim > 1 or weights._data.shape[-1:] != (n,):
+        if weights._data.ndim > 1 or weights._data.shape != (n,):
             raise RuntimeError(f"cov(): expected {name} to be a 1-d tensor with {n} elements "
                                f"(one per observation), got shape {list(weights.shape)}")
         if name == "fweights" and weights.dtype.is_floating_point:
             raise RuntimeError("cov(): expected fweights to have integral dtype")
+        if bool((weights._data < 0).any()):
+            raise RuntimeError(f"cov(): {name} cannot be negative (got {weights.tolist()})")
         weights = weights.to(x.dtype)
         w = weights if w is None else w * weights
     if w is None:

@@ -61,11 +61,14 @@ from .ops.arithmetic import *  # noqa: F403
 from .ops.combine import *  # noqa: F403
 from .ops.comparison import *  # noqa: F403
 from .ops.conversion import clone
+from .ops.copies import *  # noqa: F403
 from .ops.cumulative import *  # noqa: F403
 from .ops.einsum import *  # noqa: F403
+from .ops.elementwise_more import *  # noqa: F403
 from .ops.extrema import *  # noqa: F403
 from .ops.indexing import *  # noqa: F403
 from .ops.inplace import *  # noqa: F403
+from .ops.integrals import *  # noqa: F403
 from .ops.joining import *  # noqa: F403
 from .ops.legacy import *  # noqa: F403
 from .ops.linalg import *  # noqa: F403

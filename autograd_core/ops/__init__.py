@@ -39,6 +39,9 @@ One module per family of operations:
 - `statistics`  cov, corrcoef, bincount, histc
 - `searching`   unique, unique_consecutive, searchsorted, bucketize, isin
 - `sampling`    multinomial, bernoulli
+- `elementwise_more` deg2rad, rad2deg, sinc, xlogy, float_power, logit, ldexp, angle, ...
+- `copies`      *_copy variants, sum_to_size, fill, rsub, scalar_tensor, conj & co., H/mH
+- `integrals`   aminmax, dist, renorm, trapezoid, trapz, cumulative_trapezoid
 - `arguments`   out= on the functions, axis=/keepdims= on the reductions
 - `legacy`      FloatTensor & co., memory formats, format(t, spec) for 0-d tensors
 """
@@ -51,11 +54,14 @@ from . import (  # noqa: F401  (imported for their side effect of attaching meth
     combine,
     comparison,
     conversion,
+    copies,
     cumulative,
     einsum,
+    elementwise_more,
     extrema,
     indexing,
     inplace,
+    integrals,
     joining,
     legacy,
     linalg,
@@ -93,7 +99,7 @@ _rule_math.install_tensor_math(TensorMath([
     masking, norm, reduction, reorder, rounding, scatter_gather, selection, shape, softmax,
     special, trig, unary, _broadcast, sorting, triangular, slicing, region_scatter,
     scatter_reduce, combine, rearrange, pointwise_extra, products, nan_reductions, statistics,
-    searching, sampling,
+    searching, sampling, elementwise_more, copies, integrals,
 ]))
 # ``out=`` on the functions, ``axis=``/``keepdims=`` on the reductions (after the namespace
 # above took the plain functions, so the rules do not pay for the wrappers).
@@ -101,7 +107,8 @@ arguments.install([
     arithmetic, comparison, cumulative, einsum, extrema, joining, linalg, masking, norm,
     reduction, reorder, rounding, scatter_gather, selection, shape, softmax, special, trig, unary,
     sorting, triangular, slicing, region_scatter, scatter_reduce, combine, rearrange,
-    pointwise_extra, products, nan_reductions, statistics, searching, sampling,
+    pointwise_extra, products, nan_reductions, statistics, searching, sampling, elementwise_more,
+    copies, integrals,
 ])
 _rule_math.register_array_function("erf", special._erf_array)
 _rule_math.register_array_function("erfc", special._erfc_array)

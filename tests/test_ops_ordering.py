@@ -77,3 +77,11 @@ def test_bad_k_raises_like_torch():
         torch.topk(torch.tensor(X), 6)
     with pytest.raises(RuntimeError):
         torch.kthvalue(torch.tensor(X), 0)
+
+
+@pytest.mark.parametrize("fn", [lambda x: ag.sort(x, 1).values ** 2,
+                                lambda x: ag.topk(x, 2, 0).values ** 3,
+                                lambda x: ag.kthvalue(x, 2, 1).values ** 2,
+                                lambda x: ag.cummax(x, 1).values * ag.cummin(x, 1).values])
+def test_gradgradcheck(fn):
+    assert ag.autograd.gradgradcheck(fn, (ag.tensor(X, requires_grad=True),))

@@ -75,3 +75,11 @@ def test_errors_match_torch_classes():
             theirs(torch.tensor(A))
         with pytest.raises(theirs_error.type):
             ours(ag.tensor(A))
+
+
+def test_second_derivatives_of_the_diagonal_pair():
+    x = ag.tensor(A, requires_grad=True)
+    v = ag.tensor(A[0], requires_grad=True)
+    assert ag.autograd.gradgradcheck(
+        lambda a, b: (a.diagonal(1) ** 2).sum() + (ag.diag_embed(b, -1) ** 3).sum()
+        + (a.tril() * a.triu()).sum(), (x, v))

@@ -11,12 +11,14 @@ number of entries equal to ``R`` there):
 
 so ``out = R + (E - stop_gradient(E))`` with ``E = scatter_add(w_x x, index, w_src src)``:
 exact first derivatives (prod: away from zeros), and second derivatives of sum, mean,
-amax, amin (prod's second derivative is not provided).
+amax, amin (prod's second derivative is not provided). amax/amin/prod use
+``maximum.at``/``minimum.at``/``multiply.at`` of the array module.
 """
 
 from __future__ import annotations
 
 from ..tensor import Tensor, _normalize_dim, _wrap
+from .indexing import _add_at
 from .reduction import _xp
 from .scatter_gather import ScatterAdd, _check_index, _crop, _positions
 from .selection import where
@@ -32,14 +34,14 @@ def _reduced(xp, x, dim, index, src, reduce: str, include_self: bool):
     touched[lin] = True
     touched = touched.reshape(x.shape)
     count = xp.zeros(x.size, dtype=x.dtype if x.dtype.kind == "f" else "float64")
-    xp.add.at(count, lin, 1)
+    _add_at(xp, count, lin, xp.ones(lin.shape, dtype=count.dtype))
     count = count.reshape(x.shape) + (1 if include_self else ~touched)
     out = x.copy()
     flat = out.reshape(-1)
     if reduce in ("sum", "mean"):
         if not include_self:
             flat[lin] = 0
-        xp.add.at(flat, lin, values)
+        _add_at(xp, flat, lin, values)
         if reduce == "mean":
             out = out // count.astype(out.dtype) if out.dtype.kind in "iu" else out / count
     else:
@@ -75,8 +77,8 @@ def _weights(xp, x, src_c, index, dim, reduce, result, touched, count, include_s
         hit_x = kept * (x == result)
         hit_s = (src_c == at(result)).astype(x.dtype)
         ties = hit_x.copy()
-        xp.add.at(ties.reshape(-1), _positions(xp, x.shape, dim, index).reshape(-1),
-                  hit_s.reshape(-1))
+        _add_at(xp, ties.reshape(-1), _positions(xp, x.shape, dim, index).reshape(-1),
+                hit_s.reshape(-1))
         return hit_x / xp.maximum(ties, 1), hit_s / xp.maximum(at(ties), 1)
     one, zero = xp.ones((), dtype=x.dtype), xp.zeros((), dtype=x.dtype)
     wx = kept * xp.where(x == 0, xp.where(touched, zero, one), result / xp.where(x == 0, one, x))

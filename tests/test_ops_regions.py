@@ -83,3 +83,20 @@ def test_second_derivatives_of_the_diagonal_pair():
     assert ag.autograd.gradgradcheck(
         lambda a, b: (a.diagonal(1) ** 2).sum() + (ag.diag_embed(b, -1) ** 3).sum()
         + (a.tril() * a.triu()).sum(), (x, v))
+
+
+def test_diagonal_is_a_view_in_place_writes_reach_the_base_like_torch():
+    grads = []
+    for lib in (ag, torch):
+        x = lib.tensor(A, requires_grad=True)
+        y = x * 2
+        y.diagonal(1).mul_(3)
+        (g,) = lib.autograd.grad((y ** 2).sum(), x)
+        grads.append(g.numpy())
+        w = lib.zeros(3, 3)
+        w.diagonal().fill_(1.0)
+        assert w.sum().item() == 3.0
+    np.testing.assert_allclose(grads[0], grads[1])
+    d = ag.tensor(A).diag()  # diag() of a matrix is a copy, as in PyTorch
+    d.fill_(0.0)
+    assert d.sum().item() == 0.0

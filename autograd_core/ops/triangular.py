@@ -8,16 +8,19 @@ above the main diagonal):
 
 both on the last two dims (the public functions move ``dim1``/``dim2`` there and back).
 Everything else composes them with `where` (triangles: a constant mask) and `cat`.
-``diagonal`` returns a copy here (PyTorch returns a view).
+``diagonal`` returns a view (writes through it reach the input, as in PyTorch).
 """
 
 from __future__ import annotations
 
+from .._backend import backend_of
 from ..function import Function
 from ..tensor import Tensor, _normalize_dim, _wrap
+from .conversion import clone
 from .joining import cat
 from .reduction import _xp
 from .selection import where
+from .shape import _share_version
 
 
 def _diagonal_positions(xp, rows: int, cols: int, offset: int):
@@ -27,13 +30,17 @@ def _diagonal_positions(xp, rows: int, cols: int, offset: int):
 
 
 class Diagonal(Function):
-    """The ``offset`` diagonal of the last two dims (a copy)."""
+    """The ``offset`` diagonal of the last two dims (a view: stride = row + column stride)."""
 
     @staticmethod
     def forward(ctx, x, offset):
         ctx.offset = offset
-        i, j = _diagonal_positions(ctx.xp, x.shape[-2], x.shape[-1], offset)
-        return x[..., i, j]
+        rows, cols = x.shape[-2:]
+        length = max(0, min(rows + min(offset, 0), cols - max(offset, 0)))
+        corner = x[..., max(-offset, 0):, max(offset, 0):] if length else x[..., :0, :0]
+        strides = x.strides
+        return backend_of(x).as_strided(corner, x.shape[:-2] + (length,),
+                                        strides[:-2] + (strides[-2] + strides[-1],))
 
     @staticmethod
     def backward(ctx, grad):
@@ -72,7 +79,7 @@ def diagonal(input: Tensor, offset: int = 0, dim1: int = 0, dim2: int = 1) -> Te
         raise RuntimeError(f"diagonal(): expected a tensor with at least 2 dimensions, got "
                            f"shape {list(input.shape)}")
     d1, d2 = _two_dims(dim1, dim2, input._data.ndim, "diagonal")
-    return Diagonal.apply(input.movedim((d1, d2), (-2, -1)), int(offset))
+    return _share_version(Diagonal.apply(input.movedim((d1, d2), (-2, -1)), int(offset)), input)
 
 
 def diag_embed(input: Tensor, offset: int = 0, dim1: int = -2, dim2: int = -1) -> Tensor:
@@ -91,7 +98,7 @@ def diag(input: Tensor, diagonal: int = 0) -> Tensor:
     if nd == 1:
         return diag_embed(input, diagonal)
     if nd == 2:
-        return Diagonal.apply(input, int(diagonal))
+        return clone(Diagonal.apply(input, int(diagonal)))  # (a copy, as in PyTorch)
     raise RuntimeError(f"diag(): Supports 1D or 2D tensors. Got {nd}D (shape "
                        f"{list(input.shape)}); use diagonal() or diag_embed() for batches")
 

@@ -45,6 +45,11 @@ CASES = {
                     [A, np.cumsum(np.abs(B), 1)]),
     "cumulative_trapezoid": (_both("cumulative_trapezoid", dim=0), [A]),
     "addr": (_both("addr", beta=0.5, alpha=2), [A, A[:, 0], B[0]]),
+    "masked_scatter": ((lambda a, s: a.masked_scatter(ag.tensor(A > 0), s),
+                        lambda a, s: a.masked_scatter(torch.tensor(A > 0), s)), [A, B]),
+    "masked_scatter_broadcast": ((lambda a, s: a.masked_scatter(ag.tensor(A > 0), s),
+                                  lambda a, s: a.masked_scatter(torch.tensor(A > 0), s)),
+                                 [A[0], B]),
 }
 
 
@@ -54,6 +59,17 @@ def test_values_and_gradients_match_torch(name):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         compare(ours, theirs, arrays)
+
+
+def test_histogram_matches_torch():
+    for bins in (4, np.array([-2.0, 0.0, 0.5, 3.0])):
+        ours = ag.histogram(ag.tensor(A), ag.tensor(bins) if isinstance(bins, np.ndarray) else bins,
+                            weight=ag.tensor(np.abs(B)))
+        theirs = torch.histogram(torch.tensor(A), torch.tensor(bins) if isinstance(
+            bins, np.ndarray) else bins, weight=torch.tensor(np.abs(B)))
+        np.testing.assert_allclose(ours.hist.numpy(), theirs.hist.numpy(), rtol=1e-6)
+        np.testing.assert_allclose(ours.bin_edges.numpy(), theirs.bin_edges.numpy(), rtol=1e-6)
+    assert 2 / ag.tensor([4.0]) == ag.tensor([0.5]) and ag.tensor([4.0]).__rdiv__(2).item() == 0.5
 
 
 def test_bit_level_ops_match_torch():

@@ -121,6 +121,7 @@ bitwise_right_shift, _rshift, _rrshift = _bitwise(operator.rshift, "bitwise_righ
 for _fn in (copysign, hypot, logaddexp, logaddexp2, heaviside, addcmul, addcdiv,
             bitwise_left_shift, bitwise_right_shift):
     setattr(Tensor, _fn.__name__, _fn)
+Tensor.__rdiv__ = Tensor.__rtruediv__  # (Python 2's name, still in PyTorch)
 Tensor.__lshift__, Tensor.__rlshift__ = _lshift, _rlshift
 Tensor.__rshift__, Tensor.__rrshift__ = _rshift, _rrshift
 

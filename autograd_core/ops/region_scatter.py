@@ -1,5 +1,5 @@
 """Writing into a region, out of place: select_scatter, slice_scatter, diagonal_scatter,
-index_put (and ``index_put_``), put.
+index_put (and ``index_put_``), put, masked_scatter.
 
 Each is a copy of ``input`` with ``src`` written over one region (or added to it, with
 ``accumulate=True``). They compose the indexing primitives (``g`` is dL/dout):
@@ -99,6 +99,26 @@ def put(input: Tensor, index: Tensor, source: Tensor, accumulate: bool = False) 
     return out.reshape(input.shape)
 
 
+def masked_scatter(input: Tensor, mask: Tensor, source: Tensor) -> Tensor:
+    """``input`` with the entries where ``mask`` (broadcast) is True replaced, in order, by
+    the first entries of ``source``."""
+    if mask.dtype.name != "bool":
+        raise RuntimeError(f"masked_scatter_ only supports boolean masks, but got mask with "
+                           f"dtype {mask.dtype}")
+    if source.dtype != input.dtype:
+        raise RuntimeError(f"masked_scatter: expected self and source to have same dtypes but "
+                           f"got {input.dtype} and {source.dtype}")
+    xp = _xp(input)
+    shape = tuple(xp.broadcast_shapes(input._data.shape, mask._data.shape))
+    base = input if tuple(input.shape) == shape else input.broadcast_to(shape)
+    full_mask = _wrap(xp.broadcast_to(mask._data, shape))
+    count = int(full_mask._data.sum())
+    if count > source.numel():
+        raise RuntimeError(f"masked_scatter: expected source to have at least {count} elements "
+                           f"(the number of True entries of the mask), got {source.numel()}")
+    return _written(base, full_mask, source.reshape(-1)[:count])
+
+
 # ----------------------------------------------------------------------------- methods
 Tensor.select_scatter = select_scatter
 Tensor.slice_scatter = slice_scatter
@@ -106,6 +126,7 @@ Tensor.diagonal_scatter = diagonal_scatter
 Tensor.index_put = index_put
 Tensor.index_put_ = index_put_
 Tensor.put = put
+Tensor.masked_scatter = masked_scatter
 
 __all__ = ["select_scatter", "slice_scatter", "diagonal_scatter", "index_put", "index_put_",
-           "put"]
+           "put", "masked_scatter"]

@@ -1,4 +1,4 @@
-"""Sample statistics and counting: cov, corrcoef, bincount, histc.
+"""Sample statistics and counting: cov, corrcoef, bincount, histc, histogram.
 
 ``cov`` and ``corrcoef`` compose differentiable primitives (rows are variables, columns
 observations, ``w`` the product of the frequency and analytic weights):
@@ -8,10 +8,12 @@ observations, ``w`` the product of the frequency and analytic weights):
     corr_ij  = cov_ij / sqrt(cov_ii cov_jj)           (clipped to [-1, 1])
 
 (with analytic weights ``a`` the divisor is ``sum w - correction sum(w a) / sum w``).
-``bincount`` and ``histc`` count, and are not differentiable (as in PyTorch).
+``bincount``, ``histc`` and ``histogram`` count, and are not differentiable (as in PyTorch).
 """
 
 from __future__ import annotations
+
+from collections import namedtuple
 
 from .. import dtypes as _dt
 from ..tensor import Tensor, _wrap
@@ -116,9 +118,29 @@ def histc(input: Tensor, bins: int = 100, min: float = 0, max: float = 0) -> Ten
     return _wrap(counts.astype(input._data.dtype))
 
 
+histogram_result = namedtuple("histogram", ["hist", "bin_edges"])
+
+
+def histogram(input: Tensor, bins=100, *, range: tuple | None = None,
+              weight: Tensor | None = None, density: bool = False):
+    """``(hist, bin_edges)``: counts (or summed ``weight``) of ``input`` in ``bins`` equal
+    bins over ``range`` (the data's range by default), or between the given edges."""
+    if not input.dtype.is_floating_point:
+        raise RuntimeError(f"torch.histogram: input tensor and bins tensors should have the "
+                           f"same dtype, but got input {input.dtype}; use a float tensor")
+    xp = _xp(input)
+    edges = bins._data if isinstance(bins, Tensor) else int(bins)
+    w = None if weight is None else weight._data.reshape(-1)
+    hist, bin_edges = xp.histogram(input._data.reshape(-1), bins=edges, range=range, weights=w,
+                                   density=density)
+    dtype = input._data.dtype
+    return histogram_result(_wrap(hist.astype(dtype)), _wrap(bin_edges.astype(dtype)))
+
+
+Tensor.histogram = histogram
 Tensor.bincount = bincount
 Tensor.histc = histc
 Tensor.cov = cov
 Tensor.corrcoef = corrcoef
 
-__all__ = ["cov", "corrcoef", "bincount", "histc"]
+__all__ = ["cov", "corrcoef", "bincount", "histc", "histogram"]

@@ -32,6 +32,7 @@ _DTYPES = {torch.float32: ag.float32, torch.float64: ag.float64, torch.float16: 
 
 
 SKIPPED = "skipped"  # a sample PyTorch itself refuses
+_MAX_ELEMENTS = 1 << 20  # larger inputs (a few error inputs) are not copied over
 
 
 class Unsupported(Exception):
@@ -89,6 +90,8 @@ class _Converter:
                 return known[1]
             if obj.dtype not in _DTYPES or obj.layout != torch.strided:
                 raise Unsupported(f"a {obj.dtype} {obj.layout} tensor")
+            if obj.numel() > _MAX_ELEMENTS:
+                raise Unsupported(f"a tensor of {obj.numel()} elements (over the time budget)")
             try:
                 ours = ag.tensor(obj.detach().numpy().copy(), dtype=_DTYPES[obj.dtype])
             except Exception as error:  # noqa: BLE001  (e.g. more dims than NumPy allows)

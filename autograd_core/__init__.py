@@ -59,27 +59,44 @@ from .grad_mode import (
 )
 from .ops import fused, fused_optim  # fused primitives used by nn and optim
 from .ops.arithmetic import *  # noqa: F403
+from .ops.combine import *  # noqa: F403
 from .ops.comparison import *  # noqa: F403
 from .ops.conversion import clone
+from .ops.copies import *  # noqa: F403
 from .ops.cumulative import *  # noqa: F403
 from .ops.einsum import *  # noqa: F403
+from .ops.elementwise_more import *  # noqa: F403
 from .ops.extrema import *  # noqa: F403
 from .ops.indexing import *  # noqa: F403
 from .ops.inplace import *  # noqa: F403
+from .ops.integrals import *  # noqa: F403
 from .ops.joining import *  # noqa: F403
+from .ops.legacy import *  # noqa: F403
 from .ops.linalg import *  # noqa: F403
 from .ops.masking import *  # noqa: F403
+from .ops.nan_reductions import *  # noqa: F403
 from .ops.norm import *  # noqa: F403
+from .ops.pointwise_extra import *  # noqa: F403
+from .ops.products import *  # noqa: F403
 from .ops.random_fill import *  # noqa: F403
+from .ops.rearrange import *  # noqa: F403
 from .ops.reduction import *  # noqa: F403
+from .ops.region_scatter import *  # noqa: F403
 from .ops.reorder import *  # noqa: F403
 from .ops.rounding import *  # noqa: F403
+from .ops.sampling import *  # noqa: F403
 from .ops.scatter_gather import *  # noqa: F403
+from .ops.scatter_reduce import *  # noqa: F403
+from .ops.searching import *  # noqa: F403
 from .ops.selection import *  # noqa: F403
 from .ops.shape import *  # noqa: F403
+from .ops.slicing import *  # noqa: F403
 from .ops.softmax import *  # noqa: F403
+from .ops.sorting import *  # noqa: F403
 from .ops.special import *  # noqa: F403
 from .ops.special_gamma import *  # noqa: F403
+from .ops.statistics import *  # noqa: F403
+from .ops.triangular import *  # noqa: F403
 from .ops.trig import *  # noqa: F403
 from .ops.unary import *  # noqa: F403
 from .random import Generator, get_rng_state, initial_seed, manual_seed, seed, set_rng_state

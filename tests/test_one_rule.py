@@ -113,6 +113,12 @@ SAMPLES = {
                    + x.logsumexp(1) + x.norm(dim=1) + x.norm(p=1, dim=1) + x.norm(p=3, dim=1)
                    + x.norm(p=float("inf"), dim=1), lambda: (_pos((3, 4)),)),
     "cumulative": (lambda x: x.cumsum(0) + x.cumprod(0), lambda: (_pos((4, 2)),)),
+    "sorting": (lambda x: x.sort(1, descending=True).values[:, :2] + x.topk(2, 1).values
+                + x.kthvalue(2, 1, keepdim=True).values + x.mode(1, keepdim=True).values
+                + x.cummax(1).values[:, 1:3] + x.cummin(1).values[:, :2],
+                lambda: (_t((3, 4)),)),
+    "diagonals": (lambda x, v: ag.diag_embed(v, 1)[:, :3, :4].sum(0) + x.diagonal(1)[:, None]
+                  + x.tril() + x.triu(1), lambda: (_t((3, 4)), _t((2, 3)))),
     "softmax": (lambda x: x.softmax(1) + x.log_softmax(1), lambda: (_t((2, 4)),)),
     "shapes": (lambda x: x.reshape(6, 2).permute(1, 0).reshape(3, 4).t().flip(0).roll(1, 0)
                .repeat(2, 1).broadcast_to((2, 8, 3)).sum(0),
@@ -261,7 +267,7 @@ def _all_functions():
 # PyTorch; tests/test_scatter_gather.py).
 _NOT_NODES = {"_OfInput", "_OfOutput", "_PiecewiseConstant", "_EvenSplit", "_Activation",
               "_RNNCell", "_DelayedError", "_GemmLayout", "_Columns", "_ByIndex", "ToDevice",
-              "ScatterMultiply"}
+              "ScatterMultiply", "_TakeAlong"}
 
 
 def _nodes_of(out):

@@ -27,33 +27,69 @@ One module per family of operations:
 - `inplace`     add_, mul_, zero_, fill_, copy_, ... with version counters
 - `random_fill` normal_, uniform_, random_, bernoulli_
 - `conversion`  to(dtype/device), float(), cuda(), clone
+- `sorting`     sort, argsort, msort, topk, kthvalue, mode, cummax, cummin
+- `triangular`  diagonal, diag_embed, diag, diagflat, trace, tril, triu, block_diag
+- `slicing`     select, tensor_split, hsplit/vsplit/dsplit, Tensor.unfold
+- `region_scatter` select_scatter, slice_scatter, diagonal_scatter, index_put, put
+- `scatter_reduce` scatter_reduce, index_reduce
+- `combine`     broadcast_tensors, meshgrid, cartesian_prod, combinations, kron, cross, cdist
+- `rearrange`   rot90, diff, repeat_interleave
+- `pointwise_extra` copysign, hypot, logaddexp(2), heaviside, addcmul, addcdiv, << >>
+- `products`    addmv, addbmm, baddbmm
+- `nan_reductions` nansum, nanmean, nanmedian, quantile, nanquantile, logcumsumexp
+- `statistics`  cov, corrcoef, bincount, histc
+- `searching`   unique, unique_consecutive, searchsorted, bucketize, isin
+- `sampling`    multinomial, bernoulli
+- `elementwise_more` deg2rad, rad2deg, sinc, xlogy, float_power, logit, ldexp, angle, ...
+- `copies`      *_copy variants, sum_to_size, fill, rsub, scalar_tensor, conj & co., H/mH
+- `integrals`   aminmax, dist, renorm, trapezoid, trapz, cumulative_trapezoid
+- `arguments`   out= on the functions, axis=/keepdims= on the reductions
+- `legacy`      FloatTensor & co., memory formats, format(t, spec) for 0-d tensors
 """
 
 from .. import _rule_math
 from . import (  # noqa: F401  (imported for their side effect of attaching methods)
     _broadcast,
+    arguments,
     arithmetic,
+    combine,
     comparison,
     conversion,
+    copies,
     cumulative,
     einsum,
+    elementwise_more,
     extrema,
     indexing,
     inplace,
+    integrals,
     joining,
+    legacy,
     linalg,
     masking,
+    nan_reductions,
     norm,
+    pointwise_extra,
+    products,
     random_fill,
+    rearrange,
     reduction,
+    region_scatter,
     reorder,
     rounding,
+    sampling,
     scatter_gather,
+    scatter_reduce,
+    searching,
     selection,
     shape,
+    slicing,
     softmax,
+    sorting,
     special,
     special_gamma,
+    statistics,
+    triangular,
     trig,
     unary,
 )
@@ -63,7 +99,18 @@ from ._tensor_math import TensorMath
 _rule_math.install_tensor_math(TensorMath([
     arithmetic, comparison, conversion, cumulative, einsum, extrema, indexing, joining, linalg,
     masking, norm, reduction, reorder, rounding, scatter_gather, selection, shape, softmax,
-    special, special_gamma, trig, unary, _broadcast,
+    special, special_gamma, trig, unary, _broadcast, sorting, triangular, slicing, region_scatter,
+    scatter_reduce, combine, rearrange, pointwise_extra, products, nan_reductions, statistics,
+    searching, sampling, elementwise_more, copies, integrals,
 ]))
+# ``out=`` on the functions, ``axis=``/``keepdims=`` on the reductions (after the namespace
+# above took the plain functions, so the rules do not pay for the wrappers).
+arguments.install([
+    arithmetic, comparison, cumulative, einsum, extrema, joining, linalg, masking, norm,
+    reduction, reorder, rounding, scatter_gather, selection, shape, softmax, special, trig, unary,
+    sorting, triangular, slicing, region_scatter, scatter_reduce, combine, rearrange,
+    pointwise_extra, products, nan_reductions, statistics, searching, sampling, elementwise_more,
+    copies, integrals,
+])
 _rule_math.register_array_function("erf", special._erf_array)
 _rule_math.register_array_function("erfc", special._erfc_array)

@@ -184,6 +184,8 @@ def _token(item, x: Tensor):
         return "bool", bool(item)
     if isinstance(item, (Tensor, list, tuple, np.ndarray)):
         return _index_array(item, x)
+    if t is range:  # x[range(a, b)] is the index list [a, ..., b - 1]
+        return _index_array(list(item), x)
     if isinstance(item, np.integer) or hasattr(item, "__index__"):
         return "int", operator.index(item)
     raise IndexError("only integers, slices (`:`), ellipsis (`...`), None and long or bool "

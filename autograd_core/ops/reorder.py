@@ -83,8 +83,13 @@ class Flip(Function):
         return ctx.math.apply(Flip, grad, ctx.dims), None
 
 
-def flip(input: Tensor, *dims) -> Tensor:
-    """Reverse the order of elements along ``dims`` (a copy, as in PyTorch)."""
+def flip(input: Tensor, *dims, **kwargs) -> Tensor:
+    """Reverse the order of elements along ``dims`` (a copy, as in PyTorch); ``dims`` may
+    also be passed by keyword."""
+    if "dims" in kwargs:
+        dims = (kwargs.pop("dims"),)
+    if kwargs:
+        raise TypeError(f"flip() got an unexpected keyword argument {sorted(kwargs)[0]!r}")
     dims = _dims_arg(dims)
     if input._data.ndim == 0:
         _unique_dims(dims, 0)

@@ -1,0 +1,140 @@
+"""Further elementwise functions, composed of differentiable primitives:
+
+    deg2rad(x) = x pi / 180       rad2deg(x) = x 180 / pi       positive(x) = x
+    sinc(x)    = sin(pi x) / (pi x)   (1 at 0; gradient 0 there)
+    xlogy(x, y) = x log y          (0 where x = 0 and y is not nan)
+    float_power(x, y) = x ** y in float64
+    logit(x, eps) = log(z / (1 - z)),  z = clamp(x, eps, 1 - eps)
+    ldexp(x, e) = x 2^e            angle(x) = pi where x < 0, else 0 (real inputs)
+
+``signbit``, ``nextafter`` and ``frexp`` look at the bits and have no gradient.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import namedtuple
+
+from .. import dtypes as _dt
+from ..tensor import Tensor, _wrap
+from .reduction import _xp
+from .selection import clamp, where
+from .trig import sin
+from .unary import log
+
+frexp_result = namedtuple("frexp", ["mantissa", "exponent"])
+
+
+def _float(x: Tensor) -> Tensor:
+    return x if x.dtype.is_floating_point else x.to(_dt.get_default_dtype())
+
+
+def deg2rad(input: Tensor) -> Tensor:
+    """Degrees to radians."""
+    return _float(input) * (math.pi / 180.0)
+
+
+def rad2deg(input: Tensor) -> Tensor:
+    """Radians to degrees."""
+    return _float(input) * (180.0 / math.pi)
+
+
+def positive(input: Tensor) -> Tensor:
+    """``input`` itself (unary ``+``); refused for bool tensors, as in PyTorch."""
+    if input.dtype == _dt.bool_:
+        raise RuntimeError("The `+` operator, on a bool tensor is not supported.")
+    return input
+
+
+def sinc(input: Tensor) -> Tensor:
+    """The normalised sinc, sin(pi x) / (pi x), with sinc(0) = 1."""
+    x = _float(input)
+    zero = x == 0
+    safe = where(zero, 1.0, x) * math.pi
+    return where(zero, 1.0, sin(safe) / safe)
+
+
+def xlogy(input, other) -> Tensor:
+    """x log y, taken as 0 where x is 0 (unless y is nan)."""
+    from ._operands import binary
+
+    if not isinstance(input, Tensor) and not isinstance(other, Tensor):
+        raise TypeError(f"xlogy(): expected a Tensor among the arguments, got "
+                        f"{type(input).__name__} and {type(other).__name__}")
+    x, y = binary(input, other)
+    like = x if isinstance(x, Tensor) else y
+    if not like.dtype.is_floating_point:
+        x = x.to(_dt.get_default_dtype()) if isinstance(x, Tensor) else float(x)
+        y = y.to(_dt.get_default_dtype()) if isinstance(y, Tensor) else float(y)
+    if not isinstance(y, Tensor):
+        y = x.new_full((), y)
+    if not isinstance(x, Tensor):
+        x = y.new_full((), x)
+    keep_zero = (x == 0) & ~y.isnan()
+    return where(keep_zero, 0.0, x * log(where(keep_zero, 1.0, y)))
+
+
+def float_power(input, exponent) -> Tensor:
+    """``input ** exponent`` computed in float64."""
+    x = input.to(_dt.float64) if isinstance(input, Tensor) else float(input)
+    e = exponent.to(_dt.float64) if isinstance(exponent, Tensor) else float(exponent)
+    if not isinstance(x, Tensor):
+        return e.new_full((), x) ** e
+    return x ** e
+
+
+def logit(input: Tensor, eps: float | None = None) -> Tensor:
+    """log(p / (1 - p)), with p clamped to [eps, 1 - eps] when ``eps`` is given."""
+    p = _float(input)
+    if eps is not None:
+        p = clamp(p, eps, 1.0 - eps)
+    return log(p / (1.0 - p))
+
+
+def ldexp(input: Tensor, other: Tensor) -> Tensor:
+    """input * 2^other."""
+    if not isinstance(input, Tensor) or not isinstance(other, Tensor):
+        raise TypeError(f"ldexp(): arguments must be Tensors, got {type(input).__name__} and "
+                        f"{type(other).__name__}")
+    two = 2.0 ** (other.to(_float(input).dtype) if isinstance(other, Tensor) else float(other))
+    return _float(input) * two
+
+
+def angle(input: Tensor) -> Tensor:
+    """The argument of a real number: pi for negatives, 0 otherwise (nan stays nan)."""
+    x = _float(input)
+    return where(x.isnan(), x, where(x < 0, math.pi, 0.0))
+
+
+def signbit(input: Tensor) -> Tensor:
+    """True where the sign bit is set (also for -0.0)."""
+    return _wrap(_xp(input).asarray(_xp(input).signbit(input._data)))
+
+
+def nextafter(input: Tensor, other: Tensor) -> Tensor:
+    """The next representable float after ``input`` towards ``other`` (gradient 1 to
+    ``input``, as in PyTorch)."""
+    xp = _xp(input)
+    step = _wrap(xp.asarray(xp.nextafter(input._data, other._data) - input._data))
+    return input + step
+
+
+def frexp(input: Tensor):
+    """``(mantissa, exponent)`` with input = mantissa 2^exponent, |mantissa| in [0.5, 1)."""
+    if not input.dtype.is_floating_point:
+        raise RuntimeError(f"torch.frexp() only supports floating-point dtypes, got "
+                           f"{input.dtype}")
+    xp = _xp(input)
+    _, e = xp.frexp(input._data)
+    e = xp.asarray(e)
+    scale = _wrap(xp.asarray(xp.ldexp(xp.ones((), dtype=input._data.dtype), -e)))  # 2^-e
+    return frexp_result(input * scale, _wrap(e.astype(_dt.int32.numpy)))
+
+
+for _fn in (deg2rad, rad2deg, positive, sinc, xlogy, float_power, logit, ldexp, angle, signbit,
+            nextafter, frexp):
+    setattr(Tensor, _fn.__name__, _fn)
+Tensor.__pos__ = positive
+
+__all__ = ["deg2rad", "rad2deg", "positive", "sinc", "xlogy", "float_power", "logit", "ldexp",
+           "angle", "signbit", "nextafter", "frexp"]

@@ -5,7 +5,7 @@
 chain rule over that graph. ``nn`` and ``optim`` (sibling packages) build on it.
 """
 
-from . import _aliases, accelerator, autograd, backends, cuda, datasets, serialization, utils
+from . import _aliases, accelerator, autograd, backends, cuda, datasets, linalg, serialization, utils
 from . import ops as _ops  # attaches the operations to Tensor
 from .device import device
 from .dtypes import (
@@ -56,6 +56,7 @@ from .grad_mode import (
     no_grad,
     set_grad_enabled,
 )
+from .linalg.legacy import *  # noqa: F403
 from .ops import fused, fused_optim  # fused primitives used by nn and optim
 from .ops.arithmetic import *  # noqa: F403
 from .ops.comparison import *  # noqa: F403

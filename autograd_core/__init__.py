@@ -5,7 +5,7 @@
 chain rule over that graph. ``nn`` and ``optim`` (sibling packages) build on it.
 """
 
-from . import _aliases, accelerator, autograd, backends, cuda, datasets, linalg, serialization, utils
+from . import _aliases, accelerator, autograd, backends, cuda, datasets, linalg, serialization, special, utils
 from . import ops as _ops  # attaches the operations to Tensor
 from .device import device
 from .dtypes import (
@@ -79,6 +79,9 @@ from .ops.selection import *  # noqa: F403
 from .ops.shape import *  # noqa: F403
 from .ops.softmax import *  # noqa: F403
 from .ops.special import *  # noqa: F403
+from .ops.special_bessel import *  # noqa: F403
+from .ops.special_erf import *  # noqa: F403
+from .ops.special_log import *  # noqa: F403
 from .ops.trig import *  # noqa: F403
 from .ops.unary import *  # noqa: F403
 from .random import Generator, get_rng_state, initial_seed, manual_seed, seed, set_rng_state

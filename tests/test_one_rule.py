@@ -76,6 +76,12 @@ SAMPLES = {
              + x.asin() + x.acos() + x.atan() + x.asinh() + (x + 2.0).acosh() + x.atanh(),
              lambda: (_t((2, 3), -0.8, 0.8),)),
     "special": (lambda x: ag.erf(x) + ag.erfc(x), lambda: (_t((4,)),)),
+    "special_more": (lambda x, p: ag.special.erfcx(x) + ag.special.erfinv(x * 0.5)
+                     + ag.special.ndtr(x) + ag.special.ndtri(p) + ag.special.log_ndtr(x)
+                     + ag.special.xlogy(p, p) + ag.special.xlog1py(x, p) + ag.special.entr(p)
+                     + ag.special.logit(p) + ag.special.sinc(x) + ag.special.i0(x)
+                     + ag.special.i0e(x) + ag.special.i1(x) + ag.special.i1e(x),
+                     lambda: (_t((4,)), _t((4,), 0.1, 0.9))),
     "rounding": (lambda x: x.floor() + x.ceil() + x.trunc() + x.round() + x.sign() + x.frac()
                  + ag.nan_to_num(x) + x, lambda: (_t((5,), -3, 3),)),
     "selection": (lambda a, b, w: ag.where(a > 0, a, b) + a.clamp(-0.5, 0.5)

@@ -7,6 +7,9 @@ One module per family of operations:
 - `unary`       exp, log, sqrt, square, reciprocal, sigmoid, relu, abs
 - `trig`        sin, cos, tan, sinh, cosh, tanh and their inverses
 - `special`     erf, erfc
+- `special_erf` erfcx, erfinv, ndtr, ndtri, log_ndtr
+- `special_log` xlogy, xlog1py, entr, logit, sinc
+- `special_bessel` i0, i0e, i1, i1e
 - `rounding`    floor, ceil, trunc, round, sign, frac, nan_to_num
 - `selection`   where, clamp, maximum, minimum, lerp
 - `comparison`  == != < <= > >=, logical ops on bools, isnan/isinf
@@ -52,6 +55,9 @@ from . import (  # noqa: F401  (imported for their side effect of attaching meth
     shape,
     softmax,
     special,
+    special_bessel,
+    special_erf,
+    special_log,
     trig,
     unary,
 )
@@ -61,7 +67,7 @@ from ._tensor_math import TensorMath
 _rule_math.install_tensor_math(TensorMath([
     arithmetic, comparison, conversion, cumulative, einsum, extrema, indexing, joining, linalg,
     masking, norm, reduction, reorder, rounding, scatter_gather, selection, shape, softmax,
-    special, trig, unary, _broadcast,
+    special, special_bessel, special_erf, special_log, trig, unary, _broadcast,
 ]))
 _rule_math.register_array_function("erf", special._erf_array)
 _rule_math.register_array_function("erfc", special._erfc_array)

@@ -12,7 +12,7 @@ from __future__ import annotations
 def lu_factor_array(xp, a):
     """(LU packed in one matrix, 1-based int32 pivots, int32 info) for ``a`` (..., m, n)."""
     batch, (m, n) = a.shape[:-2], a.shape[-2:]
-    lu = a.reshape((-1, m, n)).copy()
+    lu = a.reshape((_prod(batch), m, n)).copy()
     b = lu.shape[0]
     k_max = min(m, n)
     rows = xp.arange(b)
@@ -34,10 +34,17 @@ def lu_factor_array(xp, a):
             info.reshape(batch))
 
 
+def _prod(shape) -> int:
+    out = 1
+    for s in shape:
+        out *= s
+    return out
+
+
 def pivots_to_permutation(xp, pivots, m: int):
     """The row order ``perm`` with (P^T A)[i] = A[perm[i]], from LAPACK-style pivots."""
     batch, k = pivots.shape[:-1], pivots.shape[-1]
-    piv = pivots.reshape((-1, k)).astype("int64") - 1
+    piv = pivots.reshape((_prod(batch), k)).astype("int64") - 1
     b = piv.shape[0]
     perm = xp.broadcast_to(xp.arange(m), (b, m)).copy()
     rows = xp.arange(b)

@@ -12,6 +12,8 @@ the diagonal halved):
 
 from __future__ import annotations
 
+import math
+
 from .._backend import backend_of
 from ..function import Function
 from ..tensor import Tensor, _wrap
@@ -20,6 +22,7 @@ from ._common import (
     check_matrix,
     check_tensor,
     eye_like,
+    raw_dtype,
     results,
     rule_eye,
     rule_triangle,
@@ -45,7 +48,7 @@ def _right_solve_upper(m, r, x, unit=False):
 # ----------------------------------------------------------------------------- cholesky
 def _cholesky_info(xp, a):
     """Per matrix: 0, or the order of the first leading minor that is not positive definite."""
-    flat = a.reshape((-1,) + a.shape[-2:])
+    flat = a.reshape((math.prod(a.shape[:-2]),) + a.shape[-2:])
     info = []
     for mat in flat:
         bad = 0
@@ -177,8 +180,9 @@ def qr(A: Tensor, mode: str = "reduced") -> QR:
 
 # ----------------------------------------------------------------------------- lu
 class LUFactor(Function):
-    """The packed LU = (L - I) + U of P A = L U, and the pivots (square A):
-    dL/dA = P L^{-T} (tril(L^T G_L, -1) + triu(G_U U^T)) U^{-T}, G_L, G_U the triangles of G."""
+    """The packed LU = (L - I) + U of A = P L U, and the pivots. For square A:
+    dL/dA = P L^{-T} (tril(L^T G_L, -1) + triu(G_U U^T)) U^{-T}, G_L, G_U the triangles of G;
+    a wide (tall) A adds the part of U (L) beyond the square block, solved through L (U)."""
 
     @staticmethod
     def forward(ctx, a):
@@ -194,16 +198,39 @@ class LUFactor(Function):
     def backward(ctx, grad, _grad_pivots=None):
         (lu,) = ctx.saved
         m = ctx.math
-        if lu.shape[-1] != lu.shape[-2]:
-            raise NotImplementedError("the gradient of lu_factor is implemented for square "
-                                      f"matrices only (got {lu.shape[-2]}x{lu.shape[-1]})")
-        strict = rule_triangle(ctx, lu, False, -1)
-        upper = rule_triangle(ctx, lu, True)
-        low = lu * strict + rule_eye(ctx, lu)
-        up = lu * upper
-        phi = (m.mT(low) @ (grad * strict)) * strict + ((grad * upper) @ m.mT(up)) * upper
-        left = m.apply(SolveTriangular, m.mT(lu), phi, True, True)  # L^{-T} phi
-        return m.const(ctx.p) @ _right_solve_upper(m, up, left), None
+        rows, cols = lu.shape[-2:]
+        k = min(rows, cols)
+        low = lu[..., :, :k] * rule_triangle(ctx, lu[..., :, :k], False, -1) + m.const(
+            ctx.xp.eye(rows, k, dtype=raw_dtype(lu)))
+        up = lu[..., :k, :] * rule_triangle(ctx, lu[..., :k, :], True)
+        g_low = grad[..., :, :k] * rule_triangle(ctx, grad[..., :, :k], False, -1)
+        g_up = grad[..., :k, :] * rule_triangle(ctx, grad[..., :k, :], True)
+        p = m.const(ctx.p)
+        if rows == cols:
+            return p @ _lu_square_grad(ctx, low, up, g_low, g_up)
+        if rows < cols:  # A = P L [U1 | U2]:  U2's gradient feeds L's and reaches A2 directly
+            u1, u2 = up[..., :, :rows], up[..., :, rows:]
+            g_u1, g_u2 = g_up[..., :, :rows], g_up[..., :, rows:]
+            lt_inv_gu2 = m.apply(SolveTriangular, m.mT(low), g_u2, True, True)  # L^{-T} G_U2
+            g_low = g_low - lt_inv_gu2 @ m.mT(u2)
+            g1 = _lu_square_grad(ctx, low, u1, g_low, g_u1)
+            return p @ m.concatenate([g1, lt_inv_gu2], -1)
+        # A = P [L1; L2] U:  L2's gradient feeds U's and reaches A2 directly
+        l1, l2 = low[..., :cols, :], low[..., cols:, :]
+        g_l1, g_l2 = g_low[..., :cols, :], g_low[..., cols:, :]
+        g_l2_ut_inv = _right_solve_upper(m, up, g_l2)  # G_L2 U^{-T}
+        g_up = g_up - m.mT(l2) @ g_l2_ut_inv
+        top = _lu_square_grad(ctx, l1, up, g_l1, g_up)
+        return p @ m.concatenate([top, g_l2_ut_inv], -2)
+
+
+def _lu_square_grad(ctx, low, up, g_low, g_up):
+    """L^{-T} (tril(L^T G_L, -1) + triu(G_U U^T)) U^{-T} for square L (unit) and U."""
+    m = ctx.math
+    phi = (m.mT(low) @ g_low) * rule_triangle(ctx, low, False, -1) + (
+        g_up @ m.mT(up)) * rule_triangle(ctx, up, True)
+    left = m.apply(SolveTriangular, m.mT(low), phi, True, True)
+    return _right_solve_upper(m, up, left)
 
 
 def _lu_checks(name: str, A: Tensor) -> None:

@@ -90,6 +90,9 @@ def cross(input: Tensor, other: Tensor, dim: int | None = None) -> Tensor:
     return _misc.cross(input, other, dim=dim)
 
 
+if not hasattr(Tensor, "mH"):  # real tensors: the conjugate transpose is the transpose
+    Tensor.mH = property(lambda self: self.mT)
+    Tensor.adjoint = lambda self: self.mT
 Tensor.inverse = inverse
 Tensor.det = det
 Tensor.logdet = logdet

@@ -14,10 +14,11 @@ from __future__ import annotations
 
 import math
 
-from .._backend import backend_of
+from .._backend import as_array, backend_of
 from ..function import Function
 from ..tensor import Tensor, _wrap
 from ._common import check_matrix, check_tensor, eye_like, raw_dtype, results, same_dtype
+from .eigen import svdvals
 from .solve import inv, solve
 
 LstsqResult = results("linalg_lstsq", "solution", "residuals", "rank", "singular_values")
@@ -118,17 +119,25 @@ class Pinv(Function):
                 + (pt @ p) @ gt @ (eye_n - p @ a)), None, None, None
 
 
-def pinv(A: Tensor, *, atol=None, rtol=None, hermitian: bool = False) -> Tensor:
+def pinv(A: Tensor, rcond=None, hermitian: bool = False, *, atol=None,
+         rtol=None) -> Tensor:
     """The pseudo-inverse: singular values at or below max(atol, rtol * s_max) are treated
-    as zero."""
+    as zero (``rcond``, the older name of ``rtol``, may be given by position)."""
     check_matrix("linalg.pinv", A)
+    if rcond is not None:
+        if rtol is not None:
+            raise RuntimeError("linalg.pinv: pass rtol or rcond, not both (rcond is rtol's "
+                               "older name)")
+        rtol = rcond
     return Pinv.apply(A, atol, rtol, hermitian)
 
 
 def lstsq(A: Tensor, B: Tensor, rcond=None, *, driver=None) -> LstsqResult:
-    """The least-squares solution X = argmin ||A X - B||_F = A^+ B (minimum norm), with the
-    rank of A. As with PyTorch's default CPU driver 'gelsy', residuals and singular values
-    are empty."""
+    """The least-squares solution X = argmin ||A X - B||_F = A^+ B (the minimum-norm one when
+    A is rank deficient). The other outputs follow PyTorch's CPU drivers: ``gelsy`` (the
+    default) gives the rank; ``gelsd``/``gelss`` the rank and A's singular values; ``gels``
+    none; residuals ||A X - B||^2 per column when A is tall and of full rank (not with
+    ``gelsy``)."""
     name = "linalg.lstsq"
     check_matrix(name, A)
     check_tensor(name, "B", B)
@@ -136,20 +145,37 @@ def lstsq(A: Tensor, B: Tensor, rcond=None, *, driver=None) -> LstsqResult:
     if driver not in (None, "gels", "gelsy", "gelsd", "gelss"):
         raise RuntimeError(f"torch.linalg.lstsq: parameter `driver` should be one of (gels, "
                            f"gelsy, gelsd, gelss), got {driver}")
+    driver = driver or "gelsy"
     vector = B.ndim == A.ndim - 1
     rhs = B[..., None] if vector else B
-    if rhs.shape[-2] != A.shape[-2]:
+    rows, cols = A.shape[-2:]
+    if rhs.shape[-2] != rows:
         raise RuntimeError(
             f"torch.linalg.lstsq: input.size(-2) should match other.size(-2) (A is "
-            f"{A.shape[-2]}x{A.shape[-1]}, B has {rhs.shape[-2]} rows)")
+            f"{rows}x{cols}, B has {rhs.shape[-2]} rows)")
     solution = pinv(A, rtol=rcond) @ rhs
-    if vector:
-        solution = solution[..., 0]
     from ..factories import empty
 
-    none = empty(0, dtype=A.dtype, device=A.device)
-    rank = matrix_rank(A, rtol=rcond) if driver != "gels" else empty(0, dtype="int64")
-    return LstsqResult(solution, none, rank, none)
+    def nothing(dtype=A.dtype):
+        return empty(0, dtype=dtype, device=A.device)
+
+    rank = nothing(ag_int64()) if driver == "gels" else matrix_rank(A, rtol=rcond)
+    values = svdvals(A) if driver in ("gelsd", "gelss") else nothing()
+    residuals = nothing()
+    if driver != "gelsy" and rows > cols:
+        full = driver == "gels" or bool((rank == cols).all())
+        if full:
+            residuals = ((A @ solution - rhs) ** 2).sum(-2)
+            residuals = residuals[..., 0] if vector else residuals
+    if vector:
+        solution = solution[..., 0]
+    return LstsqResult(solution, residuals, rank, values)
+
+
+def ag_int64():
+    from ..dtypes import int64
+
+    return int64
 
 
 def matrix_rank(A: Tensor, *, atol=None, rtol=None, hermitian: bool = False) -> Tensor:
@@ -159,7 +185,7 @@ def matrix_rank(A: Tensor, *, atol=None, rtol=None, hermitian: bool = False) -> 
     a = A._data
     s = xp.abs(xp.linalg.eigvalsh(a)) if hermitian else xp.linalg.svd(a, compute_uv=False)
     tol = _tolerance(xp, s, atol, rtol, a.shape)
-    return _wrap((s > tol[..., None]).sum(axis=-1).astype("int64"))
+    return _wrap(as_array((s > tol[..., None]).sum(axis=-1).astype("int64"), xp))
 
 
 # ----------------------------------------------------------------------------- products
@@ -233,11 +259,12 @@ def vander(x: Tensor, *, N: int | None = None) -> Tensor:
     from ..ops.joining import stack
 
     check_tensor("linalg.vander", "x", x)
-    if x.ndim < 1:
-        raise RuntimeError("linalg.vander: x must have at least one dimension (got a 0-d tensor)")
+    if x.ndim == 0:  # a scalar is one point
+        x = x.reshape(1)
     n = x.shape[-1] if N is None else N
-    if n < 1:
-        raise RuntimeError(f"N must be greater than 1 (got {n})")
+    if n <= 1:
+        raise RuntimeError(f"N must be greater than 1 (got N = {n}; pass N= for a 0-d or "
+                           "1-element x)")
     cols = [x * 0 + 1]
     for _ in range(n - 1):
         cols.append(cols[-1] * x)

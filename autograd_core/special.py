@@ -1,7 +1,8 @@
 """``autograd_core.special`` (plays ``torch.special``): special functions, differentiable
 where PyTorch's are. The primitives live in `ops.special` (erf, erfc), `ops.special_erf`
 (erfcx, erfinv, ndtr, ndtri, log_ndtr), `ops.special_log` (xlogy, xlog1py, entr, logit,
-sinc) and `ops.special_bessel` (i0, i0e, i1, i1e); this module gathers them under PyTorch's
+sinc), `ops.special_bessel` (i0, i0e, i1, i1e) and `ops.special_polynomials` (the orthogonal
+polynomials, without gradients as in PyTorch); this module gathers them under PyTorch's
 names.
 """
 
@@ -13,6 +14,20 @@ from .ops.special import erf, erfc
 from .ops.special_bessel import i0, i0e, i1, i1e
 from .ops.special_erf import erfcx, erfinv, log_ndtr, ndtr, ndtri
 from .ops.special_log import entr, logit, sinc, xlog1py, xlogy
+from .ops.special_polynomials import (
+    chebyshev_polynomial_t,
+    chebyshev_polynomial_u,
+    chebyshev_polynomial_v,
+    chebyshev_polynomial_w,
+    hermite_polynomial_h,
+    hermite_polynomial_he,
+    laguerre_polynomial_l,
+    legendre_polynomial_p,
+    shifted_chebyshev_polynomial_t,
+    shifted_chebyshev_polynomial_u,
+    shifted_chebyshev_polynomial_v,
+    shifted_chebyshev_polynomial_w,
+)
 from .ops.unary import exp2, expm1, log1p, sigmoid
 from .tensor import Tensor
 
@@ -37,6 +52,11 @@ def spherical_bessel_j0(input: Tensor) -> Tensor:
 
 
 __all__ = [
+    "chebyshev_polynomial_t", "chebyshev_polynomial_u", "chebyshev_polynomial_v",
+    "chebyshev_polynomial_w", "hermite_polynomial_h", "hermite_polynomial_he",
+    "laguerre_polynomial_l", "legendre_polynomial_p", "shifted_chebyshev_polynomial_t",
+    "shifted_chebyshev_polynomial_u", "shifted_chebyshev_polynomial_v",
+    "shifted_chebyshev_polynomial_w",
     "entr", "erf", "erfc", "erfcx", "erfinv", "exp2", "expit", "expm1", "i0", "i0e", "i1",
     "i1e", "log1p", "log_ndtr", "log_softmax", "logit", "logsumexp", "modified_bessel_i0",
     "modified_bessel_i1", "ndtr", "ndtri", "round", "sinc", "softmax", "spherical_bessel_j0",

@@ -27,7 +27,13 @@ LINALG = ["cholesky", "cholesky_ex", "cond", "cross", "det", "eigh", "eigvalsh",
           "lu_solve", "matrix_norm", "matrix_power", "matrix_rank", "multi_dot", "norm", "pinv",
           "qr", "slogdet", "solve", "solve_ex", "solve_triangular", "svd", "svdvals",
           "tensorinv", "tensorsolve", "vander", "vecdot", "vector_norm"]
-SPECIAL = ["entr", "erfcx", "i0e", "i1", "i1e", "log_ndtr", "ndtr", "ndtri", "xlog1py"]
+SPECIAL = ["entr", "erfcx", "i0e", "i1", "i1e", "log_ndtr", "ndtr", "ndtri", "xlog1py",
+           "modified_bessel_i0", "modified_bessel_i1", "spherical_bessel_j0",
+           "chebyshev_polynomial_t", "chebyshev_polynomial_u", "chebyshev_polynomial_v",
+           "chebyshev_polynomial_w", "hermite_polynomial_h", "hermite_polynomial_he",
+           "laguerre_polynomial_l", "legendre_polynomial_p", "shifted_chebyshev_polynomial_t",
+           "shifted_chebyshev_polynomial_u", "shifted_chebyshev_polynomial_v",
+           "shifted_chebyshev_polynomial_w"]
 KIN = ["cholesky", "cross", "erfinv", "i0", "logdet", "logit", "matrix_exp", "pinverse", "qr",
        "sinc", "svd", "xlogy"]
 NAMES = ([f"linalg.{n}" for n in LINALG] + [f"special.{n}" for n in SPECIAL] + KIN)

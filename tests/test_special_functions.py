@@ -130,3 +130,22 @@ def test_runs_on_the_gpu_stand_in(device):
     loss = sum(getattr(ag.special, n)(x).sum() for n in sorted(UNARY)) + ag.special.xlogy(x, x).sum()
     loss.backward()
     assert x.grad.device.type == device
+
+
+POLYNOMIALS = ["chebyshev_polynomial_t", "chebyshev_polynomial_u", "chebyshev_polynomial_v",
+               "chebyshev_polynomial_w", "shifted_chebyshev_polynomial_t",
+               "shifted_chebyshev_polynomial_u", "shifted_chebyshev_polynomial_v",
+               "shifted_chebyshev_polynomial_w", "hermite_polynomial_h",
+               "hermite_polynomial_he", "laguerre_polynomial_l", "legendre_polynomial_p"]
+
+
+@pytest.mark.parametrize("name", POLYNOMIALS)
+def test_orthogonal_polynomials_match_torch(name):
+    x = np.linspace(-1.5, 1.5, 13)[:, None]
+    n = np.array([-2.0, 0.0, 1.0, 2.0, 3.7, 6.0])[None, :]
+    ours = getattr(ag.special, name)(ag.tensor(x), ag.tensor(n)).numpy()
+    theirs = getattr(torch.special, name)(torch.tensor(x), torch.tensor(n)).numpy()
+    np.testing.assert_allclose(ours, theirs, rtol=1e-9, atol=1e-9)
+    scalar_n = getattr(ag.special, name)(ag.tensor(x), 4).numpy()
+    np.testing.assert_allclose(scalar_n, getattr(torch.special, name)(torch.tensor(x), 4).numpy(),
+                               rtol=1e-9, atol=1e-9)

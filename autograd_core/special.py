@@ -1,8 +1,9 @@
 """``autograd_core.special`` (plays ``torch.special``): special functions, differentiable
 where PyTorch's are. The primitives live in `ops.special` (erf, erfc), `ops.special_erf`
 (erfcx, erfinv, ndtr, ndtri, log_ndtr), `ops.special_log` (xlogy, xlog1py, entr, logit,
-sinc), `ops.special_bessel` (i0, i0e, i1, i1e) and `ops.special_polynomials` (the orthogonal
-polynomials, without gradients as in PyTorch); this module gathers them under PyTorch's
+sinc), `ops.special_bessel` (i0, i0e, i1, i1e); without gradients, as in PyTorch:
+`ops.special_bessel_jyk` (J, Y, K), `ops.special_airy_zeta` (airy_ai, zeta) and
+`ops.special_polynomials` (the orthogonal polynomials); this module gathers them under PyTorch's
 names.
 """
 
@@ -11,7 +12,18 @@ from __future__ import annotations
 from .ops.rounding import round  # noqa: A004  (PyTorch's name)
 from .ops.softmax import log_softmax, logsumexp, softmax
 from .ops.special import erf, erfc
+from .ops.special_airy_zeta import airy_ai, zeta
 from .ops.special_bessel import i0, i0e, i1, i1e
+from .ops.special_bessel_jyk import (
+    bessel_j0,
+    bessel_j1,
+    bessel_y0,
+    bessel_y1,
+    modified_bessel_k0,
+    modified_bessel_k1,
+    scaled_modified_bessel_k0,
+    scaled_modified_bessel_k1,
+)
 from .ops.special_erf import erfcx, erfinv, log_ndtr, ndtr, ndtri
 from .ops.special_log import entr, logit, sinc, xlog1py, xlogy
 from .ops.special_polynomials import (
@@ -52,6 +64,8 @@ def spherical_bessel_j0(input: Tensor) -> Tensor:
 
 
 __all__ = [
+    "airy_ai", "bessel_j0", "bessel_j1", "bessel_y0", "bessel_y1", "modified_bessel_k0",
+    "modified_bessel_k1", "scaled_modified_bessel_k0", "scaled_modified_bessel_k1", "zeta",
     "chebyshev_polynomial_t", "chebyshev_polynomial_u", "chebyshev_polynomial_v",
     "chebyshev_polynomial_w", "hermite_polynomial_h", "hermite_polynomial_he",
     "laguerre_polynomial_l", "legendre_polynomial_p", "shifted_chebyshev_polynomial_t",

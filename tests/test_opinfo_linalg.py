@@ -33,7 +33,9 @@ SPECIAL = ["entr", "erfcx", "i0e", "i1", "i1e", "log_ndtr", "ndtr", "ndtri", "xl
            "chebyshev_polynomial_w", "hermite_polynomial_h", "hermite_polynomial_he",
            "laguerre_polynomial_l", "legendre_polynomial_p", "shifted_chebyshev_polynomial_t",
            "shifted_chebyshev_polynomial_u", "shifted_chebyshev_polynomial_v",
-           "shifted_chebyshev_polynomial_w"]
+           "shifted_chebyshev_polynomial_w", "bessel_j0", "bessel_j1", "bessel_y0",
+           "bessel_y1", "modified_bessel_k0", "modified_bessel_k1", "scaled_modified_bessel_k0",
+           "scaled_modified_bessel_k1", "airy_ai", "zeta"]
 KIN = ["cholesky", "cross", "erfinv", "i0", "logdet", "logit", "matrix_exp", "pinverse", "qr",
        "sinc", "svd", "xlogy"]
 NAMES = ([f"linalg.{n}" for n in LINALG] + [f"special.{n}" for n in SPECIAL] + KIN)

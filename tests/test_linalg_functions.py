@@ -88,6 +88,8 @@ CASES = {
     "multi_dot": (lambda L, a, b, c: L.linalg.multi_dot([a, b, c]), [(3,), (3, 4), (4, 2)]),
     "cross": (lambda L, a, b: L.linalg.cross(a, b), [(2, 3), (1, 3)]),
     "vecdot": (lambda L, a, b: L.linalg.vecdot(a, b, dim=0), [(3, 2), (3, 2)]),
+    "diagonal": (lambda L, a: L.linalg.diagonal(a, offset=1, dim1=0, dim2=2), [(3, 2, 4)]),
+    "diagonal_below": (lambda L, a: L.linalg.diagonal(a, offset=-1), [(4, 3)]),
     "vander": (lambda L, a: L.linalg.vander(a, N=4), [(2, 3)]),
     "tensorinv": (lambda L, a: L.linalg.tensorinv(a, ind=1), [(4, 2, 2)]),
     "tensorsolve": (lambda L, a, b: L.linalg.tensorsolve(a, b), [(2, 3, 6), (2, 3)]),

@@ -22,7 +22,7 @@ import autograd_core as ag
 torch = pytest.importorskip("torch")
 
 # Entries of op_db with a counterpart here (name, variant); the top-level kin are torch.X.
-LINALG = ["cholesky", "cholesky_ex", "cond", "cross", "det", "eigh", "eigvalsh",
+LINALG = ["cholesky", "cholesky_ex", "cond", "cross", "det", "diagonal", "eigh", "eigvalsh",
           "householder_product", "inv", "inv_ex", "lstsq", "lu", "lu_factor", "lu_factor_ex",
           "lu_solve", "matrix_norm", "matrix_power", "matrix_rank", "multi_dot", "norm", "pinv",
           "qr", "slogdet", "solve", "solve_ex", "solve_triangular", "svd", "svdvals",

@@ -7,7 +7,7 @@ backend. One file per family:
 - `eigen`           eigh, eigvalsh, svd, svdvals
 - `norms`           vector_norm, matrix_norm, norm, cond
 - `misc`            matrix_exp, pinv, lstsq, matrix_power, matrix_rank, multi_dot, cross,
-                    vecdot, vander, tensorinv, tensorsolve, householder_product
+                    vecdot, vander, diagonal, tensorinv, tensorsolve, householder_product
 """
 
 from ._common import LinAlgError
@@ -16,6 +16,7 @@ from .eigen import eigh, eigvalsh, svd, svdvals
 from .factorizations import cholesky, cholesky_ex, lu, lu_factor, lu_factor_ex, lu_solve, qr
 from .misc import (
     cross,
+    diagonal,
     householder_product,
     lstsq,
     matrix_exp,
@@ -32,7 +33,7 @@ from .norms import cond, matrix_norm, norm, vector_norm
 from .solve import inv, inv_ex, solve, solve_ex, solve_triangular
 
 __all__ = [
-    "LinAlgError", "cholesky", "cholesky_ex", "cond", "cross", "det", "eigh", "eigvalsh",
+    "LinAlgError", "cholesky", "cholesky_ex", "cond", "cross", "det", "diagonal", "eigh", "eigvalsh",
     "householder_product", "inv", "inv_ex", "lstsq", "lu", "lu_factor", "lu_factor_ex",
     "lu_solve", "matrix_exp", "matrix_norm", "matrix_power", "matrix_rank", "multi_dot", "norm",
     "pinv", "qr", "slogdet", "solve", "solve_ex", "solve_triangular", "svd", "svdvals",

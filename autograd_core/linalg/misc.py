@@ -271,6 +271,30 @@ def vander(x: Tensor, *, N: int | None = None) -> Tensor:
     return stack(cols, -1)
 
 
+def diagonal(A: Tensor, *, offset: int = 0, dim1: int = -2, dim2: int = -1) -> Tensor:
+    """The ``offset`` diagonal of the matrices in dims ``dim1``, ``dim2`` (a view in
+    PyTorch; here a gather, differentiable), as the last dim."""
+    check_tensor("linalg.diagonal", "A", A)
+    if A.ndim < 2:
+        raise RuntimeError(f"linalg.diagonal: A must be at least 2-D (got shape {list(A.shape)})")
+    for d in (dim1, dim2):
+        if not -A.ndim <= d < A.ndim:
+            raise IndexError(f"Dimension out of range (expected to be in range of "
+                             f"[{-A.ndim}, {A.ndim - 1}], but got {d})")
+    d1, d2 = dim1 % A.ndim, dim2 % A.ndim
+    if d1 == d2:
+        raise RuntimeError(f"diagonal dimensions cannot be identical {dim1}, {dim2}")
+    B = A.movedim((d1, d2), (-2, -1))
+    rows, cols = B.shape[-2:]
+    start_r, start_c = max(0, -offset), max(0, offset)
+    k = max(0, min(rows - start_r, cols - start_c))
+    from ..factories import arange
+
+    r = arange(start_r, start_r + k, device=A.device)
+    c = arange(start_c, start_c + k, device=A.device)
+    return B[..., r, c]
+
+
 # ----------------------------------------------------------------------------- tensors
 def tensorinv(A: Tensor, ind: int = 2) -> Tensor:
     """The inverse of A seen as a map from its last dims to its first ``ind`` dims:

@@ -103,6 +103,15 @@ CASES = {
     "lu_solve": (lambda L, a, b: L.linalg.lu_solve(*L.linalg.lu_factor(a), b), [(3, 3), (3, 2)]),
     "lu_solve_adjoint": (lambda L, a, b: L.linalg.lu_solve(*L.linalg.lu_factor(a), b,
                                                            adjoint=True), [(3, 3), (3, 2)]),
+    "cholesky_solve": (lambda L, a, b: L.cholesky_solve(b, L.linalg.cholesky(_spd(a))),
+                       [(2, 3, 3), (2, 3, 2)]),
+    "cholesky_solve_upper": (lambda L, a, b: L.cholesky_solve(b, L.linalg.cholesky(
+        _spd(a), upper=True), upper=True), [(3, 3), (3, 1)]),
+    "cholesky_inverse": (lambda L, a: L.cholesky_inverse(L.linalg.cholesky(_spd(a))), [(3, 3)]),
+    "triangular_solve": (lambda L, a, b: L.triangular_solve(b, a + 3 * _eye(a), transpose=True)
+                         .solution, [(3, 3), (3, 2)]),
+    "lu_legacy": (lambda L, a, b: L.lu_solve(b, *L.lu(a)), [(3, 3), (3, 2)]),
+    "lu_unpack": (lambda L, a: L.lu_unpack(*L.linalg.lu_factor(a)).U, [(3, 3)]),
     "svd_legacy": (lambda L, a: L.svd(a).S + _gauge_u(L.svd(a).V).sum(), [(4, 3)]),
     "qr_legacy": (lambda L, a: L.qr(a).R, [(4, 3)]),
     "det_method": (lambda L, a: a.det() + a.inverse().sum(), [(3, 3)]),

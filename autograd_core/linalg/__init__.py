@@ -13,7 +13,15 @@ backend. One file per family:
 from ._common import LinAlgError
 from .det import det, slogdet
 from .eigen import eigh, eigvalsh, svd, svdvals
-from .factorizations import cholesky, cholesky_ex, lu, lu_factor, lu_factor_ex, lu_solve, qr
+from .factorizations import (
+    cholesky,
+    cholesky_ex,
+    lu,
+    lu_factor,
+    lu_factor_ex,
+    lu_solve,
+    qr,
+)
 from .misc import (
     cross,
     diagonal,

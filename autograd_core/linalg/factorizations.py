@@ -261,14 +261,26 @@ def lu_factor(A: Tensor, *, pivot: bool = True) -> LUFactorResult:
 def lu(A: Tensor, *, pivot: bool = True) -> LUResult:
     """P, L, U with A = P L U (L unit lower triangular m x k, U upper k x n, k = min(m, n))."""
     _lu_checks("linalg.lu", A)
-    packed, piv = LUFactor.apply(A)
-    xp = backend_of(A._data).xp
-    rows, cols = A.shape[-2:]
+    return lu_unpack(*LUFactor.apply(A))
+
+
+def lu_unpack(LU_data: Tensor, LU_pivots: Tensor, unpack_data: bool = True,
+              unpack_pivots: bool = True) -> LUResult:
+    """P, L, U from the packed ``lu_factor`` result (differentiable in ``LU_data``); a part
+    not asked for is an empty tensor, as in PyTorch."""
+    from ..factories import empty
+
+    check_matrix("lu_unpack", LU_data, what="LU_data")
+    xp = backend_of(LU_data._data).xp
+    rows, cols = LU_data.shape[-2:]
     k = min(rows, cols)
-    perm = pivots_to_permutation(xp, piv._data, rows)
-    p = _wrap(permutation_matrix(xp, perm, A._data.dtype))
-    low = tril(packed[..., :, :k], -1) + eye_like(packed, rows)[:, :k]
-    up = triu(packed[..., :k, :])
+    p = low = up = empty(0, dtype=LU_data.dtype, device=LU_data.device)
+    if unpack_pivots:
+        perm = pivots_to_permutation(xp, LU_pivots._data, rows)
+        p = _wrap(permutation_matrix(xp, perm, LU_data._data.dtype))
+    if unpack_data:
+        low = tril(LU_data[..., :, :k], -1) + eye_like(LU_data, rows)[:, :k]
+        up = triu(LU_data[..., :k, :])
     return LUResult(p, low, up)
 
 

@@ -1,7 +1,8 @@
 """The top-level forms PyTorch keeps beside ``torch.linalg``: ``inverse``, ``det``,
 ``logdet``, ``slogdet``, ``cholesky`` (with ``upper=``), ``pinverse`` (with ``rcond``),
 ``matrix_exp``, ``matrix_power``, ``svd`` (``some=``, returning V rather than V^T), ``qr``
-(``some=``) and ``cross``/``chain_matmul``."""
+(``some=``), ``cross``, ``chain_matmul``, ``cholesky_solve``, ``cholesky_inverse``,
+``triangular_solve``, ``lu``, ``lu_solve`` and ``lu_unpack``."""
 
 from __future__ import annotations
 
@@ -10,11 +11,15 @@ import importlib
 from ..tensor import Tensor
 
 # the modules themselves (the package's names ``det``, ``solve``, ... are the functions)
+_common = importlib.import_module("._common", __package__)
 _det = importlib.import_module(".det", __package__)
 _eigen = importlib.import_module(".eigen", __package__)
 _fact = importlib.import_module(".factorizations", __package__)
 _misc = importlib.import_module(".misc", __package__)
 _solve = importlib.import_module(".solve", __package__)
+
+
+_TriangularSolve = _common.results("triangular_solve", "solution", "cloned_coefficient")
 
 
 def inverse(input: Tensor) -> Tensor:
@@ -82,6 +87,46 @@ def chain_matmul(*matrices: Tensor) -> Tensor:
     return matrices[0] if len(matrices) == 1 else _misc.multi_dot(matrices)
 
 
+def cholesky_solve(B: Tensor, L: Tensor, upper: bool = False) -> Tensor:
+    """X with (L L^T) X = B (or (U^T U) X = B when ``upper``), given the Cholesky factor."""
+    low = L.mT if upper else L
+    y = _solve.solve_triangular(low, B, upper=False)
+    return _solve.solve_triangular(low.mT, y, upper=True)
+
+
+def cholesky_inverse(L: Tensor, upper: bool = False) -> Tensor:
+    """(L L^T)^{-1} (or (U^T U)^{-1}) from the Cholesky factor: L^{-T} L^{-1}."""
+    low = L.mT if upper else L
+    from ..factories import eye
+
+    identity = eye(low.shape[-1], dtype=low.dtype, device=low.device)
+    inv_low = _solve.solve_triangular(low, identity.expand(*low.shape), upper=False)
+    return inv_low.mT @ inv_low
+
+
+def triangular_solve(b: Tensor, A: Tensor, upper: bool = True, transpose: bool = False,
+                     unitriangular: bool = False):
+    """(X, A) with op(T) X = b, T the upper (lower) triangle of A, op the transpose when
+    asked; the older form of ``linalg.solve_triangular``."""
+    tri = A.mT if transpose else A
+    x = _solve.solve_triangular(tri, b, upper=upper != transpose, unitriangular=unitriangular)
+    return _TriangularSolve(x, A.clone())
+
+
+def lu(A: Tensor, pivot: bool = True, get_infos: bool = False):
+    """(LU, pivots[, infos]): ``linalg.lu_factor_ex`` in its older form."""
+    out = _fact.lu_factor_ex(A, pivot=pivot)
+    return (out.LU, out.pivots, out.info) if get_infos else (out.LU, out.pivots)
+
+
+def lu_solve(b: Tensor, LU_data: Tensor, LU_pivots: Tensor) -> Tensor:
+    """``linalg.lu_solve`` with the older argument order (b first)."""
+    return _fact.lu_solve(LU_data, LU_pivots, b)
+
+
+lu_unpack = _fact.lu_unpack
+
+
 def cross(input: Tensor, other: Tensor, dim: int | None = None) -> Tensor:
     """``linalg.cross``; without ``dim``, the first dimension of size 3 (PyTorch's older
     default)."""
@@ -104,6 +149,12 @@ Tensor.matrix_power = matrix_power
 Tensor.svd = svd
 Tensor.qr = qr
 Tensor.cross = cross
+Tensor.cholesky_solve = cholesky_solve
+Tensor.cholesky_inverse = cholesky_inverse
+Tensor.triangular_solve = triangular_solve
+Tensor.lu = lu
+Tensor.lu_solve = lu_solve
 
 __all__ = ["inverse", "det", "logdet", "slogdet", "cholesky", "pinverse", "matrix_exp",
-           "matrix_power", "svd", "qr", "chain_matmul", "cross"]
+           "matrix_power", "svd", "qr", "chain_matmul", "cross", "cholesky_solve",
+           "cholesky_inverse", "triangular_solve", "lu", "lu_solve", "lu_unpack"]

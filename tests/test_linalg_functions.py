@@ -246,3 +246,12 @@ def test_runs_on_the_gpu_stand_in(device):
             + ag.linalg.solve_triangular(a, b, upper=True).sum())
     loss.backward()
     assert a.grad.device.type == device
+
+
+def test_det_gradient_of_an_exactly_singular_matrix_is_zero_like_torch():
+    for a in ([[1.0, 2.0, 3.0], [2.0, 4.0, 6.0], [1.0, 0.0, 1.0]], np.zeros((2, 3, 3))):
+        ours = ag.tensor(a, dtype=ag.float64, requires_grad=True)
+        theirs = torch.tensor(a, dtype=torch.float64, requires_grad=True)
+        ag.linalg.det(ours).sum().backward()
+        torch.linalg.det(theirs).sum().backward()
+        np.testing.assert_array_equal(ours.grad.numpy(), theirs.grad.numpy())

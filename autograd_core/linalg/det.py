@@ -10,13 +10,15 @@ from __future__ import annotations
 from ..function import Function
 from ..tensor import Tensor
 from ._common import check_matrix, results
+from ._lu_array import quiet
 from .solve import Inv
 
 SlogdetResult = results("linalg_slogdet", "sign", "logabsdet")
 
 
 class Det(Function):
-    """y = det A:  dL/dA = g y A^{-T}."""
+    """y = det A:  dL/dA = g y A^{-T}; 0 where det A = 0 exactly (PyTorch's convention for a
+    singular matrix)."""
 
     @staticmethod
     def forward(ctx, a):
@@ -28,8 +30,10 @@ class Det(Function):
     def backward(ctx, grad):
         a, y = ctx.saved
         m = ctx.math
-        inv_t = m.mT(m.apply(Inv, a, False))
-        return (grad * y)[..., None, None] * inv_t
+        with quiet(ctx.xp):
+            inv_t = m.mT(m.apply(Inv, a, False))
+            out = (grad * y)[..., None, None] * inv_t
+            return m.where((y == 0)[..., None, None], m.zeros_like(out), out)
 
 
 class Slogdet(Function):

@@ -255,3 +255,16 @@ def test_det_gradient_of_an_exactly_singular_matrix_is_zero_like_torch():
         ag.linalg.det(ours).sum().backward()
         torch.linalg.det(theirs).sum().backward()
         np.testing.assert_array_equal(ours.grad.numpy(), theirs.grad.numpy())
+
+
+@pytest.mark.parametrize("fn", [lambda L, a: L.linalg.svdvals(a).sum(),
+                                lambda L, a: L.linalg.eigvalsh(a).sum(),
+                                lambda L, a: L.linalg.matrix_norm(a, "nuc"),
+                                lambda L, a: L.linalg.matrix_norm(a, 2)])
+def test_values_alone_have_finite_gradients_at_repeated_values_like_torch(fn):
+    for a in (np.zeros((3, 3)), np.eye(3)):
+        ours = ag.tensor(a, requires_grad=True)
+        theirs = torch.tensor(a, requires_grad=True)
+        fn(ag, ours).backward()
+        fn(torch, theirs).backward()
+        np.testing.assert_allclose(ours.grad.numpy(), theirs.grad.numpy(), atol=1e-12)

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import importlib
 import math
+import os
 import warnings
 
 import numpy as np
@@ -59,7 +60,9 @@ XFAIL: dict[tuple, str] = {
     ("cholesky_solve", ""): _FULL_FACTOR,
 }
 
-MAX_SAMPLES = 16  # per entry (the databases hold up to a few dozen; the first ones vary most)
+# per entry (the databases hold up to a few dozen; the first ones vary most); the environment
+# variable OPINFO_MAX_SAMPLES raises it for a full run
+MAX_SAMPLES = int(os.environ.get("OPINFO_MAX_SAMPLES", "16"))
 
 
 def _import_methods():

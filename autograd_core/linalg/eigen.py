@@ -28,7 +28,11 @@ SvdOld = results("svd", "U", "S", "V")
 
 
 class Eigh(Function):
-    """λ, V with A = V diag(λ) V^T (ascending λ; the ``UPLO`` triangle of A is read)."""
+    """λ, V with A = V diag(λ) V^T (ascending λ; the ``UPLO`` triangle of A is read). An
+    output that received no gradient arrives as None (not zeros), so eigenvalues alone
+    never divide by the gaps: dL/dA = V diag(G_λ) V^T, finite for repeated eigenvalues."""
+
+    materialize_grads = False
 
     @staticmethod
     def forward(ctx, a, uplo):
@@ -41,16 +45,23 @@ class Eigh(Function):
         w, v = ctx.saved
         m = ctx.math
         eye = rule_eye(ctx, v)
-        vtg = m.mT(v) @ grad_v
-        skew = (vtg - m.mT(vtg)) * 0.5
-        gap = w[..., None, :] - w[..., :, None] + eye  # diagonal set to 1
-        with quiet(ctx.xp):  # a repeated eigenvalue gives inf/nan, as in PyTorch
-            inner = skew / gap + eye * grad_w[..., None, :]
+        inner = None if grad_w is None else eye * grad_w[..., None, :]
+        if grad_v is not None:
+            vtg = m.mT(v) @ grad_v
+            skew = (vtg - m.mT(vtg)) * 0.5
+            gap = w[..., None, :] - w[..., :, None] + eye  # diagonal set to 1
+            with quiet(ctx.xp):  # a repeated eigenvalue gives inf/nan, as in PyTorch
+                part = skew / gap
+            inner = part if inner is None else inner + part
         return v @ inner @ m.mT(v), None
 
 
 class Svd(Function):
-    """U, s, V^T with A = U diag(s) V^T (reduced: U is m x k, V^T is k x n)."""
+    """U, s, V^T with A = U diag(s) V^T (reduced: U is m x k, V^T is k x n). Outputs that
+    received no gradient arrive as None: singular values alone give U diag(G_s) V^T, finite
+    for repeated (or zero) singular values, as in PyTorch."""
+
+    materialize_grads = False
 
     @staticmethod
     def forward(ctx, a):
@@ -62,8 +73,13 @@ class Svd(Function):
     def backward(ctx, grad_u, grad_s, grad_vh):
         u, s, vh = ctx.saved
         m = ctx.math
-        rows, cols = u.shape[-2], vh.shape[-1]
         eye = rule_eye(ctx, s)  # k x k
+        if grad_u is None and grad_vh is None:
+            return u @ (eye * grad_s[..., None, :]) @ vh
+        grad_u = m.zeros_like(u) if grad_u is None else grad_u
+        grad_vh = m.zeros_like(vh) if grad_vh is None else grad_vh
+        grad_s = m.zeros_like(s) if grad_s is None else grad_s
+        rows, cols = u.shape[-2], vh.shape[-1]
         v, grad_v = m.mT(vh), m.mT(grad_vh)
         utg = m.mT(u) @ grad_u
         vtg = vh @ grad_v

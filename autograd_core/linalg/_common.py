@@ -1,6 +1,6 @@
-"""What the `linalg` files share: PyTorch's `LinAlgError`, argument checks, and the small
-matrix helpers (triangles, diagonals, identities) written as tensor operations so that they
-are differentiable and run on every device."""
+"""What the `linalg` files share: PyTorch's `LinAlgError`, argument checks, the small matrix
+helpers (triangles, identities) written as tensor operations so that they are differentiable
+and run on every device, and their constant forms for backward rules."""
 
 from __future__ import annotations
 
@@ -10,10 +10,6 @@ from ..tensor import Tensor
 class LinAlgError(RuntimeError):
     """A matrix that a factorization or a solve cannot handle (singular, not positive
     definite, no convergence). A `RuntimeError`, as ``torch.linalg.LinAlgError`` is."""
-
-
-def _torch_dtype(t: Tensor) -> str:
-    return f"torch.{t.dtype.name}" if hasattr(t.dtype, "name") else str(t.dtype)
 
 
 def check_tensor(name: str, arg: str, x) -> None:
@@ -64,8 +60,17 @@ def eye_like(x: Tensor, n: int | None = None) -> Tensor:
     return eye(n, dtype=x.dtype, device=x.device)
 
 
-def triangle_mask(x: Tensor, upper: bool, diagonal: int = 0) -> Tensor:
-    """The 0/1 matrix of the lower (or upper) triangle of ``x``'s last two dims."""
+def tril(x: Tensor, diagonal: int = 0) -> Tensor:
+    """The lower triangle (below the ``diagonal``-th diagonal kept), by a constant mask."""
+    return x * _triangle_mask(x, False, diagonal)
+
+
+def triu(x: Tensor, diagonal: int = 0) -> Tensor:
+    """The upper triangle, by a constant mask."""
+    return x * _triangle_mask(x, True, diagonal)
+
+
+def _triangle_mask(x: Tensor, upper: bool, diagonal: int) -> Tensor:
     from .._backend import backend_of
     from ..tensor import _wrap
 
@@ -73,24 +78,6 @@ def triangle_mask(x: Tensor, upper: bool, diagonal: int = 0) -> Tensor:
     n, k = x._data.shape[-2:]
     ones = xp.ones((n, k), dtype=x._data.dtype)
     return _wrap(xp.triu(ones, diagonal) if upper else xp.tril(ones, diagonal))
-
-
-def tril(x: Tensor, diagonal: int = 0) -> Tensor:
-    return x * triangle_mask(x, False, diagonal)
-
-
-def triu(x: Tensor, diagonal: int = 0) -> Tensor:
-    return x * triangle_mask(x, True, diagonal)
-
-
-def diagonal(x: Tensor) -> Tensor:
-    """The main diagonals of a batch of square matrices."""
-    return (x * eye_like(x)).sum(-1)
-
-
-def diag_embed(v: Tensor) -> Tensor:
-    """A batch of diagonal matrices with ``v`` on the diagonal."""
-    return v[..., None] * eye_like(v, v.shape[-1])
 
 
 def results(name: str, *fields: str):

@@ -268,3 +268,14 @@ def test_values_alone_have_finite_gradients_at_repeated_values_like_torch(fn):
         fn(ag, ours).backward()
         fn(torch, theirs).backward()
         np.testing.assert_allclose(ours.grad.numpy(), theirs.grad.numpy(), atol=1e-12)
+
+
+def test_a_backend_that_returns_nan_instead_of_raising_still_raises(monkeypatch):
+    """CuPy reports a singular or indefinite matrix by inf/nan results, not an exception."""
+    for name in ("inv", "cholesky"):
+        monkeypatch.setattr(np.linalg, name, lambda a, _n=name: np.full(a.shape, np.nan))
+    with pytest.raises(ag.linalg.LinAlgError, match="singular"):
+        ag.linalg.inv(ag.zeros(3, 3))
+    with pytest.raises(ag.linalg.LinAlgError, match="positive-definite"):
+        ag.linalg.cholesky(-ag.eye(3))
+    assert int(ag.linalg.cholesky_ex(-ag.eye(3)).info) == 1

@@ -77,6 +77,22 @@ def triangular_solve_array(xp, a, b, upper: bool, unit: bool):
     return x
 
 
+class SilentFailure(Exception):
+    """A backend returned inf/nan for finite input instead of raising (CuPy does, for
+    singular or indefinite matrices): treated like NumPy's LinAlgError."""
+
+
+def check_finite(xp, out, *inputs):
+    """Raise `SilentFailure` when ``out`` has inf/nan although the inputs are finite."""
+    if not bool(xp.isfinite(out).all()) and all(bool(xp.isfinite(a).all()) for a in inputs):
+        raise SilentFailure()
+    return out
+
+
+def is_linalg_failure(exc: Exception) -> bool:
+    return isinstance(exc, SilentFailure) or type(exc).__name__ == "LinAlgError"
+
+
 def broadcast_shapes(*shapes) -> tuple:
     """NumPy's broadcasting of shapes, in plain Python (every backend)."""
     n = max((len(s) for s in shapes), default=0)

@@ -30,7 +30,13 @@ from ._common import (
     tril,
     triu,
 )
-from ._lu_array import lu_factor_array, permutation_matrix, pivots_to_permutation
+from ._lu_array import (
+    check_finite,
+    is_linalg_failure,
+    lu_factor_array,
+    permutation_matrix,
+    pivots_to_permutation,
+)
 from .solve import SolveTriangular, solve_triangular
 
 CholeskyEx = results("linalg_cholesky_ex", "L", "info")
@@ -54,7 +60,7 @@ def _cholesky_info(xp, a):
         bad = 0
         for k in range(1, mat.shape[-1] + 1):
             try:
-                xp.linalg.cholesky(mat[:k, :k])
+                check_finite(xp, xp.linalg.cholesky(mat[:k, :k]))
             except Exception:
                 bad = k
                 break
@@ -70,9 +76,9 @@ class Cholesky(Function):
     def forward(ctx, a, check=True):
         xp = ctx.xp
         try:
-            out = xp.linalg.cholesky(a)
+            out = check_finite(xp, xp.linalg.cholesky(a), a)
         except Exception as exc:
-            if type(exc).__name__ != "LinAlgError":
+            if not is_linalg_failure(exc):
                 raise
             info = _cholesky_info(xp, a)
             if check:

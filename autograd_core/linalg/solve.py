@@ -21,7 +21,13 @@ from ._common import (
     same_dtype,
     singular_error,
 )
-from ._lu_array import lu_factor_array, quiet, triangular_solve_array
+from ._lu_array import (
+    check_finite,
+    is_linalg_failure,
+    lu_factor_array,
+    quiet,
+    triangular_solve_array,
+)
 
 InvEx = results("linalg_inv_ex", "inverse", "info")
 SolveEx = results("linalg_solve_ex", "result", "info")
@@ -51,9 +57,9 @@ class Inv(Function):
     def forward(ctx, a, check=True):
         xp = ctx.xp
         try:
-            out = xp.linalg.inv(a)
+            out = check_finite(xp, xp.linalg.inv(a), a)
         except Exception as exc:  # a singular matrix: PyTorch's error, or inf/nan unchecked
-            if not type(exc).__name__ == "LinAlgError":
+            if not is_linalg_failure(exc):
                 raise
             info = _info(xp, a)
             if check:
@@ -88,9 +94,9 @@ class Solve(Function):
     def forward(ctx, a, b, check=True):
         xp = ctx.xp
         try:
-            out = xp.linalg.solve(a, b)
+            out = check_finite(xp, xp.linalg.solve(a, b), a, b)
         except Exception as exc:
-            if not type(exc).__name__ == "LinAlgError":
+            if not is_linalg_failure(exc):
                 raise
             if check:
                 _raise_for("torch.linalg.solve", _info(xp, a),

@@ -7,6 +7,7 @@
 
 from __future__ import annotations
 
+from .._teaching import Input, Rule
 from ..function import Function
 from ..tensor import Tensor
 from ._common import check_matrix, results
@@ -19,6 +20,10 @@ SlogdetResult = results("linalg_slogdet", "sign", "logabsdet")
 class Det(Function):
     """y = det A:  dL/dA = g y A^{-T}; 0 where det A = 0 exactly (PyTorch's convention for a
     singular matrix)."""
+
+    rule = Rule("y = det A", r"y = \det A",
+                Input("A", "dy/dA = y A^-T", r"\frac{\partial y}{\partial A} = y\, A^{-\top}",
+                      "g y A^-T", r"g\, y\, A^{-\top}"))
 
     @staticmethod
     def forward(ctx, a):

@@ -15,6 +15,7 @@ from __future__ import annotations
 import math
 
 from .._backend import backend_of
+from .._teaching import Input, Rule
 from ..function import Function
 from ..tensor import Tensor, _wrap
 from ._common import (
@@ -71,6 +72,11 @@ def _cholesky_info(xp, a):
 class Cholesky(Function):
     """L with A = L L^T (lower triangle of A read):
     dL/dA = sym(L^{-T} Φ(L^T G) L^{-1}), Φ = lower triangle with the diagonal halved."""
+
+    rule = Rule("L = chol(A), A = L L^T", r"L = \operatorname{chol}(A),\; A = L L^{\top}",
+                Input("A", "dL = L Phi(L^-1 dA L^-T)", r"dL = L\, \Phi(L^{-1} dA\, L^{-\top})",
+                      "sym(L^-T Phi(L^T G) L^-1)",
+                      r"\operatorname{sym}(L^{-\top} \Phi(L^{\top} G) L^{-1})"), None)
 
     @staticmethod
     def forward(ctx, a, check=True):

@@ -15,6 +15,7 @@ from __future__ import annotations
 import math
 
 from .._backend import as_array, backend_of
+from .._teaching import Input, Rule
 from ..function import Function
 from ..tensor import Tensor, _wrap
 from ._common import check_matrix, check_tensor, eye_like, raw_dtype, results, same_dtype
@@ -44,6 +45,12 @@ def _exp_array(xp, a):
 
 class MatrixExp(Function):
     """Y = exp(A) = sum_k A^k / k!:  dL/dA = the upper-right block of exp([[A^T, G], [0, A^T]])."""
+
+    rule = Rule("Y = exp(A)", r"Y = e^{A}",
+                Input("A", "dY = int_0^1 e^{sA} dA e^{(1-s)A} ds",
+                      r"dY = \int_0^1 e^{sA}\, dA\, e^{(1-s)A}\, ds",
+                      "[exp([[A^T, G], [0, A^T]])]_12",
+                      r"\left[\exp\begin{pmatrix} A^{\top} & G \\ 0 & A^{\top}\end{pmatrix}\right]_{12}"))
 
     @staticmethod
     def forward(ctx, a):

@@ -10,6 +10,7 @@ The solves inside the rules go through ``m.apply``, so the gradients are differe
 from __future__ import annotations
 
 from .._backend import backend_of
+from .._teaching import Input, Rule
 from ..function import Function
 from ..tensor import Tensor, _wrap
 from ._common import (
@@ -53,6 +54,10 @@ def _raise_for(name: str, info, message=None) -> None:
 class Inv(Function):
     """Y = A^{-1}:  dL/dA = -Y^T G Y^T."""
 
+    rule = Rule("Y = A^-1", r"Y = A^{-1}",
+                Input("A", "dY = -Y dA Y", r"dY = -Y\, dA\, Y", "-Y^T G Y^T", r"-Y^{\top} G\, Y^{\top}"),
+                None)
+
     @staticmethod
     def forward(ctx, a, check=True):
         xp = ctx.xp
@@ -89,6 +94,11 @@ def _lu_solve_unchecked(xp, a, b):
 
 class Solve(Function):
     """X = A^{-1} B (B a batch of matrices):  dL/dB = A^{-T} G,  dL/dA = -dL/dB X^T."""
+
+    rule = Rule("Y = A^-1 B", r"Y = A^{-1} B",
+                Input("A", "dY = -A^-1 dA Y", r"dY = -A^{-1} dA\, Y", "-(A^-T G) Y^T",
+                      r"-(A^{-\top} G)\, Y^{\top}"),
+                Input("B", "dY = A^-1 dB", r"dY = A^{-1} dB", "A^-T G", r"A^{-\top} G"), None)
 
     @staticmethod
     def forward(ctx, a, b, check=True):

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import math
 
+from .._teaching import unary_rule
 from ..function import Function
 from ._pointwise import _float_function, attach
 from .special_erf import _in_float64
@@ -73,6 +74,8 @@ _i1e = _in_float64(lambda xp, x: _bessel(xp, x, 1, True))
 class I0(Function):
     """y = I0(x):  dy/dx = I1(x)."""
 
+    rule = unary_rule("I0(a)", r"I_0(a)", "I1(a)", r"I_1(a)")
+
     @staticmethod
     def forward(ctx, x):
         ctx.save_for_backward(x)
@@ -86,6 +89,10 @@ class I0(Function):
 
 class I0e(Function):
     """y = e^{-|x|} I0(x):  dy/dx = i1e(x) - sign(x) y."""
+
+    rule = unary_rule("i0e(a)", r"e^{-|a|} I_0(a)",
+                      "i1e(a) - sign(a) y",
+                      r"\operatorname{i1e}(a) - \operatorname{sign}(a)\, y")
 
     @staticmethod
     def forward(ctx, x):
@@ -109,6 +116,8 @@ def _over_x(m, v, x):
 class I1(Function):
     """y = I1(x):  dy/dx = I0(x) - y / x  (1/2 at 0)."""
 
+    rule = unary_rule("I1(a)", r"I_1(a)", "I0(a) - y / a", r"I_0(a) - y / a")
+
     @staticmethod
     def forward(ctx, x):
         out = _i1(ctx.xp, x)
@@ -125,6 +134,10 @@ class I1(Function):
 
 class I1e(Function):
     """y = e^{-|x|} I1(x):  dy/dx = i0e(x) - y (sign(x) + 1/x)  (1/2 at 0)."""
+
+    rule = unary_rule("i1e(a)", r"e^{-|a|} I_1(a)",
+                      "i0e(a) - y (sign(a) + 1/a)",
+                      r"\operatorname{i0e}(a) - y\,(\operatorname{sign}(a) + 1/a)")
 
     @staticmethod
     def forward(ctx, x):

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import math
 
+from .._teaching import unary_rule
 from ..function import Function
 from ._pointwise import _float_function, attach
 from .special import _erf_array, _erfc_array
@@ -79,6 +80,8 @@ _erfcx_array = _in_float64(_erfcx64)
 class Erfcx(Function):
     """y = e^{x^2} erfc x:  dy/dx = 2 x y - 2/sqrt(pi)."""
 
+    rule = unary_rule("erfcx(a)", r"\operatorname{erfcx}(a)", "2 a y - 2/sqrt(pi)", r"2 a y - \tfrac{2}{\sqrt{\pi}}")
+
     @staticmethod
     def forward(ctx, x):
         out = _erfcx_array(ctx.xp, x)
@@ -133,6 +136,10 @@ _ndtri_array = _in_float64(_ndtri64)
 class Erfinv(Function):
     """y = erfinv x (erf y = x):  dy/dx = sqrt(pi)/2 e^{y^2}."""
 
+    rule = unary_rule("erfinv(a)", r"\operatorname{erf}^{-1}(a)",
+                      "sqrt(pi)/2 exp(y^2)",
+                      r"\tfrac{\sqrt{\pi}}{2} e^{y^2}")
+
     @staticmethod
     def forward(ctx, x):
         out = _erfinv_array(ctx.xp, x)
@@ -147,6 +154,8 @@ class Erfinv(Function):
 
 class Ndtri(Function):
     """y = ndtri p (the standard normal quantile):  dy/dp = sqrt(2 pi) e^{y^2/2}."""
+
+    rule = unary_rule("ndtri(a)", r"\Phi^{-1}(a)", "sqrt(2 pi) exp(y^2 / 2)", r"\sqrt{2\pi}\, e^{y^2/2}")
 
     @staticmethod
     def forward(ctx, p):
@@ -181,6 +190,8 @@ _log_ndtr_array = _in_float64(_log_ndtr64)
 class Ndtr(Function):
     """y = P(Z <= x) for Z ~ N(0, 1):  dy/dx = e^{-x^2/2} / sqrt(2 pi)."""
 
+    rule = unary_rule("ndtr(a)", r"\Phi(a)", "exp(-a^2 / 2) / sqrt(2 pi)", r"\tfrac{1}{\sqrt{2\pi}} e^{-a^2/2}")
+
     @staticmethod
     def forward(ctx, x):
         ctx.save_for_backward(x)
@@ -194,6 +205,10 @@ class Ndtr(Function):
 
 class LogNdtr(Function):
     """y = log ndtr x:  dy/dx = e^{-x^2/2 - y} / sqrt(2 pi)."""
+
+    rule = unary_rule("log ndtr(a)", r"\log \Phi(a)",
+                      "exp(-a^2 / 2 - y) / sqrt(2 pi)",
+                      r"\tfrac{1}{\sqrt{2\pi}} e^{-a^2/2 - y}")
 
     @staticmethod
     def forward(ctx, x):

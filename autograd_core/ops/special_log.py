@@ -13,6 +13,7 @@ from __future__ import annotations
 import math
 
 from .. import dtypes as _dt
+from .._teaching import Input, Rule, unary_rule
 from ..function import Function
 from ..tensor import Tensor
 from ._operands import binary
@@ -23,6 +24,12 @@ from .special_erf import _quiet
 class Xlogy(Function):
     """x log y (0 where x = 0, unless y is nan): d/dx = log y, d/dy = x / y.
     (`Xlog1py` is the same with log(1 + y).)"""
+
+    rule = Rule("y = a log b", r"y = a \log b",
+                Input("a", "dy/da = log b", r"\frac{\partial y}{\partial a} = \log b", "g log b",
+                      r"g \odot \log b"),
+                Input("b", "dy/db = a / b", r"\frac{\partial y}{\partial b} = a / b", "g a / b",
+                      r"g \odot a / b"), elementwise=True)
 
     shift = 0.0
 
@@ -87,6 +94,8 @@ def xlog1py(input, other) -> Tensor:
 class Entr(Function):
     """-x log x (0 at 0, -inf for x < 0):  d/dx = -(1 + log x)."""
 
+    rule = unary_rule("-a log a", r"-a \log a", "-(1 + log a)", r"-(1 + \log a)")
+
     @staticmethod
     def forward(ctx, x):
         xp = ctx.xp
@@ -104,6 +113,10 @@ class Entr(Function):
 class Logit(Function):
     """log(x / (1 - x)), x clamped to [eps, 1 - eps] when eps is given:
     d/dx = 1 / (x (1 - x)), 0 where the clamp is active."""
+
+    rule = Rule("y = log(a / (1 - a))", r"y = \log \frac{a}{1 - a}",
+                Input("a", "dy/da = 1 / (a (1 - a))", r"\frac{\partial y}{\partial a} = \frac{1}{a(1 - a)}",
+                      "g / (a (1 - a))", r"\frac{g}{a(1 - a)}"), None)
 
     @staticmethod
     def forward(ctx, x, eps):
@@ -132,6 +145,10 @@ def logit(input: Tensor, eps: float | None = None) -> Tensor:
 
 class Sinc(Function):
     """sin(pi x) / (pi x), 1 at 0:  d/dx = (cos(pi x) - sinc x) / x, 0 at 0."""
+
+    rule = unary_rule("sin(pi a) / (pi a)", r"\frac{\sin \pi a}{\pi a}",
+                      "(cos(pi a) - y) / a",
+                      r"\frac{\cos \pi a - y}{a}")
 
     @staticmethod
     def forward(ctx, x):

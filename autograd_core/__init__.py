@@ -6,7 +6,7 @@ chain rule over that graph. ``autograd_core.nn`` and ``autograd_core.optim`` bui
 checkout they are the sibling folders ``nn/`` and ``optim/``, importable as ``nn`` and ``optim`` too).
 """
 
-from . import _aliases, accelerator, autograd, backends, cuda, datasets, serialization, utils
+from . import _aliases, accelerator, autograd, backends, cuda, datasets, linalg, serialization, special, utils
 from . import ops as _ops  # attaches the operations to Tensor
 from .device import device
 from .dtypes import (
@@ -57,6 +57,7 @@ from .grad_mode import (
     no_grad,
     set_grad_enabled,
 )
+from .linalg.legacy import *  # noqa: F403
 from .ops import fused, fused_optim  # fused primitives used by nn and optim
 from .ops.arithmetic import *  # noqa: F403
 from .ops.combine import *  # noqa: F403
@@ -94,7 +95,10 @@ from .ops.slicing import *  # noqa: F403
 from .ops.softmax import *  # noqa: F403
 from .ops.sorting import *  # noqa: F403
 from .ops.special import *  # noqa: F403
+from .ops.special_bessel import *  # noqa: F403
+from .ops.special_erf import *  # noqa: F403
 from .ops.special_gamma import *  # noqa: F403
+from .ops.special_log import *  # noqa: F403
 from .ops.statistics import *  # noqa: F403
 from .ops.triangular import *  # noqa: F403
 from .ops.trig import *  # noqa: F403

@@ -101,6 +101,12 @@ SAMPLES = {
                       lambda: (_pos((4,)),)),
     "cholesky_solve": (lambda a, b: _cholesky_solve(a, b), lambda: (_t((3, 3)), _t((3, 2)))),
     "gamma_cdf": (lambda x: _gamma_cdf(x), lambda: (_pos((4,)),)),
+    "special_more": (lambda x, p: ag.special.erfcx(x) + ag.special.erfinv(x * 0.5)
+                     + ag.special.ndtr(x) + ag.special.ndtri(p) + ag.special.log_ndtr(x)
+                     + ag.special.xlogy(p, p) + ag.special.xlog1py(x, p) + ag.special.entr(p)
+                     + ag.special.logit(p) + ag.special.sinc(x) + ag.special.i0(x)
+                     + ag.special.i0e(x) + ag.special.i1(x) + ag.special.i1e(x),
+                     lambda: (_t((4,)), _t((4,), 0.1, 0.9))),
     "rounding": (lambda x: x.floor() + x.ceil() + x.trunc() + x.round() + x.sign() + x.frac()
                  + ag.nan_to_num(x) + x, lambda: (_t((5,), -3, 3),)),
     "selection": (lambda a, b, w: ag.where(a > 0, a, b) + a.clamp(-0.5, 0.5)
@@ -139,6 +145,15 @@ SAMPLES = {
     "linalg": (lambda a, b, v, c: a @ b + (a @ v)[:, None] + (v @ b)[None] + ag.mm(a, b)
                + ag.bmm(a[None], b[None])[0] + ag.mv(a, v)[:, None] + ag.dot(v, v)
                + ag.addmm(c, a, b), lambda: (_t((2, 3)), _t((3, 2)), _t((3,)), _t((2, 2)))),
+    "linalg_solve": (lambda a, b: ag.linalg.inv(a) @ b + ag.linalg.solve(a, b)
+                     + ag.linalg.solve_triangular(a, b, upper=True)
+                     + ag.linalg.det(a) + ag.linalg.slogdet(a).logabsdet
+                     + ag.linalg.lu_factor(a).LU[:, :2],
+                     lambda: (_t((3, 3)) + 3 * ag.eye(3, dtype=ag.float64), _t((3, 2)))),
+    "linalg_factor": (lambda a: ag.linalg.cholesky(a @ a.mT + ag.eye(3, dtype=ag.float64))
+                      + ag.linalg.qr(a).R + ag.linalg.eigvalsh(a + a.mT)
+                      + ag.linalg.svdvals(a)[:, None] + ag.linalg.matrix_exp(a)
+                      + ag.linalg.pinv(a), lambda: (_t((3, 3)),)),
     "einsum": (lambda a, b: ag.einsum("ij,jk->ik", a, b) + ag.einsum("ii->i", a @ b)[:, None],
                lambda: (_t((2, 3)), _t((3, 2)))),
     "conversion": (lambda x: x.float().double() * 1e-6 + x.clone() + x.to("cpu"),

@@ -8,6 +8,9 @@ One module per family of operations:
 - `trig`        sin, cos, tan, sinh, cosh, tanh and their inverses
 - `special`     erf, erfc
 - `special_gamma` lgamma, digamma, polygamma
+- `special_erf` erfcx, erfinv, ndtr, ndtri, log_ndtr
+- `special_log` xlogy, xlog1py, entr, logit, sinc
+- `special_bessel` i0, i0e, i1, i1e
 - `rounding`    floor, ceil, trunc, round, sign, frac, nan_to_num
 - `selection`   where, clamp, maximum, minimum, lerp
 - `comparison`  == != < <= > >=, logical ops on bools, isnan/isinf
@@ -87,7 +90,10 @@ from . import (  # noqa: F401  (imported for their side effect of attaching meth
     softmax,
     sorting,
     special,
+    special_bessel,
+    special_erf,
     special_gamma,
+    special_log,
     statistics,
     triangular,
     trig,
@@ -99,8 +105,8 @@ from ._tensor_math import TensorMath
 _rule_math.install_tensor_math(TensorMath([
     arithmetic, comparison, conversion, cumulative, einsum, extrema, indexing, joining, linalg,
     masking, norm, reduction, reorder, rounding, scatter_gather, selection, shape, softmax,
-    special, special_gamma, trig, unary, _broadcast, sorting, triangular, slicing, region_scatter,
-    scatter_reduce, combine, rearrange, pointwise_extra, products, nan_reductions, statistics,
+    special, special_gamma, special_bessel, special_erf, special_log, trig, unary, _broadcast,
+    sorting, triangular, slicing, region_scatter, scatter_reduce, combine, rearrange, pointwise_extra, products, nan_reductions, statistics,
     searching, sampling, elementwise_more, copies, integrals,
 ]))
 # ``out=`` on the functions, ``axis=``/``keepdims=`` on the reductions (after the namespace

@@ -1,13 +1,11 @@
 """Further elementwise functions, composed of differentiable primitives:
 
     deg2rad(x) = x pi / 180       rad2deg(x) = x 180 / pi       positive(x) = x
-    sinc(x)    = sin(pi x) / (pi x)   (1 at 0; gradient 0 there)
-    xlogy(x, y) = x log y          (0 where x = 0 and y is not nan)
     float_power(x, y) = x ** y in float64
-    logit(x, eps) = log(z / (1 - z)),  z = clamp(x, eps, 1 - eps)
     ldexp(x, e) = x 2^e            angle(x) = pi where x < 0, else 0 (real inputs)
 
-``signbit``, ``nextafter`` and ``frexp`` look at the bits and have no gradient.
+``signbit``, ``nextafter`` and ``frexp`` look at the bits and have no gradient. (``sinc``,
+``xlogy`` and ``logit`` are primitives of `special_log`.)
 """
 
 from __future__ import annotations
@@ -18,9 +16,7 @@ from collections import namedtuple
 from .. import dtypes as _dt
 from ..tensor import Tensor, _wrap
 from .reduction import _xp
-from .selection import clamp, where
-from .trig import sin
-from .unary import log
+from .selection import where
 
 frexp_result = namedtuple("frexp", ["mantissa", "exponent"])
 
@@ -46,34 +42,6 @@ def positive(input: Tensor) -> Tensor:
     return input
 
 
-def sinc(input: Tensor) -> Tensor:
-    """The normalised sinc, sin(pi x) / (pi x), with sinc(0) = 1."""
-    x = _float(input)
-    zero = x == 0
-    safe = where(zero, 1.0, x) * math.pi
-    return where(zero, 1.0, sin(safe) / safe)
-
-
-def xlogy(input, other) -> Tensor:
-    """x log y, taken as 0 where x is 0 (unless y is nan)."""
-    from ._operands import binary
-
-    if not isinstance(input, Tensor) and not isinstance(other, Tensor):
-        raise TypeError(f"xlogy(): expected a Tensor among the arguments, got "
-                        f"{type(input).__name__} and {type(other).__name__}")
-    x, y = binary(input, other)
-    like = x if isinstance(x, Tensor) else y
-    if not like.dtype.is_floating_point:
-        x = x.to(_dt.get_default_dtype()) if isinstance(x, Tensor) else float(x)
-        y = y.to(_dt.get_default_dtype()) if isinstance(y, Tensor) else float(y)
-    if not isinstance(y, Tensor):
-        y = x.new_full((), y)
-    if not isinstance(x, Tensor):
-        x = y.new_full((), x)
-    keep_zero = (x == 0) & ~y.isnan()
-    return where(keep_zero, 0.0, x * log(where(keep_zero, 1.0, y)))
-
-
 def float_power(input, exponent) -> Tensor:
     """``input ** exponent`` computed in float64."""
     x = input.to(_dt.float64) if isinstance(input, Tensor) else float(input)
@@ -81,14 +49,6 @@ def float_power(input, exponent) -> Tensor:
     if not isinstance(x, Tensor):
         return e.new_full((), x) ** e
     return x ** e
-
-
-def logit(input: Tensor, eps: float | None = None) -> Tensor:
-    """log(p / (1 - p)), with p clamped to [eps, 1 - eps] when ``eps`` is given."""
-    p = _float(input)
-    if eps is not None:
-        p = clamp(p, eps, 1.0 - eps)
-    return log(p / (1.0 - p))
 
 
 def ldexp(input: Tensor, other: Tensor) -> Tensor:
@@ -131,10 +91,10 @@ def frexp(input: Tensor):
     return frexp_result(input * scale, _wrap(e.astype(_dt.int32.numpy)))
 
 
-for _fn in (deg2rad, rad2deg, positive, sinc, xlogy, float_power, logit, ldexp, angle, signbit,
+for _fn in (deg2rad, rad2deg, positive, float_power, ldexp, angle, signbit,
             nextafter, frexp):
     setattr(Tensor, _fn.__name__, _fn)
 Tensor.__pos__ = positive
 
-__all__ = ["deg2rad", "rad2deg", "positive", "sinc", "xlogy", "float_power", "logit", "ldexp",
+__all__ = ["deg2rad", "rad2deg", "positive", "float_power", "ldexp",
            "angle", "signbit", "nextafter", "frexp"]

@@ -106,7 +106,8 @@ _rule_math.install_tensor_math(TensorMath([
     arithmetic, comparison, conversion, cumulative, einsum, extrema, indexing, joining, linalg,
     masking, norm, reduction, reorder, rounding, scatter_gather, selection, shape, softmax,
     special, special_gamma, special_bessel, special_erf, special_log, trig, unary, _broadcast,
-    sorting, triangular, slicing, region_scatter, scatter_reduce, combine, rearrange, pointwise_extra, products, nan_reductions, statistics,
+    sorting, triangular, slicing, region_scatter, scatter_reduce, combine, rearrange,
+    pointwise_extra, products, nan_reductions, statistics,
     searching, sampling, elementwise_more, copies, integrals,
 ]))
 # ``out=`` on the functions, ``axis=``/``keepdims=`` on the reductions (after the namespace

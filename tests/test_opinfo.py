@@ -62,11 +62,6 @@ KNOWN_MISMATCHES = {
     "aminmax": "out= of another dtype is cast; PyTorch requires the result's dtype",
     "bernoulli": "out= an expanded tensor: the harness copies inputs, so the aliasing PyTorch "
                  "refuses is not reproduced here",
-    # The engine: autograd.grad with several outputs of one multi-output node as roots.
-    **{name: "autograd.grad(outputs=[pieces of one split], ...) returns None (engine bug: "
-             "several outputs of one node given as roots)" for name in (
-        "chunk", "split", "split.list_args", "split_with_sizes", "unbind", "unsafe_chunk",
-        "unsafe_split")},
     "logcumsumexp": "float32 gradient: ours is closer to the float64 result than PyTorch's "
                     "(max abs diff 3e-3 on inputs of 1e4; ours within 5e-7 of float64)",
     "einsum": "the sublist form einsum(x, [0, 1], y, [1, 2]) is not supported",
@@ -79,8 +74,6 @@ KNOWN_MISMATCHES = {
     "norm.nuc": "the nuclear norm needs an SVD (linalg is not in this library yet)",
     "normal.number_mean": "normal(mean, std, size, layout=...) does not take layout=",
     "nn.functional.batch_norm": "0-d/1-d input of size 0 is refused",
-    "nn.functional.interpolate.bicubic": "mode='bicubic' is not implemented",
-    "nn.functional.interpolate.trilinear": "mode='trilinear' is not implemented",
     "nn.functional.layer_norm": "float32 gradient of a large normalized shape differs by 1e-4",
     "nn.functional.pad.replicate_negative": "negative padding with mode='replicate'",
     "nn.functional.unfold": "inputs with a zero-size batch",

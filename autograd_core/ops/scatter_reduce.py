@@ -101,7 +101,7 @@ def scatter_reduce(input: Tensor, dim: int, index: Tensor, src: Tensor, reduce: 
         out = scatter_reduce(input.reshape(1), 0, index.reshape(1), src.reshape(1), reduce,
                              include_self=include_self)
         return out.reshape(())
-    d = _check_index(input, dim, index, "scatter_reduce", src)
+    d, index = _check_index(input, dim, index, "scatter_reduce", src)
     xp = _xp(input)
     x, i, s = input._data, index._data, src._data
     result, touched, count = _reduced(xp, x, d, i, s, reduce, include_self)

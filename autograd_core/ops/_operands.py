@@ -14,6 +14,7 @@ import numpy as np
 
 from .. import dtypes as _dt
 from ..tensor import Tensor
+from ._broadcast import broadcast_shapes
 
 _PY_SCALARS = (int, float, bool)
 
@@ -40,13 +41,15 @@ def binary(a, b):
     """Operands of ``a op b``, at least one a Tensor: promoted dtypes, scalars kept."""
     if isinstance(a, Tensor):
         if isinstance(b, Tensor):
+            if a._data.shape != b._data.shape:
+                broadcast_shapes(a._data.shape, b._data.shape)
             da, db = a._data.dtype, b._data.dtype
             if da == db:
                 return a, b
             return _promote_pair(a, b)
         s = scalar_value(b)
         if s is None:
-            return _promote_pair(a, to_tensor_like(b, a))
+            return binary(a, to_tensor_like(b, a))
         return _with_scalar(a, s), s
     if not isinstance(b, Tensor):  # two numbers (``torch.add(2.0, 3.0)``): a 0-d tensor first
         from ..factories import tensor
@@ -57,7 +60,7 @@ def binary(a, b):
         return binary(tensor(scalar_value(a)), b)
     s = scalar_value(a)
     if s is None:
-        return _promote_pair(to_tensor_like(a, b), b)
+        return binary(to_tensor_like(a, b), b)
     return s, _with_scalar(b, s)
 
 

@@ -238,8 +238,7 @@ def mse_loss(input: Tensor, target: Tensor, reduction: str = "mean") -> Tensor:
         if not isinstance(t, Tensor):
             raise TypeError(f"mse_loss(): argument '{label}' must be Tensor, not "
                             f"{type(t).__name__}")
-    if input._data.dtype != target._data.dtype:
-        from .._operands import binary
+    from .._operands import binary
 
-        input, target = binary(input, target)
+    input, target = binary(input, target)  # promoted dtypes, shapes checked to broadcast
     return MSELoss.apply(input, target, reduction)

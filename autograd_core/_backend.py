@@ -36,6 +36,13 @@ def check_index_bounds(index, size: int, what: str = "index"):
     return backend_of(index).check_index_bounds(index, 0, size, error)
 
 
+def refuse_if_any(bad, error) -> None:
+    """Raise ``error()`` where the boolean array ``bad`` has a true entry, on every device
+    (see `Backend.refuse_if_any`)."""
+    if getattr(bad, "size", 1):
+        backend_of(bad).refuse_if_any(bad, error)
+
+
 def as_array(value, xp):
     """``value`` as an array of the array module ``xp``: NumPy turns 0-d results into scalars
     (``np.float32(1.0)``), this turns them back; arrays (of any device) pass through. The one
@@ -82,6 +89,14 @@ class Backend:
             if lo < low or hi >= high:
                 raise error(hi if hi >= high else lo)
         return index
+
+    def refuse_if_any(self, bad, error) -> None:
+        """Raise ``error()`` (an exception instance) when any entry of the boolean array
+        ``bad`` is true: an argument's values are invalid (a zero integer divisor, a target
+        outside [0, 1], a negative std). The CPU checks at once; a device checks at the next
+        synchronisation, as for index bounds."""
+        if bool(bad.any()):
+            raise error()
 
     def raise_pending(self) -> None:
         """Raise an index error found on the device since the last synchronisation."""
@@ -235,6 +250,15 @@ class CupyBackend(Backend):
                 pending.clear()
                 raise err(None)
         return self.xp.clip(index, low, high - 1)
+
+    def refuse_if_any(self, bad, error) -> None:
+        pending = self.__dict__.setdefault("_pending", [])
+        pending.append((bad.any(), lambda _bad: error()))
+        if len(pending) > self._MAX_PENDING:
+            flag, err = pending.pop(0)
+            if bool(flag):
+                pending.clear()
+                raise err(None)
 
     def raise_pending(self) -> None:
         pending = self.__dict__.get("_pending")

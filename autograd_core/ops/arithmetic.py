@@ -10,6 +10,7 @@ sums its gradient back to the input's shape):
 
 from __future__ import annotations
 
+from .._backend import refuse_if_any
 from ..function import Function
 from ..tensor import Tensor
 from ._operands import binary, float_operands
@@ -116,11 +117,31 @@ def _log_scalar(a):
     return math.log(a) if a > 0 else float("nan")
 
 
+def _refuse_integer_zero_divisor(a, b, op: str) -> None:
+    """Integer ``a // 0`` and ``a % 0`` have no value: NumPy returns 0 with a warning,
+    PyTorch raises; so do we (floats give inf/nan, as IEEE says)."""
+    kinds = {getattr(v, "dtype", None) and v.dtype.kind for v in (a, b)} - {None}
+    if not kinds or not kinds <= {"i", "u", "b"}:
+        return
+
+    def error():
+        return RuntimeError(f"ZeroDivisionError: integer {op} by zero (an integer tensor has "
+                            f"no inf or nan to return); divide floats instead, e.g. "
+                            f"a.float() {'//' if op == 'floor_divide' else '%'} b, or replace "
+                            f"the zeros in the divisor first")
+
+    if hasattr(b, "shape"):
+        refuse_if_any(b == 0, error)
+    elif b == 0:
+        raise error()
+
+
 class FloorDivide(Function):
     """``a // b``: piecewise constant, so its gradient is zero."""
 
     @staticmethod
     def forward(ctx, a, b):
+        _refuse_integer_zero_divisor(a, b, "floor_divide")
         return a // b
 
     @staticmethod
@@ -138,6 +159,7 @@ class Remainder(Function):
     def forward(ctx, a, b):
         need_a, need_b = ctx.needs_input_grad
         ctx.save_for_backward(a if need_b else None, b if need_b else None)
+        _refuse_integer_zero_divisor(a, b, "remainder")
         return ctx.xp.remainder(a, b)
 
     @staticmethod

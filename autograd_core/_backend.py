@@ -39,7 +39,10 @@ def check_index_bounds(index, size: int, what: str = "index"):
 def refuse_if_any(bad, error) -> None:
     """Raise ``error()`` where the boolean array ``bad`` has a true entry, on every device
     (see `Backend.refuse_if_any`)."""
-    if getattr(bad, "size", 1):
+    if isinstance(bad, _SCALARS):  # NumPy's 0-d results are scalars
+        if bad:
+            raise error()
+    elif bad.size:
         backend_of(bad).refuse_if_any(bad, error)
 
 

@@ -18,7 +18,7 @@ engine sums each gradient back over the dimensions that broadcasting added.
 
 from __future__ import annotations
 
-from ..._backend import backend_of
+from ..._backend import refuse_if_any
 from ...function import Function
 from ...tensor import Tensor
 from .loss import _array, _check_reduction
@@ -180,10 +180,13 @@ def binary_cross_entropy(input: Tensor, target: Tensor, weight: Tensor | None = 
     """Binary cross-entropy of probabilities ``input`` in [0, 1] (logs clamped at -100)."""
     _check_reduction(reduction)
     _check_binary("binary_cross_entropy", input, target, weight)
-    data = input._data
-    if data.size and backend_of(data).device_type == "cpu":  # host check only: no device sync
-        if not bool(((data >= 0) & (data <= 1)).all()):
-            raise RuntimeError("all elements of input should be between 0 and 1")
+    for label, t in (("input", input), ("target", target)):
+        # probabilities: outside [0, 1] the loss is a wrong number, not a loss (NaN too)
+        data = t._data
+        refuse_if_any(~((data >= 0) & (data <= 1)), lambda label=label, t=t: RuntimeError(
+            f"all elements of {label} should be between 0 and 1 (binary_cross_entropy of "
+            f"{label} with shape {list(t.shape)}); for logits use "
+            f"binary_cross_entropy_with_logits, and clamp targets to [0, 1]"))
     if weight is not None:
         shape = _broadcast_shape(weight._data.shape, target._data.shape)
         if shape != target._data.shape:

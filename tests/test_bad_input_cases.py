@@ -1,0 +1,68 @@
+"""One test per case of the bad-input issue that is not a factory or a broadcast: each
+used to give a silent wrong answer (or a NumPy exception) where PyTorch raises."""
+
+import warnings
+
+import numpy as np
+import pytest
+from fake_cupy import fake_cuda  # noqa: F401
+
+import autograd_core as ag
+import nn
+
+F = nn.functional
+
+
+def _torch_raises(code: str, error):
+    torch = pytest.importorskip("torch")
+    with pytest.raises(error), warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        eval(code, {"t": torch, "nn": torch.nn, "F": torch.nn.functional})
+
+
+CASES = [
+    ("t.tensor(1.5).squeeze(10)", IndexError, "got 10"),
+    ("t.tensor(1.5).squeeze((0, 3))", IndexError, "got 3"),
+    ("t.tensor(1.5).flatten(2)", IndexError, "got 2"),
+    ("t.tensor(1.5).transpose(0, 1)", IndexError, "got 1"),
+    ("nn.RNN(4, 8, bias=1)", TypeError, "bias"),
+    ("nn.LSTM(4, 8, batch_first=1)", TypeError, "batch_first"),
+    ("nn.GRU(0, 8)", ValueError, "input_size"),
+    ("t.ones(2) @ t.ones(2, dtype=t.float64)", RuntimeError, "float64"),
+    ("t.ones(2, 3) @ t.ones(3, 2, dtype=t.float64)", RuntimeError, "float32"),
+    ("t.ones(2, 2, 3) @ t.ones(2, 3, 2, dtype=t.float64)", RuntimeError, "same dtype"),
+    ("t.ones(2, 2, dtype=t.float16) @ t.ones(2, 2)", RuntimeError, "float16"),
+    ("t.ones(2, 2) @ t.ones(2, 2, dtype=t.int64)", RuntimeError, "int64"),
+    ("F.binary_cross_entropy(t.tensor([0.5, 0.5]), t.tensor([2., -1.]))", RuntimeError,
+     "target should be between 0 and 1"),
+    ("F.binary_cross_entropy(t.tensor([0.5, 0.5]), t.tensor([1., float('nan')]))",
+     RuntimeError, "target"),
+    ("F.binary_cross_entropy(t.tensor([1.5, 0.5]), t.tensor([1., 0.]))", RuntimeError,
+     "input should be between 0 and 1"),
+]
+
+
+@pytest.mark.parametrize("code, error, words", CASES, ids=[c[0] for c in CASES])
+def test_bad_input_raises_what_pytorch_raises(code, error, words):
+    with pytest.raises(error) as info, warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        eval(code, {"t": ag, "nn": nn, "F": F})
+    assert words in str(info.value), str(info.value)
+    _torch_raises(code, error)
+
+
+def test_valid_neighbours_still_work():
+    assert ag.tensor(1.5).squeeze(0).shape == () and ag.tensor(1.5).squeeze(-1).shape == ()
+    assert ag.tensor(1.5).flatten(0, -1).shape == (1,)
+    assert nn.RNN(4, 8, bias=False).bias is False
+    assert (ag.ones(2, 3, dtype=ag.float64) @ ag.ones(3, dtype=ag.float64)).dtype == ag.float64
+    assert (ag.ones(3) @ [[1.0, 2.0], [3.0, 4.0], [5.0, 6.0]]).tolist() == [9.0, 12.0]
+    loss = F.binary_cross_entropy(ag.tensor([0.25, 1.0]), ag.tensor([0.0, 1.0]))
+    assert np.isclose(loss.item(), -np.log(0.75) / 2)
+
+
+@pytest.mark.usefixtures("fake_cuda")
+def test_bce_targets_are_checked_on_a_device_at_the_next_synchronisation():
+    x = ag.tensor([0.5, 0.5], device="cuda")
+    with pytest.raises(RuntimeError, match="target should be between 0 and 1"):
+        F.binary_cross_entropy(x, ag.tensor([2.0, 0.0], device="cuda")).item()

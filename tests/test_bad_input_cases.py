@@ -66,3 +66,38 @@ def test_bce_targets_are_checked_on_a_device_at_the_next_synchronisation():
     x = ag.tensor([0.5, 0.5], device="cuda")
     with pytest.raises(RuntimeError, match="target should be between 0 and 1"):
         F.binary_cross_entropy(x, ag.tensor([2.0, 0.0], device="cuda")).item()
+
+
+@pytest.mark.parametrize("code", ["F.conv2d(t.ones(1, 3, 5, 5), t.ones(2, 3, 0, 0))",
+                                  "F.conv1d(t.ones(1, 3, 5), t.ones(2, 3, 0))",
+                                  "F.conv_transpose2d(t.ones(1, 3, 5, 5), t.ones(3, 2, 0, 0))"])
+def test_a_kernel_of_size_zero_is_refused(code):
+    with pytest.raises(RuntimeError, match="kernel size should be greater than zero") as info:
+        eval(code, {"t": ag, "F": F})
+    assert "weight of shape" in str(info.value)
+    _torch_raises(code, RuntimeError)
+
+
+@pytest.mark.parametrize("op, x_shape, w_shape, kwargs", [
+    ("conv2d", (0, 3, 5, 5), (2, 3, 3, 3), {}),
+    ("conv2d", (0, 4, 9, 9), (2, 2, 3, 3), {"groups": 2, "stride": 2, "padding": 1}),
+    ("conv2d", (0, 3, 5, 5), (2, 3, 1, 1), {}),
+    ("conv1d", (0, 3, 7), (2, 3, 3), {}),
+    ("conv_transpose2d", (0, 4, 5, 5), (4, 1, 3, 3), {"groups": 2}),
+])
+def test_an_empty_batch_convolves_to_an_empty_batch(op, x_shape, w_shape, kwargs):
+    rng = np.random.default_rng(0)
+    x, w = rng.random(x_shape), rng.random(w_shape)
+    ax, aw = ag.tensor(x, requires_grad=True), ag.tensor(w, requires_grad=True)
+    y = getattr(F, op)(ax, aw, **kwargs)
+    (y * 2.0).sum().backward()
+    assert ax.grad.shape == x_shape and aw.grad.shape == w_shape
+    assert not aw.grad.numpy().any()  # no samples: no gradient
+    torch = pytest.importorskip("torch")
+    ty = getattr(torch.nn.functional, op)(torch.tensor(x), torch.tensor(w), **kwargs)
+    assert tuple(y.shape) == tuple(ty.shape)
+
+
+def test_conv2d_module_accepts_an_empty_batch():
+    layer = nn.Conv2d(3, 2, 3)
+    assert layer(ag.zeros(0, 3, 5, 5)).shape == (0, 2, 3, 3)

@@ -89,6 +89,14 @@ def _check_positive(stride, dilation) -> None:
             f"dilation should be greater than zero, but got {list(dilation)}")
 
 
+def _check_kernel(kernel: tuple, weight: Tensor) -> None:
+    if any(k <= 0 for k in kernel):
+        names = ("kernel_height", "kernel_width") if len(kernel) == 2 else ("kernel_size",)
+        sizes = " ".join(f"{n}: {k}" for n, k in zip(names, kernel))
+        raise RuntimeError(f"kernel size should be greater than zero, but got {sizes} (weight "
+                           f"of shape {list(weight.shape)}); use a kernel_size of at least 1")
+
+
 # ---------------------------------------------------------------------------- geometries
 def _conv_geometry(op: str, dims: int, input: Tensor, weight: Tensor, bias, stride,
                    padding, dilation, groups: int) -> tuple[Tensor, bool, _Geometry]:
@@ -100,6 +108,7 @@ def _conv_geometry(op: str, dims: int, input: Tensor, weight: Tensor, bias, stri
     dilation = _tuple(dilation, dims, "dilation", op)
     _check_positive(stride, dilation)
     kernel = tuple(weight.shape[2:])
+    _check_kernel(kernel, weight)
     if isinstance(padding, str):
         if padding == "valid":
             pads = ((0, 0),) * dims
@@ -190,6 +199,7 @@ def _conv_transpose_geometry(op: str, dims: int, input: Tensor, weight: Tensor, 
         )
     _check_bias(bias, weight.shape[1] * groups, weight)
     kernel = tuple(weight.shape[2:])
+    _check_kernel(kernel, weight)
     axes = []
     for size, k, s, d, p, extra in zip(x.shape[2:], kernel, stride, dilation, padding,
                                        output_padding):

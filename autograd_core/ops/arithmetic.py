@@ -53,6 +53,9 @@ class Mul(Function):
 
 
 class Div(Function):
+    """d(a/b)/da = 1/b, d(a/b)/db = -a/b^2, evaluated as -(a/b)/b: b^2 alone overflows
+    float16 for |b| > 256 (and float32 for |b| > 1.8e19)."""
+
     @staticmethod
     def forward(ctx, a, b):
         need_a, need_b = ctx.needs_input_grad
@@ -63,7 +66,7 @@ class Div(Function):
     def backward(ctx, grad):
         a, b = ctx.saved
         need_a, need_b = ctx.needs_input_grad
-        return (grad / b if need_a else None), (-grad * a / (b * b) if need_b else None)
+        return (grad / b if need_a else None), (-grad * (a / b) / b if need_b else None)
 
 
 class Neg(Function):

@@ -21,6 +21,7 @@ from __future__ import annotations
 from ..._backend import refuse_if_any
 from ...function import Function
 from ...tensor import Tensor
+from .._accumulate import narrow, wide
 from .loss import _array, _check_reduction
 
 __all__ = ["binary_cross_entropy_with_logits", "binary_cross_entropy", "mse_loss"]
@@ -214,13 +215,13 @@ class MSELoss(Function):
     def forward(ctx, x, t, reduction):
         ctx.reduction = reduction
         ctx.save_for_backward(x, t)
-        d = x - t
+        d = wide(x) - wide(t)  # float16: squares and their sum in float32, rounded once
         d *= d
         ctx.n = d.size
         if reduction == "none":
-            return _array(ctx.xp, d, x)
+            return narrow(_array(ctx.xp, d, x), x)
         total = d.sum()
-        return total / d.size if reduction == "mean" else total
+        return narrow(_array(ctx.xp, total / d.size if reduction == "mean" else total, x), x)
 
     @staticmethod
     def backward(ctx, grad):

@@ -36,6 +36,7 @@ import math
 
 from ...function import Function
 from ...tensor import Tensor
+from .._accumulate import narrow, remember, up, wide
 
 __all__ = ["batch_norm", "layer_norm", "group_norm", "instance_norm"]
 
@@ -61,7 +62,9 @@ def _inv_std(xp, var, eps):
 
 
 def _row_normalize(xp, x2, eps):
-    """Rows of a 2-D array standardised: (x^, inv), inv of shape (M, 1)."""
+    """Rows of a 2-D array standardised: (x^, inv), inv of shape (M, 1); float32 for a
+    float16 ``x2`` (the caller rounds back)."""
+    x2 = wide(x2)
     xhat = x2 - x2.mean(axis=1, keepdims=True)
     inv = _inv_std(xp, (xhat * xhat).mean(axis=1, keepdims=True), eps)
     xhat *= inv
@@ -76,12 +79,15 @@ def _keep_sum(m, a, axes):
     return m.sum(a, axes, True)
 
 
-def _standardized_backward(m, d, xhat, inv, axes, n: int):
-    """dx = inv (d - mean_A d - x^ mean_A(d x^)) for dx^ = d (arrays or Tensors)."""
+def _standardized_backward(m, d, xhat, inv, axes, n: int, ctx=None):
+    """dx = inv (d - mean_A d - x^ mean_A(d x^)) for dx^ = d (arrays or Tensors); in
+    float32 when the forward was float16 (``ctx.wide``), rounded back once."""
+    d_in = d
+    d, xhat, inv = up(m, ctx, d), up(m, ctx, xhat), up(m, ctx, inv)
     out = d - _keep_sum(m, d, axes) * (1.0 / n)
     out -= xhat * (_keep_sum(m, d * xhat, axes) * (1.0 / n))  # out: a fresh value
     out *= inv
-    return out
+    return m.cast(out, d_in)
 
 
 class _Standardized(Function):
@@ -97,6 +103,7 @@ class _Standardized(Function):
     def forward(ctx, x, xhat, inv, axes):
         ctx.axes = axes
         ctx.n = math.prod(x.shape[a] for a in axes)
+        remember(ctx, x)
         xhat, inv = xhat.view(), inv.view()  # new arrays: saved as this node's outputs
         ctx.save_for_backward(xhat, inv)
         return xhat, inv
@@ -105,7 +112,7 @@ class _Standardized(Function):
     def backward(ctx, g_xhat, g_inv):
         xhat, inv = ctx.saved
         m, axes, n = ctx.math, ctx.axes, ctx.n
-        dx = _standardized_backward(m, g_xhat, xhat, inv, axes, n)
+        dx = _standardized_backward(m, g_xhat, xhat, inv, axes, n, ctx)
         dx = dx - g_inv * (inv * inv * (1.0 / n)) * xhat
         return dx, None, None, None
 
@@ -138,7 +145,7 @@ class BatchNormTrain(Function):
     def forward(ctx, x, weight, bias, eps):
         xp = ctx.xp
         ctx.eps = eps
-        x3 = _as3d(x)
+        x3 = wide(_as3d(x))  # float16: statistics in float32, rounded once at the end
         count = x3.shape[0] * x3.shape[2]
         mean = _channel_sum(x3) / count
         xhat = x3 - mean[:, None]
@@ -146,8 +153,10 @@ class BatchNormTrain(Function):
         unbiased = var * (count / (count - 1)) if count > 1 else var.copy()
         inv = _inv_std(xp, var, eps)
         xhat *= inv[:, None]
-        y = _affine(xhat, weight, bias, lambda a: a[:, None])
-        ctx.save_for_backward(x, weight, xhat, inv[:, None])
+        y = narrow(_affine(xhat, weight, bias, lambda a: a[:, None]), x)
+        remember(ctx, x)
+        mean, unbiased = narrow(mean, x), narrow(unbiased, x)
+        ctx.save_for_backward(x, weight, narrow(xhat, x), narrow(inv[:, None], x))
         ctx.mark_non_differentiable(mean, unbiased)
         return y.reshape(x.shape), mean, unbiased
 
@@ -160,19 +169,21 @@ class BatchNormTrain(Function):
         need_x, need_w, need_b = ctx.needs_input_grad[:3]
         x3 = _as3d(x)
         xh, iv = m.apply(_Standardized, x3, xhat, inv, (0, 2))
-        g3 = _as3d(grad)
+        g3_in = _as3d(grad)
+        g3, xh, iv = up(m, ctx, g3_in), up(m, ctx, xh), up(m, ctx, iv)  # float16: in float32
         count = g3.shape[0] * g3.shape[2]
         sum_g = m.sum(m.sum(g3, 2), 0)
         sum_gx = m.sum(m.sum(g3 * xh, 2), 0)
         dx = None
         if need_x:
             # dx = w inv (g - sum(g)/n - x^ sum(g x^)/n)
-            scale = iv if weight is None else iv * weight[:, None]
+            scale = iv if weight is None else iv * up(m, ctx, weight)[:, None]
             dx = g3 - (sum_g * (1.0 / count))[:, None]
             dx -= xh * (sum_gx * (1.0 / count))[:, None]  # dx: a fresh value
             dx *= scale
-            dx = dx.reshape(x.shape)
-        return dx, (sum_gx if need_w else None), (sum_g if need_b else None), None
+            dx = m.cast(dx, g3_in).reshape(x.shape)
+        return (dx, (m.cast(sum_gx, g3_in) if need_w else None),
+                (m.cast(sum_g, g3_in) if need_b else None), None)
 
 
 class BatchNormEval(Function):
@@ -299,8 +310,9 @@ class LayerNorm(Function):
         features = math.prod(x.shape[x.ndim - k:])
         x2 = x.reshape(-1, features)
         xhat, inv = _row_normalize(xp, x2, eps)
-        y = _affine(xhat, weight, bias, lambda a: a.reshape(-1))
-        ctx.save_for_backward(x, weight, xhat, inv)
+        y = narrow(_affine(xhat, weight, bias, lambda a: a.reshape(-1)), x)
+        remember(ctx, x)
+        ctx.save_for_backward(x, weight, narrow(xhat, x), narrow(inv, x))
         return y.reshape(x.shape)
 
     @staticmethod
@@ -313,11 +325,12 @@ class LayerNorm(Function):
         dx = dw = db = None
         if need_x:
             dxh = g2 if weight is None else g2 * weight.reshape((-1,))
-            dx = _standardized_backward(m, dxh, xh, iv, (1,), xhat.shape[1]).reshape(x.shape)
+            dx = _standardized_backward(m, dxh, xh, iv, (1,), xhat.shape[1], ctx)
+            dx = dx.reshape(x.shape)
         if need_w:
-            dw = m.sum(g2 * xh, 0).reshape(weight.shape)
+            dw = m.cast(m.sum(up(m, ctx, g2) * up(m, ctx, xh), 0), g2).reshape(weight.shape)
         if need_b:
-            db = m.sum(g2, 0).reshape(ctx.input_metadata[2][0])
+            db = m.cast(m.sum(up(m, ctx, g2), 0), g2).reshape(ctx.input_metadata[2][0])
         return dx, dw, db, None, None
 
 
@@ -354,8 +367,9 @@ class GroupNorm(Function):
         n, c = x.shape[0], x.shape[1]
         xhat, inv = _row_normalize(xp, x.reshape(n * groups, -1), eps)
         x3 = xhat.reshape(n, c, -1)
-        y = _affine(x3, weight, bias, lambda a: a[:, None])
-        ctx.save_for_backward(x, weight, xhat, inv)
+        y = narrow(_affine(x3, weight, bias, lambda a: a[:, None]), x)
+        remember(ctx, x)
+        ctx.save_for_backward(x, weight, narrow(xhat, x), narrow(inv, x))
         return y.reshape(x.shape)
 
     @staticmethod
@@ -371,11 +385,12 @@ class GroupNorm(Function):
         if need_x:
             dxh = g3 if weight is None else g3 * weight[:, None]
             dx = _standardized_backward(m, dxh.reshape(xhat.shape), xh, iv, (1,),
-                                        xhat.shape[1]).reshape(x.shape)
+                                        xhat.shape[1], ctx).reshape(x.shape)
+        g3w = up(m, ctx, g3)
         if need_w:
-            dw = m.sum(m.sum(g3 * xh3, 2), 0)
+            dw = m.cast(m.sum(m.sum(g3w * up(m, ctx, xh3), 2), 0), g3)
         if need_b:
-            db = m.sum(m.sum(g3, 2), 0)
+            db = m.cast(m.sum(m.sum(g3w, 2), 0), g3)
         return dx, dw, db, None, None
 
 

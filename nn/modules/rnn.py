@@ -81,6 +81,8 @@ class RNNBase(Module):
                                 f"(pass True or False)")
         if input_size <= 0:
             raise ValueError(f"input_size must be greater than zero, got {input_size}")
+        if dropout is None or not isinstance(dropout, (numbers.Number, str)):
+            raise TypeError(f"dropout must be a number in [0, 1], got {type(dropout).__name__}")
         if (not isinstance(dropout, numbers.Number) or isinstance(dropout, bool)
                 or not 0 <= dropout <= 1):
             raise ValueError("dropout should be a number in range [0, 1] representing the "

@@ -114,6 +114,10 @@ def check_range(start, end, step) -> None:
     for v in (start, end):
         if isinstance(v, float) and not math.isfinite(v):
             raise RuntimeError(f"unsupported range: {start} -> {end} (bounds must be finite)")
+    for v in (start, end, step):
+        if isinstance(v, int) and not INT64_MIN <= v <= INT64_MAX:
+            raise RuntimeError(f"value cannot be converted to type int64_t without overflow: "
+                               f"{v} (arange's start, end and step must fit int64)")
     if (end - start) * step < 0:
         raise RuntimeError(f"upper bound and lower bound inconsistent with step sign: start="
                            f"{start}, end={end}, step={step}; use a step of the sign of "

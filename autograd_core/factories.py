@@ -47,9 +47,10 @@ def _infer_numpy(data, dtype) -> np.ndarray:
             _check.check_python_ints(data)
         try:
             return np.asarray(data, dtype=target)
-        except OverflowError:
+        except OverflowError as exc:
             _check.check_python_ints(data)
-            raise
+            raise RuntimeError(f"value cannot be converted to type {np.dtype(target).name} "
+                               f"without overflow ({exc}); use a wider dtype") from None
         except (RuntimeError, TypeError, ValueError) as exc:
             if _holds_tensor(data):
                 return _from_object_list(data).astype(target, copy=False)
@@ -291,7 +292,7 @@ def arange(start, end=None, step=1, *, dtype=None, device=None, requires_grad: b
 def linspace(start, end, steps: int, *, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
     _check.check_steps(steps)
     backend, index = _target(device)
-    with _on(backend, index):
+    with _check.allocating((int(steps),), np.float64), _on(backend, index):
         array = backend.xp.linspace(float(start), float(end), int(steps), dtype=np.float64)
     return _finish(array.astype(_float_dtype(dtype)), requires_grad)
 
@@ -300,7 +301,7 @@ def logspace(start, end, steps: int, base: float = 10.0, *, dtype=None, device=N
              requires_grad: bool = False) -> Tensor:
     _check.check_steps(steps)
     backend, index = _target(device)
-    with _on(backend, index):
+    with _check.allocating((int(steps),), np.float64), _on(backend, index):
         array = backend.xp.logspace(float(start), float(end), int(steps), base=base)
     return _finish(array.astype(_float_dtype(dtype)), requires_grad)
 
@@ -354,6 +355,9 @@ def randint(low, high=None, size=None, *, generator=None, dtype=None, device=Non
         low, high, size = 0, low, high
     if high is None:
         low, high = 0, low
+    for bound in (low, high):
+        if isinstance(bound, int) and not _check.INT64_MIN <= bound <= _check.INT64_MAX:
+            raise _check.overflow_error(bound)
     if high <= low:
         raise RuntimeError(f"random_ expects 'from' to be less than 'to', but got from={low} >= to={high}")
     np_dtype = _dt.int64.numpy if dtype is None else _dt.as_dtype(dtype).numpy

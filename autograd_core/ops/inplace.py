@@ -22,6 +22,7 @@ from __future__ import annotations
 
 from .. import dtypes as _dt
 from .._backend import backend_of
+from .._factory_checks import check_fill_fits
 from ..function import Function
 from ..grad_mode import _state as _grad_state
 from ..tensor import Tensor
@@ -432,6 +433,7 @@ def fill_(self: Tensor, value) -> Tensor:
                      else value.item())
     else:
         value = _scalar_operand(value, "fill_", "value")
+        check_fill_fits(value, self._data.dtype)  # 2**63 into int64: refused, not wrapped
     return _fill_with(self, Fill, value, "fill_")
 
 

@@ -376,9 +376,11 @@ def normal(mean=0.0, std=1.0, size=None, *, generator=None, dtype=None, device=N
            requires_grad: bool = False) -> Tensor:
     """Samples of N(mean, std^2); ``mean``/``std`` may be tensors (broadcast together)."""
     ref = mean if isinstance(mean, Tensor) else (std if isinstance(std, Tensor) else None)
+    if ref is None and size is None:
+        raise TypeError("normal() with float mean and std needs a size, e.g. "
+                        "normal(0.0, 1.0, size=(3,))")
     if isinstance(std, Tensor):
-        if std._data.dtype.kind == "f":
-            refuse_if_any(std._data < 0, _check.std_error)
+        refuse_if_any(~(std._data >= 0), _check.std_error)  # (NaN is refused too)
     elif std is not None:
         _check.check_std(float(std))
     if ref is not None:

@@ -24,6 +24,8 @@ CASES = [
     ("t.normal(0., -1., size=(3,))", RuntimeError, "std"),
     ("t.normal(t.zeros(3), -t.ones(3))", RuntimeError, "std"),
     ("t.normal(t.zeros(3), -1.)", RuntimeError, "-1"),
+    ("t.normal(0, -1)", TypeError, "size"),
+    ("t.normal(t.zeros(2), t.tensor([1., float('nan')]))", RuntimeError, "std"),
     ("t.arange(10, 0, 1)", RuntimeError, "step"),
     ("t.arange(0, 10, -1)", RuntimeError, "end=10"),
     ("t.arange(float('nan'), 3)", RuntimeError, "nan"),

@@ -40,7 +40,10 @@ def _same_as_torch(fn):
     ours = _outcome(fn, ag)
     if torch is not None:
         theirs = _outcome(fn, torch)
-        assert ours[0] == theirs[0], f"ours: {ours[:2]}, PyTorch: {theirs[:2]}"
+        # where PyTorch checks an argument with a bare ``assert`` (Embedding's padding_idx,
+        # Hardtanh's bounds), we raise ValueError: asserts vanish under ``python -O``
+        same = ours[0] == theirs[0] or (ours[0], theirs[0]) == ("ValueError", "AssertionError")
+        assert same, f"ours: {ours[:2]}, PyTorch: {theirs[:2]}"
     return ours
 
 
@@ -210,36 +213,68 @@ def test_class_losses_refuse_labels_out_of_range(classes, label, batch):
 
 
 # ----------------------------------------------------------------------------- layers
-BAD_ARGS = st.sampled_from([-1, 0, -7, 2.5, "3", None])
+BAD_ARGS = ["-1", "0", "-7", "2.5", "'3'", "None"]
+# constructor (the bad argument as {a}) and what to run it on
 LAYERS = {
-    "Linear": (lambda n, a: n.Linear(a, 3), (2, 4)),
-    "Conv2d.kernel_size": (lambda n, a: n.Conv2d(3, 2, a), (1, 3, 6, 6)),
-    "Conv2d.out_channels": (lambda n, a: n.Conv2d(3, a, 3), (1, 3, 6, 6)),
-    "Conv1d.in_channels": (lambda n, a: n.Conv1d(a, 2, 3), (1, 3, 6)),
-    "RNN.hidden_size": (lambda n, a: n.RNN(3, a), (5, 1, 3)),
-    "LSTM.num_layers": (lambda n, a: n.LSTM(3, 4, a), (5, 1, 3)),
-    "GRU.dropout": (lambda n, a: n.GRU(3, 4, 2, dropout=a), (5, 1, 3)),
-    "Embedding.embedding_dim": (lambda n, a: n.Embedding(5, a), None),
-    "Dropout.p": (lambda n, a: n.Dropout(a), (2, 3)),
-    "BatchNorm1d.num_features": (lambda n, a: n.BatchNorm1d(a), (4, 3)),
-    "LayerNorm.normalized_shape": (lambda n, a: n.LayerNorm(a), (2, 3)),
+    "Linear.in": ("nn.Linear({a}, 3)", (2, 4)), "Linear.out": ("nn.Linear(4, {a})", (2, 4)),
+    "Conv2d.kernel_size": ("nn.Conv2d(3, 2, {a})", (1, 3, 6, 6)),
+    "Conv2d.out_channels": ("nn.Conv2d(3, {a}, 3)", (1, 3, 6, 6)),
+    "Conv2d.stride": ("nn.Conv2d(3, 2, 3, stride={a})", (1, 3, 6, 6)),
+    "Conv2d.padding": ("nn.Conv2d(3, 2, 3, padding={a})", (1, 3, 6, 6)),
+    "Conv2d.groups": ("nn.Conv2d(4, 4, 3, groups={a})", (1, 4, 6, 6)),
+    "Conv2d.dilation": ("nn.Conv2d(3, 2, 3, dilation={a})", (1, 3, 6, 6)),
+    "Conv1d.in_channels": ("nn.Conv1d({a}, 2, 3)", (1, 3, 6)),
+    "ConvTranspose2d.kernel_size": ("nn.ConvTranspose2d(3, 2, {a})", (1, 3, 4, 4)),
+    "RNN.hidden_size": ("nn.RNN(3, {a})", (5, 1, 3)),
+    "LSTM.num_layers": ("nn.LSTM(3, 4, {a})", (5, 1, 3)),
+    "GRU.dropout": ("nn.GRU(3, 4, 2, dropout={a})", (5, 1, 3)),
+    "RNNCell.hidden_size": ("nn.RNNCell(3, {a})", (2, 3)),
+    "LSTMCell.input_size": ("nn.LSTMCell({a}, 3)", (2, 3)),
+    "Embedding.embedding_dim": ("nn.Embedding(5, {a})", "indices"),
+    "Embedding.padding_idx": ("nn.Embedding(5, 3, padding_idx={a})", "indices"),
+    "Dropout.p": ("nn.Dropout({a})", (2, 3)), "Dropout2d.p": ("nn.Dropout2d({a})", (1, 2, 3, 3)),
+    "BatchNorm1d.num_features": ("nn.BatchNorm1d({a})", (4, 3)),
+    "BatchNorm2d.eps": ("nn.BatchNorm2d(3, eps={a})", (2, 3, 2, 2)),
+    "LayerNorm.normalized_shape": ("nn.LayerNorm({a})", (2, 3)),
+    "LayerNorm.eps": ("nn.LayerNorm(3, eps={a})", (2, 3)),
+    "GroupNorm.num_groups": ("nn.GroupNorm({a}, 4)", (2, 4, 3)),
+    "GroupNorm.num_channels": ("nn.GroupNorm(2, {a})", (2, 4, 3)),
+    "MaxPool2d.kernel_size": ("nn.MaxPool2d({a})", (1, 2, 6, 6)),
+    "MaxPool2d.stride": ("nn.MaxPool2d(2, stride={a})", (1, 2, 6, 6)),
+    "MaxPool2d.padding": ("nn.MaxPool2d(3, padding={a})", (1, 2, 6, 6)),
+    "AvgPool1d.kernel_size": ("nn.AvgPool1d({a})", (1, 2, 6)),
+    "AdaptiveAvgPool2d.output_size": ("nn.AdaptiveAvgPool2d({a})", (1, 2, 6, 6)),
+    "Softmax.dim": ("nn.Softmax({a})", (2, 3)), "GLU.dim": ("nn.GLU({a})", (2, 4)),
+    "Flatten.start_dim": ("nn.Flatten({a})", (2, 3, 4)),
+    "Upsample.scale_factor": ("nn.Upsample(scale_factor={a})", (1, 2, 3, 3)),
+    "PReLU.num_parameters": ("nn.PReLU({a})", (2, 3)),
+    "MSELoss.reduction": ("nn.MSELoss(reduction={a})", "pair"),
+    "HuberLoss.delta": ("nn.HuberLoss(delta={a})", "pair"),
+    "SmoothL1Loss.beta": ("nn.SmoothL1Loss(beta={a})", "pair"),
+    "KLDivLoss.reduction": ("nn.KLDivLoss(reduction={a})", "pair"),
+    "NLLLoss.weight": ("nn.NLLLoss(weight={a})", "classes"),
 }
 
 
-@FAST
-@given(name=st.sampled_from(sorted(LAYERS)), arg=BAD_ARGS)
+def _construct_and_run(t, template: str, arg: str, data):
+    layer = eval(template.format(a=arg), {"nn": t.nn})
+    if data == "indices":
+        return layer(t.tensor([0, 4]))
+    if data == "pair":
+        return layer(t.ones(2, 3), t.zeros(2, 3))
+    if data == "classes":
+        return layer(t.zeros(2, 3), t.tensor([0, 2]))
+    return layer(t.ones(*data))
+
+
+@settings(max_examples=150, deadline=None)
+@given(name=st.sampled_from(sorted(LAYERS)), arg=st.sampled_from(BAD_ARGS))
 def test_layers_refuse_bad_constructor_arguments(name, arg):
-    build, shape = LAYERS[name]
-
-    def construct_and_run(t):
-        layer = build(t.nn, arg)
-        if shape is None:
-            return layer(t.zeros(2, dtype=t.int64))
-        return layer(t.ones(*shape))
-
-    kind, message, _ = _same_as_torch(construct_and_run)  # (0 is valid for some sizes)
-    if arg != 0 or name in ("Linear", "RNN.hidden_size", "LSTM.num_layers"):
-        assert kind in ("TypeError", "ValueError", "RuntimeError"), (name, arg, kind)
+    template, data = LAYERS[name]
+    kind, message, _ = _same_as_torch(lambda t: _construct_and_run(t, template, arg, data))
+    if kind != "OK":
+        assert kind in ("TypeError", "ValueError", "RuntimeError", "IndexError",
+                        "ZeroDivisionError", "AssertionError"), kind  # as PyTorch's
         assert message, (name, arg)
 
 

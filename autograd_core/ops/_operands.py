@@ -100,3 +100,14 @@ def float_operands(a, b):
     if isinstance(b, Tensor) and b._data.dtype.kind != "f":
         b = b.to(default)
     return a, b
+
+
+def int_argument(value, name: str, op: str) -> int:
+    """An integer argument (a size, stride, padding...): ``int()`` would quietly turn 2.5
+    into 2 and '3' into 3, so anything but an integer is PyTorch's TypeError."""
+    if isinstance(value, numbers.Integral) and not isinstance(value, bool):
+        return int(value)
+    if isinstance(value, Tensor) and value._data.ndim == 0 and value._data.dtype.kind in "iu":
+        return int(value.item())
+    raise TypeError(f"{op}(): argument '{name}' must be tuple of ints, but found element of "
+                    f"type {type(value).__name__} ({value!r}); pass whole numbers")

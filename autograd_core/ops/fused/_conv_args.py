@@ -8,6 +8,7 @@ padding ('valid', 'same' or numbers), output sizes, groups and bias shapes.
 from __future__ import annotations
 
 from ...tensor import Tensor
+from .._operands import int_argument
 from ._im2col import _Geometry, _geometry
 
 
@@ -22,15 +23,8 @@ def _tuple(value, n: int, name: str, op: str) -> tuple:
                 f"expected {name} to be a single integer value or a list of {n} values to "
                 f"match the convolution dimensions, but got {name}={list(value)}"
             )
-        return tuple(int(v) for v in value)
-    if isinstance(value, bool) or not isinstance(value, int):
-        try:
-            value = int(value)
-        except (TypeError, ValueError):
-            raise TypeError(
-                f"{op}(): argument '{name}' must be tuple of ints, not {type(value).__name__}"
-            ) from None
-    return (int(value),) * n
+        return tuple(int_argument(v, name, op) for v in value)
+    return (int_argument(value, name, op),) * n
 
 
 def _dims_text(values) -> str:
@@ -130,6 +124,10 @@ def _conv_geometry(op: str, dims: int, input: Tensor, weight: Tensor, bias, stri
     if groups <= 0:
         raise RuntimeError("non-positive groups is not supported")
     out_channels = weight.shape[0]
+    if out_channels == 0:
+        raise RuntimeError(f"Given groups={groups}, expected weight to be at least 1 at "
+                           f"dimension 0, but got weight of size {list(weight.shape)} instead "
+                           f"(a convolution needs at least one output channel)")
     if out_channels % groups != 0:
         raise RuntimeError(
             f"Given groups={groups}, expected weight to be divisible by {groups} at dimension "

@@ -16,6 +16,7 @@ import numpy as np
 
 from ...function import Function
 from ...tensor import Tensor
+from .._operands import int_argument
 from ._separable import _resample
 from .pool import MaxPool, _flat, _Pool, _unflat, avg_pool2d
 
@@ -41,7 +42,11 @@ def _adaptive_sizes(op: str, input: Tensor, output_size, dims: int) -> tuple:
     else:
         sizes = (output_size,) * dims
     spatial = tuple(input.shape[-dims:])
-    sizes = tuple(s if o is None else int(o) for o, s in zip(sizes, spatial))
+    if output_size is None:
+        raise TypeError(f"{op}(): argument 'output_size' must be an int or a tuple of ints "
+                        f"(None only inside the tuple, to keep that size), not None")
+    sizes = tuple(s if o is None else int_argument(o, "output_size", op)
+                  for o, s in zip(sizes, spatial))
     if any(o < 0 for o in sizes):
         raise RuntimeError(f"{op}: elements of output_size must be greater than or equal to 0 "
                            f"but received {list(sizes)}")

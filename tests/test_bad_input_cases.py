@@ -39,6 +39,22 @@ CASES = [
      RuntimeError, "target"),
     ("F.binary_cross_entropy(t.tensor([1.5, 0.5]), t.tensor([1., 0.]))", RuntimeError,
      "input should be between 0 and 1"),
+    ("nn.Conv2d(3, 2, 2.5)", TypeError, "2.5"),
+    ("nn.Conv2d(3, 2, '3')", TypeError, "'3'"),
+    ("nn.Conv2d(3, 0, 3)(t.ones(1, 3, 5, 5))", RuntimeError, "[0, 3, 3, 3]"),
+    ("nn.LayerNorm('3')", TypeError, "'3'"),
+    ("nn.GRU(3, 4, 2, dropout=None)", TypeError, "NoneType"),
+    ("nn.MaxPool2d(2.5)(t.ones(1, 2, 6, 6))", TypeError, "float"),
+    ("nn.AvgPool1d('3')(t.ones(1, 2, 6))", TypeError, "str"),
+    ("nn.AdaptiveAvgPool2d(None)(t.ones(1, 2, 6, 6))", TypeError, "None"),
+    ("nn.BatchNorm2d(3, eps=-1)(t.ones(2, 3, 2, 2))", ValueError, "-1"),
+    ("nn.BatchNorm2d(3, eps=None)(t.ones(2, 3, 2, 2))", TypeError, "NoneType"),
+    ("nn.LayerNorm(3, eps='3')(t.ones(2, 3))", TypeError, "str"),
+    ("nn.LeakyReLU('3')(t.ones(2))", TypeError, "negative_slope"),
+    ("nn.Softplus('3')(t.ones(2))", TypeError, "beta"),
+    ("nn.Threshold('3', 0.)(t.ones(2))", TypeError, "threshold"),
+    ("nn.CrossEntropyLoss(ignore_index=2.5)(t.zeros(2, 3), t.tensor([0, 2]))", TypeError,
+     "ignore_index"),
 ]
 
 

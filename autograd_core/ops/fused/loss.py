@@ -28,6 +28,7 @@ from __future__ import annotations
 from ..._backend import backend_of, check_index_bounds
 from ...function import Function
 from ...tensor import Tensor
+from .._operands import int_argument
 
 __all__ = ["cross_entropy", "nll_loss"]
 
@@ -494,7 +495,8 @@ def cross_entropy(input: Tensor, target: Tensor, weight: Tensor | None = None,
         _check_weight("cross_entropy", weight, input._data.shape[0 if unbatched else 1], input)
         return CrossEntropyProbs.apply(input, target, weight, reduction, eps, unbatched)
     unbatched = _check_class_input("cross_entropy", input, target, weight)
-    return CrossEntropy.apply(input, target, weight, int(ignore_index), reduction, eps,
+    ignore_index = int_argument(ignore_index, "ignore_index", "cross_entropy_loss")
+    return CrossEntropy.apply(input, target, weight, ignore_index, reduction, eps,
                               unbatched)
 
 
@@ -503,4 +505,5 @@ def nll_loss(input: Tensor, target: Tensor, weight: Tensor | None = None,
     """Negative log-likelihood of log-probabilities ``input`` at class indices ``target``."""
     _check_reduction(reduction)
     unbatched = _check_class_input("nll_loss", input, target, weight)
-    return NLLLoss.apply(input, target, weight, int(ignore_index), reduction, unbatched)
+    ignore_index = int_argument(ignore_index, "ignore_index", "nll_loss")
+    return NLLLoss.apply(input, target, weight, ignore_index, reduction, unbatched)

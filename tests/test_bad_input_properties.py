@@ -253,6 +253,13 @@ LAYERS = {
     "SmoothL1Loss.beta": ("nn.SmoothL1Loss(beta={a})", "pair"),
     "KLDivLoss.reduction": ("nn.KLDivLoss(reduction={a})", "pair"),
     "NLLLoss.weight": ("nn.NLLLoss(weight={a})", "classes"),
+    "CrossEntropyLoss.ignore_index": ("nn.CrossEntropyLoss(ignore_index={a})", "classes"),
+    "Bilinear.in1_features": ("nn.Bilinear({a}, 2, 3)", "bilinear"),
+    "Upsample.size": ("nn.Upsample(size={a})", (1, 2, 3, 3)),
+    "BatchNorm2d.momentum": ("nn.BatchNorm2d(3, momentum={a})", (2, 3, 2, 2)),
+    "LeakyReLU.negative_slope": ("nn.LeakyReLU({a})", (2, 3)),
+    "ELU.alpha": ("nn.ELU({a})", (2, 3)), "Softplus.beta": ("nn.Softplus({a})", (2, 3)),
+    "Threshold.threshold": ("nn.Threshold({a}, 0.)", (2, 3)),
 }
 
 
@@ -262,12 +269,14 @@ def _construct_and_run(t, template: str, arg: str, data):
         return layer(t.tensor([0, 4]))
     if data == "pair":
         return layer(t.ones(2, 3), t.zeros(2, 3))
+    if data == "bilinear":
+        return layer(t.ones(2, 3), t.ones(2, 2))
     if data == "classes":
         return layer(t.zeros(2, 3), t.tensor([0, 2]))
     return layer(t.ones(*data))
 
 
-@settings(max_examples=150, deadline=None)
+@settings(max_examples=200, deadline=None)
 @given(name=st.sampled_from(sorted(LAYERS)), arg=st.sampled_from(BAD_ARGS))
 def test_layers_refuse_bad_constructor_arguments(name, arg):
     template, data = LAYERS[name]

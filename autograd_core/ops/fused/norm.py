@@ -281,6 +281,7 @@ def batch_norm(input: Tensor, running_mean: Tensor | None, running_var: Tensor |
         raise TypeError("batch_norm(): argument 'momentum' must be float, not NoneType (the "
                         "cumulative average of momentum=None is computed by the BatchNorm "
                         "modules, which pass 1 / num_batches_tracked)")
+    momentum = _float_argument(momentum, "momentum", "batch_norm")
     y, mean, var = BatchNormTrain.apply(input, weight, bias, eps)
     if running_mean is not None or running_var is not None:
         _update_running(running_mean, running_var, mean._data, var._data, float(momentum))

@@ -102,6 +102,14 @@ def float_operands(a, b):
     return a, b
 
 
+def real_argument(value, name: str, op: str, kind: str = "float") -> float:
+    """A real-number argument (eps, a slope, a smoothing): float('3') would quietly accept
+    a string, so anything but a real number is PyTorch's TypeError."""
+    if isinstance(value, numbers.Real):
+        return float(value)
+    raise TypeError(f"{op}(): argument '{name}' must be {kind}, not {type(value).__name__}")
+
+
 def int_argument(value, name: str, op: str) -> int:
     """An integer argument (a size, stride, padding...): ``int()`` would quietly turn 2.5
     into 2 and '3' into 3, so anything but an integer is PyTorch's TypeError."""

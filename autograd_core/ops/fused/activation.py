@@ -28,12 +28,12 @@ Each function takes ``inplace=False``; with ``inplace=True`` the result is writt
 from __future__ import annotations
 
 import math
-import numbers
 
 from ... import _rule_math
 from ...function import Function
 from ...tensor import Tensor
 from .._inplace import apply_inplace
+from .._operands import real_argument
 
 __all__ = ["gelu", "silu", "mish", "softplus", "logsigmoid", "elu", "selu", "celu",
            "leaky_relu", "hardtanh", "relu6", "hardsigmoid", "hardswish", "softsign",
@@ -294,10 +294,7 @@ def _check(x, name: str) -> None:
 
 
 def _number(value, arg: str, op: str) -> float:
-    """A real-number parameter; float('3') would quietly accept a string."""
-    if isinstance(value, numbers.Real):
-        return float(value)
-    raise TypeError(f"{op}(): argument '{arg}' must be Number, not {type(value).__name__}")
+    return real_argument(value, arg, op, kind="Number")
 
 
 def _run(cls, name: str, x: Tensor, params: tuple, inplace: bool) -> Tensor:

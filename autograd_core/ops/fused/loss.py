@@ -25,12 +25,10 @@ The elementwise losses (binary cross-entropies, squared error) are in `elementwi
 
 from __future__ import annotations
 
-import numbers
-
 from ..._backend import backend_of, check_index_bounds
 from ...function import Function
 from ...tensor import Tensor
-from .._operands import int_argument
+from .._operands import int_argument, real_argument
 
 __all__ = ["cross_entropy", "nll_loss"]
 
@@ -476,10 +474,7 @@ def cross_entropy(input: Tensor, target: Tensor, weight: Tensor | None = None,
     """Softmax cross-entropy of logits ``input`` (C,), (N, C) or (N, C, d1, ...) against
     class indices (N,) / (N, d1, ...) or class probabilities of the input's shape."""
     _check_reduction(reduction)
-    if not isinstance(label_smoothing, numbers.Real):
-        raise TypeError(f"cross_entropy_loss(): argument 'label_smoothing' must be float, not "
-                        f"{type(label_smoothing).__name__}")
-    eps = float(label_smoothing)
+    eps = real_argument(label_smoothing, "label_smoothing", "cross_entropy_loss")
     if not 0.0 <= eps <= 1.0:
         raise RuntimeError(f"label_smoothing must be between 0.0 and 1.0. Got: {eps}")
     if (isinstance(input, Tensor) and isinstance(target, Tensor)

@@ -33,11 +33,11 @@ unbiased one (times n / (n - 1)).
 from __future__ import annotations
 
 import math
-import numbers
 
 from ...function import Function
 from ...tensor import Tensor
 from .._accumulate import narrow, remember, up, wide
+from .._operands import real_argument
 
 __all__ = ["batch_norm", "layer_norm", "group_norm", "instance_norm"]
 
@@ -116,14 +116,6 @@ class _Standardized(Function):
         dx = _standardized_backward(m, g_xhat, xhat, inv, axes, n, ctx)
         dx = dx - g_inv * (inv * inv * (1.0 / n)) * xhat
         return dx, None, None, None
-
-
-def _float_argument(value, name: str, op: str) -> float:
-    """A real-number argument, refused with PyTorch's TypeError otherwise ('3' or None
-    would fail inside NumPy with its own error)."""
-    if isinstance(value, numbers.Real):
-        return float(value)
-    raise TypeError(f"{op}(): argument '{name}' must be float, not {type(value).__name__}")
 
 
 def _shape_text(t: Tensor) -> str:
@@ -267,7 +259,7 @@ def batch_norm(input: Tensor, running_mean: Tensor | None, running_var: Tensor |
     _check_channels("running_var", running_var, c, "running_var")
     _check_channels("weight", weight, c, "weight")
     _check_channels("bias", bias, c, "bias")
-    eps = _float_argument(eps, "eps", "batch_norm")
+    eps = real_argument(eps, "eps", "batch_norm")
     if training and not eps > 0:  # eps <= 0 divides by a zero variance: NaN, silently
         raise ValueError(f"batch_norm eps must be positive during training, but got {eps:g}")
     if not training:
@@ -281,7 +273,7 @@ def batch_norm(input: Tensor, running_mean: Tensor | None, running_var: Tensor |
         raise TypeError("batch_norm(): argument 'momentum' must be float, not NoneType (the "
                         "cumulative average of momentum=None is computed by the BatchNorm "
                         "modules, which pass 1 / num_batches_tracked)")
-    momentum = _float_argument(momentum, "momentum", "batch_norm")
+    momentum = real_argument(momentum, "momentum", "batch_norm")
     y, mean, var = BatchNormTrain.apply(input, weight, bias, eps)
     if running_mean is not None or running_var is not None:
         _update_running(running_mean, running_var, mean._data, var._data, float(momentum))
@@ -360,7 +352,7 @@ def layer_norm(input: Tensor, normalized_shape, weight: Tensor | None = None,
         star = ", ".join(str(s) for s in shape)
         raise RuntimeError(f"Given normalized_shape={list(shape)}, expected input with shape "
                            f"[*, {star}], but got input of size{list(input._data.shape)}")
-    eps = _float_argument(eps, "eps", "layer_norm")
+    eps = real_argument(eps, "eps", "layer_norm")
     for label, t in (("weight", weight), ("bias", bias)):
         if t is not None and t._data.shape != shape:
             raise RuntimeError(f"Expected {label} to be of same shape as normalized_shape, but "

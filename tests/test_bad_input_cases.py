@@ -117,3 +117,17 @@ def test_an_empty_batch_convolves_to_an_empty_batch(op, x_shape, w_shape, kwargs
 def test_conv2d_module_accepts_an_empty_batch():
     layer = nn.Conv2d(3, 2, 3)
     assert layer(ag.zeros(0, 3, 5, 5)).shape == (0, 2, 3, 3)
+
+
+@pytest.mark.parametrize("layer, shape, expected", [
+    ("AdaptiveMaxPool1d(0)", (1, 2, 6), (1, 2, 0)),
+    ("AdaptiveMaxPool2d((0, 3))", (1, 2, 6, 6), (1, 2, 0, 3)),
+])
+def test_adaptive_max_pooling_to_size_zero_is_an_empty_result(layer, shape, expected):
+    x = ag.ones(*shape, requires_grad=True)
+    out = eval(f"nn.{layer}", {"nn": nn})(x)
+    assert out.shape == expected
+    out.sum().backward()
+    assert x.grad.shape == shape and x.grad.sum().item() == 0.0
+    torch = pytest.importorskip("torch")
+    assert tuple(eval(f"torch.nn.{layer}", {"torch": torch})(torch.ones(*shape)).shape) == expected

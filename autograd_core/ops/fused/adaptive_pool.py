@@ -88,8 +88,8 @@ def adaptive_max_pool2d(input: Tensor, output_size, return_indices: bool = False
     _check_adaptive_input("adaptive_max_pool2d", input, 2)
     oh, ow = _adaptive_sizes("adaptive_max_pool2d", input, output_size, 2)
     h, w = input.shape[-2:]
-    if oh <= 0 or ow <= 0:
-        raise RuntimeError("adaptive_max_pool2d: output sizes must be positive")
+    if oh == 0 or ow == 0:
+        return _no_windows(input, (oh, ow), return_indices)
     return _adaptive_max(input, ((h, oh), (w, ow)), False, return_indices)
 
 
@@ -97,9 +97,21 @@ def adaptive_max_pool1d(input: Tensor, output_size, return_indices: bool = False
     """Max pooling of (N, C, L) to a given length."""
     _check_adaptive_input("adaptive_max_pool1d", input, 1)
     (ol,) = _adaptive_sizes("adaptive_max_pool1d", input, output_size, 1)
-    if ol <= 0:
-        raise RuntimeError("adaptive_max_pool1d: output size must be positive")
+    if ol == 0:
+        return _no_windows(input, (ol,), return_indices)
     return _adaptive_max(input, ((1, 1), (input.shape[-1], ol)), True, return_indices)
+
+
+def _no_windows(input: Tensor, out_spatial: tuple, return_indices: bool):
+    """An output size of 0 has no windows: an empty result, as in PyTorch (a slice of
+    the input, so the graph and its zero gradient stay intact)."""
+    out = input[(Ellipsis,) + tuple(slice(0, o) for o in out_spatial)]
+    if not return_indices:
+        return out
+    from ...dtypes import int64
+    from ...factories import zeros
+
+    return out, zeros(tuple(out.shape), dtype=int64, device=input.device)
 
 
 def _adaptive_max(input: Tensor, sizes, one_d: bool, return_indices: bool):

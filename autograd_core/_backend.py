@@ -36,6 +36,16 @@ def check_index_bounds(index, size: int, what: str = "index"):
     return backend_of(index).check_index_bounds(index, 0, size, error)
 
 
+def refuse_if_any(bad, error) -> None:
+    """Raise ``error()`` where the boolean array ``bad`` has a true entry, on every device
+    (see `Backend.refuse_if_any`)."""
+    if isinstance(bad, _SCALARS):  # NumPy's 0-d results are scalars
+        if bad:
+            raise error()
+    elif bad.size:
+        backend_of(bad).refuse_if_any(bad, error)
+
+
 def as_array(value, xp):
     """``value`` as an array of the array module ``xp``: NumPy turns 0-d results into scalars
     (``np.float32(1.0)``), this turns them back; arrays (of any device) pass through. The one
@@ -82,6 +92,14 @@ class Backend:
             if lo < low or hi >= high:
                 raise error(hi if hi >= high else lo)
         return index
+
+    def refuse_if_any(self, bad, error) -> None:
+        """Raise ``error()`` (an exception instance) when any entry of the boolean array
+        ``bad`` is true: an argument's values are invalid (a zero integer divisor, a target
+        outside [0, 1], a negative std). The CPU checks at once; a device checks at the next
+        synchronisation, as for index bounds."""
+        if bool(bad.any()):
+            raise error()
 
     def raise_pending(self) -> None:
         """Raise an index error found on the device since the last synchronisation."""
@@ -251,15 +269,24 @@ class CupyBackend(Backend):
         Meanwhile the op runs on the index clipped into range (no stray memory access)."""
         if not index.size:
             return index
+        self._defer(((index < low) | (index >= high)).any(), error)
+        return self.xp.clip(index, low, high - 1)
+
+    def refuse_if_any(self, bad, error) -> None:
+        """Raise ``error()`` at the next synchronisation if any entry of ``bad`` holds."""
+        if bad.size:
+            self._defer(bad.any(), lambda _bad: error())
+
+    def _defer(self, flag, error) -> None:
+        """Keep a device-side flag and the error it stands for until the next sync."""
         pending = self.__dict__.setdefault("_pending", [])
-        pending.append((((index < low) | (index >= high)).any(), error))
+        pending.append((flag, error))
         if len(pending) > self._MAX_PENDING:
             # bounded without a sync: fold the flags into one device array (which check
             # failed, if any), keeping the errors on the host
             errors = [e for _, errs in pending for e in (errs if isinstance(errs, list) else [errs])]
             flags = self.xp.concatenate([self._flag_vector(f) for f, _ in pending])
             pending[:] = [(flags, errors)]
-        return self.xp.clip(index, low, high - 1)
 
     @staticmethod
     def _flag_vector(flag):

@@ -13,8 +13,9 @@ import math
 
 import numpy as np
 
+from . import _factory_checks as _check
 from . import dtypes as _dt
-from ._backend import NUMPY, backend_for, backend_of, is_array
+from ._backend import NUMPY, backend_for, backend_of, is_array, refuse_if_any
 from .device import device as _device
 from .tensor import Tensor, _wrap
 
@@ -42,8 +43,14 @@ def _infer_numpy(data, dtype) -> np.ndarray:
     """A NumPy array for nested lists / scalars, with PyTorch's dtype inference."""
     if dtype is not None:
         target = _dt.as_dtype(dtype).numpy
+        if np.dtype(target).kind in "iu":
+            _check.check_python_ints(data)
         try:
             return np.asarray(data, dtype=target)
+        except OverflowError as exc:
+            _check.check_python_ints(data)
+            raise RuntimeError(f"value cannot be converted to type {np.dtype(target).name} "
+                               f"without overflow ({exc}); use a wider dtype") from None
         except (RuntimeError, TypeError, ValueError) as exc:
             if _holds_tensor(data):
                 return _from_object_list(data).astype(target, copy=False)
@@ -56,6 +63,7 @@ def _infer_numpy(data, dtype) -> np.ndarray:
     try:
         array = np.asarray(data)
     except ValueError as exc:
+        _check.check_python_ints(data)
         raise ValueError(f"could not make a tensor from ragged or invalid data: {exc}") from None
     except (RuntimeError, TypeError):
         # e.g. [t1, t2] with tensors that require grad or live on a GPU: take their values
@@ -63,6 +71,9 @@ def _infer_numpy(data, dtype) -> np.ndarray:
             return _from_object_list(data)
         raise
     kind = array.dtype.kind
+    if kind in "uO" or (kind == "f" and array.size and not (
+            -2.0 ** 63 <= array.min() and array.max() < 2.0 ** 63)):
+        _check.check_python_ints(data)  # ints beyond int64 (NumPy: uint64, objects, floats)
     if kind == "f":
         return array.astype(_dt.get_default_dtype().numpy, copy=False)
     if kind in "iu":
@@ -189,6 +200,7 @@ def _size(size) -> tuple:
             raise TypeError(f"size must be a sequence of ints, got {type(s).__name__}")
         if s < 0:
             raise RuntimeError(f"Trying to create tensor with negative dimension {s}: {list(size)}")
+        _check.check_dim_fits(s, size)
         out.append(int(s))
     return tuple(out)
 
@@ -202,11 +214,10 @@ def _filled(kind: str, size, dtype, device, requires_grad, fill=None) -> Tensor:
     shape = _size(size)
     np_dtype = _float_dtype(dtype)
     xp = backend.xp
-    if backend is NUMPY:
-        array = getattr(np, kind)(shape, dtype=np_dtype) if fill is None else np.full(shape, fill, dtype=np_dtype)
-    else:
-        with _on(backend, index):
-            array = getattr(xp, kind)(shape, dtype=np_dtype) if fill is None else xp.full(shape, fill, dtype=np_dtype)
+    if fill is not None:
+        _check.check_fill_fits(fill, np_dtype)
+    with _check.allocating(shape, np_dtype), _on(backend, index):
+        array = getattr(xp, kind)(shape, dtype=np_dtype) if fill is None else xp.full(shape, fill, dtype=np_dtype)
     return _finish(array, requires_grad)
 
 
@@ -251,9 +262,11 @@ def full(size, fill_value, *, dtype=None, device=None, requires_grad: bool = Fal
 
 
 def eye(n: int, m: int | None = None, *, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
+    m = n if m is None else m
+    _check.check_eye(n, m)
     backend, index = _target(device)
-    with _on(backend, index):
-        array = backend.xp.eye(n, n if m is None else m, dtype=_float_dtype(dtype))
+    with _check.allocating((n, m), _float_dtype(dtype)), _on(backend, index):
+        array = backend.xp.eye(n, m, dtype=_float_dtype(dtype))
     return _finish(array, requires_grad)
 
 
@@ -264,34 +277,42 @@ def arange(start, end=None, step=1, *, dtype=None, device=None, requires_grad: b
     values = [v.item() if isinstance(v, Tensor) else v for v in (start, end, step)]
     if values[2] == 0:
         raise RuntimeError("step must be nonzero")
+    _check.check_range(*values)
     if dtype is None:
         all_int = all(isinstance(v, (builtins.int, np.integer)) for v in values)
         dtype = _dt.int64 if all_int else _dt.get_default_dtype()
     np_dtype = _dt.as_dtype(dtype).numpy
     count = max(0, math.ceil((values[1] - values[0]) / values[2]))
     backend, index = _target(device)
-    with _on(backend, index):
+    with _check.allocating((count,), np_dtype), _on(backend, index):
         array = (backend.xp.arange(count, dtype=np.float64) * values[2] + values[0]).astype(np_dtype)
     return _finish(array, requires_grad)
 
 
 def linspace(start, end, steps: int, *, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
+    _check.check_steps(steps)
     backend, index = _target(device)
-    with _on(backend, index):
+    with _check.allocating((int(steps),), np.float64), _on(backend, index):
         array = backend.xp.linspace(float(start), float(end), int(steps), dtype=np.float64)
     return _finish(array.astype(_float_dtype(dtype)), requires_grad)
 
 
 def logspace(start, end, steps: int, base: float = 10.0, *, dtype=None, device=None,
              requires_grad: bool = False) -> Tensor:
+    _check.check_steps(steps)
     backend, index = _target(device)
-    with _on(backend, index):
+    with _check.allocating((int(steps),), np.float64), _on(backend, index):
         array = backend.xp.logspace(float(start), float(end), int(steps), base=base)
     return _finish(array.astype(_float_dtype(dtype)), requires_grad)
 
 
 # ------------------------------------------------------------------------------ random
 def _random(kind: str, shape, dtype, device, generator, **kw):
+    with _check.allocating(shape, dtype):
+        return _draw(kind, shape, dtype, device, generator, **kw)
+
+
+def _draw(kind: str, shape, dtype, device, generator, **kw):
     backend, index = _target(device)
     if generator is not None:
         rng = generator._rng
@@ -315,11 +336,13 @@ def _random(kind: str, shape, dtype, device, generator, **kw):
 
 def rand(*size, generator=None, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
     """Uniform samples on [0, 1)."""
+    _check.check_floating(_float_dtype(dtype), "rand", "check_uniform_bounds")
     return _finish(_random("uniform", _size(size), _float_dtype(dtype), device, generator), requires_grad)
 
 
 def randn(*size, generator=None, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
     """Standard normal samples."""
+    _check.check_floating(_float_dtype(dtype), "randn", "normal_kernel_cpu")
     return _finish(_random("normal", _size(size), _float_dtype(dtype), device, generator), requires_grad)
 
 
@@ -332,6 +355,9 @@ def randint(low, high=None, size=None, *, generator=None, dtype=None, device=Non
         low, high, size = 0, low, high
     if high is None:
         low, high = 0, low
+    for bound in (low, high):
+        if isinstance(bound, int) and not _check.INT64_MIN <= bound <= _check.INT64_MAX:
+            raise _check.overflow_error(bound)
     if high <= low:
         raise RuntimeError(f"random_ expects 'from' to be less than 'to', but got from={low} >= to={high}")
     np_dtype = _dt.int64.numpy if dtype is None else _dt.as_dtype(dtype).numpy
@@ -342,6 +368,7 @@ def randint(low, high=None, size=None, *, generator=None, dtype=None, device=Non
 def randperm(n: int, *, generator=None, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
     """A random permutation of ``0 .. n-1`` (int64)."""
     np_dtype = _dt.int64.numpy if dtype is None else _dt.as_dtype(dtype).numpy
+    n = _size((n,))[0]
     return _finish(_random("permutation", (n,), np_dtype, device, generator, n=int(n)), requires_grad)
 
 
@@ -349,6 +376,13 @@ def normal(mean=0.0, std=1.0, size=None, *, generator=None, dtype=None, device=N
            requires_grad: bool = False) -> Tensor:
     """Samples of N(mean, std^2); ``mean``/``std`` may be tensors (broadcast together)."""
     ref = mean if isinstance(mean, Tensor) else (std if isinstance(std, Tensor) else None)
+    if ref is None and size is None:
+        raise TypeError("normal() with float mean and std needs a size, e.g. "
+                        "normal(0.0, 1.0, size=(3,))")
+    if isinstance(std, Tensor):
+        refuse_if_any(~(std._data >= 0), _check.std_error)  # (NaN is refused too)
+    elif std is not None:
+        _check.check_std(float(std))
     if ref is not None:
         shape = np.broadcast_shapes(tuple(getattr(mean, "shape", ())), tuple(getattr(std, "shape", ())))
         z = randn(*shape, generator=generator, dtype=ref.dtype, device=ref.device)

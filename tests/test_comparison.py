@@ -234,8 +234,8 @@ def test_comparison_results_match_pytorch_on_broadcast_shapes():
     for _, op in COMPARISONS:
         np.testing.assert_array_equal(op(ag.tensor(a), ag.tensor(b)).numpy(),
                                       op(torch.tensor(a), torch.tensor(b)).numpy())
-    with pytest.raises(RuntimeError, match=r"size of tensor input \(2\) must match the size "
-                                           r"of tensor other \(3\)"):
+    with pytest.raises(RuntimeError, match=r"size of tensor a \(2\) must match the size "
+                                           r"of tensor b \(3\)"):
         _ = ag.ones(2) < ag.ones(3)
     with pytest.raises(RuntimeError, match=r"\[2\]"):
         ag.logical_and(ag.ones(2), ag.ones(3))

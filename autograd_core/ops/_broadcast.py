@@ -67,6 +67,35 @@ class BroadcastTo(Function):
         return ctx.math.sum_to(grad, ctx.in_shape), None
 
 
+def broadcast_shapes(*shapes: tuple, names: tuple = ("a", "b", "c", "d")) -> tuple:
+    """The shape ``shapes`` broadcast to, or PyTorch's RuntimeError naming every shape.
+
+    Aligned from the right, each axis must hold equal sizes or 1: (2, 3) and (4, 3) fail at
+    axis 0. The one check every op that broadcasts its operands calls before NumPy does, so
+    a user never sees NumPy's ValueError."""
+    if len(shapes) == 2 and shapes[0] == shapes[1]:
+        return tuple(shapes[0])
+    ndim = max(len(s) for s in shapes)
+    padded = [(1,) * (ndim - len(s)) + tuple(s) for s in shapes]
+    out = []
+    for axis in range(ndim):
+        size, owner = 1, 0
+        for i, p in enumerate(padded):
+            n = p[axis]
+            if n == 1:
+                continue
+            if size != 1 and n != size:
+                listed = " and ".join(f"{list(s)}" for s in shapes)
+                raise RuntimeError(
+                    f"The size of tensor {names[owner]} ({size}) must match the size of tensor "
+                    f"{names[i]} ({n}) at non-singleton dimension {axis}: shapes {listed} do "
+                    f"not broadcast (sizes must be equal or 1 along each axis, aligned from the "
+                    f"right; reshape or unsqueeze one operand)")
+            size, owner = n, i
+        out.append(size)
+    return tuple(out)
+
+
 def sum_to(grad: Tensor, shape: tuple) -> Tensor:
     """Reduce ``grad`` to ``shape`` by summing broadcast axes (no-op if shapes match)."""
     if grad._data.shape == tuple(shape):

@@ -14,6 +14,7 @@ import numpy as np
 
 from .. import dtypes as _dt
 from ..tensor import Tensor
+from ._broadcast import broadcast_shapes
 
 _PY_SCALARS = (int, float, bool)
 
@@ -40,13 +41,15 @@ def binary(a, b):
     """Operands of ``a op b``, at least one a Tensor: promoted dtypes, scalars kept."""
     if isinstance(a, Tensor):
         if isinstance(b, Tensor):
+            if a._data.shape != b._data.shape:
+                broadcast_shapes(a._data.shape, b._data.shape)
             da, db = a._data.dtype, b._data.dtype
             if da == db:
                 return a, b
             return _promote_pair(a, b)
         s = scalar_value(b)
         if s is None:
-            return _promote_pair(a, to_tensor_like(b, a))
+            return binary(a, to_tensor_like(b, a))
         return _with_scalar(a, s), s
     if not isinstance(b, Tensor):  # two numbers (``torch.add(2.0, 3.0)``): a 0-d tensor first
         from ..factories import tensor
@@ -57,7 +60,7 @@ def binary(a, b):
         return binary(tensor(scalar_value(a)), b)
     s = scalar_value(a)
     if s is None:
-        return _promote_pair(to_tensor_like(a, b), b)
+        return binary(to_tensor_like(a, b), b)
     return s, _with_scalar(b, s)
 
 
@@ -97,3 +100,22 @@ def float_operands(a, b):
     if isinstance(b, Tensor) and b._data.dtype.kind != "f":
         b = b.to(default)
     return a, b
+
+
+def real_argument(value, name: str, op: str, kind: str = "float") -> float:
+    """A real-number argument (eps, a slope, a smoothing): float('3') would quietly accept
+    a string, so anything but a real number is PyTorch's TypeError."""
+    if isinstance(value, numbers.Real):
+        return float(value)
+    raise TypeError(f"{op}(): argument '{name}' must be {kind}, not {type(value).__name__}")
+
+
+def int_argument(value, name: str, op: str) -> int:
+    """An integer argument (a size, stride, padding...): ``int()`` would quietly turn 2.5
+    into 2 and '3' into 3, so anything but an integer is PyTorch's TypeError."""
+    if isinstance(value, numbers.Integral) and not isinstance(value, bool):
+        return int(value)
+    if isinstance(value, Tensor) and value._data.ndim == 0 and value._data.dtype.kind in "iu":
+        return int(value.item())
+    raise TypeError(f"{op}(): argument '{name}' must be tuple of ints, but found element of "
+                    f"type {type(value).__name__} ({value!r}); pass whole numbers")

@@ -10,6 +10,7 @@ sums its gradient back to the input's shape):
 
 from __future__ import annotations
 
+from .._backend import refuse_if_any
 from .._teaching import Input, NodeInfo, Rule, number_text, unary_rule
 from ..function import Function
 from ..tensor import Tensor
@@ -68,6 +69,9 @@ class Mul(Function):
 
 
 class Div(Function):
+    """d(a/b)/da = 1/b, d(a/b)/db = -a/b^2, evaluated as -(a/b)/b: b^2 alone overflows
+    float16 for |b| > 256 (and float32 for |b| > 1.8e19)."""
+
     rule = Rule("y = a / b", r"y = \frac{a}{b}",
                 Input("a", "dy/da = 1/b", r"\frac{\partial y}{\partial a} = \frac{1}{b}", "g / b", r"\frac{g}{b}"),
                 Input("b", "dy/db = -a/b^2", r"\frac{\partial y}{\partial b} = -\frac{a}{b^2}", "-g * a / b^2",
@@ -84,7 +88,7 @@ class Div(Function):
     def backward(ctx, grad):
         a, b = ctx.saved
         need_a, need_b = ctx.needs_input_grad
-        return (grad / b if need_a else None), (-grad * a / (b * b) if need_b else None)
+        return (grad / b if need_a else None), (-grad * (a / b) / b if need_b else None)
 
 
 class Neg(Function):
@@ -160,11 +164,31 @@ def _log_scalar(a):
     return math.log(a) if a > 0 else float("nan")
 
 
+def _refuse_integer_zero_divisor(a, b, op: str) -> None:
+    """Integer ``a // 0`` and ``a % 0`` have no value: NumPy returns 0 with a warning,
+    PyTorch raises; so do we (floats give inf/nan, as IEEE says)."""
+    kinds = {getattr(v, "dtype", None) and v.dtype.kind for v in (a, b)} - {None}
+    if not kinds or not kinds <= {"i", "u", "b"}:
+        return
+
+    def error():
+        return RuntimeError(f"ZeroDivisionError: integer {op} by zero (an integer tensor has "
+                            f"no inf or nan to return); divide floats instead, e.g. "
+                            f"a.float() {'//' if op == 'floor_divide' else '%'} b, or replace "
+                            f"the zeros in the divisor first")
+
+    if hasattr(b, "shape"):
+        refuse_if_any(b == 0, error)
+    elif b == 0:
+        raise error()
+
+
 class FloorDivide(Function):
     """``a // b``: piecewise constant, so its gradient is zero."""
 
     @staticmethod
     def forward(ctx, a, b):
+        _refuse_integer_zero_divisor(a, b, "floor_divide")
         return a // b
 
     @staticmethod
@@ -182,6 +206,7 @@ class Remainder(Function):
     def forward(ctx, a, b):
         need_a, need_b = ctx.needs_input_grad
         ctx.save_for_backward(a if need_b else None, b if need_b else None)
+        _refuse_integer_zero_divisor(a, b, "remainder")
         return ctx.xp.remainder(a, b)
 
     @staticmethod

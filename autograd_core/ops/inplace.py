@@ -22,9 +22,11 @@ from __future__ import annotations
 
 from .. import dtypes as _dt
 from .._backend import backend_of
+from .._factory_checks import check_fill_fits
 from ..function import Function
 from ..grad_mode import _state as _grad_state
 from ..tensor import Tensor
+from ._broadcast import broadcast_shapes
 from ._inplace import apply_inplace as _apply_inplace
 from ._operands import scalar_value
 
@@ -90,15 +92,10 @@ def _check(self: Tensor, op_name: str, *others, float_result: bool = False) -> N
 
 def _check_broadcast(self: Tensor, other: Tensor, op_name: str) -> None:
     sa, sb = self._data.shape, other._data.shape
-    n = max(len(sa), len(sb))
-    pa, pb = (1,) * (n - len(sa)) + sa, (1,) * (n - len(sb)) + sb
-    for i, (x, y) in enumerate(zip(pa, pb)):
-        if x != y and x != 1 and y != 1:
-            raise RuntimeError(
-                f"{op_name}: The size of tensor a ({x}) must match the size of tensor b ({y}) "
-                f"at non-singleton dimension {i} (shapes {list(sa)} and {list(sb)})"
-            )
-    broadcast = tuple(max(x, y) if min(x, y) != 0 else 0 for x, y in zip(pa, pb))
+    try:
+        broadcast = broadcast_shapes(sa, sb)
+    except RuntimeError as exc:
+        raise RuntimeError(f"{op_name}: {exc}") from None
     if broadcast != sa:
         raise RuntimeError(
             f"{op_name}: output with shape {list(sa)} doesn't match the broadcast shape "
@@ -432,6 +429,7 @@ def fill_(self: Tensor, value) -> Tensor:
                      else value.item())
     else:
         value = _scalar_operand(value, "fill_", "value")
+        check_fill_fits(value, self._data.dtype)  # 2**63 into int64: refused, not wrapped
     return _fill_with(self, Fill, value, "fill_")
 
 

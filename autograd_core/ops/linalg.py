@@ -147,12 +147,16 @@ def _same_dtype(a: Tensor, b: Tensor) -> None:
 # ----------------------------------------------------------------------------- products
 def matmul(input: Tensor, other: Tensor) -> Tensor:
     """Matrix product with NumPy/PyTorch semantics (vectors, matrices, batches)."""
-    from ._operands import binary
+    from ._operands import scalar_value, to_tensor_like
 
-    a, b = binary(input, other)
-    if not isinstance(a, Tensor) or not isinstance(b, Tensor):
+    if scalar_value(input) is not None or scalar_value(other) is not None:
         raise TypeError("matmul: both operands must be tensors (or array-likes), not scalars")
-    return MatMul.apply(a, b)
+    if not isinstance(input, Tensor):  # a list or an array: a tensor of the other's dtype
+        input = to_tensor_like(input, other).to(other.dtype)
+    elif not isinstance(other, Tensor):
+        other = to_tensor_like(other, input).to(input.dtype)
+    _same_dtype(input, other)  # PyTorch never promotes a matrix product
+    return MatMul.apply(input, other)
 
 
 def mm(input: Tensor, mat2: Tensor) -> Tensor:

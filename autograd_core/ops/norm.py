@@ -16,6 +16,7 @@ import math
 from .. import dtypes as _dt
 from ..function import Function
 from ..tensor import Tensor
+from ._accumulate import narrow, wide
 from .reduction import _count, _kept_shape, _torch_name, expand_reduced, normalize_dims
 from .unary import Abs
 
@@ -57,6 +58,7 @@ class Norm(Function):
     def forward(ctx, x, p, axes, keepdim):
         xp = ctx.xp
         ctx.p, ctx.axes, ctx.keepdim = p, axes, keepdim
+        x_in, x = x, wide(x)  # float16 accumulates in float32, rounded once at the end
         if p == 2:
             out = xp.sqrt((x * x).sum(axis=axes, keepdims=keepdim))
         elif p == _inf:
@@ -69,8 +71,8 @@ class Norm(Function):
             out = xp.abs(x).sum(axis=axes, keepdims=keepdim)
         else:
             out = (xp.abs(x) ** p).sum(axis=axes, keepdims=keepdim) ** (1.0 / p)
-        out = xp.asarray(out)
-        ctx.save_for_backward(x, out)
+        out = narrow(xp.asarray(out), x_in)
+        ctx.save_for_backward(x_in, out)
         return out
 
     @staticmethod

@@ -22,11 +22,14 @@ from __future__ import annotations
 import math
 import warnings
 
+import numpy as np
+
 from .. import dtypes as _dt
-from .._backend import backend_of
+from .._backend import as_array, backend_of
 from .._teaching import Input, NodeInfo, Rule
 from ..function import Function
 from ..tensor import Tensor, _normalize_dim, _wrap
+from ._accumulate import is_half, narrow, wide
 
 _inf = math.inf
 _TORCH_NAMES = {"bool": "Bool", "int32": "Int", "int64": "Long", "float16": "Half",
@@ -100,6 +103,8 @@ class Sum(Function):
     @staticmethod
     def forward(ctx, x, axes, keepdim, np_dtype):
         ctx.axes, ctx.keepdim = axes, keepdim
+        if np_dtype is None and is_half(x):  # float16 accumulates in float32 (_accumulate)
+            return narrow(as_array(x.sum(axis=axes, keepdims=keepdim, dtype=np.float32), ctx.xp), x)
         return x.sum(axis=axes, keepdims=keepdim, dtype=np_dtype)
 
     @staticmethod
@@ -126,7 +131,7 @@ class Mean(Function):
             return ctx.xp.full(_out_shape(x.shape, axes, keepdim), math.nan, dtype=x.dtype)
         if x.dtype.itemsize >= 4:  # sum then scale: less overhead than xp.mean, same result
             return x.sum(axis=axes, keepdims=keepdim) * (1.0 / ctx.count)
-        return x.mean(axis=axes, keepdims=keepdim)
+        return narrow(as_array(wide(x).mean(axis=axes, keepdims=keepdim), ctx.xp), x)
 
     @staticmethod
     def backward(ctx, grad):
@@ -213,7 +218,9 @@ def prod(input: Tensor, dim=None, keepdim: bool = False, *, dtype=None) -> Tenso
 
 # ----------------------------------------------------------------------------- var, std
 def _var_forward(ctx, x, axes, keepdim, correction, name):
+    """The variance, in float32 for a float16 ``x`` (the caller rounds it back)."""
     xp = ctx.xp
+    x = wide(x)
     n = _count(x.shape, axes)
     ctx.axes, ctx.keepdim, ctx.dof = axes, keepdim, n - correction
     if ctx.dof > 0:
@@ -233,7 +240,7 @@ class Var(Function):
     @staticmethod
     def forward(ctx, x, axes, keepdim, correction):
         ctx.save_for_backward(x)
-        return _var_forward(ctx, x, axes, keepdim, correction, "var")
+        return narrow(_var_forward(ctx, x, axes, keepdim, correction, "var"), x)
 
     @staticmethod
     def backward(ctx, grad):
@@ -248,7 +255,7 @@ class Std(Function):
     @staticmethod
     def forward(ctx, x, axes, keepdim, correction):
         out = ctx.xp.sqrt(_var_forward(ctx, x, axes, keepdim, correction, "std"))
-        out = ctx.xp.asarray(out)
+        out = narrow(ctx.xp.asarray(out), x)
         ctx.save_for_backward(x, out)
         return out
 

@@ -22,6 +22,7 @@ from .. import dtypes as _dt
 from .._teaching import Input, Rule, unary_rule
 from ..function import Function
 from ..tensor import Tensor, _wrap
+from ._broadcast import broadcast_shapes
 from ._operands import binary, float_operands, scalar_value
 
 
@@ -402,6 +403,8 @@ def lerp(input: Tensor, end: Tensor, weight) -> Tensor:
             raise TypeError(f"lerp(): argument 'weight' must be a number or a Tensor, not "
                             f"{type(weight).__name__}")
         weight = w
+    broadcast_shapes(input._data.shape, end._data.shape,
+                     *([weight._data.shape] if isinstance(weight, Tensor) else []))
     return Lerp.apply(input, end, weight)
 
 

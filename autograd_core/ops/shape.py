@@ -143,6 +143,7 @@ def permute(input: Tensor, *dims) -> Tensor:
 def transpose(input: Tensor, dim0: int, dim1: int) -> Tensor:
     n = input._data.ndim
     if n == 0:
+        _normalize_dim(dim0, 0), _normalize_dim(dim1, 0)  # only 0 and -1 exist
         return input
     d0, d1 = _normalize_dim(dim0, n), _normalize_dim(dim1, n)
     if d0 == d1:
@@ -185,7 +186,7 @@ def squeeze(input: Tensor, dim=None) -> Tensor:
         new = tuple(s for s in shape if s != 1)
     else:
         dims = dim if isinstance(dim, (tuple, list)) else (dim,)
-        axes = {_normalize_dim(d, len(shape)) for d in dims} if shape else set()
+        axes = {_normalize_dim(d, len(shape)) for d in dims}  # (0-d: only 0 and -1)
         new = tuple(s for i, s in enumerate(shape) if not (i in axes and s == 1))
     return reshape(input, new)
 
@@ -207,6 +208,7 @@ def flatten(input: Tensor, start_dim: int = 0, end_dim: int = -1) -> Tensor:
     """Merge dimensions ``start_dim..end_dim`` into one (a 0-d tensor becomes 1-D)."""
     shape = input._data.shape
     if not shape:
+        _normalize_dim(start_dim, 0), _normalize_dim(end_dim, 0)  # only 0 and -1 exist
         return reshape(input, (1,))
     s, e = _normalize_dim(start_dim, len(shape)), _normalize_dim(end_dim, len(shape))
     if s > e:

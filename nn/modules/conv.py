@@ -12,6 +12,7 @@ Parameters, their shapes, names and initialisation are PyTorch's:
 from __future__ import annotations
 
 import math
+import numbers
 
 import autograd_core as ag
 from autograd_core import Tensor
@@ -27,15 +28,23 @@ __all__ = ["Conv1d", "Conv2d", "Conv3d", "ConvTranspose1d", "ConvTranspose2d",
 _PADDING_MODES = {"zeros", "reflect", "replicate", "circular"}
 
 
+def _int(v, name: str) -> int:
+    """An int argument; 2.5 or '3' are refused (int() would silently make them 2 and 3)."""
+    if isinstance(v, numbers.Integral):
+        return int(v)
+    raise TypeError(f"{name} must be an int or a tuple of ints, got {v!r} of type "
+                    f"{type(v).__name__}")
+
+
 def _ntuple(value, n: int, name: str) -> tuple:
     if isinstance(value, (list, tuple)):
-        value = tuple(int(v) for v in value)
+        value = tuple(_int(v, name) for v in value)
         if len(value) == 1:
             value = value * n
         if len(value) != n:
             raise ValueError(f"{name} must be an int or a tuple of {n} ints, got {value}")
         return value
-    return (int(value),) * n
+    return (_int(value, name),) * n
 
 
 class _ConvNd(Module):

@@ -69,6 +69,11 @@ class Bilinear(Module):
     def __init__(self, in1_features: int, in2_features: int, out_features: int,
                  bias: bool = True, device=None, dtype=None) -> None:
         super().__init__()
+        for name, n in (("in1_features", in1_features), ("in2_features", in2_features),
+                        ("out_features", out_features)):
+            if n == 0:  # as PyTorch (negative sizes fail in the allocation, as there)
+                raise ValueError(f"{name} must be > 0, but got ({name}={n}): a bilinear form "
+                                 f"needs both inputs and an output")
         self.in1_features = in1_features
         self.in2_features = in2_features
         self.out_features = out_features

@@ -225,6 +225,11 @@ class LayerNorm(Module):
         super().__init__()
         if isinstance(normalized_shape, numbers.Integral):
             normalized_shape = (normalized_shape,)
+        if isinstance(normalized_shape, (str, bool)) or not all(
+                isinstance(s, numbers.Integral) and not isinstance(s, bool)
+                for s in normalized_shape):
+            raise TypeError(f"normalized_shape must be an int or a tuple of ints, got "
+                            f"{normalized_shape!r}")
         self.normalized_shape = tuple(int(s) for s in normalized_shape)
         self.eps = eps
         self.elementwise_affine = elementwise_affine

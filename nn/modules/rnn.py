@@ -77,6 +77,14 @@ class RNNBase(Module):
         _check_int("input_size", input_size)
         _check_int("hidden_size", hidden_size)
         _check_int("num_layers", num_layers)
+        for name, flag in (("bias", bias), ("batch_first", batch_first)):
+            if not isinstance(flag, bool):  # bias=1 would silently mean True
+                raise TypeError(f"{name} should be of type bool, got: {type(flag).__name__} "
+                                f"(pass True or False)")
+        if input_size <= 0:
+            raise ValueError(f"input_size must be greater than zero, got {input_size}")
+        if dropout is None or not isinstance(dropout, (numbers.Number, str)):
+            raise TypeError(f"dropout must be a number in [0, 1], got {type(dropout).__name__}")
         if (not isinstance(dropout, numbers.Number) or isinstance(dropout, bool)
                 or not 0 <= dropout <= 1):
             raise ValueError("dropout should be a number in range [0, 1] representing the "

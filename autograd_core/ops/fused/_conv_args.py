@@ -8,6 +8,7 @@ padding ('valid', 'same' or numbers), output sizes, groups and bias shapes.
 from __future__ import annotations
 
 from ...tensor import Tensor
+from .._operands import int_argument
 from ._im2col import _Geometry, _geometry
 
 
@@ -22,15 +23,8 @@ def _tuple(value, n: int, name: str, op: str) -> tuple:
                 f"expected {name} to be a single integer value or a list of {n} values to "
                 f"match the convolution dimensions, but got {name}={list(value)}"
             )
-        return tuple(int(v) for v in value)
-    if isinstance(value, bool) or not isinstance(value, int):
-        try:
-            value = int(value)
-        except (TypeError, ValueError):
-            raise TypeError(
-                f"{op}(): argument '{name}' must be tuple of ints, not {type(value).__name__}"
-            ) from None
-    return (int(value),) * n
+        return tuple(int_argument(v, name, op) for v in value)
+    return (int_argument(value, name, op),) * n
 
 
 def _dims_text(values) -> str:
@@ -89,6 +83,14 @@ def _check_positive(stride, dilation) -> None:
             f"dilation should be greater than zero, but got {list(dilation)}")
 
 
+def _check_kernel(kernel: tuple, weight: Tensor) -> None:
+    if any(k <= 0 for k in kernel):
+        names = ("kernel_height", "kernel_width") if len(kernel) == 2 else ("kernel_size",)
+        sizes = " ".join(f"{n}: {k}" for n, k in zip(names, kernel))
+        raise RuntimeError(f"kernel size should be greater than zero, but got {sizes} (weight "
+                           f"of shape {list(weight.shape)}); use a kernel_size of at least 1")
+
+
 # ---------------------------------------------------------------------------- geometries
 def _conv_geometry(op: str, dims: int, input: Tensor, weight: Tensor, bias, stride,
                    padding, dilation, groups: int) -> tuple[Tensor, bool, _Geometry]:
@@ -100,6 +102,7 @@ def _conv_geometry(op: str, dims: int, input: Tensor, weight: Tensor, bias, stri
     dilation = _tuple(dilation, dims, "dilation", op)
     _check_positive(stride, dilation)
     kernel = tuple(weight.shape[2:])
+    _check_kernel(kernel, weight)
     if isinstance(padding, str):
         if padding == "valid":
             pads = ((0, 0),) * dims
@@ -121,6 +124,10 @@ def _conv_geometry(op: str, dims: int, input: Tensor, weight: Tensor, bias, stri
     if groups <= 0:
         raise RuntimeError("non-positive groups is not supported")
     out_channels = weight.shape[0]
+    if out_channels == 0:
+        raise RuntimeError(f"Given groups={groups}, expected weight to be at least 1 at "
+                           f"dimension 0, but got weight of size {list(weight.shape)} instead "
+                           f"(a convolution needs at least one output channel)")
     if out_channels % groups != 0:
         raise RuntimeError(
             f"Given groups={groups}, expected weight to be divisible by {groups} at dimension "
@@ -190,6 +197,7 @@ def _conv_transpose_geometry(op: str, dims: int, input: Tensor, weight: Tensor, 
         )
     _check_bias(bias, weight.shape[1] * groups, weight)
     kernel = tuple(weight.shape[2:])
+    _check_kernel(kernel, weight)
     axes = []
     for size, k, s, d, p, extra in zip(x.shape[2:], kernel, stride, dilation, padding,
                                        output_padding):

@@ -10,6 +10,7 @@ the GEMM layout (K, N*OH*pitch). The convolution nodes built on these are in `co
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 
 # One spatial axis of a convolution: (in_size, out_size, kernel, stride, dilation,
@@ -88,7 +89,8 @@ def _im2col(xp, x, g: _Geometry):
     if g.wide:
         pitch = g.pitch
         run = oh * pitch
-        flat = _padded_flat(xp, xt, g).reshape(c, n, -1)
+        padded = _padded_flat(xp, xt, g)
+        flat = padded.reshape(c, n, padded.shape[2] * padded.shape[3])  # (n may be 0)
         col = xp.empty((c, kh, kw, n, run), dtype=x.dtype)
         for i in range(kh):
             for j in range(kw):
@@ -158,7 +160,8 @@ def _channels_first(xp, y, g: _Geometry | None = None):
         return out.reshape(k, -1)
     if n == 1:
         return y.reshape(k, -1)
-    return xp.ascontiguousarray(y.reshape(n, k, -1).transpose(1, 0, 2)).reshape(k, -1)
+    m = math.prod(y.shape[2:])  # (explicit: n may be 0)
+    return xp.ascontiguousarray(y.reshape(n, k, m).transpose(1, 0, 2)).reshape(k, n * m)
 
 
 def _batch_first(xp, y, n: int, g: _Geometry, bias):

@@ -34,6 +34,7 @@ from ..._teaching import unary_rule
 from ...function import Function
 from ...tensor import Tensor
 from .._inplace import apply_inplace
+from .._operands import real_argument
 
 __all__ = ["gelu", "silu", "mish", "softplus", "logsigmoid", "elu", "selu", "celu",
            "leaky_relu", "hardtanh", "relu6", "hardsigmoid", "hardswish", "softsign",
@@ -311,6 +312,10 @@ def _check(x, name: str) -> None:
                            "floating point input; convert first, e.g. x.float()")
 
 
+def _number(value, arg: str, op: str) -> float:
+    return real_argument(value, arg, op, kind="Number")
+
+
 def _run(cls, name: str, x: Tensor, params: tuple, inplace: bool) -> Tensor:
     _check(x, name)
     if inplace:
@@ -339,7 +344,8 @@ def mish(x: Tensor, inplace: bool = False) -> Tensor:
 def softplus(x: Tensor, beta: float = 1.0, threshold: float = 20.0,
              inplace: bool = False) -> Tensor:
     """log(1 + e^{beta x}) / beta (linear above ``threshold``)."""
-    return _run(Softplus, "softplus", x, (float(beta), float(threshold)), inplace)
+    params = (_number(beta, "beta", "softplus"), _number(threshold, "threshold", "softplus"))
+    return _run(Softplus, "softplus", x, params, inplace)
 
 
 def logsigmoid(x: Tensor) -> Tensor:
@@ -349,7 +355,7 @@ def logsigmoid(x: Tensor) -> Tensor:
 
 def elu(x: Tensor, alpha: float = 1.0, inplace: bool = False) -> Tensor:
     """ELU: x (x > 0), alpha (e^x - 1) otherwise."""
-    return _run(ELU, "elu", x, (float(alpha), 1.0, 1.0), inplace)
+    return _run(ELU, "elu", x, (_number(alpha, "alpha", "elu"), 1.0, 1.0), inplace)
 
 
 def selu(x: Tensor, inplace: bool = False) -> Tensor:
@@ -359,6 +365,7 @@ def selu(x: Tensor, inplace: bool = False) -> Tensor:
 
 def celu(x: Tensor, alpha: float = 1.0, inplace: bool = False) -> Tensor:
     """CELU: x (x > 0), alpha (e^{x/alpha} - 1) otherwise."""
+    alpha = _number(alpha, "alpha", "celu")
     if alpha == 0:
         raise RuntimeError("ZeroDivisionError: celu's alpha must not be 0")
     return _run(ELU, "celu", x, (float(alpha), 1.0, 1.0 / alpha), inplace)
@@ -366,7 +373,7 @@ def celu(x: Tensor, alpha: float = 1.0, inplace: bool = False) -> Tensor:
 
 def leaky_relu(x: Tensor, negative_slope: float = 0.01, inplace: bool = False) -> Tensor:
     """x (x > 0), negative_slope x otherwise."""
-    return _run(LeakyReLU, "leaky_relu", x, (float(negative_slope),), inplace)
+    return _run(LeakyReLU, "leaky_relu", x, (_number(negative_slope, "negative_slope", "leaky_relu"),), inplace)
 
 
 def hardtanh(x: Tensor, min_val: float = -1.0, max_val: float = 1.0,
@@ -399,7 +406,8 @@ def softsign(x: Tensor) -> Tensor:
 
 def threshold(x: Tensor, threshold: float, value: float, inplace: bool = False) -> Tensor:
     """x where x > threshold, else ``value``."""
-    return _run(Threshold, "threshold", x, (threshold, value), inplace)
+    params = (_number(threshold, "threshold", "threshold"), _number(value, "value", "threshold"))
+    return _run(Threshold, "threshold", x, params, inplace)
 
 
 def prelu(x: Tensor, weight: Tensor) -> Tensor:

@@ -16,6 +16,7 @@ import numpy as np
 
 from ...function import Function
 from ...tensor import Tensor
+from .._operands import int_argument
 from ._separable import _resample
 from .pool import MaxPool, _flat, _Pool, _unflat, avg_pool2d
 
@@ -41,7 +42,11 @@ def _adaptive_sizes(op: str, input: Tensor, output_size, dims: int) -> tuple:
     else:
         sizes = (output_size,) * dims
     spatial = tuple(input.shape[-dims:])
-    sizes = tuple(s if o is None else int(o) for o, s in zip(sizes, spatial))
+    if output_size is None:
+        raise TypeError(f"{op}(): argument 'output_size' must be an int or a tuple of ints "
+                        f"(None only inside the tuple, to keep that size), not None")
+    sizes = tuple(s if o is None else int_argument(o, "output_size", op)
+                  for o, s in zip(sizes, spatial))
     if any(o < 0 for o in sizes):
         raise RuntimeError(f"{op}: elements of output_size must be greater than or equal to 0 "
                            f"but received {list(sizes)}")
@@ -83,8 +88,8 @@ def adaptive_max_pool2d(input: Tensor, output_size, return_indices: bool = False
     _check_adaptive_input("adaptive_max_pool2d", input, 2)
     oh, ow = _adaptive_sizes("adaptive_max_pool2d", input, output_size, 2)
     h, w = input.shape[-2:]
-    if oh <= 0 or ow <= 0:
-        raise RuntimeError("adaptive_max_pool2d: output sizes must be positive")
+    if oh == 0 or ow == 0:
+        return _no_windows(input, (oh, ow), return_indices)
     return _adaptive_max(input, ((h, oh), (w, ow)), False, return_indices)
 
 
@@ -92,9 +97,21 @@ def adaptive_max_pool1d(input: Tensor, output_size, return_indices: bool = False
     """Max pooling of (N, C, L) to a given length."""
     _check_adaptive_input("adaptive_max_pool1d", input, 1)
     (ol,) = _adaptive_sizes("adaptive_max_pool1d", input, output_size, 1)
-    if ol <= 0:
-        raise RuntimeError("adaptive_max_pool1d: output size must be positive")
+    if ol == 0:
+        return _no_windows(input, (ol,), return_indices)
     return _adaptive_max(input, ((1, 1), (input.shape[-1], ol)), True, return_indices)
+
+
+def _no_windows(input: Tensor, out_spatial: tuple, return_indices: bool):
+    """An output size of 0 has no windows: an empty result, as in PyTorch (a slice of
+    the input, so the graph and its zero gradient stay intact)."""
+    out = input[(Ellipsis,) + tuple(slice(0, o) for o in out_spatial)]
+    if not return_indices:
+        return out
+    from ...dtypes import int64
+    from ...factories import zeros
+
+    return out, zeros(tuple(out.shape), dtype=int64, device=input.device)
 
 
 def _adaptive_max(input: Tensor, sizes, one_d: bool, return_indices: bool):

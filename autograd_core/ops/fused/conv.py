@@ -71,7 +71,8 @@ def _conv_forward(xp, x, w, b, g: _Geometry, col=None):
     if groups == 1:
         y = xp.matmul(wm, col)
     else:
-        y = xp.matmul(wm, col.reshape(groups, -1, col.shape[-1])).reshape(o, -1)
+        y = xp.matmul(wm, col.reshape(groups, col.shape[0] // groups, col.shape[-1]))
+        y = y.reshape(o, col.shape[-1])
     y = _batch_first(xp, y, n, g, b)
     if g.one_d:
         y = y.reshape(n, o, g.w[1])
@@ -89,8 +90,9 @@ def _conv_transpose_forward(xp, y, w, b, g: _Geometry, yt=None):
     if groups == 1:
         col = xp.matmul(wm.T, yt)
     else:
-        col = xp.matmul(wm.transpose(0, 2, 1), yt.reshape(groups, -1, yt.shape[-1]))
-    x = _col2im(xp, col.reshape(-1, yt.shape[-1]), g, n, c)
+        col = xp.matmul(wm.transpose(0, 2, 1),
+                        yt.reshape(groups, yt.shape[0] // groups, yt.shape[-1]))
+    x = _col2im(xp, col.reshape(wm.shape[-1] * groups, yt.shape[-1]), g, n, c)
     if b is not None:
         x += b.reshape(c, 1, 1)  # x is a fresh array (col2im's buffer)
     if g.one_d:
@@ -111,7 +113,8 @@ def _conv_weight(xp, x, gy, g: _Geometry, col=None, gyt=None):
         dw = xp.matmul(gyt, col.T)
     else:
         m = col.shape[-1]
-        dw = xp.matmul(gyt.reshape(groups, -1, m), col.reshape(groups, -1, m).transpose(0, 2, 1))
+        dw = xp.matmul(gyt.reshape(groups, gyt.shape[0] // groups, m),
+                       col.reshape(groups, col.shape[0] // groups, m).transpose(0, 2, 1))
     c_per_group = col.shape[0] // (g.h[2] * g.w[2] * groups)
     if g.one_d:
         return dw.reshape(o, c_per_group, g.w[2])
@@ -308,7 +311,8 @@ class Unfold(Function):
         xp = ctx.xp
         col = _im2col(xp, x, g)
         n = x.shape[0]
-        out = xp.ascontiguousarray(col.reshape(col.shape[0], n, -1).transpose(1, 0, 2))
+        out = xp.ascontiguousarray(col.reshape(col.shape[0], n, col.shape[1] // max(n, 1))
+                                   .transpose(1, 0, 2))
         return out.copy() if g.pointwise else out  # own memory, not a view of x
 
     @staticmethod

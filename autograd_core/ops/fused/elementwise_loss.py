@@ -18,10 +18,11 @@ engine sums each gradient back over the dimensions that broadcasting added.
 
 from __future__ import annotations
 
-from ..._backend import backend_of
+from ..._backend import refuse_if_any
 from ..._teaching import Input, NodeInfo, Rule, reduction_words
 from ...function import Function
 from ...tensor import Tensor
+from .._accumulate import narrow, wide
 from .loss import _array, _check_reduction
 
 __all__ = ["binary_cross_entropy_with_logits", "binary_cross_entropy", "mse_loss"]
@@ -200,10 +201,13 @@ def binary_cross_entropy(input: Tensor, target: Tensor, weight: Tensor | None = 
     """Binary cross-entropy of probabilities ``input`` in [0, 1] (logs clamped at -100)."""
     _check_reduction(reduction)
     _check_binary("binary_cross_entropy", input, target, weight)
-    data = input._data
-    if data.size and backend_of(data).device_type == "cpu":  # host check only: no device sync
-        if not bool(((data >= 0) & (data <= 1)).all()):
-            raise RuntimeError("all elements of input should be between 0 and 1")
+    for label, t in (("input", input), ("target", target)):
+        # probabilities: outside [0, 1] the loss is a wrong number, not a loss (NaN too)
+        data = t._data
+        refuse_if_any(~((data >= 0) & (data <= 1)), lambda label=label, t=t: RuntimeError(
+            f"all elements of {label} should be between 0 and 1 (binary_cross_entropy of "
+            f"{label} with shape {list(t.shape)}); for logits use "
+            f"binary_cross_entropy_with_logits, and clamp targets to [0, 1]"))
     if weight is not None:
         shape = _broadcast_shape(weight._data.shape, target._data.shape)
         if shape != target._data.shape:
@@ -255,13 +259,13 @@ class MSELoss(Function):
     def forward(ctx, x, t, reduction):
         ctx.reduction = reduction
         ctx.save_for_backward(x, t)
-        d = x - t
+        d = wide(x) - wide(t)  # float16: squares and their sum in float32, rounded once
         d *= d
         ctx.n = d.size
         if reduction == "none":
-            return _array(ctx.xp, d, x)
+            return narrow(_array(ctx.xp, d, x), x)
         total = d.sum()
-        return total / d.size if reduction == "mean" else total
+        return narrow(_array(ctx.xp, total / d.size if reduction == "mean" else total, x), x)
 
     @staticmethod
     def backward(ctx, grad):
@@ -282,8 +286,7 @@ def mse_loss(input: Tensor, target: Tensor, reduction: str = "mean") -> Tensor:
         if not isinstance(t, Tensor):
             raise TypeError(f"mse_loss(): argument '{label}' must be Tensor, not "
                             f"{type(t).__name__}")
-    if input._data.dtype != target._data.dtype:
-        from .._operands import binary
+    from .._operands import binary
 
-        input, target = binary(input, target)
+    input, target = binary(input, target)  # promoted dtypes, shapes checked to broadcast
     return MSELoss.apply(input, target, reduction)

@@ -29,6 +29,7 @@ from ..._backend import backend_of, check_index_bounds
 from ..._teaching import Input, NodeInfo, Rule, reduction_words
 from ...function import Function
 from ...tensor import Tensor
+from .._operands import int_argument, real_argument
 from ..softmax import log_softmax_vjp, softmax_vjp
 
 __all__ = ["cross_entropy", "nll_loss"]
@@ -498,7 +499,7 @@ def cross_entropy(input: Tensor, target: Tensor, weight: Tensor | None = None,
     """Softmax cross-entropy of logits ``input`` (C,), (N, C) or (N, C, d1, ...) against
     class indices (N,) / (N, d1, ...) or class probabilities of the input's shape."""
     _check_reduction(reduction)
-    eps = float(label_smoothing)
+    eps = real_argument(label_smoothing, "label_smoothing", "cross_entropy_loss")
     if not 0.0 <= eps <= 1.0:
         raise RuntimeError(f"label_smoothing must be between 0.0 and 1.0. Got: {eps}")
     if (isinstance(input, Tensor) and isinstance(target, Tensor)
@@ -519,7 +520,8 @@ def cross_entropy(input: Tensor, target: Tensor, weight: Tensor | None = None,
         _check_weight("cross_entropy", weight, input._data.shape[0 if unbatched else 1], input)
         return CrossEntropyProbs.apply(input, target, weight, reduction, eps, unbatched)
     unbatched = _check_class_input("cross_entropy", input, target, weight)
-    return CrossEntropy.apply(input, target, weight, int(ignore_index), reduction, eps,
+    ignore_index = int_argument(ignore_index, "ignore_index", "cross_entropy_loss")
+    return CrossEntropy.apply(input, target, weight, ignore_index, reduction, eps,
                               unbatched)
 
 
@@ -528,4 +530,5 @@ def nll_loss(input: Tensor, target: Tensor, weight: Tensor | None = None,
     """Negative log-likelihood of log-probabilities ``input`` at class indices ``target``."""
     _check_reduction(reduction)
     unbatched = _check_class_input("nll_loss", input, target, weight)
-    return NLLLoss.apply(input, target, weight, int(ignore_index), reduction, unbatched)
+    ignore_index = int_argument(ignore_index, "ignore_index", "nll_loss")
+    return NLLLoss.apply(input, target, weight, ignore_index, reduction, unbatched)

@@ -36,6 +36,8 @@ import math
 
 from ...function import Function
 from ...tensor import Tensor
+from .._accumulate import narrow, remember, up, wide
+from .._operands import real_argument
 
 __all__ = ["batch_norm", "layer_norm", "group_norm", "instance_norm"]
 
@@ -61,7 +63,9 @@ def _inv_std(xp, var, eps):
 
 
 def _row_normalize(xp, x2, eps):
-    """Rows of a 2-D array standardised: (x^, inv), inv of shape (M, 1)."""
+    """Rows of a 2-D array standardised: (x^, inv), inv of shape (M, 1); float32 for a
+    float16 ``x2`` (the caller rounds back)."""
+    x2 = wide(x2)
     xhat = x2 - x2.mean(axis=1, keepdims=True)
     inv = _inv_std(xp, (xhat * xhat).mean(axis=1, keepdims=True), eps)
     xhat *= inv
@@ -76,12 +80,15 @@ def _keep_sum(m, a, axes):
     return m.sum(a, axes, True)
 
 
-def _standardized_backward(m, d, xhat, inv, axes, n: int):
-    """dx = inv (d - mean_A d - x^ mean_A(d x^)) for dx^ = d (arrays or Tensors)."""
+def _standardized_backward(m, d, xhat, inv, axes, n: int, ctx=None):
+    """dx = inv (d - mean_A d - x^ mean_A(d x^)) for dx^ = d (arrays or Tensors); in
+    float32 when the forward was float16 (``ctx.wide``), rounded back once."""
+    d_in = d
+    d, xhat, inv = up(m, ctx, d), up(m, ctx, xhat), up(m, ctx, inv)
     out = d - _keep_sum(m, d, axes) * (1.0 / n)
     out -= xhat * (_keep_sum(m, d * xhat, axes) * (1.0 / n))  # out: a fresh value
     out *= inv
-    return out
+    return m.cast(out, d_in)
 
 
 class _Standardized(Function):
@@ -97,6 +104,7 @@ class _Standardized(Function):
     def forward(ctx, x, xhat, inv, axes):
         ctx.axes = axes
         ctx.n = math.prod(x.shape[a] for a in axes)
+        remember(ctx, x)
         xhat, inv = xhat.view(), inv.view()  # new arrays: saved as this node's outputs
         ctx.save_for_backward(xhat, inv)
         return xhat, inv
@@ -105,7 +113,7 @@ class _Standardized(Function):
     def backward(ctx, g_xhat, g_inv):
         xhat, inv = ctx.saved
         m, axes, n = ctx.math, ctx.axes, ctx.n
-        dx = _standardized_backward(m, g_xhat, xhat, inv, axes, n)
+        dx = _standardized_backward(m, g_xhat, xhat, inv, axes, n, ctx)
         dx = dx - g_inv * (inv * inv * (1.0 / n)) * xhat
         return dx, None, None, None
 
@@ -138,7 +146,7 @@ class BatchNormTrain(Function):
     def forward(ctx, x, weight, bias, eps):
         xp = ctx.xp
         ctx.eps = eps
-        x3 = _as3d(x)
+        x3 = wide(_as3d(x))  # float16: statistics in float32, rounded once at the end
         count = x3.shape[0] * x3.shape[2]
         mean = _channel_sum(x3) / count
         xhat = x3 - mean[:, None]
@@ -146,8 +154,10 @@ class BatchNormTrain(Function):
         unbiased = var * (count / (count - 1)) if count > 1 else var.copy()
         inv = _inv_std(xp, var, eps)
         xhat *= inv[:, None]
-        y = _affine(xhat, weight, bias, lambda a: a[:, None])
-        ctx.save_for_backward(x, weight, xhat, inv[:, None])
+        y = narrow(_affine(xhat, weight, bias, lambda a: a[:, None]), x)
+        remember(ctx, x)
+        mean, unbiased = narrow(mean, x), narrow(unbiased, x)
+        ctx.save_for_backward(x, weight, narrow(xhat, x), narrow(inv[:, None], x))
         ctx.mark_non_differentiable(mean, unbiased)
         return y.reshape(x.shape), mean, unbiased
 
@@ -160,19 +170,21 @@ class BatchNormTrain(Function):
         need_x, need_w, need_b = ctx.needs_input_grad[:3]
         x3 = _as3d(x)
         xh, iv = m.apply(_Standardized, x3, xhat, inv, (0, 2))
-        g3 = _as3d(grad)
+        g3_in = _as3d(grad)
+        g3, xh, iv = up(m, ctx, g3_in), up(m, ctx, xh), up(m, ctx, iv)  # float16: in float32
         count = g3.shape[0] * g3.shape[2]
         sum_g = m.sum(m.sum(g3, 2), 0)
         sum_gx = m.sum(m.sum(g3 * xh, 2), 0)
         dx = None
         if need_x:
             # dx = w inv (g - sum(g)/n - x^ sum(g x^)/n)
-            scale = iv if weight is None else iv * weight[:, None]
+            scale = iv if weight is None else iv * up(m, ctx, weight)[:, None]
             dx = g3 - (sum_g * (1.0 / count))[:, None]
             dx -= xh * (sum_gx * (1.0 / count))[:, None]  # dx: a fresh value
             dx *= scale
-            dx = dx.reshape(x.shape)
-        return dx, (sum_gx if need_w else None), (sum_g if need_b else None), None
+            dx = m.cast(dx, g3_in).reshape(x.shape)
+        return (dx, (m.cast(sum_gx, g3_in) if need_w else None),
+                (m.cast(sum_g, g3_in) if need_b else None), None)
 
 
 class BatchNormEval(Function):
@@ -249,6 +261,9 @@ def batch_norm(input: Tensor, running_mean: Tensor | None, running_var: Tensor |
     _check_channels("running_var", running_var, c, "running_var")
     _check_channels("weight", weight, c, "weight")
     _check_channels("bias", bias, c, "bias")
+    eps = real_argument(eps, "eps", "batch_norm")
+    if training and not eps > 0:  # eps <= 0 divides by a zero variance: NaN, silently
+        raise ValueError(f"batch_norm eps must be positive during training, but got {eps:g}")
     if not training:
         if running_mean is None or running_var is None:
             raise RuntimeError("running_mean must be defined in evaluation mode")
@@ -260,6 +275,7 @@ def batch_norm(input: Tensor, running_mean: Tensor | None, running_var: Tensor |
         raise TypeError("batch_norm(): argument 'momentum' must be float, not NoneType (the "
                         "cumulative average of momentum=None is computed by the BatchNorm "
                         "modules, which pass 1 / num_batches_tracked)")
+    momentum = real_argument(momentum, "momentum", "batch_norm")
     y, mean, var = BatchNormTrain.apply(input, weight, bias, eps)
     if running_mean is not None or running_var is not None:
         _update_running(running_mean, running_var, mean._data, var._data, float(momentum))
@@ -301,8 +317,9 @@ class LayerNorm(Function):
         features = math.prod(x.shape[x.ndim - k:])
         x2 = x.reshape(-1, features)
         xhat, inv = _row_normalize(xp, x2, eps)
-        y = _affine(xhat, weight, bias, lambda a: a.reshape(-1))
-        ctx.save_for_backward(x, weight, xhat, inv)
+        y = narrow(_affine(xhat, weight, bias, lambda a: a.reshape(-1)), x)
+        remember(ctx, x)
+        ctx.save_for_backward(x, weight, narrow(xhat, x), narrow(inv, x))
         return y.reshape(x.shape)
 
     @staticmethod
@@ -315,11 +332,12 @@ class LayerNorm(Function):
         dx = dw = db = None
         if need_x:
             dxh = g2 if weight is None else g2 * weight.reshape((-1,))
-            dx = _standardized_backward(m, dxh, xh, iv, (1,), xhat.shape[1]).reshape(x.shape)
+            dx = _standardized_backward(m, dxh, xh, iv, (1,), xhat.shape[1], ctx)
+            dx = dx.reshape(x.shape)
         if need_w:
-            dw = m.sum(g2 * xh, 0).reshape(weight.shape)
+            dw = m.cast(m.sum(up(m, ctx, g2) * up(m, ctx, xh), 0), g2).reshape(weight.shape)
         if need_b:
-            db = m.sum(g2, 0).reshape(ctx.input_metadata[2][0])
+            db = m.cast(m.sum(up(m, ctx, g2), 0), g2).reshape(ctx.input_metadata[2][0])
         return dx, dw, db, None, None
 
 
@@ -336,6 +354,7 @@ def layer_norm(input: Tensor, normalized_shape, weight: Tensor | None = None,
         star = ", ".join(str(s) for s in shape)
         raise RuntimeError(f"Given normalized_shape={list(shape)}, expected input with shape "
                            f"[*, {star}], but got input of size{list(input._data.shape)}")
+    eps = real_argument(eps, "eps", "layer_norm")
     for label, t in (("weight", weight), ("bias", bias)):
         if t is not None and t._data.shape != shape:
             raise RuntimeError(f"Expected {label} to be of same shape as normalized_shape, but "
@@ -356,8 +375,9 @@ class GroupNorm(Function):
         n, c = x.shape[0], x.shape[1]
         xhat, inv = _row_normalize(xp, x.reshape(n * groups, -1), eps)
         x3 = xhat.reshape(n, c, -1)
-        y = _affine(x3, weight, bias, lambda a: a[:, None])
-        ctx.save_for_backward(x, weight, xhat, inv)
+        y = narrow(_affine(x3, weight, bias, lambda a: a[:, None]), x)
+        remember(ctx, x)
+        ctx.save_for_backward(x, weight, narrow(xhat, x), narrow(inv, x))
         return y.reshape(x.shape)
 
     @staticmethod
@@ -373,11 +393,12 @@ class GroupNorm(Function):
         if need_x:
             dxh = g3 if weight is None else g3 * weight[:, None]
             dx = _standardized_backward(m, dxh.reshape(xhat.shape), xh, iv, (1,),
-                                        xhat.shape[1]).reshape(x.shape)
+                                        xhat.shape[1], ctx).reshape(x.shape)
+        g3w = up(m, ctx, g3)
         if need_w:
-            dw = m.sum(m.sum(g3 * xh3, 2), 0)
+            dw = m.cast(m.sum(m.sum(g3w * up(m, ctx, xh3), 2), 0), g3)
         if need_b:
-            db = m.sum(m.sum(g3, 2), 0)
+            db = m.cast(m.sum(m.sum(g3w, 2), 0), g3)
         return dx, dw, db, None, None
 
 

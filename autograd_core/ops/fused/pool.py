@@ -28,6 +28,7 @@ import numpy as np
 from ..._teaching import Input, Rule
 from ...function import Function
 from ...tensor import Tensor
+from .._operands import int_argument
 
 __all__ = ["max_pool1d", "max_pool2d", "avg_pool1d", "avg_pool2d"]
 
@@ -285,14 +286,14 @@ class _AvgScatter(Function):
 
 
 # ---------------------------------------------------------------------------- arguments
-def _pair(value, n: int, name: str) -> tuple:
+def _pair(value, n: int, name: str, op: str = "pool") -> tuple:
     if isinstance(value, (list, tuple)):
         if len(value) == 1:
             value = tuple(value) * n
         if len(value) != n:
             raise RuntimeError(f"{name} must either be a single int, or a tuple of {n} ints")
-        return tuple(int(v) for v in value)
-    return (int(value),) * n
+        return tuple(int_argument(v, name, op) for v in value)
+    return (int_argument(value, name, op),) * n
 
 
 def _check_input(op: str, input: Tensor, dims: int) -> None:

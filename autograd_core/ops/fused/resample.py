@@ -14,6 +14,7 @@ import numpy as np
 
 from ...function import Function
 from ...tensor import Tensor
+from .._operands import int_argument
 from ._separable import _resample
 from .adaptive_pool import adaptive_avg_pool1d, adaptive_avg_pool2d
 
@@ -113,9 +114,9 @@ def interpolate(input: Tensor, size=None, scale_factor=None, mode: str = "neares
                     f"got input with spatial dimensions of {spatial} and output size of "
                     f"{tuple(size)}. Please provide input tensor in (N, C, d1, d2, ...,dK) "
                     f"format and output size in (o1, o2, ...,oK) format.")
-            out_sizes = [int(s) for s in size]
+            out_sizes = [int_argument(s, "size", "interpolate") for s in size]
         else:
-            out_sizes = [int(size)] * dims
+            out_sizes = [int_argument(size, "size", "interpolate")] * dims
     else:
         if isinstance(scale_factor, (list, tuple)):
             if len(scale_factor) != dims:

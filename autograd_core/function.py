@@ -358,6 +358,7 @@ class Function(Node):
 
 _XP_BY_TYPE: dict = {}
 _SCALAR_TYPES = (np.generic, int, float, bool)
+_NUMBERS = frozenset((int, float, bool, complex))
 
 
 _as_array = as_array  # a forward's result as an array (another device's is kept as it is)
@@ -404,8 +405,8 @@ def _resolve_saved(ctx: Function, to_save, args, arrays, results, raw_outputs) -
     saved = []
     versions = []
     for item in to_save:
-        if item is None:
-            saved.append(None)
+        if item is None or type(item) in _NUMBERS:  # kept as they are
+            saved.append(item)
             versions.append(None)
             continue
         for a, arr in zip(args, arrays):  # an input's array: saved as that input tensor

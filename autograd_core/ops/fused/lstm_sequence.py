@@ -121,27 +121,16 @@ def _through_time(m, needs, reverse, x, h0, c0, w_ih, w_hh, acts, cs, tcs, hs, d
     each over all steps. ``direct``: gradients on the states themselves (acts, c_t,
     tanh(c_t), h_t), for `_LSTMStates`. Returns (dx, dh0, dc0, dW_ih, dW_hh, db).
 
-    Only dh_t and dc_t depend on the later steps; every factor that does not is computed
-    for all steps at once before the loop, so a step costs a handful of array operations:
+    Per step, on (H, B) blocks that stay in cache (s' = s (1 - s), tanh' = 1 - g^2)::
 
-        dc*_t = dh_t o_t (1 - tanh(c_t)^2) + dc_t
-        da_t  = [dc*_t, dc*_t, dc*_t, dh_t] * [g s_i', c_{t-1} s_f', i (1 - g^2), tanh(c_t) s_o']
-        dc_{t-1} = dc*_t f_t        dh_{t-1} = W_hh^T da_t        (s' = s (1 - s))
+        dc*_t = (dh_t o_t + d tanh(c_t)) (1 - tanh(c_t)^2) + dc_t
+        da_t  = [dc*_t, dc*_t, dc*_t, dh_t] * [g, c_{t-1}, i, tanh(c_t)] * [s_i', s_f', 1 - g^2, s_o']
+        dc_{t-1} = dc*_t f_t        dh_{t-1} = W_hh^T da_t
     """
     need_x, need_h0, need_c0, need_wih, need_whh, need_b = needs
     d_acts, d_cs, d_tcs, d_hs = direct if direct is not None else (None,) * 4
     steps, gates, batch = acts.shape
     n = gates // 4
-    i, f, g, o = acts[:, :n], acts[:, n:2 * n], acts[:, 2 * n:3 * n], acts[:, 3 * n:]
-    c_prev = _previous(m, reverse, cs, c0.T)  # c_{t-1} for every t, (T, H, B)
-    dtanh = 1.0 - tcs * tcs
-    through_c = o * dtanh  # dc*_t / dh_t
-    si, sf, sg, so = i * (1.0 - i), f * (1.0 - f), 1.0 - g * g, o * (1.0 - o)
-    local = m.concatenate([g * si, c_prev * sf, i * sg, tcs * so], 1)  # (T, 4H, B)
-    extra_dc = None if d_tcs is None else d_tcs * dtanh
-    if d_cs is not None:
-        extra_dc = d_cs if extra_dc is None else extra_dc + d_cs
-    extra_da = None if d_acts is None else d_acts * m.concatenate([si, sf, sg, so], 1)
     order = range(steps) if reverse else range(steps - 1, -1, -1)  # backward in time
     das = [None] * steps
     dh = None if dh_n is None else dh_n.T  # dL/dh_t, columns
@@ -152,19 +141,29 @@ def _through_time(m, needs, reverse, x, h0, c0, w_ih, w_hh, acts, cs, tcs, hs, d
             dh = dout[t].T if dh is None else dh + dout[t].T
         if d_hs is not None:
             dh = d_hs[t] if dh is None else dh + d_hs[t]
+        a, tc = acts[t], tcs[t]
         if dh is None:
-            dh = m.zeros_like(tcs[t])
-        dcs = dh * through_c[t]
+            dh = m.zeros_like(tc)
+        i, f, g, o = a[:n], a[n:2 * n], a[2 * n:3 * n], a[3 * n:]
+        first = t == (steps - 1 if reverse else 0)
+        c_prev = c0.T if first else cs[t + 1 if reverse else t - 1]
         # (in-place operators below only ever update values this loop just made)
+        dcs = dh * o
+        if d_tcs is not None:
+            dcs += d_tcs[t]
+        dcs *= 1.0 - tc * tc
         if dc is not None:
             dcs += dc
-        if extra_dc is not None:
-            dcs += extra_dc[t]
-        da = m.concatenate([dcs, dcs, dcs, dh], 0) * local[t]
-        if extra_da is not None:
-            da += extra_da[t]
+        if d_cs is not None:
+            dcs += d_cs[t]
+        da = m.concatenate([dcs, dcs, dcs, dh], 0)
+        da *= m.concatenate([g, c_prev, i, tc], 0)
+        if d_acts is not None:
+            da += d_acts[t]
+        slope = a * (1.0 - a)
+        da *= m.concatenate([slope[:2 * n], 1.0 - g * g, slope[3 * n:]], 0)
         das[t] = da
-        dc = dcs * f[t]
+        dc = dcs * f
         dh = w_hh_t @ da
     flat = m.concatenate(das, 1)  # (4H, T*B), columns in (t, b) order
     dx = dw_ih = dw_hh = db = None

@@ -160,7 +160,8 @@ def _through_time(m, needs, reverse, x, h0, c0, w_ih, w_hh, acts, cs, tcs, hs, d
         da *= m.concatenate([g, c_prev, i, tc], 0)
         if d_acts is not None:
             da += d_acts[t]
-        slope = a * (1.0 - a)
+        slope = 1.0 - a
+        slope *= a
         da *= m.concatenate([slope[:2 * n], 1.0 - g * g, slope[3 * n:]], 0)
         das[t] = da
         dc = dcs * f

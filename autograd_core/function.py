@@ -153,6 +153,7 @@ class Function(Node):
     _saved = None
     _freed = False
     _saved_versions = ()
+    _to_save = None  # set by save_for_backward, taken (and cleared) by apply
     needs_input_grad: tuple = ()
     num_outputs = 1
     xp = None
@@ -270,7 +271,7 @@ class Function(Node):
         ctx = cls()
         arrays = []
         first = None
-        grad_inputs = None  # positions of the inputs that require grad
+        mask = 0  # bit i: input i requires grad
         for i, a in enumerate(args):
             if isinstance(a, Tensor):
                 data = a._data
@@ -281,10 +282,7 @@ class Function(Node):
                     _device_mismatch(cls, first, a)
                 arrays.append(data)
                 if a._requires_grad:
-                    if grad_inputs is None:
-                        grad_inputs = [i]
-                    else:
-                        grad_inputs.append(i)
+                    mask |= 1 << i
             else:
                 arrays.append(a)
         if first is None:
@@ -293,7 +291,7 @@ class Function(Node):
         if xp is None:
             xp = _XP_BY_TYPE[array_type] = backend_of(first._data).xp
         ctx.xp = xp
-        if grad_inputs is None or not _grad_state.enabled:
+        if not mask or not _grad_state.enabled:
             # Fast path (no_grad, or nothing requires grad): no node, nothing kept.
             ctx.needs_input_grad = _NO_GRADS.get(len(args)) or (False,) * len(args)
             raw = cls.forward(ctx, *arrays, **kwargs)
@@ -303,17 +301,16 @@ class Function(Node):
             return _wrap(raw if type(raw) is array_type else _as_array(raw, xp))
 
         n = len(args)
-        needs = [False] * n
         edges = [_NO_EDGE] * n
         meta = [None] * n
-        for i in grad_inputs:
-            a = args[i]
-            needs[i] = True
-            fn = a.grad_fn
-            edges[i] = (fn, a._output_nr) if fn is not None else _edge_of(a)
-            data = arrays[i]
-            meta[i] = (data.shape, data.dtype)
-        ctx.needs_input_grad = tuple(needs)
+        for i in range(n):
+            if mask >> i & 1:
+                a = args[i]
+                fn = a.grad_fn
+                edges[i] = (fn, a._output_nr) if fn is not None else _edge_of(a)
+                data = arrays[i]
+                meta[i] = (data.shape, data.dtype)
+        ctx.needs_input_grad = _needs(n, mask)
         raw = cls.forward(ctx, *arrays, **kwargs)
         ctx._sequence_nr = next(_sequence)
         ctx.next_functions = tuple(edges)
@@ -325,8 +322,9 @@ class Function(Node):
             if array.dtype.kind == "f" and not (non_diff and id(array) in non_diff):
                 out.grad_fn = ctx
                 out._requires_grad = True
-            to_save = ctx.__dict__.pop("_to_save", None)
+            to_save = ctx._to_save
             if to_save is not None:
+                ctx._to_save = None
                 _resolve_saved(ctx, to_save, args, arrays, (out,), (raw,))
             if _anomaly.state.enabled:
                 ctx._anomaly_trace = _anomaly.capture()
@@ -345,8 +343,9 @@ class Function(Node):
             r._requires_grad = True
         if _anomaly.state.enabled:
             ctx._anomaly_trace = _anomaly.capture()
-        to_save = ctx.__dict__.pop("_to_save", None)
+        to_save = ctx._to_save
         if to_save is not None:
+            ctx._to_save = None
             _resolve_saved(ctx, to_save, args, arrays, results, outs)
         return tuple(results)
 
@@ -359,11 +358,25 @@ class Function(Node):
 
 _XP_BY_TYPE: dict = {}
 _SCALAR_TYPES = (np.generic, int, float, bool)
+_NUMBERS = frozenset((int, float, bool, complex))
 
 
 _as_array = as_array  # a forward's result as an array (another device's is kept as it is)
 
 _NO_GRADS = {n: (False,) * n for n in range(8)}
+_NEEDS: dict = {}  # (n, mask) -> needs_input_grad, so nodes share these tuples
+
+
+def _needs(n: int, mask: int) -> tuple:
+    """``needs_input_grad`` for ``n`` inputs whose bit ``i`` of ``mask`` says input i needs a
+    gradient (one shared tuple per pattern: no allocation per node)."""
+    key = (n, mask)
+    needs = _NEEDS.get(key)
+    if needs is None:
+        needs = tuple(bool(mask >> i & 1) for i in range(n))
+        if len(_NEEDS) < 4096:
+            _NEEDS[key] = needs
+    return needs
 _NO_EDGE = (None, 0)
 
 
@@ -392,8 +405,8 @@ def _resolve_saved(ctx: Function, to_save, args, arrays, results, raw_outputs) -
     saved = []
     versions = []
     for item in to_save:
-        if item is None:
-            saved.append(None)
+        if item is None or type(item) in _NUMBERS:  # kept as they are
+            saved.append(item)
             versions.append(None)
             continue
         for a, arr in zip(args, arrays):  # an input's array: saved as that input tensor
@@ -420,7 +433,7 @@ def _resolve_saved(ctx: Function, to_save, args, arrays, results, raw_outputs) -
                 saved.append(_wrap(item))  # an intermediate: a constant for backward
                 versions.append(None)
     ctx._saved = saved
-    ctx._saved_versions = versions
+    ctx._saved_versions = tuple(versions)  # (a tuple of numbers: not tracked by the GC)
 
 
 def _apply_custom(cls, args, kwargs):
@@ -446,7 +459,8 @@ def _apply_custom(cls, args, kwargs):
         raw = cls.forward(ctx, *args, **kwargs)
     single = type(raw) is not tuple
     outs = (raw,) if single else raw
-    to_save = ctx.__dict__.pop("_to_save", None)
+    to_save = ctx._to_save
+    ctx._to_save = None
     if not record:
         results = tuple(_custom_output(o, args) for o in outs)
         return results[0] if single else results

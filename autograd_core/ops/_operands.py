@@ -65,6 +65,8 @@ def binary(a, b):
 
 
 def _with_scalar(t: Tensor, s) -> Tensor:
+    if t._data.dtype.kind == "f":  # a floating tensor keeps its dtype with any number
+        return t
     target = _dt.result_type_with_scalar(_dt.from_numpy_dtype(t._data.dtype), s)
     if target.numpy == t._data.dtype:
         return t

@@ -10,7 +10,6 @@ from __future__ import annotations
 from ...function import Function
 from ...tensor import Tensor
 from .recurrent import (
-    _lstm_step_grads,
     _project,
     _quiet,
     _sigmoid_,
@@ -120,11 +119,18 @@ def _through_time(m, needs, reverse, x, h0, c0, w_ih, w_hh, acts, cs, tcs, hs, d
     """Backpropagation through time (arrays or Tensors): the cell's rule per step, with
     dh_t = dout_t + W_hh^T da_{t+1} and dc_t, then the parameter gradients as one product
     each over all steps. ``direct``: gradients on the states themselves (acts, c_t,
-    tanh(c_t), h_t), for `_LSTMStates`. Returns (dx, dh0, dc0, dW_ih, dW_hh, db)."""
+    tanh(c_t), h_t), for `_LSTMStates`. Returns (dx, dh0, dc0, dW_ih, dW_hh, db).
+
+    Per step, on (H, B) blocks that stay in cache (s' = s (1 - s), tanh' = 1 - g^2)::
+
+        dc*_t = (dh_t o_t + d tanh(c_t)) (1 - tanh(c_t)^2) + dc_t
+        da_t  = [dc*_t, dc*_t, dc*_t, dh_t] * [g, c_{t-1}, i, tanh(c_t)] * [s_i', s_f', 1 - g^2, s_o']
+        dc_{t-1} = dc*_t f_t        dh_{t-1} = W_hh^T da_t
+    """
     need_x, need_h0, need_c0, need_wih, need_whh, need_b = needs
     d_acts, d_cs, d_tcs, d_hs = direct if direct is not None else (None,) * 4
     steps, gates, batch = acts.shape
-    hidden = gates // 4
+    n = gates // 4
     order = range(steps) if reverse else range(steps - 1, -1, -1)  # backward in time
     das = [None] * steps
     dh = None if dh_n is None else dh_n.T  # dL/dh_t, columns
@@ -135,30 +141,51 @@ def _through_time(m, needs, reverse, x, h0, c0, w_ih, w_hh, acts, cs, tcs, hs, d
             dh = dout[t].T if dh is None else dh + dout[t].T
         if d_hs is not None:
             dh = d_hs[t] if dh is None else dh + d_hs[t]
-        if d_cs is not None:
-            dc = d_cs[t] if dc is None else dc + d_cs[t]
+        a, tc = acts[t], tcs[t]
+        if dh is None:
+            dh = m.zeros_like(tc)
+        i, f, g, o = a[:n], a[n:2 * n], a[2 * n:3 * n], a[3 * n:]
         first = t == (steps - 1 if reverse else 0)
         c_prev = c0.T if first else cs[t + 1 if reverse else t - 1]
-        da, dc = _lstm_step_grads(m, acts[t], tcs[t], c_prev, dh, dc,
-                                  None if d_acts is None else d_acts[t],
-                                  None if d_tcs is None else d_tcs[t])
+        # (in-place operators below only ever update values this loop just made)
+        dcs = dh * o
+        if d_tcs is not None:
+            dcs += d_tcs[t]
+        dcs *= 1.0 - tc * tc
+        if dc is not None:
+            dcs += dc
+        if d_cs is not None:
+            dcs += d_cs[t]
+        da = m.concatenate([dcs, dcs, dcs, dh], 0)
+        da *= m.concatenate([g, c_prev, i, tc], 0)
+        if d_acts is not None:
+            da += d_acts[t]
+        slope = 1.0 - a
+        slope *= a
+        da *= m.concatenate([slope[:2 * n], 1.0 - g * g, slope[3 * n:]], 0)
         das[t] = da
+        dc = dcs * f
         dh = w_hh_t @ da
-    # every step at once: da as (4H, T*B) against the (T*B, .) stacks of h_{t-1} and x_t
-    flat = m.stack(das, 1).reshape((gates, steps * batch))
+    flat = m.concatenate(das, 1)  # (4H, T*B), columns in (t, b) order
     dx = dw_ih = dw_hh = db = None
-    if need_whh:
-        prev = [h0.T if t == (steps - 1 if reverse else 0) else hs[t + 1 if reverse else t - 1]
-                for t in range(steps)]  # h_{t-1} for every t
-        dw_hh = flat @ m.stack(prev, 1).reshape((hidden, steps * batch)).T
-    if need_wih or need_x:
-        if need_wih:  # rows in (t, b) order, as flat's columns
-            dw_ih = flat @ x.reshape((steps * batch, x.shape[2]))
-        if need_x:
-            dx = (flat.T @ w_ih).reshape(x.shape)
+    if need_whh:  # against h_{t-1} of every step as (T*B, H) rows in the same order
+        prev = _previous(m, reverse, hs, h0.T)
+        dw_hh = flat @ m.permute(prev, (0, 2, 1)).reshape((steps * batch, n))
+    if need_wih:
+        dw_ih = flat @ x.reshape((steps * batch, x.shape[2]))
+    if need_x:
+        dx = (flat.T @ w_ih).reshape(x.shape)
     if need_b:
         db = m.sum(flat, 1)
     return (dx, dh.T if need_h0 else None, dc.T if need_c0 else None, dw_ih, dw_hh, db)
+
+
+def _previous(m, reverse: bool, states, start):
+    """The state before each step, (T, H, B): ``start`` at the first step, then the states
+    of the steps before (in time order, or against it for ``reverse``)."""
+    if reverse:
+        return m.concatenate([states[1:], start[None]], 0)
+    return m.concatenate([start[None], states[:-1]], 0)
 
 
 def _lstm_cells(x: Tensor, h0: Tensor, c0: Tensor, w_ih: Tensor, w_hh: Tensor, bias,

@@ -30,6 +30,7 @@ from ._backend import as_array
 _ARRAY_NAMES = {"asin": "arcsin", "acos": "arccos", "atan": "arctan", "asinh": "arcsinh",
                 "acosh": "arccosh", "atanh": "arctanh", "atan2": "arctan2", "pow": "power", "permute": "transpose"}
 _array_functions: dict = {}  # name -> f(xp, *args), registered by ops (e.g. erf)
+_tensor_functions: dict = {}  # name -> f(*args) on Tensors, for kernels offered as overrides
 _array_math: dict = {}
 _tensor_math = None
 
@@ -39,6 +40,14 @@ def register_array_function(name: str, fn) -> None:
     _array_functions[name] = fn
     for m in _array_math.values():
         m.__dict__.pop(name, None)
+
+
+def register_override(name: str, array_fn, tensor_fn) -> None:
+    """A hand-written array kernel offered as an override of a rule's composed form: on arrays
+    ``m.name(...)`` runs ``array_fn(xp, ...)``, on Tensors ``tensor_fn(...)`` (the composed,
+    differentiable form, which the kernel must equal; a test compares them)."""
+    register_array_function(name, array_fn)
+    _tensor_functions[name] = tensor_fn
 
 
 def install_tensor_math(namespace) -> None:

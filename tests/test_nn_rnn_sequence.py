@@ -155,3 +155,37 @@ def test_zero_length_sequence_raises_like_pytorch(batch_first):
     # batch 0 is allowed, as in PyTorch
     out, _ = lstm(ag.zeros((0, 5, 3) if batch_first else (5, 0, 3)))
     assert out.shape == ((0, 5, 4) if batch_first else (5, 0, 4))
+
+
+@pytest.mark.parametrize("reverse", [False, True])
+@pytest.mark.parametrize("grads", ["all", "out", "state"])
+def test_the_buffered_bptt_kernel_equals_the_rule(reverse, grads):
+    """The array kernel offered as ``lstm_through_time`` is the composed rule, number for
+    number (both on float64 arrays)."""
+    import importlib
+
+    import numpy as np
+
+    from autograd_core import _rule_math
+
+    ls = importlib.import_module("autograd_core.ops.fused.lstm_sequence")
+
+    rng = np.random.default_rng(5)
+    T, B, I, H = 5, 3, 4, 6
+    x = ag.tensor(rng.standard_normal((T, B, I)))
+    h0, c0 = ag.tensor(rng.standard_normal((B, H))), ag.tensor(rng.standard_normal((B, H)))
+    w_ih = ag.tensor(rng.standard_normal((4 * H, I)) * 0.3)
+    w_hh = ag.tensor(rng.standard_normal((4 * H, H)) * 0.3)
+    bias = ag.tensor(rng.standard_normal(4 * H) * 0.1)
+    node = ls.lstm_sequence(*(t.requires_grad_() for t in (x, h0, c0, w_ih, w_hh, bias)),
+                            reverse=reverse)[0].grad_fn
+    saved = node._saved_arrays()
+    arrays = [a for a in saved[:5]] + list(saved[6:])
+    dout = rng.standard_normal((T, B, H)) if grads in ("all", "out") else None
+    dh_n = rng.standard_normal((B, H)) if grads in ("all", "state") else None
+    dc_n = rng.standard_normal((B, H)) if grads in ("all", "state") else None
+    needs = (True,) * 6
+    kernel = ls._through_time_kernel(np, needs, reverse, *arrays, dout, dh_n, dc_n)
+    rule = ls._through_time(_rule_math.for_arrays(np), needs, reverse, *arrays, dout, dh_n, dc_n)
+    for k, r in zip(kernel, rule):
+        np.testing.assert_allclose(k, r, rtol=1e-12, atol=1e-12)

@@ -17,8 +17,11 @@ class TensorMath:
                 self._functions.setdefault(name, getattr(module, name))
 
     def __getattr__(self, name: str):
+        from .._rule_math import _tensor_functions
+
         try:
-            f = self.__dict__["_functions"][name]
+            f = _tensor_functions[name] if name in _tensor_functions else \
+                self.__dict__["_functions"][name]
         except KeyError:
             raise AttributeError(f"the backward-rule namespace has no function {name!r}") from None
         self.__dict__[name] = f

@@ -7,6 +7,7 @@ the cell's rule per step, with the weight and input gradients as one matrix prod
 
 from __future__ import annotations
 
+from ... import _rule_math
 from ...function import Function
 from ...tensor import Tensor
 from .recurrent import (
@@ -89,8 +90,8 @@ class LSTMSequence(Function):
             return (None,) * 7
         m, reverse = ctx.math, ctx.reverse
         states = m.apply(_LSTMStates, x, h0, c0, w_ih, w_hh, bias, acts, cs, tcs, hs, reverse)
-        return _through_time(m, ctx.needs_input_grad[:6], reverse, x, h0, c0, w_ih, w_hh,
-                             *states, dout, dh_n, dc_n) + (None,)
+        return m.lstm_through_time(ctx.needs_input_grad[:6], reverse, x, h0, c0, w_ih, w_hh,
+                                   *states, dout, dh_n, dc_n) + (None,)
 
 
 class _LSTMStates(Function):
@@ -178,6 +179,68 @@ def _through_time(m, needs, reverse, x, h0, c0, w_ih, w_hh, acts, cs, tcs, hs, d
     if need_b:
         db = m.sum(flat, 1)
     return (dx, dh.T if need_h0 else None, dc.T if need_c0 else None, dw_ih, dw_hh, db)
+
+
+def _through_time_kernel(xp, needs, reverse, x, h0, c0, w_ih, w_hh, acts, cs, tcs, hs, dout,
+                         dh_n, dc_n):
+    """`_through_time` on arrays, as a kernel: the same step arithmetic written into buffers
+    made once per call (``out=`` ufuncs), which the shared vocabulary cannot express. Offered
+    through the rule namespace as ``lstm_through_time``; tests compare it with the rule."""
+    need_x, need_h0, need_c0, need_wih, need_whh, need_b = needs
+    steps, gates, batch = acts.shape
+    n = gates // 4
+    order = range(steps) if reverse else range(steps - 1, -1, -1)
+    das = xp.empty((steps, gates, batch), acts.dtype)
+    dcs = xp.empty((n, batch), acts.dtype)
+    tmp = xp.empty((n, batch), acts.dtype)
+    dh = None if dh_n is None else dh_n.T
+    dc = None if dc_n is None else dc_n.T
+    for t in order:
+        if dout is not None:
+            dh = dout[t].T if dh is None else dh + dout[t].T
+        a, tc, da = acts[t], tcs[t], das[t]
+        i, f, g, o = a[:n], a[n:2 * n], a[2 * n:3 * n], a[3 * n:]
+        first = t == (steps - 1 if reverse else 0)
+        c_prev = c0.T if first else cs[t + 1 if reverse else t - 1]
+        if dh is not None:
+            xp.multiply(dh, tc, out=da[3 * n:])
+            xp.multiply(dh, o, out=dcs)
+            xp.multiply(dcs, tc, out=tmp)
+            tmp *= tc
+            dcs -= tmp  # dh o (1 - tanh(c)^2)
+            if dc is not None:
+                dcs += dc
+        else:
+            da[3 * n:] = 0
+            dcs[...] = dc
+        xp.multiply(dcs, g, out=da[:n])
+        xp.multiply(dcs, c_prev, out=da[n:2 * n])
+        xp.multiply(dcs, i, out=da[2 * n:3 * n])
+        slope = 1.0 - a
+        slope *= a
+        sg = slope[2 * n:3 * n]
+        xp.multiply(g, g, out=sg)
+        xp.subtract(1.0, sg, out=sg)
+        da *= slope
+        dc = dcs * f
+        dh = w_hh.T @ da
+    flat = xp.ascontiguousarray(das.transpose(1, 0, 2)).reshape(gates, steps * batch)
+    dx = dw_ih = dw_hh = db = None
+    if need_whh:
+        prev = _previous(_rule_math.for_arrays(xp), reverse, hs, h0.T)
+        dw_hh = flat @ prev.transpose(0, 2, 1).reshape(steps * batch, n)
+    if need_wih:
+        dw_ih = flat @ x.reshape(steps * batch, x.shape[2])
+    if need_x:
+        dx = (flat.T @ w_ih).reshape(x.shape)
+    if need_b:
+        db = flat.sum(1)
+    return (dx, dh.T if need_h0 else None, dc.T if need_c0 else None, dw_ih, dw_hh, db)
+
+
+_rule_math.register_override(
+    "lstm_through_time", _through_time_kernel,
+    lambda *args: _through_time(_rule_math.for_tensors(), *args))
 
 
 def _previous(m, reverse: bool, states, start):

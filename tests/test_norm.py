@@ -8,7 +8,7 @@ import math
 import numpy as np
 import pytest
 from gradients import check_grads
-from hypothesis import given
+from hypothesis import assume, given
 from hypothesis import strategies as st
 from strategies import arrays, host, layouts, leaf, make_tensor, np_axes, reduce_case
 
@@ -25,6 +25,8 @@ NORM_ORDERS = [1, 2, INF, -INF, "fro", 0.5, 1.5, 3, 0]
 def test_norm(case, p, data):
     shape, dim, keepdim = case
     values = data.draw(arrays(shape, away_from_zero=0.1))
+    if p in (INF, -INF):  # a tie for the max/min |x| is a kink: finite differences jump there
+        assume(np.unique(np.abs(values)).size == values.size)
     x = make_tensor(values, data.draw(layouts()))
     axes = np_axes(dim, len(shape))
     a = np.abs(values)

@@ -505,6 +505,15 @@ def backend_for(dev: device) -> Backend:
     return backend
 
 
+def cupy_part(name: str = ""):
+    """CuPy itself, or one of its submodules (``"cuda.nccl"``), for the code that needs it
+    without a device (compiling kernels, NCCL communicators): this module is the one that
+    imports ``cupy``. Raises ImportError when it is not installed."""
+    import importlib
+
+    return importlib.import_module("cupy" + (f".{name}" if name else ""))
+
+
 def cuda_backend() -> Backend | None:
     """The CUDA backend if one is usable, else None (imports CuPy on first call)."""
     backend = _by_device_type.get("cuda")

@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime
 import os
 
+from .._backend import cupy_part
 from ._errors import NOT_INITIALIZED
 from ._mpi_world import MpiWorld, install_failure_hook, uninstall_failure_hook
 
@@ -129,7 +130,7 @@ def is_mpi_available() -> bool:
 
 def is_nccl_available() -> bool:
     try:
-        from cupy.cuda import nccl  # noqa: F401
+        cupy_part("cuda.nccl")
     except ImportError:
         return False
     return True

@@ -16,7 +16,7 @@ import time
 
 import numpy as np
 
-from .._backend import backend_of, cuda_backend
+from .._backend import backend_of, cuda_backend, cupy_part
 from ._errors import DistBackendError
 from ._mpi_world import MpiWorld
 from ._reduce_op import ReduceOp
@@ -37,7 +37,7 @@ def make_communicator(world: MpiWorld):
         raise RuntimeError("the 'nccl' backend needs CuPy and a CUDA GPU; use backend='mpi' on "
                            "the CPU")
     try:
-        from cupy.cuda import nccl
+        nccl = cupy_part("cuda.nccl")
     except ImportError as exc:
         raise RuntimeError("the 'nccl' backend needs CuPy built with NCCL (cupy.cuda.nccl); "
                            "install NCCL or use backend='mpi'") from exc

@@ -180,8 +180,9 @@ def nvrtc_options(arch: str, machine_code: bool = True) -> list[str]:
     GPU)."""
     import os
 
-    import cupy
+    from ..._backend import cupy_part
 
+    cupy = cupy_part()
     include = os.path.join(os.path.dirname(cupy.__file__), "_core", "include")
     cccl = os.path.join(include, "cupy", "_cccl")
     return [f"-arch={'sm' if machine_code else 'compute'}_{arch}", "--std=c++17", f"-I{include}",

@@ -22,11 +22,7 @@ import module_db_harness as harness  # noqa: E402
 harness.DTYPES = ("float64",)
 
 # (module name pattern, kind, sample description or index) -> why it disagrees
-KNOWN_FAILURES = [
-    (r"BatchNorm[123]d", "forward", "zero_batch",
-     "a batch of size 0: our batch norm rejects it in training and cannot reshape it in "
-     "eval mode; PyTorch returns an empty output"),
-]
+KNOWN_FAILURES: list = []  # (pattern, kind, desc or index, reason): none at present
 
 
 def _known_failure(sample) -> str | None:

@@ -71,9 +71,9 @@ class AvgPool1d(Module):
                             self.count_include_pad)
 
 
-class AvgPool2d(Module):
-    """Mean over windows of (N, C, H, W); ``count_include_pad`` counts padded zeros in the
-    divisor, ``divisor_override`` replaces it."""
+class _AvgPoolNd(Module):
+    """The arguments of 2-D and 3-D average pooling: ``count_include_pad`` counts padded
+    zeros in the divisor, ``divisor_override`` replaces it."""
 
     def __init__(self, kernel_size, stride=None, padding=0, ceil_mode: bool = False,
                  count_include_pad: bool = True, divisor_override=None) -> None:
@@ -87,6 +87,10 @@ class AvgPool2d(Module):
 
     def extra_repr(self) -> str:
         return f"kernel_size={self.kernel_size}, stride={self.stride}, padding={self.padding}"
+
+
+class AvgPool2d(_AvgPoolNd):
+    """Mean over windows of (N, C, H, W)."""
 
     def forward(self, input: Tensor) -> Tensor:
         return F.avg_pool2d(input, self.kernel_size, self.stride, self.padding, self.ceil_mode,

@@ -6,8 +6,7 @@ from __future__ import annotations
 from autograd_core import Tensor
 
 from .. import functional as F
-from ..module import Module
-from .pooling import _AdaptiveMaxNd, _AdaptiveNd, _MaxPoolNd
+from .pooling import _AdaptiveMaxNd, _AdaptiveNd, _AvgPoolNd, _MaxPoolNd
 
 __all__ = ["MaxPool3d", "AvgPool3d", "AdaptiveAvgPool3d", "AdaptiveMaxPool3d"]
 
@@ -21,22 +20,8 @@ class MaxPool3d(_MaxPoolNd):
                             ceil_mode=self.ceil_mode, return_indices=self.return_indices)
 
 
-class AvgPool3d(Module):
-    """Mean over windows of (N, C, D, H, W); ``count_include_pad`` counts padded zeros in
-    the divisor, ``divisor_override`` replaces it."""
-
-    def __init__(self, kernel_size, stride=None, padding=0, ceil_mode: bool = False,
-                 count_include_pad: bool = True, divisor_override=None) -> None:
-        super().__init__()
-        self.kernel_size = kernel_size
-        self.stride = stride if (stride is not None) else kernel_size
-        self.padding = padding
-        self.ceil_mode = ceil_mode
-        self.count_include_pad = count_include_pad
-        self.divisor_override = divisor_override
-
-    def extra_repr(self) -> str:
-        return f"kernel_size={self.kernel_size}, stride={self.stride}, padding={self.padding}"
+class AvgPool3d(_AvgPoolNd):
+    """Mean over windows of (N, C, D, H, W)."""
 
     def forward(self, input: Tensor) -> Tensor:
         return F.avg_pool3d(input, self.kernel_size, self.stride, self.padding, self.ceil_mode,

@@ -106,6 +106,13 @@ from .ops.unary import *  # noqa: F403
 from .random import Generator, get_rng_state, initial_seed, manual_seed, seed, set_rng_state
 from .serialization import load, save
 from .tensor import Size, Tensor, is_tensor
+from .window_factories import (
+    bartlett_window,
+    blackman_window,
+    hamming_window,
+    hann_window,
+    kaiser_window,
+)
 
 half = float16
 float = float32
@@ -114,6 +121,7 @@ long = int64
 int = int32
 
 # from the installed package metadata (pyproject.toml in a checkout never installed)
+from . import signal  # noqa: E402  (torch.signal)
 from ._version import __version__  # noqa: E402
 
 _aliases.install()  # autograd_core.nn is nn, autograd_core.optim is optim

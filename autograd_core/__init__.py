@@ -121,7 +121,7 @@ long = int64
 int = int32
 
 # from the installed package metadata (pyproject.toml in a checkout never installed)
-from . import signal  # noqa: E402  (torch.signal)
+from . import masked, signal  # noqa: E402  (torch.masked, torch.signal)
 from ._version import __version__  # noqa: E402
 
 _aliases.install()  # autograd_core.nn is nn, autograd_core.optim is optim

@@ -5,6 +5,7 @@ backend. One file per family:
 - `det`             det, slogdet (and ``logdet``)
 - `factorizations`  cholesky, qr, lu_factor, lu, lu_solve
 - `eigen`           eigh, eigvalsh, svd, svdvals
+- `ldl`             ldl_factor, ldl_factor_ex, ldl_solve (not differentiable)
 - `norms`           vector_norm, matrix_norm, norm, cond
 - `misc`            matrix_exp, pinv, lstsq, matrix_power, matrix_rank, multi_dot, cross,
                     vecdot, vander, diagonal, tensorinv, tensorsolve, householder_product
@@ -22,6 +23,7 @@ from .factorizations import (
     lu_solve,
     qr,
 )
+from .ldl import ldl_factor, ldl_factor_ex, ldl_solve
 from .misc import (
     cross,
     diagonal,
@@ -46,4 +48,5 @@ __all__ = [
     "lu_solve", "matrix_exp", "matrix_norm", "matrix_power", "matrix_rank", "multi_dot", "norm",
     "pinv", "qr", "slogdet", "solve", "solve_ex", "solve_triangular", "svd", "svdvals",
     "tensorinv", "tensorsolve", "vander", "vecdot", "vector_norm",
+    "ldl_factor", "ldl_factor_ex", "ldl_solve",
 ]

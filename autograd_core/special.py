@@ -25,6 +25,8 @@ from .ops.special_bessel_jyk import (
     scaled_modified_bessel_k1,
 )
 from .ops.special_erf import erfcx, erfinv, log_ndtr, ndtr, ndtri
+from .ops.special_gamma import digamma, polygamma
+from .ops.special_gamma import lgamma as gammaln
 from .ops.special_log import entr, logit, sinc, xlog1py, xlogy
 from .ops.special_polynomials import (
     chebyshev_polynomial_t,
@@ -44,6 +46,7 @@ from .ops.unary import exp2, expm1, log1p, sigmoid
 from .tensor import Tensor
 
 expit = sigmoid
+psi = digamma
 
 
 def modified_bessel_i0(input: Tensor) -> Tensor:
@@ -63,6 +66,20 @@ def spherical_bessel_j0(input: Tensor) -> Tensor:
     return sinc(input / math.pi)
 
 
+def multigammaln(input: Tensor, p: int) -> Tensor:
+    """log of the multivariate gamma function of dimension p:
+    log Gamma_p(a) = p (p - 1) / 4 log(pi) + sum_{j=0}^{p-1} log Gamma(a - j / 2)
+    (defined for a > (p - 1) / 2; like PyTorch, other inputs are not refused)."""
+    import math
+
+    if p < 1:
+        raise RuntimeError(f"p has to be greater than or equal to 1 (got p={p})")
+    out = gammaln(input) + p * (p - 1) / 4 * math.log(math.pi)
+    for j in range(1, p):
+        out = out + gammaln(input - j / 2)
+    return out
+
+
 __all__ = [
     "airy_ai", "bessel_j0", "bessel_j1", "bessel_y0", "bessel_y1", "modified_bessel_k0",
     "modified_bessel_k1", "scaled_modified_bessel_k0", "scaled_modified_bessel_k1", "zeta",
@@ -75,4 +92,5 @@ __all__ = [
     "i1e", "log1p", "log_ndtr", "log_softmax", "logit", "logsumexp", "modified_bessel_i0",
     "modified_bessel_i1", "ndtr", "ndtri", "round", "sinc", "softmax", "spherical_bessel_j0",
     "xlog1py", "xlogy",
+    "digamma", "gammaln", "multigammaln", "polygamma", "psi",
 ]

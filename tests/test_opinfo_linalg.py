@@ -24,7 +24,8 @@ torch = pytest.importorskip("torch")
 
 # Entries of op_db with a counterpart here (name, variant); the top-level kin are torch.X.
 LINALG = ["cholesky", "cholesky_ex", "cond", "cross", "det", "diagonal", "eigh", "eigvalsh",
-          "householder_product", "inv", "inv_ex", "lstsq", "lu", "lu_factor", "lu_factor_ex",
+          "householder_product", "inv", "inv_ex", "ldl_factor", "ldl_factor_ex", "ldl_solve",
+          "lstsq", "lu", "lu_factor", "lu_factor_ex",
           "lu_solve", "matrix_norm", "matrix_power", "matrix_rank", "multi_dot", "norm", "pinv",
           "qr", "slogdet", "solve", "solve_ex", "solve_triangular", "svd", "svdvals",
           "tensorinv", "tensorsolve", "vander", "vecdot", "vector_norm"]
@@ -36,7 +37,7 @@ SPECIAL = ["entr", "erfcx", "i0e", "i1", "i1e", "log_ndtr", "ndtr", "ndtri", "xl
            "shifted_chebyshev_polynomial_u", "shifted_chebyshev_polynomial_v",
            "shifted_chebyshev_polynomial_w", "bessel_j0", "bessel_j1", "bessel_y0",
            "bessel_y1", "modified_bessel_k0", "modified_bessel_k1", "scaled_modified_bessel_k0",
-           "scaled_modified_bessel_k1", "airy_ai", "zeta"]
+           "scaled_modified_bessel_k1", "airy_ai", "zeta", "polygamma"]
 KIN = ["cholesky", "cholesky_inverse", "cholesky_solve", "cross", "erfinv", "i0", "logdet",
        "logit", "lu", "lu_solve", "lu_unpack", "matrix_exp", "pinverse", "qr", "sinc", "svd",
        "triangular_solve", "xlogy"]
@@ -47,6 +48,7 @@ VARIANT_OPS = {
     ("linalg.pinv", "singular"): lambda a, b: ag.linalg.pinv(a @ b.mT),
     ("linalg.lstsq", "grad_oriented"): lambda a, b, driver: ag.linalg.lstsq(a, b,
                                                                            driver=driver)[:2],
+    ("special.polygamma", "special_polygamma_n_0"): lambda x, n: ag.special.polygamma(n, x),
 }
 
 # Samples known to disagree, by (entry, variant): the reason, honestly.

@@ -107,3 +107,14 @@ def test_results_are_not_differentiable_as_in_torch():
     a = ag.tensor(_symmetric(3, "random"), requires_grad=True)
     ld, piv = ag.linalg.ldl_factor(a)
     assert not ld.requires_grad and not piv.requires_grad
+
+
+def test_on_every_device(device):
+    a = np.stack([_symmetric(4, "random"), _symmetric(4, "zero_diagonal")])
+    b = RNG.normal(size=(2, 4, 3))
+    ld, piv = ag.linalg.ldl_factor(ag.tensor(a, device=device))
+    x = ag.linalg.ldl_solve(ld, piv, ag.tensor(b, device=device))
+    ld_c, piv_c = ag.linalg.ldl_factor(ag.tensor(a))
+    np.testing.assert_array_equal(piv.cpu().numpy(), piv_c.numpy())
+    np.testing.assert_allclose(ld.cpu().numpy(), ld_c.numpy(), rtol=1e-12, atol=1e-14)
+    np.testing.assert_allclose(a @ x.cpu().numpy(), b, atol=1e-10)

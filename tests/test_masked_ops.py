@@ -207,3 +207,19 @@ def test_errors_use_torchs_classes():
                          mask=ag.tensor([[True, True], [False, False]]))
     with pytest.raises(RuntimeError):
         torch.masked.amax(torch.tensor(X), (0, -3))  # torch agrees on the class
+
+
+# ----------------------------------------------------------------------------- devices
+@pytest.mark.parametrize("name", ["sum", "amax", "mean", "median", "norm", "var", "logsumexp",
+                                  "softmax", "cumprod", "normalize"])
+def test_runs_on_every_device(name, device):
+    kwargs = {"normalize": {"ord": 2.0, "dim": -1}}.get(name, {"dim": -1})
+
+    def run(dev):
+        x = ag.tensor(X, device=dev, requires_grad=True)
+        out = getattr(ag.masked, name)(x, **kwargs, mask=ag.tensor(SAFE, device=dev))
+        grad, = ag.autograd.grad(out.sum(), x)
+        return out.detach().cpu().numpy(), grad.cpu().numpy()
+
+    for ours, cpu in zip(run(device), run("cpu")):
+        np.testing.assert_allclose(ours, cpu, rtol=1e-12, atol=1e-12)

@@ -137,3 +137,14 @@ def test_factory_checks_raise_runtime_error(name):
     assert half.dtype == ag.float16
     np.testing.assert_allclose(half.numpy(), getattr(torch, name)(6).numpy(), atol=2e-3)
     assert fn(5, requires_grad=True).requires_grad
+
+
+def test_windows_on_every_device(device):
+    for name, params in WINDOWS.items():
+        ours = getattr(ag.signal.windows, name)(9, sym=False, device=device, **params[-1])
+        assert ours.device == ag.zeros(1, device=device).device
+        np.testing.assert_allclose(ours.cpu().numpy(),
+                                   getattr(ag.signal.windows, name)(9, sym=False,
+                                                                    **params[-1]).numpy())
+    np.testing.assert_allclose(ag.kaiser_window(8, device=device).cpu().numpy(),
+                               ag.kaiser_window(8).numpy())

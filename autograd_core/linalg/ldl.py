@@ -10,6 +10,7 @@ from .._backend import backend_of
 from ..tensor import Tensor, _wrap
 from ._common import LinAlgError, check_matrix, check_tensor, results
 from ._ldl_array import ldl_factor_array, ldl_solve_array
+from ._lu_array import broadcast_shapes
 
 LDLFactor = results("linalg_ldl_factor", "LD", "pivots")
 LDLFactorEx = results("linalg_ldl_factor_ex", "LD", "pivots", "info")
@@ -68,7 +69,7 @@ def ldl_solve(LD: Tensor, pivots: Tensor, B: Tensor, *, hermitian: bool = False)
         raise RuntimeError(f"Incompatible matrix sizes for {name}: each A matrix is {n} by {n} "
                            f"but each b matrix is {B.shape[-2]} by {B.shape[-1]}")
     xp = backend_of(LD._data).xp
-    batch = tuple(xp.broadcast_shapes(tuple(LD.shape[:-2]), tuple(B.shape[:-2])))
+    batch = broadcast_shapes(tuple(LD.shape[:-2]), tuple(B.shape[:-2]))
     ld = xp.broadcast_to(LD.detach()._data, batch + (n, n))
     piv = xp.broadcast_to(pivots._data, batch + (n,))
     b = xp.broadcast_to(B.detach()._data, batch + tuple(B.shape[-2:]))

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 import autograd_core as ag
-from autograd_core.autograd import gradcheck
+from autograd_core.autograd import gradcheck, gradgradcheck
 
 torch = pytest.importorskip("torch")
 
@@ -189,6 +189,17 @@ def test_gradcheck_logaddexp():
     m = ag.tensor(SAFE)
     assert gradcheck(lambda a, b: ag.masked.logaddexp(a, b, input_mask=m),
                      (ag.tensor(X, requires_grad=True), other), eps=1e-6, atol=1e-6)
+
+
+@pytest.mark.parametrize("name, kwargs", [
+    ("softmax", {"dim": -1}), ("var", {"dim": (0, 2)}), ("logsumexp", {"dim": -1}),
+    ("normalize", {"ord": 3.0, "dim": -1}), ("prod", {"dim": -1}),
+])
+def test_gradgradcheck_float64(name, kwargs):
+    m = ag.tensor(SAFE[:2, :, :4])
+    x = ag.tensor(X[:2, :2, :4], requires_grad=True)
+    fn = getattr(ag.masked, name)
+    assert gradgradcheck(lambda t: fn(t, **kwargs, mask=m), (x,), eps=1e-6, atol=1e-5)
 
 
 # ------------------------------------------------------------------------------ errors

@@ -90,6 +90,18 @@ def test_the_activation_kernels_compile(nvrtc, arch):
         assert all(f".entry {name}(".encode() in ptx for name in names)
 
 
+@pytest.mark.parametrize("arch", ARCHITECTURES)
+def test_every_backend_kernel_compiles(nvrtc, arch):
+    """Every fused kernel of the CuPy backend (activations, LSTM/GRU gates, dropout, softmax
+    and cross-entropy, im2col/col2im for sample window shapes), in both dtypes."""
+    specs = catalog.backend_kernels()
+    assert len(specs) > len(catalog.activation_kernels())
+    for dtype in catalog.KERNEL_DTYPES:
+        source, names = catalog.cuda_source(specs, dtype)
+        ptx = _compile(nvrtc, source, arch, machine_code=False)
+        assert all(f".entry {name}(".encode() in ptx for name in names)
+
+
 def test_a_broken_kernel_is_refused(nvrtc, specs):
     """The check can fail: a body calling a function CUDA lacks does not compile."""
     broken = catalog.KernelSpec("broken", "T grad", "T param", "param -= fmaxx(grad, param);",

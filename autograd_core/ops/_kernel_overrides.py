@@ -25,19 +25,29 @@ def kernel_for(xp, name: str, dtype):
     return None if backend is None else backend.fused_kernel(name, dtype)
 
 
-def offer(name: str, composed, kernel: str | None = None, dtype_of: int = -1) -> None:
+def offer(name: str, composed, kernel: str | None = None, dtype_of: int = -1,
+          launch=None) -> None:
     """Register ``m.name(*args)``: the fused kernel ``kernel`` (default ``name``) on arrays
     where the backend has it (the dtype is that of ``args[dtype_of]``), else
-    ``composed(m, *args)``; ``composed(tensor math, *args)`` on Tensors."""
+    ``composed(m, *args)``; ``composed(tensor math, *args)`` on Tensors.
+
+    ``launch(backend, xp, *args)``, when given, runs the kernels itself (several launches,
+    or a case the kernel does not cover) and returns the result, or None for the composed
+    form."""
     kernel = kernel or name
     array_math = _rule_math.for_arrays
 
     def on_arrays(xp, *args):
         backend = KERNEL_BACKENDS.get(xp)
         if backend is not None:
-            k = backend.fused_kernel(kernel, args[dtype_of].dtype)
-            if k is not None:
-                return k(*args)
+            if launch is not None:
+                out = launch(backend, xp, *args)
+                if out is not None:
+                    return out
+            else:
+                k = backend.fused_kernel(kernel, args[dtype_of].dtype)
+                if k is not None:
+                    return k(*args)
         return composed(array_math(xp), *args)
 
     def on_tensors(*args):

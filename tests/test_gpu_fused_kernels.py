@@ -88,3 +88,101 @@ def test_dropout_gradcheck_and_create_graph_on_cuda():
 
     assert ag.autograd.gradcheck(fn, (x,))
     assert ag.autograd.gradgradcheck(fn, (x,))
+
+
+# ----------------------------------------------------------------------------- LSTM / GRU
+def _lstm_args(device, dtype, steps=4, batch=3, inputs=5, hidden=6, seed=0):
+    rng = np.random.default_rng(seed)
+    shapes = [(steps, batch, inputs), (batch, hidden), (batch, hidden), (4 * hidden, inputs),
+              (4 * hidden, hidden), (4 * hidden,)]
+    return [ag.tensor(rng.standard_normal(s) * 0.7, dtype=dtype, device=device, requires_grad=True)
+            for s in shapes]
+
+
+@requires_fake
+@DTYPES
+@pytest.mark.parametrize("reverse", [False, True])
+def test_lstm_sequence_runs_one_gate_kernel_a_step(dtype, reverse):
+    from autograd_core.ops.fused.lstm_sequence import lstm_sequence
+
+    results = []
+    for device in ("cpu", "cuda"):
+        args = _lstm_args(device, dtype)
+        before = _launches()
+        out, h_n, c_n = lstm_sequence(*args, reverse=reverse)
+        forward_launches = _launches() - before
+        rng = np.random.default_rng(5)
+        (out * ag.tensor(rng.standard_normal(out.shape), dtype=dtype, device=device)).sum().add(
+            (h_n * c_n).sum()).backward()
+        results.append(([t.detach().cpu().numpy() for t in (out, h_n, c_n)] +
+                        [a.grad.cpu().numpy() for a in args], forward_launches, _launches() - before))
+    (cpu, _, _), (cuda, forward, total) = results
+    assert forward == 4 and total >= 8  # one gate kernel a step each way (+ the products' own)
+    for a, b in zip(cpu, cuda):
+        np.testing.assert_allclose(b, a, **_tol(dtype))
+
+
+def test_lstm_sequence_gradcheck_and_create_graph_on_cuda():
+    from autograd_core.ops.fused.lstm_sequence import lstm_sequence
+
+    args = _lstm_args("cuda", ag.float64, steps=3, batch=2, inputs=2, hidden=2)
+    assert ag.autograd.gradcheck(lambda *a: lstm_sequence(*a)[0], args)
+    assert ag.autograd.gradgradcheck(lambda *a: lstm_sequence(*a)[2], args)
+
+
+def test_lstm_matches_torch_from_identical_weights_on_cuda():
+    torch = pytest.importorskip("torch")
+    lstm = nn.LSTM(3, 4, batch_first=True).to(ag.float64).to("cuda")
+    ref = torch.nn.LSTM(3, 4, batch_first=True).double()
+    with torch.no_grad():
+        for name, p in ref.named_parameters():
+            p.copy_(torch.from_numpy(getattr(lstm, name).detach().cpu().numpy()))
+    x_np = np.random.default_rng(0).standard_normal((2, 5, 3))
+    x = ag.tensor(x_np, device="cuda", requires_grad=True)
+    xt = torch.tensor(x_np, requires_grad=True)
+    out, (h, c) = lstm(x)
+    out_t, (h_t, c_t) = ref(xt)
+    (out.sum() + c.sum()).backward()
+    (out_t.sum() + c_t.sum()).backward()
+    np.testing.assert_allclose(out.detach().cpu().numpy(), out_t.detach().numpy(), rtol=1e-10, atol=1e-12)
+    np.testing.assert_allclose(x.grad.cpu().numpy(), xt.grad.numpy(), rtol=1e-10, atol=1e-12)
+    np.testing.assert_allclose(lstm.weight_hh_l0.grad.cpu().numpy(), ref.weight_hh_l0.grad.numpy(),
+                               rtol=1e-10, atol=1e-12)
+
+
+def _gru_args(device, dtype, rows, seed=1, batch=3, hidden=4):
+    rng = np.random.default_rng(seed)
+    x_proj = rng.standard_normal((batch, 3 * hidden) if rows else (3 * hidden, batch))
+    h = rng.standard_normal((batch, hidden) if rows else (hidden, batch))
+    w_hh, b_hh = rng.standard_normal((3 * hidden, hidden)), rng.standard_normal(3 * hidden)
+    return [ag.tensor(a * 0.8, dtype=dtype, device=device, requires_grad=True)
+            for a in (x_proj, h, w_hh, b_hh)]
+
+
+@requires_fake
+@DTYPES
+@pytest.mark.parametrize("rows", [True, False])
+def test_gru_cell_runs_one_gate_kernel_each_way(dtype, rows):
+    from autograd_core.ops.fused.recurrent import gru_cell
+
+    results = []
+    for device in ("cpu", "cuda"):
+        args = _gru_args(device, dtype, rows)
+        before = _launches()
+        h_new = gru_cell(*args, columns=not rows)
+        launched = _launches() - before
+        (h_new * h_new).sum().backward()
+        results.append(([h_new.detach().cpu().numpy()] + [a.grad.cpu().numpy() for a in args],
+                        launched, _launches() - before))
+    (cpu, _, _), (cuda, forward, total) = results
+    assert (forward, total) == (1, 2)
+    for a, b in zip(cpu, cuda):
+        np.testing.assert_allclose(b, a, **_tol(dtype))
+
+
+def test_gru_cell_gradcheck_and_create_graph_on_cuda():
+    from autograd_core.ops.fused.recurrent import gru_cell
+
+    args = _gru_args("cuda", ag.float64, rows=True, batch=2, hidden=2)
+    assert ag.autograd.gradcheck(gru_cell, args)
+    assert ag.autograd.gradgradcheck(gru_cell, args)

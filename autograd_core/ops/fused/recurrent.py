@@ -62,8 +62,10 @@ from __future__ import annotations
 
 import contextlib
 
+from ..._backend import KERNEL_BACKENDS
 from ...function import Function
 from ...tensor import Tensor
+from .._kernel_overrides import offer
 
 __all__ = ["input_projection", "rnn_tanh_cell", "rnn_relu_cell", "lstm_cell", "gru_cell",
            "stack_columns"]
@@ -409,8 +411,17 @@ class GRUCell(Function):
         ah = _mm(w_hh, hc, rows)
         if b_hh is not None:
             ah += b_hh[:, None]
-        rz = xc[:h2] + ah[:h2]
         hn = ah[h2:]
+        kernels = KERNEL_BACKENDS.get(xp)  # CUDA: the gate arithmetic in one launch
+        gates = kernels and kernels.fused_kernel("gru_gates_forward", hc.dtype)
+        if gates:
+            rz, n, h_new = (xp.empty((h2,) + hc.shape[1:], hc.dtype),
+                            xp.empty_like(hn), xp.empty_like(hn))
+            gates(xc[:hidden], xc[hidden:h2], xc[h2:], ah[:hidden], ah[hidden:h2], hn, hc,
+                  rz[:hidden], rz[hidden:], n, h_new)
+            ctx.save_for_backward(x_proj, h, w_hh, b_hh, rz, n, hn)
+            return (_t(h_new, rows), w_hh) if chain else _t(h_new, rows)
+        rz = xc[:h2] + ah[:h2]
         with _quiet(xp):
             _sigmoid_(xp, rz)
         n = rz[:hidden] * hn
@@ -430,14 +441,35 @@ class GRUCell(Function):
             return None, None, dw, None, None, None
         m, rows = ctx.math, ctx.rows
         rz, n, hn = m.apply(_GRUGates, x_proj, h, w_hh, b_hh, rz, n, hn, rows)
-        g, hv = _t(dh, rows), _t(h, rows)
-        z = rz[n.shape[0]:]
-        dx, dah = _gru_step_grads(m, rz, n, hn, None, g * (hv - n), g * (1.0 - z), None)
+        dx, dah, dh_direct = m.gru_cell_grads(_t(dh, rows), _t(h, rows), rz, n, hn)
         _, dh_prev, dwh, db = _cell_grads(m, rows, (False, need_h, need_w, need_b), dah, h,
                                           w_hh, dw)
         if need_h:
-            dh_prev = dh_prev + _t(g * z, rows)
+            dh_prev = dh_prev + _t(dh_direct, rows)
         return (_t(dx, rows) if need_x else None), dh_prev, dwh, db, None, None
+
+
+def _gru_cell_grads(m, g, hv, rz, n, hn):
+    """`GRUCell`'s step backward from g = dL/dh': (dx_proj, da_h, g z), columns."""
+    z = rz[n.shape[0]:]
+    dx, dah = _gru_step_grads(m, rz, n, hn, None, g * (hv - n), g * (1.0 - z), None)
+    return dx, dah, g * z
+
+
+def _gru_cell_grads_kernel(backend, xp, g, hv, rz, n, hn):
+    """`_gru_cell_grads` as one fused CUDA launch (None: no kernel for the dtype)."""
+    kernel = backend.fused_kernel("gru_gates_backward", g.dtype)
+    if not kernel:
+        return None
+    k = n.shape[0]
+    dx, dah = xp.empty((3 * k,) + n.shape[1:], n.dtype), xp.empty((3 * k,) + n.shape[1:], n.dtype)
+    dh_direct = xp.empty_like(n)
+    kernel(g, hv, rz[:k], rz[k:], n, hn, dx[:k], dx[k:2 * k], dx[2 * k:], dah[:k],
+           dah[k:2 * k], dah[2 * k:], dh_direct)
+    return dx, dah, dh_direct
+
+
+offer("gru_cell_grads", _gru_cell_grads, launch=_gru_cell_grads_kernel)
 
 
 class _GRUGates(Function):

@@ -186,3 +186,106 @@ def test_gru_cell_gradcheck_and_create_graph_on_cuda():
     args = _gru_args("cuda", ag.float64, rows=True, batch=2, hidden=2)
     assert ag.autograd.gradcheck(gru_cell, args)
     assert ag.autograd.gradgradcheck(gru_cell, args)
+
+
+# ----------------------------------------------------------------------------- softmax
+def _logits(shape, seed=0):
+    x = np.random.default_rng(seed).standard_normal(shape) * 4
+    x.reshape(-1)[:3] = [1000.0, -1000.0, -np.inf]  # large logits stay finite; -inf gives 0
+    return x
+
+
+@requires_fake
+@DTYPES
+@pytest.mark.parametrize("fn", ["softmax", "log_softmax"])
+@pytest.mark.parametrize("dim", [-1, 0, 1])
+def test_softmax_kernels_match_the_cpu(dtype, fn, dim):
+    x_np, g_np = _logits((4, 5, 6)), np.random.default_rng(1).standard_normal((4, 5, 6))
+    results = []
+    for device in ("cpu", "cuda"):
+        x = ag.tensor(x_np, dtype=dtype, device=device, requires_grad=True)
+        before = _launches()
+        y = getattr(F, fn)(x, dim=dim)
+        y.backward(ag.tensor(g_np, dtype=dtype, device=device))
+        results.append((y.detach().cpu().numpy(), x.grad.cpu().numpy(), _launches() - before))
+    (y_cpu, dx_cpu, _), (y_cuda, dx_cuda, launched) = results
+    assert launched == (2 if fn == "softmax" else 3)
+    assert np.isfinite(dx_cuda).all()
+    np.testing.assert_allclose(y_cuda, y_cpu, **_tol(dtype))
+    np.testing.assert_allclose(dx_cuda, dx_cpu, **_tol(dtype))
+
+
+@pytest.mark.parametrize("fn", ["softmax", "log_softmax"])
+def test_softmax_gradcheck_and_create_graph_on_cuda(fn):
+    x = ag.tensor(np.random.default_rng(2).standard_normal((3, 4)), dtype=ag.float64,
+                  device="cuda", requires_grad=True)
+    f = getattr(F, fn)
+    assert ag.autograd.gradcheck(lambda t: f(t, dim=1), (x,))
+    assert ag.autograd.gradgradcheck(lambda t: f(t, dim=0), (x,))
+
+
+def test_softmax_matches_torch_on_cuda():
+    torch = pytest.importorskip("torch")
+    x_np = _logits((3, 7))
+    x = ag.tensor(x_np, device="cuda", requires_grad=True)
+    xt = torch.tensor(x_np, requires_grad=True)
+    y, yt = F.log_softmax(x, dim=1), torch.log_softmax(xt, dim=1)
+    w = np.random.default_rng(3).standard_normal((3, 7))
+    (y * ag.tensor(w, device="cuda")).sum().backward()
+    (yt * torch.tensor(w)).sum().backward()
+    np.testing.assert_allclose(y.detach().cpu().numpy(), yt.detach().numpy(), rtol=1e-12)
+    np.testing.assert_allclose(x.grad.cpu().numpy(), xt.grad.numpy(), rtol=1e-12, atol=1e-15)
+
+
+# ----------------------------------------------------------------------------- cross-entropy
+CE_CASES = {
+    "mean": dict(),
+    "sum": dict(reduction="sum"),
+    "none": dict(reduction="none"),
+    "ignore_index": dict(ignore_index=2),
+    "weight": dict(weight=np.array([0.5, 2.0, 1.0, 0.25, 3.0])),
+    "smoothing": dict(label_smoothing=0.1),  # the composed forward
+}
+
+
+def _ce(device, dtype, case, x_np, t_np, torch=None):
+    kwargs = dict(CE_CASES[case])
+    if "weight" in kwargs:
+        w = kwargs["weight"]
+        kwargs["weight"] = (torch.tensor(w) if torch else ag.tensor(w, dtype=dtype, device=device))
+    if torch:
+        x, t = torch.tensor(x_np, requires_grad=True), torch.tensor(t_np)
+        loss = torch.nn.functional.cross_entropy(x, t, **kwargs)
+    else:
+        x, t = ag.tensor(x_np, dtype=dtype, device=device, requires_grad=True), ag.tensor(t_np, device=device)
+        loss = F.cross_entropy(x, t, **kwargs)
+    (loss * loss).sum().backward()
+    return loss.detach().cpu().numpy(), x.grad.cpu().numpy()
+
+
+@requires_fake
+@DTYPES
+@pytest.mark.parametrize("case", list(CE_CASES))
+def test_cross_entropy_kernels_match_the_cpu_and_torch(dtype, case):
+    torch = pytest.importorskip("torch")
+    x_np = _logits((6, 5))[::-1].copy()
+    t_np = np.array([0, 2, 4, 1, 2, 3])
+    before = _launches()
+    cuda = _ce("cuda", dtype, case, x_np, t_np)
+    launched = _launches() - before
+    cpu = _ce("cpu", dtype, case, x_np, t_np)
+    ref = _ce(None, dtype, case, x_np, t_np, torch=torch)
+    # exp, the rows, the gradient; label smoothing: composed forward, the gradient kernel
+    assert launched == (1 if case == "smoothing" else 3)
+    for a, b, r in zip(cpu, cuda, ref):
+        np.testing.assert_allclose(b, a, **_tol(dtype))
+        if dtype is ag.float64:
+            np.testing.assert_allclose(b, r, rtol=1e-10, atol=1e-12)
+
+
+def test_cross_entropy_gradcheck_and_create_graph_on_cuda():
+    x = ag.tensor(np.random.default_rng(4).standard_normal((4, 3)), dtype=ag.float64,
+                  device="cuda", requires_grad=True)
+    t = ag.tensor([0, 2, 1, 1], device="cuda")
+    assert ag.autograd.gradcheck(lambda z: F.cross_entropy(z, t, ignore_index=1), (x,))
+    assert ag.autograd.gradgradcheck(lambda z: F.cross_entropy(z, t, reduction="sum"), (x,))

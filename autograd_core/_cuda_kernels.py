@@ -58,7 +58,8 @@ class FusedKernelSpec:
 
 # family modules with an ``ELEMENTWISE_KERNELS`` table (name -> (in, out, body)) and,
 # optionally, a ``generated(name)`` for kernels made per shape (``"family:parameters"``)
-FAMILIES = ("_cuda_kernels_dropout", "_cuda_kernels_recurrent", "_cuda_kernels_softmax")
+FAMILIES = ("_cuda_kernels_dropout", "_cuda_kernels_recurrent", "_cuda_kernels_softmax",
+            "_cuda_kernels_im2col")
 
 
 def family(module: str):

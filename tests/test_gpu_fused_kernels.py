@@ -289,3 +289,79 @@ def test_cross_entropy_gradcheck_and_create_graph_on_cuda():
     t = ag.tensor([0, 2, 1, 1], device="cuda")
     assert ag.autograd.gradcheck(lambda z: F.cross_entropy(z, t, ignore_index=1), (x,))
     assert ag.autograd.gradgradcheck(lambda z: F.cross_entropy(z, t, reduction="sum"), (x,))
+
+
+# ----------------------------------------------------------------------------- im2col / col2im
+def _axis(size, kernel, stride=1, dilation=1, pad=(0, 0)):
+    out = (size + pad[0] + pad[1] - dilation * (kernel - 1) - 1) // stride + 1
+    return (size, out, kernel, stride, dilation, pad[0], pad[1])
+
+
+GEOMETRIES = {
+    "3x3 pad 1 (wide)": ((_axis(6, 3, pad=(1, 1)), _axis(5, 3, pad=(1, 1))), True),
+    "3x3 not wide": ((_axis(6, 3, pad=(1, 1)), _axis(5, 3, pad=(1, 1))), False),
+    "stride 2 dilation 2": ((_axis(9, 3, 2, 2, (1, 2)), _axis(8, 2, 2, 1, (0, 1))), True),
+    "5x2 stride (2, 3)": ((_axis(7, 5, 2, 1, (2, 0)), _axis(9, 2, 3, 2, (0, 0))), True),
+    "1-D": (((1, 1, 1, 1, 1, 0, 0), _axis(11, 4, 1, 3, (2, 1))), True),
+}
+
+
+@requires_fake
+@DTYPES
+@pytest.mark.parametrize("name", list(GEOMETRIES))
+def test_im2col_and_col2im_kernels_equal_the_composed_code_exactly(dtype, name):
+    from autograd_core.ops.fused._im2col import _col2im, _Geometry, _im2col
+
+    (h, w), allow_wide = GEOMETRIES[name]
+    g = _Geometry(1, h, w, h[0] == 1 and h[2] == 1, allow_wide)
+    xp = _cuda_backend().xp
+    rng = np.random.default_rng(6)
+    x_np = rng.standard_normal((2, 3, h[0], w[0])).astype(_np(dtype))
+    before = _launches()
+    col = _im2col(xp, xp.asarray(x_np), g)
+    assert _launches() == before + 1
+    np.testing.assert_array_equal(col.get(), _im2col(np, x_np, g))
+    col_np = rng.standard_normal(col.shape).astype(_np(dtype))
+    image = _col2im(xp, xp.asarray(col_np), g, 2, 3)
+    assert _launches() == before + 2
+    np.testing.assert_array_equal(image.get(), _col2im(np, col_np, g, 2, 3))  # same sums, same order
+
+
+@requires_fake
+def test_windows_beyond_the_unrolled_limit_take_the_composed_col2im():
+    from autograd_core.ops.fused._im2col import _col2im, _Geometry
+
+    g = _Geometry(1, _axis(9, 8), _axis(9, 8), False, False)  # 64 offsets > MAX_UNROLLED
+    xp = _cuda_backend().xp
+    col = np.random.default_rng(7).standard_normal((8 * 8, 2 * 2 * 2))
+    before = _launches()
+    np.testing.assert_array_equal(_col2im(xp, xp.asarray(col), g, 2, 1).get(), _col2im(np, col, g, 2, 1))
+    assert _launches() == before
+
+
+@requires_fake
+@pytest.mark.parametrize("stride, padding, dilation", [(1, 1, 1), (2, 0, 1), (1, 2, 2)])
+def test_conv2d_through_the_kernels_matches_torch(stride, padding, dilation):
+    torch = pytest.importorskip("torch")
+    rng = np.random.default_rng(8)
+    x_np, w_np, b_np = rng.standard_normal((2, 3, 7, 6)), rng.standard_normal((4, 3, 3, 3)), rng.standard_normal(4)
+    x, w, b = (ag.tensor(a, device="cuda", requires_grad=True) for a in (x_np, w_np, b_np))
+    xt, wt, bt = (torch.tensor(a, requires_grad=True) for a in (x_np, w_np, b_np))
+    before = _launches()
+    y = F.conv2d(x, w, b, stride=stride, padding=padding, dilation=dilation)
+    yt = torch.nn.functional.conv2d(xt, wt, bt, stride=stride, padding=padding, dilation=dilation)
+    (y * y).sum().backward()
+    (yt * yt).sum().backward()
+    assert _launches() - before >= 2  # im2col forward, col2im for dL/dx
+    np.testing.assert_allclose(y.detach().cpu().numpy(), yt.detach().numpy(), rtol=1e-10, atol=1e-12)
+    for ours, ref in ((x, xt), (w, wt), (b, bt)):
+        np.testing.assert_allclose(ours.grad.cpu().numpy(), ref.grad.numpy(), rtol=1e-10, atol=1e-10)
+
+
+def test_conv_gradcheck_and_create_graph_on_cuda():
+    rng = np.random.default_rng(9)
+    x = ag.tensor(rng.standard_normal((1, 2, 5, 4)), dtype=ag.float64, device="cuda", requires_grad=True)
+    w = ag.tensor(rng.standard_normal((2, 2, 3, 2)), dtype=ag.float64, device="cuda", requires_grad=True)
+    assert ag.autograd.gradcheck(lambda a, b: F.conv2d(a, b, padding=1, stride=(2, 1)), (x, w))
+    assert ag.autograd.gradgradcheck(lambda a, b: F.conv2d(a, b, padding=1), (x, w))
+    assert ag.autograd.gradcheck(lambda a, b: F.conv_transpose2d(a, b, stride=2), (x, w))

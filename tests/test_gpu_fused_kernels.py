@@ -396,3 +396,33 @@ def test_conv_gradcheck_and_create_graph_on_cuda():
     assert ag.autograd.gradcheck(lambda a, b: F.conv2d(a, b, padding=1, stride=(2, 1)), (x, w))
     assert ag.autograd.gradgradcheck(lambda a, b: F.conv2d(a, b, padding=1), (x, w))
     assert ag.autograd.gradcheck(lambda a, b: F.conv_transpose2d(a, b, stride=2), (x, w))
+
+
+@requires_fake
+@pytest.mark.parametrize("shape, target", [((3, 5, 4), (3, 4)), ((5,), ())],
+                         ids=["spatial (N, C, L)", "unbatched (C,)"])
+def test_cross_entropy_kernels_in_other_layouts(shape, target):
+    rng = np.random.default_rng(10)
+    x_np, t_np = rng.standard_normal(shape), rng.integers(0, 5, target)
+    results = []
+    for device in ("cpu", "cuda"):
+        x = ag.tensor(x_np, device=device, requires_grad=True)
+        ignore = int(t_np.reshape(-1)[0]) if t_np.ndim else -100  # (one target: kept)
+        loss = F.cross_entropy(x, ag.tensor(t_np, device=device), ignore_index=ignore)
+        loss.backward()
+        results.append((loss.detach().cpu().numpy(), x.grad.cpu().numpy()))
+    for a, b in zip(*results):
+        np.testing.assert_allclose(b, a, rtol=1e-12, atol=1e-14)
+
+
+@requires_fake
+def test_inplace_dropout_through_the_kernel():
+    ag.manual_seed(4)
+    x = ag.tensor(np.arange(1.0, 13.0).reshape(3, 4), device="cuda", requires_grad=True)
+    y = x * 1.0
+    before = _launches()
+    out = F.dropout(y, 0.5, inplace=True)
+    assert out is y and _launches() == before + 1
+    out.sum().backward()
+    kept = y.detach().cpu().numpy() != 0
+    np.testing.assert_array_equal(x.grad.cpu().numpy(), kept * 2.0)

@@ -3,7 +3,10 @@
 CI has no GPU but installs CuPy and NVRTC (``.ci/run``): NVRTC compiles CUDA C to machine
 code on the CPU, so a typo in a kernel body, a call CUDA lacks or a type clash is caught here
 rather than on the first GPU. The kernels come from `fused_optim.catalog.every_kernel` (every
-flag combination of every optimiser step), in every dtype a kernel is launched with, compiled
+flag combination of every optimiser step) and `catalog.backend_kernels` (the CuPy backend's
+fused kernels of `autograd_core._cuda_kernels*`: activations, LSTM/GRU gates, dropout,
+softmax and cross-entropy, im2col and col2im for sample window shapes), in every dtype a
+kernel is launched with, compiled
 to PTX for Turing (sm_75), Ampere (sm_80) and Hopper (sm_90), and assembled to Hopper machine
 code once (the assembler is the slow part). All kernels of one dtype go into one
 translation unit, so CuPy's headers are parsed once per (dtype, architecture).

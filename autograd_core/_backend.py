@@ -111,8 +111,9 @@ class Backend:
         return None
 
     def fused_kernel(self, name: str, dtype):
-        """The fused kernel ``name`` (any family of `_cuda_kernels.fused_kernel_specs`) for
-        arrays of ``dtype``, or None: the caller runs the composed array code."""
+        """The fused kernel ``name`` (any family of `_cuda_kernels`, found by
+        `_cuda_kernels.fused_kernel_spec`) for arrays of ``dtype``, or None: the caller runs
+        the composed array code."""
         return None
 
     # accumulation at repeated positions ---------------------------------------------
@@ -311,9 +312,8 @@ class CupyBackend(Backend):
     def fused_kernel(self, name: str, dtype):
         """The fused kernel ``name`` for arrays of ``dtype`` (float32 or float64; None for
         other dtypes, unknown names or an array module without kernels), built on first use
-        and cached. ``ElementwiseKernel`` and ``ReductionKernel`` specs come from
-        `_cuda_kernels.fused_kernel_specs`; generated ones (im2col for one window shape) are
-        named ``family:parameters``."""
+        and cached. The specs come from `_cuda_kernels.fused_kernel_spec`; generated ones
+        (col2im for one window shape) are named ``family:parameters``."""
         if dtype.name not in self._FUSED_DTYPES:
             return None
         kernels = self.__dict__.get("_built")

@@ -426,3 +426,23 @@ def test_inplace_dropout_through_the_kernel():
     out.sum().backward()
     kept = y.detach().cpu().numpy() != 0
     np.testing.assert_array_equal(x.grad.cpu().numpy(), kept * 2.0)
+
+
+@requires_fake
+def test_unfold_and_fold_through_the_kernels_match_the_cpu():
+    rng = np.random.default_rng(11)
+    x_np = rng.standard_normal((2, 3, 6, 5))
+    args = dict(kernel_size=(3, 2), dilation=(1, 2), padding=1, stride=(2, 1))
+    results = []
+    for device in ("cpu", "cuda"):
+        x = ag.tensor(x_np, device=device, requires_grad=True)
+        before = _launches()
+        cols = F.unfold(x, **args)
+        back = F.fold(cols, (6, 5), **args)
+        (back * back).sum().backward()
+        results.append((cols.detach().cpu().numpy(), back.detach().cpu().numpy(), x.grad.cpu().numpy(),
+                        _launches() - before))
+    cpu, cuda = results
+    assert cpu[3] == 0 and cuda[3] >= 4  # im2col and col2im, forward and backward
+    for a, b in zip(cpu[:3], cuda[:3]):
+        np.testing.assert_allclose(b, a, rtol=1e-12, atol=1e-13)

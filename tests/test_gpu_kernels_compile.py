@@ -105,6 +105,24 @@ def test_every_backend_kernel_compiles(nvrtc, arch):
         assert all(f".entry {name}(".encode() in ptx for name in names)
 
 
+def test_real_cupy_accepts_every_backend_kernel_definition(nvrtc):
+    """CuPy's own ``ElementwiseKernel`` parses each backend kernel's parameter lists the way
+    the backend builds it (`_cuda_kernels.fused_kernel_spec`), without a device: a type name
+    CuPy does not know, or a parameter count the launch code does not match, fails here."""
+    import cupy
+
+    from autograd_core import _cuda_kernels
+
+    names = list(_cuda_kernels.elementwise_tables()) + ["col2im:3,3"]
+    for name in names:
+        spec = _cuda_kernels.fused_kernel_spec(name)
+        kernel = getattr(cupy, spec.kind)(*spec.arguments, **spec.options)
+        inputs, outputs = spec.arguments[0], spec.arguments[1]
+        assert (kernel.nin, kernel.nout) == (len(inputs.split(",")), len(outputs.split(",")))
+    with pytest.raises(TypeError):
+        cupy.ElementwiseKernel("T x, bogus7 y", "T z", "z = x;", "bad")
+
+
 def test_a_broken_kernel_is_refused(nvrtc, specs):
     """The check can fail: a body calling a function CUDA lacks does not compile."""
     broken = catalog.KernelSpec("broken", "T grad", "T param", "param -= fmaxx(grad, param);",

@@ -110,6 +110,12 @@ class Backend:
         when this backend compiles them, else None (the caller uses its array operations)."""
         return None
 
+    def fused_kernel(self, name: str, dtype):
+        """The fused kernel ``name`` (any family of `_cuda_kernels`, found by
+        `_cuda_kernels.fused_kernel_spec`) for arrays of ``dtype``, or None: the caller runs
+        the composed array code."""
+        return None
+
     # accumulation at repeated positions ---------------------------------------------
     def add_at(self, flat_out, positions, values) -> None:
         """``flat_out[positions] += values`` where repeated positions accumulate (for bool,
@@ -296,13 +302,32 @@ class CupyBackend(Backend):
         """The CuPy ``ElementwiseKernel`` of activation ``name`` (forward or backward, one
         launch), built on first use and cached; None for an unknown name or an array module
         without kernels. Call it on float32/float64 arrays: ``kernel(x)``, ``kernel(g, x)``."""
-        kernels = self.__dict__.setdefault("_activation_kernels", {})
-        if name not in kernels:
-            from ._cuda_kernels import ACTIVATION_KERNELS
+        from ._cuda_kernels import ACTIVATION_KERNELS
 
-            spec = ACTIVATION_KERNELS.get(name)
-            make = getattr(self.xp, "ElementwiseKernel", None)
-            kernels[name] = None if spec is None or make is None else make(*spec, name)
+        return self._built_kernel(name) if name in ACTIVATION_KERNELS else None
+
+    # the dtypes the fused kernels are compiled for (float16 takes the composed array code)
+    _FUSED_DTYPES = frozenset({"float32", "float64"})
+
+    def fused_kernel(self, name: str, dtype):
+        """The fused kernel ``name`` for arrays of ``dtype`` (float32 or float64; None for
+        other dtypes, unknown names or an array module without kernels), built on first use
+        and cached. The specs come from `_cuda_kernels.fused_kernel_spec`; generated ones
+        (col2im for one window shape) are named ``family:parameters``."""
+        if dtype.name not in self._FUSED_DTYPES:
+            return None
+        kernels = self.__dict__.get("_built")
+        kernel = None if kernels is None else kernels.get(name)
+        return kernel if kernel is not None else self._built_kernel(name)
+
+    def _built_kernel(self, name: str):
+        from ._cuda_kernels import fused_kernel_spec
+
+        kernels = self.__dict__.setdefault("_built", {})
+        if name not in kernels:
+            spec = fused_kernel_spec(name)
+            make = None if spec is None else getattr(self.xp, spec.kind, None)
+            kernels[name] = None if make is None else make(*spec.arguments, **spec.options)
         return kernels[name]
 
     # CuPy's ufunc.at: add.at takes only these dtypes, multiply.at does not exist.
@@ -459,6 +484,11 @@ def seed_all(seed: int) -> None:
         backend.seed(seed)
 
 
+# array module -> the backend that offers fused kernels for its arrays (CuPy's): the ops'
+# kernel hooks look here first, one dict lookup that finds nothing on NumPy
+KERNEL_BACKENDS: dict = {}
+
+
 def register_backend(backend: Backend) -> None:
     """Make ``backend`` serve its ``device_type`` (used for CuPy, and by tests)."""
     if _last_seed is not None:
@@ -466,6 +496,8 @@ def register_backend(backend: Backend) -> None:
     _by_device_type[backend.device_type] = backend
     for array_type in backend.array_types:
         _by_type[array_type] = backend
+    if type(backend).fused_kernel is not Backend.fused_kernel:
+        KERNEL_BACKENDS[backend.xp] = backend
 
 
 def unregister_backend(backend: Backend) -> None:
@@ -478,6 +510,8 @@ def unregister_backend(backend: Backend) -> None:
     for array_type in backend.array_types:
         if _by_type.get(array_type) is backend:
             del _by_type[array_type]
+    if KERNEL_BACKENDS.get(backend.xp) is backend:
+        del KERNEL_BACKENDS[backend.xp]
 
 
 def backend_of(array) -> Backend:

@@ -14,10 +14,18 @@ Each kernel here does the forward or the backward of one activation in one launc
 They are overrides, not rules: the one backward rule of each activation stays the reference
 (``ops``), and ``tests/test_gpu_activation_kernels.py`` checks every kernel against it on the
 fake CUDA device; ``tests/test_gpu_kernels_compile.py`` compiles them with NVRTC.
-`CupyBackend.activation_kernel` builds them on first use (importing compiles nothing).
+`CupyBackend.fused_kernel` builds them on first use (importing compiles nothing).
+
+The other families live beside this file, one per idea: ``_cuda_kernels_recurrent`` (LSTM and
+GRU gates), ``_cuda_kernels_dropout``, ``_cuda_kernels_softmax`` (softmax, log-softmax,
+cross-entropy) and ``_cuda_kernels_im2col`` (generated per window shape). `fused_kernel_spec`
+finds a kernel by name in any of them.
 """
 
 from __future__ import annotations
+
+import importlib
+from dataclasses import dataclass, field
 
 # name -> (parameters in, parameter out, body); ``T`` is the array's float type.
 ACTIVATION_KERNELS: dict[str, tuple[str, str, str]] = {
@@ -37,3 +45,47 @@ ACTIVATION_KERNELS: dict[str, tuple[str, str, str]] = {
                            "T du = 0.7978845608028654 * (1 + 3 * 0.044715 * x * x);\n"
                            "dx = g * (0.5 * (1 + t) + 0.5 * x * (1 - t * t) * du);"),
 }
+
+
+@dataclass(frozen=True)
+class FusedKernelSpec:
+    """How the backend builds one kernel: ``xp.<kind>(*arguments, **options)``."""
+
+    kind: str
+    arguments: tuple
+    options: dict = field(default_factory=dict)
+
+
+# family modules with an ``ELEMENTWISE_KERNELS`` table (name -> (in, out, body)) and,
+# optionally, a ``generated(name)`` for kernels made per shape (``"family:parameters"``)
+FAMILIES = ("_cuda_kernels_dropout", "_cuda_kernels_recurrent", "_cuda_kernels_softmax",
+            "_cuda_kernels_im2col")
+
+
+def family(module: str):
+    return importlib.import_module(f"{__package__}.{module}")
+
+
+def elementwise_tables() -> dict[str, tuple[str, str, str]]:
+    """Every fixed ``ElementwiseKernel`` of every family, by name."""
+    tables = dict(ACTIVATION_KERNELS)
+    for module in FAMILIES:
+        tables.update(getattr(family(module), "ELEMENTWISE_KERNELS", {}))
+    return tables
+
+
+def fused_kernel_spec(name: str) -> FusedKernelSpec | None:
+    """The spec of kernel ``name``, or None when no family has it."""
+    if ":" in name:
+        prefix = name.split(":", 1)[0]
+        for module in FAMILIES:
+            generated = getattr(family(module), "generated", None)
+            if generated is not None and prefix in getattr(family(module), "GENERATED", ()):
+                body = generated(name)
+                return FusedKernelSpec("ElementwiseKernel", body + (name.replace(":", "_")
+                                                                    .replace(",", "_"),))
+        return None
+    spec = ACTIVATION_KERNELS.get(name)
+    if spec is None:
+        spec = elementwise_tables().get(name)
+    return None if spec is None else FusedKernelSpec("ElementwiseKernel", spec + (name,))

@@ -1,11 +1,15 @@
 """``python -m bench.gpu_check``: the first run on a GPU, in about five minutes.
 
-Four parts, each reported PASS/FAIL (exit status 1 if any fails, 2 without a usable GPU):
+Five parts, each reported PASS/FAIL (exit status 1 if any fails, 2 without a usable GPU):
 
-1. **kernel compile times**: every elementwise kernel the optimisers can build and the
-   backend's fused activation kernels (`fused_optim.catalog`), in float32 and float64,
-   compiled by CuPy into an empty kernel cache and launched once; the first launch
-   (compile + load) against the second;
+1. **kernel compile times**: every elementwise kernel the optimisers can build and every
+   fused kernel of the backend (`fused_optim.catalog`: activations, LSTM/GRU gates, dropout,
+   softmax and cross-entropy, im2col/col2im), in float32 and float64, compiled by CuPy into
+   an empty kernel cache and launched once; the first launch (compile + load) against the
+   second;
+   then **what each fused kernel buys** (`bench.fused_kernels`): each op that calls one,
+   forward and backward, timed with the kernels and with the composed array code, and the
+   two checked to give the same numbers;
 2. **host syncs per training step**: an MLP, a CNN and an LSTM step (forward, backward,
    Adam) with every transfer to the host counted (``cupy.ndarray.get``/``item``/``tolist``/
    ``bool``/``int``/``float``, ``cupy.asnumpy``): the design wants none inside a step;
@@ -14,8 +18,9 @@ Four parts, each reported PASS/FAIL (exit status 1 if any fails, 2 without a usa
 4. **the benchmark**: ``python -m bench --device all --strict --quick --no-all-cores``
    (``--full``: full sizes and the all-core CPU column, longer than five minutes).
 
-Budget: about a minute of kernel compilation (176 kernels), at most 120 s of tests and 100 s
-of benchmark, each cut off (and reported FAIL) past its limit.
+Budget: about a minute of kernel compilation (about 200 kernels), some seconds of fused-kernel
+timings, at most 120 s of tests and 100 s of benchmark, each cut off (and reported FAIL)
+past its limit.
 
 Without a GPU it prints why, and each GPU goal of the benchmark as not measured, with the
 command that measures it.
@@ -63,12 +68,13 @@ def kernel_compile_times(cupy) -> list[tuple[str, str, float, float]]:
         os.environ["CUPY_CACHE_DIR"] = cache
         try:
             for dtype in catalog.KERNEL_DTYPES:
-                for k, spec in enumerate(catalog.every_kernel() + catalog.activation_kernels()):
+                for k, spec in enumerate(catalog.every_kernel() + catalog.backend_kernels()):
                     kernel = cupy.ElementwiseKernel(spec.in_params, spec.out_params, spec.operation,
                                                     f"{spec.name}_{k}", preamble=spec.preamble)
-                    args = [cupy.full(1024, 0.5, dtype) if name in spec.array_inputs
-                            else np.dtype(dtype).type(0.9) for name in catalog._names(spec.in_params)]
-                    outs = [cupy.ones(1024, dtype) for _ in catalog._names(spec.out_params)]
+                    args = [_sample_argument(cupy, param, spec, dtype)
+                            for param in spec.in_params.split(",")]
+                    outs = [cupy.ones(1024, dtype if param.split()[-2] == "T" else param.split()[-2])
+                            for param in spec.out_params.split(",")]
                     times = []
                     for _ in range(2):
                         start = time.perf_counter()
@@ -82,6 +88,18 @@ def kernel_compile_times(cupy) -> list[tuple[str, str, float, float]]:
             else:
                 os.environ["CUPY_CACHE_DIR"] = saved
     return rows
+
+
+def _sample_argument(cupy, param: str, spec, dtype: str):
+    """A harmless argument for one kernel parameter: 1024 elements (a raw one 64 times as
+    many, so any index a geometry of ones gives stays inside), 1 for an integer scalar."""
+    words = param.split()
+    kind = dtype if words[-2] == "T" else words[-2]
+    if words[0] == "raw":
+        return cupy.full(1024 * 64, 0.5, kind)
+    if words[-1] in spec.array_inputs:
+        return cupy.zeros(1024, kind) if np.dtype(kind).kind in "biu" else cupy.full(1024, 0.5, kind)
+    return np.dtype(kind).type(1 if np.dtype(kind).kind in "biu" else 0.9)
 
 
 # ----------------------------------------------------------------------- 2. host syncs
@@ -205,6 +223,13 @@ def main(argv: list[str] | None = None) -> int:
           f"ms, max {first[-1] * 1e3:.0f} ms ({max(rows, key=lambda r: r[2])[0]}); second launch median "
           f"{sorted(r[3] for r in rows)[len(rows) // 2] * 1e6:.0f} us")
     verdicts["kernels compile"] = True
+
+    from bench.fused_kernels import format_table, fused_kernel_table
+
+    table = fused_kernel_table(sync=ag.cuda.synchronize)
+    print("\n   what each fused kernel buys (float32, median of 10, same device):")
+    print(format_table(table))
+    verdicts["fused kernels equal the composed code"] = all(same for _, same, _, _ in table)
 
     per_step = syncs_per_step(training_steps("cuda"), lambda: counting_cupy_syncs(cupy))
     print("\n2. host syncs per training step (design: 0)")

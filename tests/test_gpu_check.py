@@ -10,6 +10,7 @@ import sys
 import pytest
 from fake_cupy import (
     HOST_SYNCS,
+    REAL_CUDA,
     fake_cuda,  # noqa: F401  (the fixture)
     requires_fake,
 )
@@ -74,3 +75,41 @@ def test_pending_bounds_checks_are_read_in_one_transfer_and_stay_bounded():
         table[bad if k == 30 else good]
     with pytest.raises(IndexError, match="12|out of"):
         table.sum().item()
+
+
+@pytest.mark.usefixtures("fake_cuda")
+def test_the_fused_kernel_table_runs_and_both_forms_agree():
+    """The first-GPU check's table of fused kernels against their composed array code runs
+    on fake-CUDA at a tiny scale, every workload giving the same numbers both ways, and the
+    composed form really takes no kernel."""
+    from _fake_cupy_kernels import ElementwiseKernel
+
+    from bench import fused_kernels
+
+    rows = fused_kernels.fused_kernel_table(scale=0.01, repeats=1)
+    assert len(rows) == len(fused_kernels.workloads(0.01)) >= 12
+    assert all(same for _, same, _, _ in rows), [name for name, same, _, _ in rows if not same]
+    step = fused_kernels.workloads(0.01)["sigmoid"]
+    with fused_kernels.composed_arrays():
+        before = ElementwiseKernel.launches
+        step()
+        assert REAL_CUDA or ElementwiseKernel.launches == before
+    assert "speed-up" in fused_kernels.format_table(rows)
+
+
+@requires_fake
+@pytest.mark.usefixtures("fake_cuda")
+def test_the_compile_timing_arguments_run_every_backend_kernel_safely():
+    """The arguments the compile-time part launches each backend kernel with (a geometry
+    of ones, zero class indices) keep every raw read inside its array: run on the fake's
+    interpreter, which refuses a read outside."""
+    from fake_cupy import fake_cupy
+
+    from autograd_core.ops.fused_optim import catalog
+
+    for spec in catalog.backend_kernels():
+        kernel = fake_cupy.ElementwiseKernel(spec.in_params, spec.out_params, spec.operation, spec.name)
+        args = [gpu_check._sample_argument(fake_cupy, p, spec, "float32") for p in spec.in_params.split(",")]
+        outs = [fake_cupy.ones(1024, "float32" if p.split()[-2] == "T" else p.split()[-2])
+                for p in spec.out_params.split(",")]
+        kernel(*args, *outs)

@@ -34,6 +34,36 @@ def _dev(array, dtype=np.float32):
 
 # ------------------------------------------------------------------ the interpreter
 @fake_only
+def test_raw_parameters_are_read_by_their_logical_index():
+    kernel = fake_cupy.ElementwiseKernel("raw T x", "T y", "y = x[n - 1 - i];", "reversed_read")
+    x = _dev(np.arange(6.0).reshape(2, 3)).T  # a transposed view: logical order, not memory
+    y = kernel(x, fake_cupy.empty((3, 2), dtype=np.float32))
+    np.testing.assert_array_equal(y.get().reshape(-1), x.get().reshape(-1)[::-1])
+
+
+@fake_only
+def test_integer_division_and_remainder_truncate_as_in_c():
+    kernel = fake_cupy.ElementwiseKernel("int64 a, int64 b", "int64 q, int64 r",
+                                         "q = a / b; r = a % b;", "divmod")
+    q, r = kernel(fake_cupy.asarray(np.array([-7, 7, -6])), 2)
+    assert q.get().tolist() == [-3, 3, -3] and r.get().tolist() == [-1, 1, 0]
+
+
+@fake_only
+@pytest.mark.parametrize("body", ["y = x % 2;", "y = 0 < x < 1;"])
+def test_bodies_that_are_not_c_are_refused(body):
+    with pytest.raises(NotImplementedError):
+        fake_cupy.ElementwiseKernel("T x", "T y", body, "not_c")(_dev([0.5, 2.0]))
+
+
+@fake_only
+def test_a_raw_read_outside_the_array_is_refused():
+    kernel = fake_cupy.ElementwiseKernel("raw T x", "T y", "y = x[i + 1];", "overrun")
+    with pytest.raises(IndexError, match="outside the array"):
+        kernel(_dev([1.0, 2.0]), fake_cupy.empty(2, dtype=np.float32))
+
+
+@fake_only
 def test_fmax_and_fmin_drop_nan_as_cuda_does():
     kernel = fake_cupy.ElementwiseKernel("T a, T b", "T hi, T lo", "hi = fmax(a, b); lo = fmin(a, b);",
                                          "minmax")

@@ -3,7 +3,10 @@
 CI has no GPU but installs CuPy and NVRTC (``.ci/run``): NVRTC compiles CUDA C to machine
 code on the CPU, so a typo in a kernel body, a call CUDA lacks or a type clash is caught here
 rather than on the first GPU. The kernels come from `fused_optim.catalog.every_kernel` (every
-flag combination of every optimiser step), in every dtype a kernel is launched with, compiled
+flag combination of every optimiser step) and `catalog.backend_kernels` (the CuPy backend's
+fused kernels of `autograd_core._cuda_kernels*`: activations, LSTM/GRU gates, dropout,
+softmax and cross-entropy, im2col and col2im for sample window shapes), in every dtype a
+kernel is launched with, compiled
 to PTX for Turing (sm_75), Ampere (sm_80) and Hopper (sm_90), and assembled to Hopper machine
 code once (the assembler is the slow part). All kernels of one dtype go into one
 translation unit, so CuPy's headers are parsed once per (dtype, architecture).
@@ -88,6 +91,36 @@ def test_the_activation_kernels_compile(nvrtc, arch):
         source, names = catalog.cuda_source(catalog.activation_kernels(), dtype)
         ptx = _compile(nvrtc, source, arch, machine_code=False)
         assert all(f".entry {name}(".encode() in ptx for name in names)
+
+
+@pytest.mark.parametrize("arch", ARCHITECTURES)
+def test_every_backend_kernel_compiles(nvrtc, arch):
+    """Every fused kernel of the CuPy backend (activations, LSTM/GRU gates, dropout, softmax
+    and cross-entropy, im2col/col2im for sample window shapes), in both dtypes."""
+    specs = catalog.backend_kernels()
+    assert len(specs) > len(catalog.activation_kernels())
+    for dtype in catalog.KERNEL_DTYPES:
+        source, names = catalog.cuda_source(specs, dtype)
+        ptx = _compile(nvrtc, source, arch, machine_code=False)
+        assert all(f".entry {name}(".encode() in ptx for name in names)
+
+
+def test_real_cupy_accepts_every_backend_kernel_definition(nvrtc):
+    """CuPy's own ``ElementwiseKernel`` parses each backend kernel's parameter lists the way
+    the backend builds it (`_cuda_kernels.fused_kernel_spec`), without a device: a type name
+    CuPy does not know, or a parameter count the launch code does not match, fails here."""
+    import cupy
+
+    from autograd_core import _cuda_kernels
+
+    names = list(_cuda_kernels.elementwise_tables()) + ["col2im:3,3"]
+    for name in names:
+        spec = _cuda_kernels.fused_kernel_spec(name)
+        kernel = getattr(cupy, spec.kind)(*spec.arguments, **spec.options)
+        inputs, outputs = spec.arguments[0], spec.arguments[1]
+        assert (kernel.nin, kernel.nout) == (len(inputs.split(",")), len(outputs.split(",")))
+    with pytest.raises(TypeError):
+        cupy.ElementwiseKernel("T x, bogus7 y", "T z", "z = x;", "bad")
 
 
 def test_a_broken_kernel_is_refused(nvrtc, specs):

@@ -16,9 +16,11 @@ import math
 import warnings
 
 from .. import dtypes as _dt
+from .._backend import KERNEL_BACKENDS
 from .._teaching import Input, Rule
 from ..function import Function
 from ..tensor import Tensor, _normalize_dim
+from ._kernel_overrides import offer
 from .reduction import _out_shape, _torch_name, expand_reduced, normalize_dims
 
 _inf = math.inf
@@ -79,8 +81,13 @@ class Softmax(Function):
     def forward(ctx, x, axis):
         xp = ctx.xp
         ctx.axis = axis
+        kernels = KERNEL_BACKENDS.get(xp)  # CUDA: shift and exp in one launch
+        fused = kernels and kernels.fused_kernel("softmax_exp", x.dtype)
         if x.size == 0:
             out = x.copy()
+        elif fused:
+            out = fused(x, x.max(axis=axis, keepdims=True))
+            out /= out.sum(axis=axis, keepdims=True)
         else:
             out = x - x.max(axis=axis, keepdims=True)
             xp.exp(out, out=out)
@@ -107,8 +114,14 @@ class LogSoftmax(Function):
     def forward(ctx, x, axis):
         xp = ctx.xp
         ctx.axis = axis
+        kernels = KERNEL_BACKENDS.get(xp)  # CUDA: max, exp-sum, one write
+        fused = kernels and kernels.fused_kernel("log_softmax_write", x.dtype)
         if x.size == 0:
             out = x.copy()
+        elif fused:
+            top = x.max(axis=axis, keepdims=True)
+            total = kernels.fused_kernel("softmax_exp", x.dtype)(x, top).sum(axis=axis, keepdims=True)
+            out = fused(x, top, total)
         else:
             out = x - x.max(axis=axis, keepdims=True)
             out -= xp.log(xp.exp(out).sum(axis=axis, keepdims=True))
@@ -124,12 +137,34 @@ class LogSoftmax(Function):
 def softmax_vjp(m, g, y, axis):
     """The softmax rule, dx = y (g - sum(g y)) along ``axis`` (``y`` the softmax), shared by
     every node whose output is a softmax (`Softmax`, cross-entropy's row layout)."""
-    return y * (g - m.sum(g * y, axis, True))
+    return m.softmax_grad(g, y, axis)  # one fused kernel after the sum on CUDA
 
 
 def log_softmax_vjp(m, g, logp, axis):
     """The log-softmax rule, dx = g - exp(y) sum(g) along ``axis`` (``y`` the log-softmax)."""
+    return m.log_softmax_grad(g, logp, axis)
+
+
+def _softmax_grad(m, g, y, axis):
+    return y * (g - m.sum(g * y, axis, True))
+
+
+def _log_softmax_grad(m, g, logp, axis):
     return g - m.exp(logp) * m.sum(g, axis, True)
+
+
+def _softmax_grad_kernel(backend, xp, g, y, axis):
+    fused = backend.fused_kernel("softmax_backward", y.dtype)
+    return fused and fused(g, y, (g * y).sum(axis=axis, keepdims=True))
+
+
+def _log_softmax_grad_kernel(backend, xp, g, logp, axis):
+    fused = backend.fused_kernel("log_softmax_backward", logp.dtype)
+    return fused and fused(g, logp, g.sum(axis=axis, keepdims=True))
+
+
+offer("softmax_grad", _softmax_grad, launch=_softmax_grad_kernel)
+offer("log_softmax_grad", _log_softmax_grad, launch=_log_softmax_grad_kernel)
 
 
 def _softmax_dim(name: str, input: Tensor, dim) -> int:

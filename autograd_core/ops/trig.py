@@ -13,8 +13,10 @@ Integer and bool inputs are converted to the default float dtype first, as in Py
 
 from __future__ import annotations
 
+from .._backend import KERNEL_BACKENDS
 from .._teaching import unary_rule
-from ._pointwise import _float_function, _OfInput, _OfOutput, attach
+from ._kernel_overrides import offer
+from ._pointwise import _array, _float_function, _OfInput, _OfOutput, attach
 
 
 # ----------------------------------------------------------------------------- trigonometric
@@ -119,9 +121,20 @@ class Tanh(_OfOutput):
     ufunc = "tanh"
 
     @staticmethod
+    def forward(ctx, x):
+        kernels = KERNEL_BACKENDS.get(ctx.xp)
+        fused = kernels and kernels.fused_kernel("tanh_forward", x.dtype)
+        out = fused(x) if fused else _array(ctx.xp, ctx.xp.tanh(x), x)
+        ctx.save_for_backward(out)
+        return out
+
+    @staticmethod
     def backward(ctx, grad):
         (out,) = ctx.saved
-        return grad * (1.0 - out * out)
+        return ctx.math.tanh_grad(grad, out)  # g (1 - y^2), fused on CUDA
+
+
+offer("tanh_grad", lambda m, g, y: g * (1.0 - y * y), "tanh_backward")
 
 
 class Asinh(_OfInput):

@@ -19,9 +19,11 @@ from __future__ import annotations
 import math
 
 from .. import dtypes as _dt
+from .._backend import KERNEL_BACKENDS
 from .._teaching import unary_rule
 from ..function import Function
 from ..tensor import Tensor
+from ._kernel_overrides import offer
 from ._pointwise import _array, _check, _float_function, _OfInput, _OfOutput, attach
 from .special import _erf_array  # noqa: F401  (imported from here by fused.activation)
 
@@ -196,16 +198,24 @@ class Sigmoid(Function):
     @staticmethod
     def forward(ctx, x):
         xp = ctx.xp
-        e = xp.exp(-xp.abs(x))
-        numerator = xp.maximum(e, x >= 0)  # 1 where x >= 0, else e (0 < e <= 1)
-        out = _array(xp, numerator / (e + 1.0), x)
+        kernels = KERNEL_BACKENDS.get(xp)  # a fused CUDA kernel: one launch
+        fused = kernels and kernels.fused_kernel("sigmoid_forward", x.dtype)
+        if fused:
+            out = fused(x)
+        else:
+            e = xp.exp(-xp.abs(x))
+            numerator = xp.maximum(e, x >= 0)  # 1 where x >= 0, else e (0 < e <= 1)
+            out = _array(xp, numerator / (e + 1.0), x)
         ctx.save_for_backward(out)
         return out
 
     @staticmethod
     def backward(ctx, grad):
         (out,) = ctx.saved
-        return grad * (out * (1.0 - out))
+        return ctx.math.sigmoid_grad(grad, out)  # g y (1 - y), fused on CUDA
+
+
+offer("sigmoid_grad", lambda m, g, y: g * (y * (1.0 - y)), "sigmoid_backward")
 
 
 class Relu(Function):
@@ -215,7 +225,9 @@ class Relu(Function):
 
     @staticmethod
     def forward(ctx, x):
-        out = _array(ctx.xp, ctx.xp.maximum(x, 0), x)
+        kernels = KERNEL_BACKENDS.get(ctx.xp)
+        fused = kernels and kernels.fused_kernel("relu_forward", x.dtype)
+        out = fused(x) if fused else _array(ctx.xp, ctx.xp.maximum(x, 0), x)
         ctx.save_for_backward(out)
         return out
 
@@ -223,7 +235,10 @@ class Relu(Function):
     def backward(ctx, grad):
         (out,) = ctx.saved
         # the mask is a constant: relu'' = 0, and the map g -> g [y > 0] is linear
-        return grad * (out > 0)
+        return ctx.math.relu_grad(grad, out)
+
+
+offer("relu_grad", lambda m, g, y: g * (y > 0), "relu_backward")
 
 
 class Abs(_OfInput):

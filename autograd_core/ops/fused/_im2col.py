@@ -13,6 +13,9 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 
+from ... import _cuda_kernels_im2col as _cuda
+from ..._backend import KERNEL_BACKENDS
+
 # One spatial axis of a convolution: (in_size, out_size, kernel, stride, dilation,
 # pad_before, pad_after). ``in_size`` is the size of the (unpadded) convolution input, that
 # is the *output* of a transposed convolution. Sizes are explicit so that the two directions
@@ -86,6 +89,10 @@ def _im2col(xp, x, g: _Geometry):
     xt = x.transpose(1, 0, 2, 3)  # (C, N, H, W): a view
     if g.pointwise:
         return xp.ascontiguousarray(xt).reshape(c, n * oh * ow)
+    kernels = KERNEL_BACKENDS.get(xp)  # CUDA: one gathering launch
+    col = kernels and _cuda.im2col(kernels, x, g.h, g.w, g.wide, g.pitch)
+    if col is not None:
+        return col
     if g.wide:
         pitch = g.pitch
         run = oh * pitch
@@ -118,6 +125,10 @@ def _col2im(xp, col, g: _Geometry, n: int, c: int):
     width, ow, kw, sw, dw, pw0, pw1 = g.w
     if g.pointwise:
         return xp.ascontiguousarray(col.reshape(c, n, height, width).transpose(1, 0, 2, 3))
+    kernels = KERNEL_BACKENDS.get(xp)  # CUDA: one launch, a thread per pixel
+    image = kernels and _cuda.col2im(kernels, col, g.h, g.w, g.wide, g.pitch, n, c)
+    if image is not None:
+        return image
     if g.wide:
         pitch = g.pitch
         run = oh * pitch

@@ -30,10 +30,12 @@ from __future__ import annotations
 import math
 
 from ... import _rule_math
+from ..._backend import KERNEL_BACKENDS
 from ..._teaching import unary_rule
 from ...function import Function
 from ...tensor import Tensor
 from .._inplace import apply_inplace
+from .._kernel_overrides import offer
 from .._operands import real_argument
 
 __all__ = ["gelu", "silu", "mish", "softplus", "logsigmoid", "elu", "selu", "celu",
@@ -95,6 +97,10 @@ class GELU(_Activation):
     @staticmethod
     def value(xp, x, approximate):
         if approximate == "tanh":
+            kernels = KERNEL_BACKENDS.get(xp)  # a fused CUDA kernel: one launch
+            fused = kernels and kernels.fused_kernel("gelu_tanh_forward", x.dtype)
+            if fused:
+                return fused(x)
             u = xp.tanh((x + _GELU_C * (x * x * x)) * _SQRT_2_OVER_PI)
             return x * (u + 1.0) * 0.5
         return x * (_rule_math.for_arrays(xp).erf(x * _INV_SQRT2) + 1.0) * 0.5
@@ -109,6 +115,12 @@ class GELU(_Activation):
         cdf = (m.erf(x * _INV_SQRT2) + 1.0) * 0.5
         return cdf + x * m.exp(x * x * -0.5) * _INV_SQRT_2PI
 
+    @classmethod
+    def chain(cls, m, grad, x, approximate):
+        if approximate == "tanh":
+            return m.gelu_tanh_grad(grad, x)  # fused on CUDA
+        return grad * cls.slope(m, x, approximate)
+
 
 class SiLU(_Activation):
     """SiLU (swish): x sigmoid(x)."""
@@ -118,12 +130,22 @@ class SiLU(_Activation):
 
     @staticmethod
     def value(xp, x):
-        return x * _rule_math.for_arrays(xp).sigmoid(x)
+        kernels = KERNEL_BACKENDS.get(xp)  # a fused CUDA kernel: one launch
+        fused = kernels and kernels.fused_kernel("silu_forward", x.dtype)
+        return fused(x) if fused else x * _rule_math.for_arrays(xp).sigmoid(x)
 
     @staticmethod
     def slope(m, x):
         s = m.sigmoid(x)
         return s * (x * (1.0 - s) + 1.0)
+
+    @classmethod
+    def chain(cls, m, grad, x):
+        return m.silu_grad(grad, x)  # g f'(x), fused on CUDA
+
+
+offer("silu_grad", lambda m, g, x: g * SiLU.slope(m, x), "silu_backward")
+offer("gelu_tanh_grad", lambda m, g, x: g * GELU.slope(m, x, "tanh"), "gelu_tanh_backward")
 
 
 class Mish(_Activation):

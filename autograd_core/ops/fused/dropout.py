@@ -15,10 +15,12 @@ from __future__ import annotations
 import warnings
 
 from ... import dtypes as _dt
+from ..._backend import KERNEL_BACKENDS
 from ..._teaching import Input, Rule
 from ...function import Function
 from ...tensor import Tensor
 from .._inplace import apply_inplace
+from .._kernel_overrides import offer
 
 __all__ = ["dropout", "dropout1d", "dropout2d"]
 
@@ -31,21 +33,38 @@ class Dropout(Function):
                       "g * m / (1 - p)", r"\frac{g \odot m}{1 - p}"))
 
     @staticmethod
-    def forward(ctx, x, keep, scale):
+    def forward(ctx, x, keep, scale, p=None):
+        # ``keep``: the bool mask, or with ``p`` the uniform draws (keep = draws >= p)
         ctx.scale = scale
+        kernels = KERNEL_BACKENDS.get(ctx.xp)  # CUDA: mask and scaling in one launch
+        fused = kernels and p is not None and keep.shape == x.shape and \
+            kernels.fused_kernel("dropout_forward", x.dtype)
+        if fused:
+            out, keep = fused(x, keep, p, scale)
+        else:
+            if p is not None:
+                keep = keep >= p
+            out = x * keep
+            if scale != 1:
+                out = out * scale
         ctx.save_for_backward(keep)  # not an input: kept as a constant
-        out = x * keep
-        if scale != 1:
-            out = out * scale
         return out if type(out) is type(x) else ctx.xp.asarray(out)
 
     @staticmethod
     def backward(ctx, grad):
         (keep,) = ctx.saved
-        g = grad * keep
-        if ctx.scale != 1:
-            g *= ctx.scale  # g is this rule's own fresh value: scaled in place
-        return g, None, None
+        return ctx.math.dropout_grad(grad, keep, ctx.scale), None, None, None
+
+
+def _dropout_grad(m, grad, keep, scale):
+    """dx = g m s."""
+    g = grad * keep
+    if scale != 1:
+        g *= scale  # g is this rule's own fresh value: scaled in place
+    return g
+
+
+offer("dropout_grad", _dropout_grad, "dropout_backward", dtype_of=0)
 
 
 def _check_p(p) -> float:
@@ -65,11 +84,10 @@ def _apply(x: Tensor, p: float, mask_shape: tuple, inplace: bool, name: str) -> 
         raise RuntimeError(f"{name}: expected a floating point input, got {x.dtype}; convert "
                            "first, e.g. x.float()")
     draws = rand(mask_shape, dtype=_dt.float32, device=x.device)._data
-    keep = draws >= p
     scale = 0.0 if p == 1.0 else 1.0 / (1.0 - p)
     if inplace:
-        return apply_inplace(x, lambda t: Dropout.apply(t, keep, scale), op_name=name + "_")
-    return Dropout.apply(x, keep, scale)
+        return apply_inplace(x, lambda t: Dropout.apply(t, draws, scale, p), op_name=name + "_")
+    return Dropout.apply(x, draws, scale, p)
 
 
 def dropout(x: Tensor, p: float = 0.5, training: bool = True, inplace: bool = False) -> Tensor:

@@ -25,7 +25,7 @@ The elementwise losses (binary cross-entropies, squared error) are in `elementwi
 
 from __future__ import annotations
 
-from ..._backend import backend_of, check_index_bounds
+from ..._backend import KERNEL_BACKENDS, backend_of, check_index_bounds
 from ..._teaching import Input, NodeInfo, Rule, reduction_words
 from ...function import Function
 from ...tensor import Tensor
@@ -168,6 +168,11 @@ class _ScaledMinusTargets(Function):
     def forward(ctx, p, a, v, rows, index):
         ctx.rows, ctx.index = rows, index
         ctx.save_for_backward(p, a)
+        kernels = KERNEL_BACKENDS.get(ctx.xp)  # CUDA: product and targets in one launch
+        fused = kernels and index.dtype.name == "int64" and \
+            kernels.fused_kernel("scaled_minus_targets", p.dtype)
+        if fused:
+            return fused(p, a, _column(v), index[:, None], p.shape[1])
         out = p * a
         out[rows, index] -= v
         return out
@@ -291,15 +296,21 @@ class CrossEntropy(Function):
         ctx.reduction, ctx.eps, ctx.unbatched, ctx.x_shape = reduction, eps, unbatched, x.shape
         x2 = x if x.ndim == 2 else _rows(xp, x, unbatched)
         n_classes = x2.shape[1]
-        shifted = x2 - x2.max(axis=1, keepdims=True) if x2.size else x2.copy()
-        p = xp.exp(shifted)
-        total = p.sum(axis=1, keepdims=True)
-        lse = xp.log(total)[:, 0]
-        p /= total
-        tg = _Targets(xp, target, weight, ignore_index, n_classes, x.dtype)
-        rows = lse - shifted[tg.rows, tg.index]
-        if tg.w is not None:
-            rows *= tg.w
+        kernels = KERNEL_BACKENDS.get(xp)  # CUDA, no label smoothing: fused kernels
+        fused = kernels and not eps and x2.size and \
+            kernels.fused_kernel("cross_entropy_rows", x.dtype)
+        if fused:
+            rows, p, tg = _fused_rows(kernels, fused, x2, target, weight, ignore_index)
+        else:
+            shifted = x2 - x2.max(axis=1, keepdims=True) if x2.size else x2.copy()
+            p = xp.exp(shifted)
+            total = p.sum(axis=1, keepdims=True)
+            lse = xp.log(total)[:, 0]
+            p /= total
+            tg = _Targets(xp, target, weight, ignore_index, n_classes, x.dtype)
+            rows = lse - shifted[tg.rows, tg.index]
+            if tg.w is not None:
+                rows *= tg.w
         if eps:
             rows *= 1.0 - eps
             if weight is None:
@@ -344,6 +355,23 @@ class CrossEntropy(Function):
             spread = _column(spread) * r
             dx = dx - (spread if w is None else spread * w)
         return (_unrows_m(m, dx, ctx.x_shape, ctx.unbatched),) + (None,) * 6
+
+
+def _fused_rows(kernels, rows_kernel, x2, target, weight, ignore_index):
+    """Cross-entropy's forward on CUDA (see `_cuda_kernels_softmax`): the row max, p =
+    exp(x - max) in one launch, its sum, p /= sum, and l_i w_i in one launch reading x at
+    the targets. Returns (the rows' losses, p, the targets)."""
+    xp = kernels.xp
+    top = x2.max(axis=1, keepdims=True)
+    p = kernels.fused_kernel("softmax_exp", x2.dtype)(x2, top)
+    total = p.sum(axis=1, keepdims=True)
+    tg = _Targets(xp, target, weight, ignore_index, x2.shape[1], x2.dtype)
+    if tg.index.dtype.name != "int64":  # (the kernels read int64 class indices)
+        tg.index = tg.index.astype("int64")
+    rows = rows_kernel(x2, top[:, 0], total[:, 0], tg.index, 1.0 if tg.w is None else tg.w,
+                       x2.shape[1])
+    p /= total
+    return rows, p, tg
 
 
 class CrossEntropyProbs(Function):

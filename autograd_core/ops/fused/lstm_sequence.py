@@ -8,6 +8,7 @@ the cell's rule per step, with the weight and input gradients as one matrix prod
 from __future__ import annotations
 
 from ... import _rule_math
+from ..._backend import KERNEL_BACKENDS
 from ...function import Function
 from ...tensor import Tensor
 from .recurrent import (
@@ -60,10 +61,17 @@ class LSTMSequence(Function):
         rec = xp.empty((4 * hidden, batch), dtype)
         ig = xp.empty((hidden, batch), dtype)
         h, c = h0.T, c0.T  # columns (H, B)
+        kernels = KERNEL_BACKENDS.get(xp)  # CUDA: the gate arithmetic in one launch a step
+        gates = kernels and kernels.fused_kernel("lstm_gates_forward", dtype)
         with _quiet(xp):
             for t in (range(steps - 1, -1, -1) if reverse else range(steps)):
                 a = acts[t]
                 xp.matmul(w_hh, h, out=rec)
+                if gates:
+                    gates(rec[:hidden], rec[hidden:h2], rec[h2:h3], rec[h3:], c, a[:hidden],
+                          a[hidden:h2], a[h2:h3], a[h3:], cs[t], tcs[t], hs[t])
+                    c, h = cs[t], hs[t]
+                    continue
                 a += rec
                 i, f, g, o = a[:hidden], a[hidden:h2], a[h2:h3], a[h3:]
                 g *= 2.0  # tanh(x) = 2 sigmoid(2x) - 1: one sigmoid pass over all four gates
@@ -195,6 +203,11 @@ def _through_time_kernel(xp, needs, reverse, x, h0, c0, w_ih, w_hh, acts, cs, tc
     tmp = xp.empty((n, batch), acts.dtype)
     dh = None if dh_n is None else dh_n.T
     dc = None if dc_n is None else dc_n.T
+    kernels = KERNEL_BACKENDS.get(xp)  # CUDA: a step's gate gradients in one launch
+    step = kernels and kernels.fused_kernel("lstm_gates_backward", acts.dtype)
+    if step:
+        zero = xp.zeros((n, batch), acts.dtype)
+        dc_bufs = (xp.empty((n, batch), acts.dtype), xp.empty((n, batch), acts.dtype))
     for t in order:
         if dout is not None:
             dh = dout[t].T if dh is None else dh + dout[t].T
@@ -202,6 +215,12 @@ def _through_time_kernel(xp, needs, reverse, x, h0, c0, w_ih, w_hh, acts, cs, tc
         i, f, g, o = a[:n], a[n:2 * n], a[2 * n:3 * n], a[3 * n:]
         first = t == (steps - 1 if reverse else 0)
         c_prev = c0.T if first else cs[t + 1 if reverse else t - 1]
+        if step:
+            dc_prev = dc_bufs[t % 2]  # never the buffer dc is read from
+            step(zero if dh is None else dh, zero if dc is None else dc, i, f, g, o, tc, c_prev,
+                 da[:n], da[n:2 * n], da[2 * n:3 * n], da[3 * n:], dc_prev)
+            dc, dh = dc_prev, w_hh.T @ da
+            continue
         if dh is not None:
             xp.multiply(dh, tc, out=da[3 * n:])
             xp.multiply(dh, o, out=dcs)

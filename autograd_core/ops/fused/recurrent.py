@@ -62,8 +62,10 @@ from __future__ import annotations
 
 import contextlib
 
+from ..._backend import KERNEL_BACKENDS
 from ...function import Function
 from ...tensor import Tensor
+from .._kernel_overrides import offer
 
 __all__ = ["input_projection", "rnn_tanh_cell", "rnn_relu_cell", "lstm_cell", "gru_cell",
            "stack_columns"]
@@ -336,9 +338,20 @@ class LSTMCell(Function):
         hidden = cc.shape[0]
         h2, h3 = 2 * hidden, 3 * hidden
         a = _mm(w_hh, hc, rows)
-        a += _t(x_proj, rows)
         if b_hh is not None:
             a += b_hh[:, None]
+        kernels = KERNEL_BACKENDS.get(xp)  # CUDA: the gate arithmetic in one launch
+        gates = kernels and kernels.fused_kernel("lstm_gates_forward", a.dtype)
+        if gates:
+            xc = _t(x_proj, rows)
+            c_new, t, h_new = xp.empty_like(cc), xp.empty_like(cc), xp.empty_like(cc)
+            gates(xc[:hidden], xc[hidden:h2], xc[h2:h3], xc[h3:], cc, a[:hidden],
+                  a[hidden:h2], a[h2:h3], a[h3:], c_new, t, h_new)
+            ctx.save_for_backward(x_proj, h, c, w_hh, b_hh, a, t)
+            if chain:
+                return _t(h_new, rows), _t(c_new, rows), w_hh
+            return _t(h_new, rows), _t(c_new, rows)
+        a += _t(x_proj, rows)
         i, f, g, o = a[:hidden], a[hidden:h2], a[h2:h3], a[h3:]
         g *= 2.0  # tanh(x) = 2 sigmoid(2x) - 1: one sigmoid pass over all four gates
         with _quiet(xp):
@@ -362,7 +375,7 @@ class LSTMCell(Function):
             return None, None, None, dw, None, None, None
         m, rows = ctx.math, ctx.rows
         act, t = m.apply(_LSTMGates, x_proj, h, c, w_hh, b_hh, act, t, rows)
-        da, dc_prev = _lstm_step_grads(m, act, t, _t(c, rows), _t(dh, rows), _t(dc, rows))
+        da, dc_prev = m.lstm_cell_grads(act, t, _t(c, rows), _t(dh, rows), _t(dc, rows))
         dx, dh_prev, dwh, db = _cell_grads(m, rows, (need_x, need_h, need_w, need_b), da, h,
                                            w_hh, dw)
         return dx, dh_prev, (_t(dc_prev, rows) if need_c else None), dwh, db, None, None
@@ -409,8 +422,17 @@ class GRUCell(Function):
         ah = _mm(w_hh, hc, rows)
         if b_hh is not None:
             ah += b_hh[:, None]
-        rz = xc[:h2] + ah[:h2]
         hn = ah[h2:]
+        kernels = KERNEL_BACKENDS.get(xp)  # CUDA: the gate arithmetic in one launch
+        gates = kernels and kernels.fused_kernel("gru_gates_forward", hc.dtype)
+        if gates:
+            rz, n, h_new = (xp.empty((h2,) + hc.shape[1:], hc.dtype),
+                            xp.empty_like(hn), xp.empty_like(hn))
+            gates(xc[:hidden], xc[hidden:h2], xc[h2:], ah[:hidden], ah[hidden:h2], hn, hc,
+                  rz[:hidden], rz[hidden:], n, h_new)
+            ctx.save_for_backward(x_proj, h, w_hh, b_hh, rz, n, hn)
+            return (_t(h_new, rows), w_hh) if chain else _t(h_new, rows)
+        rz = xc[:h2] + ah[:h2]
         with _quiet(xp):
             _sigmoid_(xp, rz)
         n = rz[:hidden] * hn
@@ -430,14 +452,57 @@ class GRUCell(Function):
             return None, None, dw, None, None, None
         m, rows = ctx.math, ctx.rows
         rz, n, hn = m.apply(_GRUGates, x_proj, h, w_hh, b_hh, rz, n, hn, rows)
-        g, hv = _t(dh, rows), _t(h, rows)
-        z = rz[n.shape[0]:]
-        dx, dah = _gru_step_grads(m, rz, n, hn, None, g * (hv - n), g * (1.0 - z), None)
+        dx, dah, dh_direct = m.gru_cell_grads(_t(dh, rows), _t(h, rows), rz, n, hn)
         _, dh_prev, dwh, db = _cell_grads(m, rows, (False, need_h, need_w, need_b), dah, h,
                                           w_hh, dw)
         if need_h:
-            dh_prev = dh_prev + _t(g * z, rows)
+            dh_prev = dh_prev + _t(dh_direct, rows)
         return (_t(dx, rows) if need_x else None), dh_prev, dwh, db, None, None
+
+
+def _lstm_cell_grads(m, act, tc, c_prev, dh, dc):
+    """`LSTMCell`'s step backward: (da, dL/dc_prev) from dh, dc (either may be None)."""
+    return _lstm_step_grads(m, act, tc, c_prev, dh, dc)
+
+
+def _lstm_cell_grads_kernel(backend, xp, act, tc, c_prev, dh, dc):
+    """`_lstm_cell_grads` as one fused CUDA launch (None: no kernel for the dtype)."""
+    kernel = backend.fused_kernel("lstm_gates_backward", act.dtype)
+    if not kernel:
+        return None
+    k = tc.shape[0]
+    zero = xp.zeros(tc.shape, tc.dtype) if dh is None or dc is None else None
+    da, dc_prev = xp.empty(act.shape, act.dtype), xp.empty(tc.shape, tc.dtype)
+    kernel(zero if dh is None else dh, zero if dc is None else dc, act[:k], act[k:2 * k],
+           act[2 * k:3 * k], act[3 * k:], tc, c_prev, da[:k], da[k:2 * k], da[2 * k:3 * k],
+           da[3 * k:], dc_prev)
+    return da, dc_prev
+
+
+offer("lstm_cell_grads", _lstm_cell_grads, launch=_lstm_cell_grads_kernel)
+
+
+def _gru_cell_grads(m, g, hv, rz, n, hn):
+    """`GRUCell`'s step backward from g = dL/dh': (dx_proj, da_h, g z), columns."""
+    z = rz[n.shape[0]:]
+    dx, dah = _gru_step_grads(m, rz, n, hn, None, g * (hv - n), g * (1.0 - z), None)
+    return dx, dah, g * z
+
+
+def _gru_cell_grads_kernel(backend, xp, g, hv, rz, n, hn):
+    """`_gru_cell_grads` as one fused CUDA launch (None: no kernel for the dtype)."""
+    kernel = backend.fused_kernel("gru_gates_backward", g.dtype)
+    if not kernel:
+        return None
+    k = n.shape[0]
+    dx, dah = xp.empty((3 * k,) + n.shape[1:], n.dtype), xp.empty((3 * k,) + n.shape[1:], n.dtype)
+    dh_direct = xp.empty_like(n)
+    kernel(g, hv, rz[:k], rz[k:], n, hn, dx[:k], dx[k:2 * k], dx[2 * k:], dah[:k],
+           dah[k:2 * k], dah[2 * k:], dh_direct)
+    return dx, dah, dh_direct
+
+
+offer("gru_cell_grads", _gru_cell_grads, launch=_gru_cell_grads_kernel)
 
 
 class _GRUGates(Function):

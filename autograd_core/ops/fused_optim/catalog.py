@@ -136,6 +136,42 @@ KERNEL_DTYPES = ("float32", "float64")
 _CUDA_TYPE = {"float32": "float", "float64": "double"}
 
 
+# CuPy's type names in kernel parameter lists, as CUDA C types (``T`` stays the placeholder)
+_PARAM_TYPES = {"T": "T", "float32": "float", "float64": "double", "bool": "bool",
+                "int32": "int", "int64": "long long", "float16": "float16"}
+
+
+def _typed(params: str) -> list[tuple[str, str, bool]]:
+    """``"raw T x, int64 t"`` -> ``[("T", "x", True), ("long long", "t", False)]``."""
+    out = []
+    for item in params.split(","):
+        words = item.split()
+        if words:
+            raw = words[0] == "raw"
+            out.append((_PARAM_TYPES[words[-2]], words[-1], raw))
+    return out
+
+
+def backend_kernels() -> list[KernelSpec]:
+    """Every fused kernel of the CuPy backend (`autograd_core._cuda_kernels` and its
+    families): the activations, the fixed kernels of each family, and the generated ones for
+    the shapes each family's ``COMPILE_SAMPLES`` lists."""
+    from ... import _cuda_kernels
+
+    specs = activation_kernels()
+    for module in _cuda_kernels.FAMILIES:
+        family = _cuda_kernels.family(module)
+        scalars = getattr(family, "SCALAR_PARAMS", {})
+        for name, (inputs, output, body) in getattr(family, "ELEMENTWISE_KERNELS", {}).items():
+            arrays = tuple(n for n in _names(inputs) if n not in scalars.get(name, ()))
+            specs.append(KernelSpec(name, inputs, output, body, arrays))
+        for name in getattr(family, "COMPILE_SAMPLES", ()):
+            inputs, output, body = family.generated(name)
+            arrays = tuple(n for n in _names(inputs) if n not in family.GENERATED_SCALARS)
+            specs.append(KernelSpec(name.split(":")[0], inputs, output, body, arrays))
+    return specs
+
+
 def _names(params: str) -> list[str]:
     return [item.split()[-1] for item in params.split(",") if item.strip()]
 
@@ -153,15 +189,18 @@ def cuda_source(specs: list[KernelSpec], dtype: str) -> tuple[str, list[str]]:
         name = f"{spec.name}_{k}"
         kernel_names.append(name)
         params, binds = [], []
-        for var in _names(spec.in_params):
-            if var in spec.array_inputs:
-                params.append(f"const CArray<T, 1, true, true> _raw_{var}")
-                binds.append(f"const T &{var} = _raw_{var}[_ind.get()];")
+        for ctype, var, raw in _typed(spec.in_params):
+            if raw:  # indexed by the body itself: the whole array, read-only
+                params.append(f"const CArray<{ctype}, 1, true, true> {var}")
+            elif var in spec.array_inputs:
+                params.append(f"const CArray<{ctype}, 1, true, true> _raw_{var}")
+                binds.append(f"const {ctype} &{var} = _raw_{var}[_ind.get()];")
             else:
-                params.append(f"const T {var}")
-        for var in _names(spec.out_params):
-            params.append(f"CArray<T, 1, true, true> _raw_{var}")
-            binds.append(f"T &{var} = _raw_{var}[_ind.get()];")
+                params.append(f"const {ctype} {var}")
+        for ctype, var, raw in _typed(spec.out_params):
+            params.append(f"CArray<{ctype}, 1, true, true> {'' if raw else '_raw_'}{var}")
+            if not raw:
+                binds.append(f"{ctype} &{var} = _raw_{var}[_ind.get()];")
         params.append("CIndexer<1, true> _ind")
         lines.append(f'extern "C" __global__ void {name}({", ".join(params)}) {{')
         lines.append("  CUPY_FOR(i, _ind.size()) {")

@@ -10,18 +10,22 @@ from . import _aliases, accelerator, autograd, backends, cuda, datasets, linalg,
 from . import ops as _ops  # attaches the operations to Tensor
 from .device import device
 from .dtypes import (
-    bool_ as bool,
-)
-from .dtypes import (
+    bfloat16,
     dtype,
     float16,
     float32,
     float64,
     get_default_dtype,
+    int8,
+    int16,
     int32,
     int64,
     promote_types,
     set_default_dtype,
+    uint8,
+)
+from .dtypes import (
+    bool_ as bool,
 )
 from .factories import (
     arange,
@@ -106,12 +110,14 @@ from .ops.unary import *  # noqa: F403
 from .random import Generator, get_rng_state, initial_seed, manual_seed, seed, set_rng_state
 from .serialization import load, save
 from .tensor import Size, Tensor, is_tensor
+from .type_info import finfo, iinfo
 
 half = float16
 float = float32
 double = float64
 long = int64
 int = int32
+short = int16
 
 # from the installed package metadata (pyproject.toml in a checkout never installed)
 from ._version import __version__  # noqa: E402

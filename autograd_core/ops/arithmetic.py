@@ -322,7 +322,14 @@ Tensor.negative = neg
 Tensor.pow = _pow_method
 Tensor.floor_divide = floor_divide
 Tensor.remainder = remainder
-Tensor.fmod = lambda self, other: self - (self / other).trunc() * other
+def _fmod(self, other):
+    if not (self.is_floating_point() or (isinstance(other, Tensor) and other.is_floating_point())
+            or isinstance(other, float)):
+        return self - div(self, other, rounding_mode="trunc") * other  # integers stay integers
+    return self - (self / other).trunc() * other
+
+
+Tensor.fmod = _fmod
 
 
 divide = div

@@ -100,6 +100,7 @@ def to(self: Tensor, *args, **kwargs) -> Tensor:
             out = ToDevice.apply(out, dev)
             copy = False
     if dtype is not None and dtype.numpy != out._data.dtype:
+        backend_of(out._data).check_dtype(dtype.numpy)
         out = Cast.apply(out, dtype.numpy)
         copy = False
     if copy:
@@ -145,8 +146,9 @@ def type_as(self: Tensor, other: Tensor) -> Tensor:
     return to(self, other.dtype)
 
 
-_TYPE_NAMES = {"float32": "Float", "float64": "Double", "float16": "Half", "int64": "Long",
-               "int32": "Int", "bool": "Bool"}
+_TYPE_NAMES = {"float32": "Float", "float64": "Double", "float16": "Half", "bfloat16": "BFloat16",
+               "int64": "Long", "int32": "Int", "int16": "Short", "int8": "Char", "uint8": "Byte",
+               "bool": "Bool"}
 _BY_TYPE_NAME = {name: dtype for dtype, name in _TYPE_NAMES.items()}
 
 
@@ -175,6 +177,10 @@ Tensor.half = _cast_method(_dt.float16)
 Tensor.long = _cast_method(_dt.int64)
 Tensor.int = _cast_method(_dt.int32)
 Tensor.bool = _cast_method(_dt.bool_)
+Tensor.short = _cast_method(_dt.int16)
+Tensor.char = _cast_method(_dt.int8)
+Tensor.byte = _cast_method(_dt.uint8)
+Tensor.bfloat16 = _cast_method(_dt.bfloat16)
 Tensor.cuda = cuda
 Tensor.cpu = cpu
 Tensor.type_as = type_as

@@ -1,0 +1,117 @@
+"""Making and converting tensors of the small dtypes: ``tensor(..., dtype=uint8)`` (range
+checks as PyTorch), NumPy uint8 image data kept as uint8, ``.byte()``/``.char()``/
+``.short()``/``.bfloat16()``, ``type()`` names, the legacy constructors, ``item``, printing,
+``iinfo``/``finfo``, bfloat16 arithmetic rounded as PyTorch's CPU rounds it, and bfloat16
+refused on CUDA."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import autograd_core as ag
+
+torch = pytest.importorskip("torch")
+
+SMALL = ["uint8", "int8", "int16"]
+
+
+def _name(d) -> str:
+    return str(d).rsplit(".", 1)[-1]
+
+
+@pytest.mark.parametrize("dtype", SMALL)
+@pytest.mark.parametrize("data", [[300], [-1], [256], [200], [-129], [128], 300, [1500.0],
+                                  [-3.7], [[1, 2], [3, 4]], [True, False], 5.5])
+def test_python_data_converts_or_refuses_as_torch(dtype, data):
+    try:
+        ref = torch.tensor(data, dtype=getattr(torch, dtype))
+    except RuntimeError:
+        with pytest.raises(RuntimeError, match="overflow"):
+            ag.tensor(data, dtype=getattr(ag, dtype))
+        return
+    ours = ag.tensor(data, dtype=getattr(ag, dtype))
+    assert (_name(ours.dtype), ours.tolist()) == (_name(ref.dtype), ref.tolist())
+
+
+def test_numpy_image_data_keeps_uint8_and_casts_wrap():
+    image = np.arange(24, dtype=np.uint8).reshape(2, 4, 3) * 10
+    for make in (ag.tensor, ag.as_tensor, ag.from_numpy):
+        t = make(image)
+        assert t.dtype is ag.uint8 and t.tolist() == image.tolist()
+    for np_dtype, dtype in ((np.int8, ag.int8), (np.int16, ag.int16)):
+        assert ag.from_numpy(np.zeros(2, np_dtype)).dtype is dtype
+    shared = ag.from_numpy(image)
+    image[0, 0, 0] = 7
+    assert shared[0, 0, 0].item() == 7
+    wrapped = ag.tensor(np.array([300, -1]), dtype=ag.uint8)
+    assert wrapped.tolist() == torch.tensor(np.array([300, -1]), dtype=torch.uint8).tolist()
+
+
+@pytest.mark.parametrize("method,dtype", [("byte", "uint8"), ("char", "int8"), ("short", "int16"),
+                                          ("bfloat16", "bfloat16")])
+def test_cast_methods_and_type_names(method, dtype):
+    values = [1.7, -2.2, 100.0] if dtype != "uint8" else [1.7, 2.2, 200.0]
+    ours = getattr(ag.tensor(values), method)()
+    ref = getattr(torch.tensor(values), method)()
+    assert ours.dtype is getattr(ag, dtype)
+    assert ours.float().tolist() == ref.float().tolist()
+    assert ours.type().replace("autograd_core", "torch") == ref.type()
+    assert ag.tensor(values).to(getattr(ag, dtype)).dtype is ours.dtype
+    assert ag.tensor(values).type(ref.type().replace("torch", "autograd_core")).dtype is ours.dtype
+    legacy = getattr(ag, ref.type().split(".")[-1])
+    assert isinstance(ours, legacy) and not isinstance(ag.tensor(values), legacy)
+    assert legacy([1, 2]).dtype is ours.dtype and legacy(2, 3).shape == (2, 3)
+
+
+def test_item_and_printing():
+    assert ag.tensor(3, dtype=ag.int8).item() == 3
+    b = ag.tensor(2.3, dtype=ag.bfloat16).item()
+    assert type(b) is float and b == torch.tensor(2.3, dtype=torch.bfloat16).item()
+    for dtype in SMALL + ["bfloat16"]:
+        values = [1.5, 2.3, -0.25] if dtype == "bfloat16" else [1, 2, 100]
+        ours = repr(ag.tensor(values, dtype=getattr(ag, dtype)))
+        ref = repr(torch.tensor(values, dtype=getattr(torch, dtype)))
+        assert ours == ref.replace("torch.", "autograd_core."), dtype
+
+
+def test_iinfo_and_finfo_match_torch():
+    for name in SMALL + ["int32", "int64"]:
+        ours, ref = ag.iinfo(getattr(ag, name)), torch.iinfo(getattr(torch, name))
+        assert (ours.bits, ours.min, ours.max, repr(ours)) == (ref.bits, ref.min, ref.max, repr(ref))
+    for name in ["float16", "bfloat16", "float32", "float64"]:
+        ours, ref = ag.finfo(getattr(ag, name)), torch.finfo(getattr(torch, name))
+        for field in ("bits", "eps", "max", "min", "tiny", "smallest_normal", "resolution"):
+            assert getattr(ours, field) == getattr(ref, field), (name, field)
+        assert repr(ours) == repr(ref)
+    assert ag.finfo().eps == torch.finfo().eps
+    with pytest.raises(TypeError, match="finfo"):
+        ag.iinfo(ag.float32)
+    with pytest.raises(TypeError, match="iinfo"):
+        ag.finfo(ag.uint8)
+    with pytest.raises(TypeError):
+        ag.iinfo(ag.bool)
+
+
+def test_bfloat16_arithmetic_rounds_like_torch():
+    rng = np.random.default_rng(0)
+    a, b = rng.normal(size=50).astype(np.float32), rng.normal(size=50).astype(np.float32)
+    x, y = ag.tensor(a).bfloat16(), ag.tensor(b).bfloat16()
+    xt, yt = torch.tensor(a).bfloat16(), torch.tensor(b).bfloat16()
+    for f in (lambda p, q: p + q, lambda p, q: p * q, lambda p, q: p / q, lambda p, q: p - 0.1,
+              lambda p, q: p.exp(), lambda p, q: p.tanh(), lambda p, q: p.abs().sqrt(),
+              lambda p, q: p.softmax(0), lambda p, q: p.sum(), lambda p, q: p.mean(),
+              lambda p, q: p.trunc(), lambda p, q: p > q):
+        ours, ref = f(x, y), f(xt, yt)
+        assert _name(ours.dtype) == _name(ref.dtype)
+        assert ours.float().tolist() == ref.float().tolist()
+    assert ag.tensor([1.0], dtype=ag.bfloat16).requires_grad_().requires_grad
+
+
+def test_bfloat16_is_refused_on_cuda_with_the_fix(monkeypatch):
+    from autograd_core import _backend
+
+    backend = _backend.CupyBackend.__new__(_backend.CupyBackend)
+    with pytest.raises(TypeError, match="float16 or float32"):
+        backend.check_dtype(ag.bfloat16.numpy)
+    backend.check_dtype(ag.uint8.numpy)  # the small ints are CuPy dtypes

@@ -88,6 +88,7 @@ from .ops.rearrange import *  # noqa: F403
 from .ops.reduction import *  # noqa: F403
 from .ops.region_scatter import *  # noqa: F403
 from .ops.reorder import *  # noqa: F403
+from .ops.result_type import *  # noqa: F403
 from .ops.rounding import *  # noqa: F403
 from .ops.sampling import *  # noqa: F403
 from .ops.scatter_gather import *  # noqa: F403

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from fake_cupy import fake_cuda  # noqa: F401
 
 import autograd_core as ag
 
@@ -108,10 +109,21 @@ def test_bfloat16_arithmetic_rounds_like_torch():
     assert ag.tensor([1.0], dtype=ag.bfloat16).requires_grad_().requires_grad
 
 
-def test_bfloat16_is_refused_on_cuda_with_the_fix(monkeypatch):
-    from autograd_core import _backend
-
-    backend = _backend.CupyBackend.__new__(_backend.CupyBackend)
-    with pytest.raises(TypeError, match="float16 or float32"):
-        backend.check_dtype(ag.bfloat16.numpy)
-    backend.check_dtype(ag.uint8.numpy)  # the small ints are CuPy dtypes
+@pytest.mark.usefixtures("fake_cuda")
+def test_small_ints_on_cuda_and_bfloat16_refused_there_with_the_fix():
+    image = np.arange(2 * 4 * 4 * 3, dtype=np.uint8).reshape(2, 4, 4, 3) * 2
+    cpu = ag.from_numpy(image).permute(0, 3, 1, 2).float().div(255)
+    on_gpu = ag.from_numpy(image).to("cuda")
+    assert on_gpu.dtype is ag.uint8 and on_gpu.is_cuda
+    np.testing.assert_array_equal(on_gpu.permute(0, 3, 1, 2).float().div(255).cpu().numpy(),
+                                  cpu.numpy())
+    for dtype in (ag.int8, ag.int16):
+        t = ag.tensor([1, -2, 3], dtype=dtype, device="cuda")
+        assert (t * 2).dtype is dtype and (t * 2).cpu().tolist() == [2, -4, 6]
+    assert (ag.tensor([200], dtype=ag.uint8, device="cuda") + 100).cpu().tolist() == [44]
+    x = ag.tensor([1.0, 2.0], device="cuda")
+    for make in (lambda: x.bfloat16(), lambda: x.to(ag.bfloat16), lambda: x.view(ag.bfloat16),
+                 lambda: ag.tensor([1.0], dtype=ag.bfloat16, device="cuda"),
+                 lambda: ag.tensor([1.0], dtype=ag.bfloat16).cuda()):
+        with pytest.raises(TypeError, match="float16 or float32"):
+            make()

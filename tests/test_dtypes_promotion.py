@@ -141,3 +141,20 @@ def test_sum_of_small_ints_is_int64_and_mean_refuses(dtype):
     with pytest.raises(RuntimeError):
         xt.mean()
     assert x.mean(dtype=ag.float32).item() == pytest.approx(xt.mean(dtype=torch.float32).item())
+
+
+@pytest.mark.parametrize("a,b", PAIRS)
+def test_result_type_and_can_cast_match_torch(a, b):
+    def make(lib, name, shape):
+        return lib.ones(shape, dtype=getattr(lib, name))
+
+    for sa, sb in (((2,), (2,)), ((), (2,)), ((2,), ()), ((), ())):
+        assert ag.result_type(make(ag, a, sa), make(ag, b, sb)).name == \
+            _name(torch.result_type(make(torch, a, sa), make(torch, b, sb))), (sa, sb)
+    for number in (1, 2.5, True):
+        assert ag.result_type(make(ag, a, (2,)), number).name == \
+            _name(torch.result_type(make(torch, a, (2,)), number))
+        assert ag.result_type(number, make(ag, b, ())).name == \
+            _name(torch.result_type(number, make(torch, b, ())))
+    assert ag.can_cast(getattr(ag, a), getattr(ag, b)) == \
+        torch.can_cast(getattr(torch, a), getattr(torch, b))

@@ -158,3 +158,12 @@ def test_result_type_and_can_cast_match_torch(a, b):
             _name(torch.result_type(number, make(torch, b, ())))
     assert ag.can_cast(getattr(ag, a), getattr(ag, b)) == \
         torch.can_cast(getattr(torch, a), getattr(torch, b))
+
+
+@pytest.mark.parametrize("f", [lambda p, q: p ** q, lambda p, q: p // q, lambda p, q: p % q,
+                               lambda p, q: p << q, lambda p, q: p >> q, lambda p, q: p // True])
+def test_bool_operands_with_no_kernel_are_refused_not_answered_in_int8(f):
+    with pytest.raises(NotImplementedError):
+        f(torch.tensor([True, False]), torch.tensor([True, True]))
+    with pytest.raises(NotImplementedError):
+        f(ag.tensor([True, False]), ag.tensor([True, True]))

@@ -264,18 +264,31 @@ def neg(input: Tensor) -> Tensor:
     return Neg.apply(input)
 
 
+def _refuse_bools(a, b, name: str) -> None:
+    """Two bool operands: NumPy would answer in int8; PyTorch has no such kernel."""
+    def is_bool(x):
+        return x._data.dtype.kind == "b" if isinstance(x, Tensor) else isinstance(x, bool)
+
+    if is_bool(a) and is_bool(b) and (isinstance(b, Tensor) or name != "pow"):
+        raise NotImplementedError(f'"{name}" not implemented for \'Bool\' operands; convert '
+                                  f"one first, e.g. x.int()")
+
+
 def pow(input, exponent):
     a, b = binary(input, exponent)
+    _refuse_bools(a, b, "pow")
     return Pow.apply(a, b)
 
 
 def floor_divide(input, other):
     a, b = binary(input, other)
+    _refuse_bools(a, b, "floor_divide")
     return FloorDivide.apply(a, b)
 
 
 def remainder(input, other):
     a, b = binary(input, other)
+    _refuse_bools(a, b, "remainder")
     return Remainder.apply(a, b)
 
 

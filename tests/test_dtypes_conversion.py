@@ -127,3 +127,14 @@ def test_small_ints_on_cuda_and_bfloat16_refused_there_with_the_fix():
                  lambda: ag.tensor([1.0], dtype=ag.bfloat16).cuda()):
         with pytest.raises(TypeError, match="float16 or float32"):
             make()
+
+
+def test_float_to_small_int_casts_match_torch_without_warnings():
+    import warnings
+
+    values = [-1.0, 256.0, 300.7, -129.5, 127.9, 0.5]
+    for method in ("byte", "char", "short"):
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")
+            ours = getattr(ag.tensor(values), method)().tolist()
+        assert ours == getattr(torch.tensor(values), method)().tolist(), method

@@ -6,6 +6,8 @@ a device move is the gradient moved back (d copy(x) / dx = I).
 
 from __future__ import annotations
 
+import numpy as np
+
 from .. import dtypes as _dt
 from .._backend import backend_for, backend_of
 from .._teaching import identity_rule
@@ -20,7 +22,8 @@ class Cast(Function):
     @staticmethod
     def forward(ctx, x, np_dtype):
         ctx.in_dtype = x.dtype
-        return x.astype(np_dtype)
+        with np.errstate(invalid="ignore", over="ignore"):  # out of range: as torch, silently
+            return x.astype(np_dtype)
 
     @staticmethod
     def backward(ctx, grad):

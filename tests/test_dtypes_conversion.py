@@ -138,3 +138,16 @@ def test_float_to_small_int_casts_match_torch_without_warnings():
             warnings.simplefilter("error")
             ours = getattr(ag.tensor(values), method)().tolist()
         assert ours == getattr(torch.tensor(values), method)().tolist(), method
+
+
+def test_a_uint8_index_is_a_mask_and_int8_int16_indices_are_refused():
+    x, xt = ag.tensor([10.0, 20.0, 30.0]), torch.tensor([10.0, 20.0, 30.0])
+    with pytest.warns(UserWarning, match="uint8"):
+        ours = x[ag.tensor([1, 0, 1], dtype=ag.uint8)]
+    with pytest.warns(UserWarning):
+        assert ours.tolist() == xt[torch.tensor([1, 0, 1], dtype=torch.uint8)].tolist()
+    for name in ("int8", "int16"):
+        with pytest.raises(IndexError):
+            xt[torch.tensor([1, 0], dtype=getattr(torch, name))]
+        with pytest.raises(IndexError, match="long, int, byte or bool"):
+            x[ag.tensor([1, 0], dtype=getattr(ag, name))]

@@ -151,3 +151,24 @@ def test_a_uint8_index_is_a_mask_and_int8_int16_indices_are_refused():
             xt[torch.tensor([1, 0], dtype=getattr(torch, name))]
         with pytest.raises(IndexError, match="long, int, byte or bool"):
             x[ag.tensor([1, 0], dtype=getattr(ag, name))]
+
+
+def test_a_bfloat16_model_infers_like_torch():
+    import nn
+
+    torch.manual_seed(0)
+    theirs = torch.nn.Sequential(torch.nn.Linear(4, 8), torch.nn.ReLU(), torch.nn.Linear(8, 3),
+                                 torch.nn.Softmax(dim=1)).bfloat16()
+    ours = nn.Sequential(nn.Linear(4, 8), nn.ReLU(), nn.Linear(8, 3), nn.Softmax(dim=1))
+    ours.load_state_dict({k: ag.tensor(v.float().numpy()) for k, v in theirs.state_dict().items()})
+    ours.bfloat16()
+    assert all(p.dtype is ag.bfloat16 for p in ours.parameters())
+    x = torch.randn(6, 4).bfloat16()
+    with ag.no_grad():
+        y = ours(ag.tensor(x.float().numpy()).bfloat16())
+    assert y.dtype is ag.bfloat16
+    np.testing.assert_array_equal(y.float().numpy(), theirs(x).float().detach().numpy())
+    a, b = torch.randn(3, 5).bfloat16(), torch.randn(2, 5, 4).bfloat16()
+    mine = ag.tensor(a.float().numpy()).bfloat16() @ ag.tensor(b.float().numpy()).bfloat16()
+    assert mine.dtype is ag.bfloat16
+    np.testing.assert_array_equal(mine.float().numpy(), (a @ b).float().numpy())

@@ -48,16 +48,13 @@ class Linear(Function):
         need_x, need_w = ctx.needs_input_grad[0], ctx.needs_input_grad[1]
         ctx.save_for_backward(x if need_w else None, weight if need_x else None)
         out_features = weight.shape[0]
-        if x.ndim == 2:
-            out = x @ weight.T
-            if bias is not None:
-                out += bias
-            return out
         lead = x.shape[:-1]
-        out = x.reshape(math.prod(lead), x.shape[-1]) @ weight.T
+        out = (x if x.ndim == 2 else x.reshape(math.prod(lead), x.shape[-1])) @ weight.T
         if bias is not None:
             out += bias
-        return out.reshape(lead + (out_features,))
+        if out.dtype != x.dtype:  # bfloat16 multiplies into float32: rounded once, as PyTorch's CPU
+            out = out.astype(x.dtype)
+        return out if x.ndim == 2 else out.reshape(lead + (out_features,))
 
     @staticmethod
     def backward(ctx, grad):

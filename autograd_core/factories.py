@@ -236,6 +236,8 @@ def _filled(kind: str, size, dtype, device, requires_grad, fill=None) -> Tensor:
     xp = backend.xp
     if fill is not None:
         _check.check_fill_fits(fill, np_dtype)
+        if np.dtype(np_dtype).kind == "u" and isinstance(fill, (int, np.integer)) and fill < 0:
+            fill = int(np.array(fill, dtype=np.int64).astype(np_dtype))  # -1 -> 255, as torch
     with _check.allocating(shape, np_dtype), _on(backend, index):
         array = getattr(xp, kind)(shape, dtype=np_dtype) if fill is None else xp.full(shape, fill, dtype=np_dtype)
     return _finish(array, requires_grad)

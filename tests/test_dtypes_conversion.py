@@ -172,3 +172,19 @@ def test_a_bfloat16_model_infers_like_torch():
     mine = ag.tensor(a.float().numpy()).bfloat16() @ ag.tensor(b.float().numpy()).bfloat16()
     assert mine.dtype is ag.bfloat16
     np.testing.assert_array_equal(mine.float().numpy(), (a @ b).float().numpy())
+
+
+def test_factories_of_the_small_dtypes_match_torch():
+    cases = [lambda L: L.full((2,), -1, dtype=L.uint8), lambda L: L.arange(5, dtype=L.int8),
+             lambda L: L.arange(0, 1, 0.25, dtype=L.bfloat16), lambda L: L.eye(2, dtype=L.uint8),
+             lambda L: L.linspace(0, 10, 5, dtype=L.int16), lambda L: L.ones(2, dtype=L.bfloat16),
+             lambda L: L.zeros_like(L.ones(2, dtype=L.int16)), lambda L: L.full((2,), 2.5, dtype=L.int8)]
+    for make in cases:
+        ours, ref = make(ag), make(torch)
+        assert (_name(ours.dtype), ours.float().tolist()) == (_name(ref.dtype), ref.float().tolist())
+    with pytest.raises(RuntimeError, match="overflow"):
+        ag.full((2,), 300, dtype=ag.uint8)
+    for draw in (ag.rand, ag.randn):
+        sample = draw(1000, dtype=ag.bfloat16)
+        assert sample.dtype is ag.bfloat16 and 0.0 < sample.float().std().item() < 1.5
+    assert ag.randint(0, 200, (50,), dtype=ag.uint8).dtype is ag.uint8

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from fake_cupy import fake_cuda  # noqa: F401
 
 import autograd_core as ag
 
@@ -81,3 +82,16 @@ def test_a_dtype_view_is_not_differentiable_and_view_shape_still_works():
     y.sum().backward()
     assert x.grad.tolist() == [1.0, 1.0, 1.0, 1.0]
     assert x.view(-1).shape == (4,) and x.view((4, 1)).shape == (4, 1)
+
+
+@pytest.mark.usefixtures("fake_cuda")
+def test_dtype_views_on_a_cuda_device():
+    x = ag.ones(2, 4, device="cuda")
+    assert x.view(ag.uint8).shape == (2, 16) and x.view(ag.uint8).is_cuda
+    assert x.view(ag.int32).cpu().tolist()[0] == [1065353216] * 4
+    raw = ag.zeros(2, 8, dtype=ag.uint8, device="cuda")
+    assert raw.view(ag.int32).shape == (2, 2)
+    with pytest.raises(RuntimeError, match="storage_offset"):
+        raw[:, 1:5].view(ag.int32)
+    with pytest.raises(TypeError, match="float16 or float32"):
+        x.view(ag.bfloat16)

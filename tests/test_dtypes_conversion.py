@@ -102,7 +102,8 @@ def test_bfloat16_arithmetic_rounds_like_torch():
     for f in (lambda p, q: p + q, lambda p, q: p * q, lambda p, q: p / q, lambda p, q: p - 0.1,
               lambda p, q: p.exp(), lambda p, q: p.tanh(), lambda p, q: p.abs().sqrt(),
               lambda p, q: p.softmax(0), lambda p, q: p.sum(), lambda p, q: p.mean(),
-              lambda p, q: p.trunc(), lambda p, q: p > q):
+              lambda p, q: p.trunc(), lambda p, q: p > q, lambda p, q: p.clamp(-0.5, 0.5),
+              lambda p, q: p.logsumexp(0), lambda p, q: p.maximum(q), lambda p, q: p.sort()[0]):
         ours, ref = f(x, y), f(xt, yt)
         assert _name(ours.dtype) == _name(ref.dtype)
         assert ours.float().tolist() == ref.float().tolist()

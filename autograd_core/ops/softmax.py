@@ -62,6 +62,8 @@ def logsumexp(input: Tensor, dim, keepdim: bool = False) -> Tensor:
     """log(sum(exp(input))) over ``dim``, computed stably. Integers give the default float."""
     if not _dt.is_floating_array(input._data.dtype):
         input = input.to(_dt.get_default_dtype())
+    if input.dtype is _dt.bfloat16:  # in float32, rounded once (PyTorch's CPU)
+        return logsumexp(input.float(), dim, keepdim).to(_dt.bfloat16)
     return Logsumexp.apply(input, normalize_dims(dim, input._data.ndim), keepdim)
 
 

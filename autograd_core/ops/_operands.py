@@ -110,9 +110,9 @@ def float_operands(a, b):
     """Like `binary`, then cast integer/bool tensors to the default float (true division)."""
     sa, sb = scalar_value(a), scalar_value(b)
     a, b = binary(a, b)
-    if sa is not None:  # the number itself, not wrapped into an integer tensor's range
-        a = sa
-    if sb is not None:
+    if sa is not None and not isinstance(a, Tensor):  # the number itself, not wrapped into
+        a = sa                                          # an integer tensor's range
+    if sb is not None and not isinstance(b, Tensor):
         b = sb
     default = _dt.get_default_dtype()
     if isinstance(a, Tensor) and not _dt.is_floating_array(a._data.dtype):

@@ -28,8 +28,9 @@ from ..indexing import _add_at
 
 __all__ = ["linear", "embedding"]
 
-_TORCH_NAMES = {"float16": "Half", "float32": "Float", "float64": "Double", "int64": "Long",
-                "int32": "Int", "bool": "Bool"}
+_TORCH_NAMES = {"float16": "Half", "bfloat16": "BFloat16", "float32": "Float", "float64": "Double",
+                "int64": "Long", "int32": "Int", "int16": "Short", "int8": "Char", "uint8": "Byte",
+                "bool": "Bool"}
 
 
 class Linear(Function):

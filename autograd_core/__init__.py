@@ -10,18 +10,22 @@ from . import _aliases, accelerator, autograd, backends, cuda, datasets, linalg,
 from . import ops as _ops  # attaches the operations to Tensor
 from .device import device
 from .dtypes import (
-    bool_ as bool,
-)
-from .dtypes import (
+    bfloat16,
     dtype,
     float16,
     float32,
     float64,
     get_default_dtype,
+    int8,
+    int16,
     int32,
     int64,
     promote_types,
     set_default_dtype,
+    uint8,
+)
+from .dtypes import (
+    bool_ as bool,
 )
 from .factories import (
     arange,
@@ -84,6 +88,7 @@ from .ops.rearrange import *  # noqa: F403
 from .ops.reduction import *  # noqa: F403
 from .ops.region_scatter import *  # noqa: F403
 from .ops.reorder import *  # noqa: F403
+from .ops.result_type import *  # noqa: F403
 from .ops.rounding import *  # noqa: F403
 from .ops.sampling import *  # noqa: F403
 from .ops.scatter_gather import *  # noqa: F403
@@ -113,12 +118,14 @@ from .window_factories import (
     hann_window,
     kaiser_window,
 )
+from .type_info import finfo, iinfo
 
 half = float16
 float = float32
 double = float64
 long = int64
 int = int32
+short = int16
 
 # from the installed package metadata (pyproject.toml in a checkout never installed)
 from . import masked, signal  # noqa: E402  (torch.masked, torch.signal)

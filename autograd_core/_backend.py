@@ -76,6 +76,9 @@ class Backend:
         """Move an array of this backend to another device of the same type."""
         return array
 
+    def check_dtype(self, np_dtype) -> None:
+        """Refuse a dtype this array library cannot hold (CuPy has no bfloat16)."""
+
     def device_count(self) -> int:
         return 1
 
@@ -256,8 +259,14 @@ class CupyBackend(Backend):
         return self.xp.cuda.Device(self.xp.cuda.Device().id if index is None else index)
 
     def from_numpy(self, array, index):
+        self.check_dtype(array.dtype)
         with self._use(index):
             return self.xp.asarray(array)
+
+    def check_dtype(self, np_dtype) -> None:
+        if np.dtype(np_dtype).name == "bfloat16":
+            raise TypeError("bfloat16 tensors can't live on a CUDA device here: CuPy has no "
+                            "bfloat16 dtype; use float16 or float32 on the GPU (t.float().cuda())")
 
     def to_numpy(self, array):
         self.raise_pending()

@@ -81,7 +81,8 @@ def check_fill_fits(value, np_dtype) -> None:
     if dt.kind not in "iu" or isinstance(value, bool) or not isinstance(value, (int, np.integer)):
         return
     info = np.iinfo(dt)
-    if not info.min <= int(value) <= info.max:
+    low = info.min if info.min < 0 else INT64_MIN  # a negative int wraps into uint8, as in torch
+    if not low <= int(value) <= info.max:
         raise RuntimeError(f"value cannot be converted to type {dt.name} without overflow: "
                            f"{value} is outside [{info.min}, {info.max}]; use a wider dtype")
 
@@ -90,7 +91,7 @@ def check_floating(np_dtype, op: str, kernel: str) -> None:
     """Random samples of a continuous law need a floating dtype (PyTorch's
     NotImplementedError); rounding them to integers would give zeros."""
     dt = np.dtype(np_dtype)
-    if dt.kind != "f":
+    if dt.kind != "f" and dt.name != "bfloat16":
         name = _TORCH_NAMES.get(dt.name, dt.name)
         raise NotImplementedError(
             f'"{kernel}" not implemented for \'{name}\': {op} draws real numbers and needs a '

@@ -32,7 +32,7 @@ class _Formatter:
     """Decides how the elements of one tensor are written, and their common width."""
 
     def __init__(self, values: np.ndarray) -> None:
-        self.floating = values.dtype.kind == "f"
+        self.floating = _dt.is_floating_array(values.dtype)
         self.int_mode = True
         self.sci_mode = False
         self.width = 1

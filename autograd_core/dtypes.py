@@ -1,6 +1,9 @@
-"""dtypes: ``float16``, ``float32`` (the default), ``float64``, ``int32``, ``int64``, ``bool``.
+"""dtypes: ``bool``, ``uint8``, ``int8``, ``int16``, ``int32``, ``int64``, ``float16``,
+``bfloat16``, ``float32`` (the default), ``float64``.
 
-Each `dtype` wraps a NumPy dtype (CuPy uses the same ones). Type promotion follows
+Each `dtype` wraps a NumPy dtype (CuPy uses the same ones); ``bfloat16`` is the one from the
+``ml_dtypes`` package (NumPy has none; its ufuncs compute each element in float32 and round,
+as PyTorch's CPU does), and CuPy cannot hold it. Type promotion follows
 PyTorch, not NumPy: a float tensor with an integer tensor keeps the float's dtype, a
 Python scalar takes the tensor's dtype unless it is of a higher category (a float with an
 integer tensor gives the default float dtype), and a 0-d tensor beside a tensor with
@@ -11,7 +14,10 @@ from __future__ import annotations
 
 import builtins
 
+import ml_dtypes
 import numpy as np
+
+_BFLOAT16 = np.dtype(ml_dtypes.bfloat16)
 
 
 class dtype:  # noqa: N801  (PyTorch's name)
@@ -22,8 +28,8 @@ class dtype:  # noqa: N801  (PyTorch's name)
     def __init__(self, name: str, numpy_dtype: np.dtype, rank: int) -> None:
         self.name = name
         self.numpy = np.dtype(numpy_dtype)
-        self.is_floating_point = self.numpy.kind == "f"
-        self.is_signed = self.numpy.kind in "if"
+        self.is_floating_point = self.numpy.kind == "f" or self.numpy == _BFLOAT16
+        self.is_signed = self.numpy.kind == "i" or self.is_floating_point
         self.itemsize = self.numpy.itemsize
         self._rank = rank
 
@@ -38,18 +44,24 @@ class dtype:  # noqa: N801  (PyTorch's name)
         return (_by_name, (self.name,))
 
 
+# The rank orders the dtypes for promotion (the higher wins, with the two exceptions in
+# `promote_types`).
 bool_ = dtype("bool", np.bool_, 0)
-int32 = dtype("int32", np.int32, 1)
-int64 = dtype("int64", np.int64, 2)
-float16 = dtype("float16", np.float16, 3)
-float32 = dtype("float32", np.float32, 4)
-float64 = dtype("float64", np.float64, 5)
+uint8 = dtype("uint8", np.uint8, 1)
+int8 = dtype("int8", np.int8, 2)
+int16 = dtype("int16", np.int16, 3)
+int32 = dtype("int32", np.int32, 4)
+int64 = dtype("int64", np.int64, 5)
+float16 = dtype("float16", np.float16, 6)
+bfloat16 = dtype("bfloat16", _BFLOAT16, 7)
+float32 = dtype("float32", np.float32, 8)
+float64 = dtype("float64", np.float64, 9)
 
-ALL = (bool_, int32, int64, float16, float32, float64)
+ALL = (bool_, uint8, int8, int16, int32, int64, float16, bfloat16, float32, float64)
 _BY_NUMPY: dict[np.dtype, dtype] = {d.numpy: d for d in ALL}
 _BY_NAME: dict[str, dtype] = {d.name: d for d in ALL}
 _BY_NAME.update({"float": float32, "double": float64, "half": float16, "long": int64,
-                 "int": int32, "bool_": bool_})
+                 "int": int32, "short": int16, "bool_": bool_})
 _BY_RANK = sorted(ALL, key=lambda d: d._rank)
 
 _default_float = float32
@@ -103,8 +115,23 @@ def from_numpy_dtype(np_dtype: np.dtype) -> dtype:
         ) from None
 
 
+# Pairs where neither dtype holds the other's values: the smallest dtype that holds both.
+_JOINT = {frozenset((uint8, int8)): int16, frozenset((float16, bfloat16)): float32}
+
+
+def is_floating_array(np_dtype: np.dtype) -> bool:
+    """Whether arrays of this NumPy dtype hold floating-point numbers (bfloat16's kind is 'V')."""
+    return np_dtype.kind == "f" or np_dtype == _BFLOAT16
+
+
 def promote_types(a: dtype, b: dtype) -> dtype:
-    """The dtype of ``a op b`` for two tensors with dimensions (PyTorch's rule)."""
+    """The dtype of ``a op b`` for two tensors with dimensions (PyTorch's rule): the higher
+    rank, except uint8 with int8 -> int16 and float16 with bfloat16 -> float32."""
+    if a is b:
+        return a
+    joint = _JOINT.get(frozenset((a, b)))
+    if joint is not None:
+        return joint
     return a if a._rank >= b._rank else b
 
 

@@ -19,7 +19,9 @@ from ._backend import NUMPY, backend_for, backend_of, is_array, refuse_if_any
 from .device import device as _device
 from .tensor import Tensor, _wrap
 
-_SMALL_INTS = {np.dtype(t) for t in (np.int8, np.int16, np.uint8, np.uint16, np.uint32, np.uint64)}
+# NumPy integer types with no dtype here: their arrays become int64
+_SMALL_INTS = {np.dtype(t) for t in (np.uint16, np.uint32, np.uint64)}
+_NARROW_INTS = {np.dtype(t) for t in (np.int8, np.int16, np.uint8)}
 
 
 def _target(device):
@@ -45,6 +47,8 @@ def _infer_numpy(data, dtype) -> np.ndarray:
         target = _dt.as_dtype(dtype).numpy
         if np.dtype(target).kind in "iu":
             _check.check_python_ints(data)
+        if target in _NARROW_INTS and not isinstance(data, (np.ndarray, np.generic)):
+            return _narrow_ints(data, target)
         try:
             return np.asarray(data, dtype=target)
         except OverflowError as exc:
@@ -83,6 +87,22 @@ def _infer_numpy(data, dtype) -> np.ndarray:
     if kind == "O":
         return _from_object_list(data)
     raise TypeError(f"can't make a tensor from data of type {array.dtype} ({type(data).__name__})")
+
+
+def _narrow_ints(data, target: np.dtype) -> np.ndarray:
+    """Python numbers as uint8/int8/int16, as PyTorch converts them: a value above the
+    dtype's maximum (or, for a signed dtype or a float, below its minimum) is refused; a
+    negative integer wraps into uint8 (-1 -> 255), as a C cast does."""
+    array = _infer_numpy(data, None)
+    if array.size and array.dtype.kind != "b":
+        info = np.iinfo(target)
+        low = array.min() if array.dtype.kind == "f" or info.min < 0 else 0
+        if array.max() > info.max or low < info.min:
+            bad = array.max() if array.max() > info.max else array.min()
+            raise RuntimeError(f"value cannot be converted to type {target.name} without "
+                               f"overflow: {bad.item()} is outside [{info.min}, {info.max}]; "
+                               f"use a wider dtype (e.g. int64)")
+    return array.astype(target)
 
 
 def _holds_tensor(data) -> bool:
@@ -216,6 +236,8 @@ def _filled(kind: str, size, dtype, device, requires_grad, fill=None) -> Tensor:
     xp = backend.xp
     if fill is not None:
         _check.check_fill_fits(fill, np_dtype)
+        if np.dtype(np_dtype).kind == "u" and isinstance(fill, (int, np.integer)) and fill < 0:
+            fill = int(np.array(fill, dtype=np.int64).astype(np_dtype))  # -1 -> 255, as torch
     with _check.allocating(shape, np_dtype), _on(backend, index):
         array = getattr(xp, kind)(shape, dtype=np_dtype) if fill is None else xp.full(shape, fill, dtype=np_dtype)
     return _finish(array, requires_grad)

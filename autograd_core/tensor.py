@@ -127,7 +127,7 @@ class Tensor:
         return self.grad_fn is None
 
     def is_floating_point(self) -> bool:
-        return self._data.dtype.kind == "f"
+        return _dt.is_floating_array(self._data.dtype)
 
     def is_contiguous(self) -> bool:
         return bool(self._data.flags.c_contiguous)
@@ -158,7 +158,7 @@ class Tensor:
                 "computed variable in a subgraph that doesn't require differentiation use "
                 "var_no_grad = var.detach()."
             )
-        if requires_grad and self._data.dtype.kind != "f":
+        if requires_grad and not _dt.is_floating_array(self._data.dtype):
             raise RuntimeError(
                 f"only Tensors of floating point dtype can require gradients "
                 f"(got {self.dtype}); convert first, e.g. x.float()"

@@ -525,6 +525,10 @@ class Module(_ForwardHooksMixin, _StateDictMixin):
         """Cast floating-point parameters and buffers to float16."""
         return self._apply(lambda t: t.half() if t.is_floating_point() else t)
 
+    def bfloat16(self) -> Module:
+        """Cast floating-point parameters and buffers to bfloat16 (CPU only here)."""
+        return self._apply(lambda t: t.bfloat16() if t.is_floating_point() else t)
+
     # ------------------------------------------------------------------ printing
     def _get_name(self) -> str:
         return type(self).__name__

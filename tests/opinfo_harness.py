@@ -28,7 +28,15 @@ import nn.functional as F
 torch = importlib.import_module("torch")
 
 _DTYPES = {torch.float32: ag.float32, torch.float64: ag.float64, torch.float16: ag.float16,
-           torch.int64: ag.int64, torch.int32: ag.int32, torch.bool: ag.bool}
+           torch.bfloat16: ag.bfloat16, torch.int64: ag.int64, torch.int32: ag.int32,
+           torch.int16: ag.int16, torch.int8: ag.int8, torch.uint8: ag.uint8, torch.bool: ag.bool}
+
+
+def _numpy(t) -> np.ndarray:
+    """A tensor's values as a NumPy array (bfloat16, which NumPy lacks, as its float32 values)."""
+    if t.dtype in (torch.bfloat16, ag.bfloat16):
+        t = t.float()
+    return t.detach().numpy()
 
 
 SKIPPED = "skipped"  # a sample PyTorch itself refuses
@@ -93,7 +101,7 @@ class _Converter:
             if obj.numel() > _MAX_ELEMENTS:
                 raise Unsupported(f"a tensor of {obj.numel()} elements (over the time budget)")
             try:
-                ours = ag.tensor(obj.detach().numpy().copy(), dtype=_DTYPES[obj.dtype])
+                ours = ag.tensor(_numpy(obj).copy(), dtype=_DTYPES[obj.dtype])
             except Exception as error:  # noqa: BLE001  (e.g. more dims than NumPy allows)
                 raise Unsupported(f"a tensor NumPy cannot hold ({error})") from None
             if obj.requires_grad:
@@ -143,7 +151,7 @@ def _compare_outputs(theirs: list, ours: list, rtol: float) -> str | None:
             if _dtype_name(t) != o.dtype.name:
                 return f"output {k} dtype {o.dtype.name} != {_dtype_name(t)}"
             if t.dtype in _DTYPES:
-                a, b = o.detach().numpy(), t.detach().numpy()
+                a, b = _numpy(o), _numpy(t)
                 if not np.allclose(a, b, rtol=rtol, atol=rtol * 0.1, equal_nan=True):
                     return f"output {k} values differ (max abs diff {_max_diff(a, b):.3g})"
         elif isinstance(t, (int, float, bool)) and not isinstance(o, ag.Tensor):
@@ -185,11 +193,11 @@ def _compare_grads(theirs: list, ours: list, conv: _Converter, rng, rtol: float)
             other = b if a is None else a
             if other is not None and not (isinstance(other, torch.Tensor)
                                           and other._is_zerotensor()) and np.any(
-                                              other.detach().numpy()):
+                                              _numpy(other)):
                 return f"gradient {k} is None on one side only"
             continue
-        x = a.numpy()
-        y = np.zeros(tuple(b.shape), np.float32) if b._is_zerotensor() else b.numpy()
+        x = _numpy(a)
+        y = np.zeros(tuple(b.shape), np.float32) if b._is_zerotensor() else _numpy(b)
         scale = max(1.0, float(np.nanmax(np.abs(y))) if y.size else 1.0)
         if x.shape != y.shape or not np.allclose(x, y, rtol=rtol, atol=rtol * scale,
                                                  equal_nan=True):

@@ -100,7 +100,8 @@ def test_pytorch_state_dict_loads_into_our_model(tmp_path):
     np.testing.assert_allclose(run_ours(ours), run_torch(theirs), rtol=1e-5, atol=1e-6)
 
 
-@pytest.mark.parametrize("name", ["bool", "int32", "int64", "float16", "float32", "float64"])
+@pytest.mark.parametrize("name", ["bool", "uint8", "int8", "int16", "int32", "int64", "float16",
+                                  "float32", "float64"])
 def test_every_dtype_reaches_pytorch_bit_for_bit(name, tmp_path):
     values = np.array([0, 1, 1, 0, 1, 0], dtype=bool) if name == "bool" else \
         (np.arange(-3, 3) * 7.25).astype(name) if "float" in name else np.arange(-3, 3).astype(name)
@@ -111,18 +112,26 @@ def test_every_dtype_reaches_pytorch_bit_for_bit(name, tmp_path):
     assert state["scalar"].shape == () and state["scalar"].item() == values[1].item()
 
 
-def test_pytorch_dtypes_we_lack_are_widened_without_loss(tmp_path):
+def test_pytorch_small_dtypes_load_as_themselves(tmp_path):
     src = {"bf16": torch.tensor([1.5, -2.25, 3.0e38, 1e-40], dtype=torch.bfloat16),
            "u8": torch.tensor([0, 255], dtype=torch.uint8), "i8": torch.tensor([-128, 127], dtype=torch.int8),
            "i16": torch.tensor([-32768, 32767], dtype=torch.int16), "half": torch.tensor([0.5], dtype=torch.float16)}
     safetensors_torch.save_file(src, tmp_path / "t.safetensors")
     out = load(tmp_path / "t.safetensors")
-    assert out["bf16"].dtype == ag.float32
-    np.testing.assert_array_equal(out["bf16"].numpy(), src["bf16"].float().numpy())
-    for key in ("u8", "i8", "i16"):
-        assert out[key].dtype == ag.int32
+    assert out["bf16"].dtype == ag.bfloat16
+    np.testing.assert_array_equal(out["bf16"].float().numpy(), src["bf16"].float().numpy())
+    for key, dtype in (("u8", ag.uint8), ("i8", ag.int8), ("i16", ag.int16)):
+        assert out[key].dtype == dtype
         assert out[key].tolist() == src[key].tolist()
     assert out["half"].dtype == ag.float16
+
+
+def test_pytorch_dtypes_we_lack_are_widened_without_loss(tmp_path):
+    src = {"u16": torch.tensor([0, 65535], dtype=torch.uint16), "u32": torch.tensor([0, 2**32 - 1], dtype=torch.uint32)}
+    safetensors_torch.save_file(src, tmp_path / "t.safetensors")
+    out = load(tmp_path / "t.safetensors")
+    assert (out["u16"].dtype, out["u16"].tolist()) == (ag.int32, [0, 65535])
+    assert (out["u32"].dtype, out["u32"].tolist()) == (ag.int64, [0, 2**32 - 1])
 
 
 def test_nested_checkpoint_is_readable_by_the_reference_reader(tmp_path):

@@ -15,12 +15,15 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..dtypes import bfloat16
+
 HALF = np.dtype(np.float16)
+_HALVES = (HALF, bfloat16.numpy)  # bfloat16 accumulates in float32 too, as in PyTorch
 _WIDE = np.float32
 
 
 def is_half(x) -> bool:
-    return getattr(x, "dtype", None) == HALF
+    return getattr(x, "dtype", None) in _HALVES
 
 
 def wide(x):

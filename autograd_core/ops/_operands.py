@@ -50,7 +50,8 @@ def binary(a, b):
         s = scalar_value(b)
         if s is None:
             return binary(a, to_tensor_like(b, a))
-        return _with_scalar(a, s), s
+        a = _with_scalar(a, s)
+        return a, _wrapped(s, a)
     if not isinstance(b, Tensor):  # two numbers (``torch.add(2.0, 3.0)``): a 0-d tensor first
         from ..factories import tensor
 
@@ -61,7 +62,19 @@ def binary(a, b):
     s = scalar_value(a)
     if s is None:
         return binary(to_tensor_like(a, b), b)
-    return s, _with_scalar(b, s)
+    b = _with_scalar(b, s)
+    return _wrapped(s, b), b
+
+
+def _wrapped(s, t: Tensor):
+    """An integer scalar outside a narrow integer tensor's range, wrapped into it as
+    PyTorch's cast does (uint8: 300 -> 44, so ``200 + 300`` gives 244); NumPy would raise."""
+    dt = t._data.dtype
+    if dt.kind in "iu" and type(s) is int and dt.itemsize < 8:
+        info = np.iinfo(dt)
+        if not info.min <= s <= info.max:
+            return int(np.array(s, dtype=np.int64).astype(dt))
+    return s
 
 
 def _with_scalar(t: Tensor, s) -> Tensor:
@@ -95,11 +108,16 @@ def _promote_pair(a: Tensor, b: Tensor):
 
 def float_operands(a, b):
     """Like `binary`, then cast integer/bool tensors to the default float (true division)."""
+    sa, sb = scalar_value(a), scalar_value(b)
     a, b = binary(a, b)
+    if sa is not None and not isinstance(a, Tensor):  # the number itself, not wrapped into
+        a = sa                                          # an integer tensor's range
+    if sb is not None and not isinstance(b, Tensor):
+        b = sb
     default = _dt.get_default_dtype()
-    if isinstance(a, Tensor) and a._data.dtype.kind != "f":
+    if isinstance(a, Tensor) and not _dt.is_floating_array(a._data.dtype):
         a = a.to(default)
-    if isinstance(b, Tensor) and b._data.dtype.kind != "f":
+    if isinstance(b, Tensor) and not _dt.is_floating_array(b._data.dtype):
         b = b.to(default)
     return a, b
 

@@ -22,7 +22,7 @@ def _check(input, name: str) -> None:
 def _floating(input, name: str) -> Tensor:
     """``input``, or a default-float copy of an integer/bool tensor."""
     _check(input, name)
-    if input._data.dtype.kind == "f":
+    if input._data.dtype.kind == "f" or input.dtype is _dt.bfloat16:
         return input
     return input.to(_dt.get_default_dtype())
 
@@ -60,7 +60,10 @@ def _float_function(op: type[Function], name: str):
     """The function ``name(input)`` applying ``op`` (integer inputs become floats)."""
 
     def function(input: Tensor) -> Tensor:
-        return op.apply(_floating(input, name))
+        x = _floating(input, name)
+        if x.dtype is _dt.bfloat16:  # computed in float32 and rounded, as PyTorch's CPU does
+            return op.apply(x.float()).to(_dt.bfloat16)
+        return op.apply(x)
 
     function.__name__ = function.__qualname__ = name
     function.__module__ = op.__module__  # the module that defines ``name`` (for pickle)

@@ -264,18 +264,31 @@ def neg(input: Tensor) -> Tensor:
     return Neg.apply(input)
 
 
+def _refuse_bools(a, b, name: str) -> None:
+    """Two bool operands: NumPy would answer in int8; PyTorch has no such kernel."""
+    def is_bool(x):
+        return x._data.dtype.kind == "b" if isinstance(x, Tensor) else isinstance(x, bool)
+
+    if is_bool(a) and is_bool(b) and (isinstance(b, Tensor) or name != "pow"):
+        raise NotImplementedError(f'"{name}" not implemented for \'Bool\' operands; convert '
+                                  f"one first, e.g. x.int()")
+
+
 def pow(input, exponent):
     a, b = binary(input, exponent)
+    _refuse_bools(a, b, "pow")
     return Pow.apply(a, b)
 
 
 def floor_divide(input, other):
     a, b = binary(input, other)
+    _refuse_bools(a, b, "floor_divide")
     return FloorDivide.apply(a, b)
 
 
 def remainder(input, other):
     a, b = binary(input, other)
+    _refuse_bools(a, b, "remainder")
     return Remainder.apply(a, b)
 
 
@@ -322,7 +335,14 @@ Tensor.negative = neg
 Tensor.pow = _pow_method
 Tensor.floor_divide = floor_divide
 Tensor.remainder = remainder
-Tensor.fmod = lambda self, other: self - (self / other).trunc() * other
+def _fmod(self, other):
+    if not (self.is_floating_point() or (isinstance(other, Tensor) and other.is_floating_point())
+            or isinstance(other, float)):
+        return self - div(self, other, rounding_mode="trunc") * other  # integers stay integers
+    return self - (self / other).trunc() * other
+
+
+Tensor.fmod = _fmod
 
 
 divide = div

@@ -139,7 +139,7 @@ def logical_not(input: Tensor) -> Tensor:
 def _bitwise(op, name: str, symbol: str):
     def function(input, other) -> Tensor:
         a, b, like = _arrays(input, other, name)
-        if like._data.dtype.kind not in "biu":
+        if like._data.dtype.kind not in ("iu" if "shift" in name else "biu"):
             raise NotImplementedError(
                 f"\"{name}\" is not implemented for {like.dtype.name} tensors: {symbol} needs bool "
                 f"or integer tensors (for conditions on floats compare first, e.g. "

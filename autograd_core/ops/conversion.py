@@ -6,6 +6,8 @@ a device move is the gradient moved back (d copy(x) / dx = I).
 
 from __future__ import annotations
 
+import numpy as np
+
 from .. import dtypes as _dt
 from .._backend import backend_for, backend_of
 from .._teaching import identity_rule
@@ -20,7 +22,8 @@ class Cast(Function):
     @staticmethod
     def forward(ctx, x, np_dtype):
         ctx.in_dtype = x.dtype
-        return x.astype(np_dtype)
+        with np.errstate(invalid="ignore", over="ignore"):  # out of range: as torch, silently
+            return x.astype(np_dtype)
 
     @staticmethod
     def backward(ctx, grad):
@@ -100,6 +103,7 @@ def to(self: Tensor, *args, **kwargs) -> Tensor:
             out = ToDevice.apply(out, dev)
             copy = False
     if dtype is not None and dtype.numpy != out._data.dtype:
+        backend_of(out._data).check_dtype(dtype.numpy)
         out = Cast.apply(out, dtype.numpy)
         copy = False
     if copy:
@@ -145,8 +149,9 @@ def type_as(self: Tensor, other: Tensor) -> Tensor:
     return to(self, other.dtype)
 
 
-_TYPE_NAMES = {"float32": "Float", "float64": "Double", "float16": "Half", "int64": "Long",
-               "int32": "Int", "bool": "Bool"}
+_TYPE_NAMES = {"float32": "Float", "float64": "Double", "float16": "Half", "bfloat16": "BFloat16",
+               "int64": "Long", "int32": "Int", "int16": "Short", "int8": "Char", "uint8": "Byte",
+               "bool": "Bool"}
 _BY_TYPE_NAME = {name: dtype for dtype, name in _TYPE_NAMES.items()}
 
 
@@ -175,6 +180,10 @@ Tensor.half = _cast_method(_dt.float16)
 Tensor.long = _cast_method(_dt.int64)
 Tensor.int = _cast_method(_dt.int32)
 Tensor.bool = _cast_method(_dt.bool_)
+Tensor.short = _cast_method(_dt.int16)
+Tensor.char = _cast_method(_dt.int8)
+Tensor.byte = _cast_method(_dt.uint8)
+Tensor.bfloat16 = _cast_method(_dt.bfloat16)
 Tensor.cuda = cuda
 Tensor.cpu = cpu
 Tensor.type_as = type_as

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import math
 import operator
+import warnings
 
 import numpy as np
 
@@ -159,10 +160,14 @@ def _index_array(item, x: Tensor):
                                  f"tensors (got an index of dtype {host.dtype})")
             host = host.astype(_INT64)
         array = backend_of(x._data).from_numpy(host, x.device.index)
+    if array.dtype == np.uint8:  # PyTorch's legacy byte mask
+        warnings.warn("indexing with dtype uint8 is now deprecated, please use a dtype bool "
+                      "instead.", UserWarning, stacklevel=3)
+        array = array.astype(bool)
     kind = array.dtype.kind
     if kind == "b":
         return ("bool", bool(array)) if array.ndim == 0 else ("mask", array)
-    if kind not in "iu":
+    if kind not in "iu" or array.dtype.itemsize < 4:
         raise IndexError("tensors used as indices must be long, int, byte or bool tensors "
                          f"(got {item.dtype if isinstance(item, Tensor) else array.dtype})")
     if array.ndim == 0:  # a 0-d integer index selects, like an int

@@ -51,6 +51,10 @@ HalfTensor = _typed("HalfTensor", _dt.float16)
 LongTensor = _typed("LongTensor", _dt.int64)
 IntTensor = _typed("IntTensor", _dt.int32)
 BoolTensor = _typed("BoolTensor", _dt.bool_)
+ShortTensor = _typed("ShortTensor", _dt.int16)
+CharTensor = _typed("CharTensor", _dt.int8)
+ByteTensor = _typed("ByteTensor", _dt.uint8)
+BFloat16Tensor = _typed("BFloat16Tensor", _dt.bfloat16)
 
 
 class memory_format:
@@ -82,5 +86,6 @@ def _format(self: Tensor, spec: str) -> str:
 Tensor.__format__ = _format
 
 __all__ = ["FloatTensor", "DoubleTensor", "HalfTensor", "LongTensor", "IntTensor", "BoolTensor",
+           "ShortTensor", "CharTensor", "ByteTensor", "BFloat16Tensor",
            "memory_format", "contiguous_format", "preserve_format", "channels_last",
            "channels_last_3d"]

@@ -35,9 +35,11 @@ class MatMul(Function):
         ctx.vectors = (a.ndim == 1, b.ndim == 1)
         ctx.save_for_backward(a if need_b else None, b if need_a else None)
         try:
-            return a @ b
+            out = a @ b
         except ValueError:
             raise RuntimeError(_matmul_error(a.shape, b.shape)) from None
+        # bfloat16 (ml_dtypes) multiplies into float32: rounded once, as PyTorch's CPU does
+        return out if out.dtype == a.dtype else out.astype(a.dtype)
 
     @staticmethod
     def backward(ctx, grad):

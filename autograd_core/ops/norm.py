@@ -24,7 +24,7 @@ _inf = math.inf
 
 
 def _require_float(input: Tensor, message: str) -> None:
-    if input._data.dtype.kind != "f":
+    if not _dt.is_floating_array(input._data.dtype):
         raise RuntimeError(f"{message}. Got {_torch_name(input)}; convert first, e.g. x.float()")
 
 

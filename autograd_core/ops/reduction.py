@@ -32,8 +32,9 @@ from ..tensor import Tensor, _normalize_dim, _wrap
 from ._accumulate import is_half, narrow, wide
 
 _inf = math.inf
-_TORCH_NAMES = {"bool": "Bool", "int32": "Int", "int64": "Long", "float16": "Half",
-                "float32": "Float", "float64": "Double"}
+_TORCH_NAMES = {"bool": "Bool", "uint8": "Byte", "int8": "Char", "int16": "Short", "int32": "Int",
+                "int64": "Long", "float16": "Half", "bfloat16": "BFloat16", "float32": "Float",
+                "float64": "Double"}
 
 
 # ----------------------------------------------------------------------------- shapes
@@ -156,7 +157,7 @@ def mean(input: Tensor, dim=None, keepdim: bool = False, *, dtype=None) -> Tenso
     """Mean over ``dim``; refuses integer tensors as PyTorch does (pass ``dtype=``)."""
     if dtype is not None:
         input = input.to(dtype)
-    if input._data.dtype.kind != "f":
+    if not _dt.is_floating_array(input._data.dtype):
         raise RuntimeError(
             f"mean(): could not infer output dtype. Input dtype must be either a floating point "
             f"or complex dtype. Got: {_torch_name(input)}"
@@ -283,7 +284,7 @@ def _correction(name: str, dim, unbiased, correction):
 
 
 def _moment(cls, name, input, dim, unbiased, keepdim, correction):
-    if input._data.dtype.kind != "f":
+    if not _dt.is_floating_array(input._data.dtype):
         raise RuntimeError(f"std and var only support floating point and complex dtypes (got "
                            f"{input.dtype}); convert first, e.g. x.float()")
     dim, correction = _correction(name, dim, unbiased, correction)

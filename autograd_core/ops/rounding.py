@@ -10,6 +10,7 @@ These keep the input's dtype; on integer tensors the rounding functions return a
 
 from __future__ import annotations
 
+from .. import dtypes as _dt
 from ..function import Function
 from ..tensor import Tensor, _wrap
 from ._pointwise import _array, _check, attach
@@ -89,7 +90,7 @@ class NanToNum(Function):
 # ----------------------------------------------------------------------------- functions
 def _keep_integers(input, name: str, op) -> Tensor:
     _check(input, name)
-    if input._data.dtype.kind != "f":  # integers are already whole numbers
+    if not _dt.is_floating_array(input._data.dtype):  # integers are already whole numbers
         return _wrap(input._data.copy())
     return op.apply(input)
 
@@ -110,7 +111,7 @@ def round(input: Tensor, *, decimals: int = 0) -> Tensor:  # noqa: A001  (PyTorc
     """Round half to even; ``decimals`` > 0 rounds to that many decimal places, < 0 to tens,
     hundreds, ..."""
     _check(input, "round")
-    if input._data.dtype.kind != "f":
+    if not _dt.is_floating_array(input._data.dtype):
         if decimals != 0:
             raise NotImplementedError(
                 f"round with decimals={decimals} is not implemented for {input.dtype} "
@@ -131,7 +132,7 @@ def sign(input: Tensor) -> Tensor:
 def frac(input: Tensor) -> Tensor:
     """The fractional part ``x - trunc(x)`` (same sign as x)."""
     _check(input, "frac")
-    if input._data.dtype.kind != "f":
+    if not _dt.is_floating_array(input._data.dtype):
         raise NotImplementedError(
             f"frac is not implemented for {input.dtype} tensors (integers have no fractional "
             "part); convert to float first, e.g. x.float().frac()"
@@ -144,7 +145,7 @@ def nan_to_num(input: Tensor, nan: float = 0.0, posinf: float | None = None,
     """Replace NaN by ``nan`` and +-inf by ``posinf``/``neginf`` (default: the dtype's
     largest/smallest finite values)."""
     _check(input, "nan_to_num")
-    if input._data.dtype.kind != "f":
+    if not _dt.is_floating_array(input._data.dtype):
         return _wrap(input._data.copy())
     return NanToNum.apply(input, float(nan), None if posinf is None else float(posinf),
                           None if neginf is None else float(neginf))

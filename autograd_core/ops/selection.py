@@ -144,12 +144,14 @@ class Clamp(Function):
         ctx.lo, ctx.hi = lo, hi
         xp = ctx.xp
         if lo is None:
-            return xp.minimum(x, hi)
-        if hi is None:
-            return xp.maximum(x, lo)
-        if lo <= hi:
-            return xp.clip(x, lo, hi)
-        return xp.minimum(xp.maximum(x, lo), hi)  # lo > hi (or NaN): hi everywhere
+            out = xp.minimum(x, hi)
+        elif hi is None:
+            out = xp.maximum(x, lo)
+        elif lo <= hi:
+            out = xp.clip(x, lo, hi)
+        else:
+            out = xp.minimum(xp.maximum(x, lo), hi)  # lo > hi (or NaN): hi everywhere
+        return out if out.dtype == x.dtype else out.astype(x.dtype)  # (bfloat16 gives float32)
 
     @staticmethod
     def backward(ctx, grad):

@@ -109,10 +109,15 @@ def reshape(input: Tensor, *shape) -> Tensor:
     return _share_version(Reshape.apply(input, target), input, check=True)
 
 
-def view(input: Tensor, *shape) -> Tensor:
-    """Like `reshape`, but refuses when no view is possible, as PyTorch does."""
-    if len(shape) == 1 and not isinstance(shape[0], (tuple, list, int)):
-        return input.to(shape[0])
+def view(input: Tensor, *shape, dtype=None) -> Tensor:
+    """Like `reshape`, but refuses when no view is possible, as PyTorch does; ``view(dtype)``
+    reads the same bytes as another dtype (`view_dtype`)."""
+    if dtype is None and len(shape) == 1 and not isinstance(shape[0], (tuple, list, int)):
+        dtype = shape[0]
+    if dtype is not None:
+        from .view_dtype import view_dtype
+
+        return view_dtype(input, dtype)
     target = _infer_shape(_shape_args(shape), input._data.size, input._data.shape)
     out = reshape(input, target)
     if out is not input and out._version_counter is not input._version_counter:

@@ -62,8 +62,10 @@ class Logsumexp(Function):
 
 def logsumexp(input: Tensor, dim, keepdim: bool = False) -> Tensor:
     """log(sum(exp(input))) over ``dim``, computed stably. Integers give the default float."""
-    if input._data.dtype.kind != "f":
+    if not _dt.is_floating_array(input._data.dtype):
         input = input.to(_dt.get_default_dtype())
+    if input.dtype is _dt.bfloat16:  # in float32, rounded once (PyTorch's CPU)
+        return logsumexp(input.float(), dim, keepdim).to(_dt.bfloat16)
     return Logsumexp.apply(input, normalize_dims(dim, input._data.ndim), keepdim)
 
 
@@ -179,11 +181,17 @@ def _softmax_dim(name: str, input: Tensor, dim) -> int:
 def _softmax_like(cls, name: str, input: Tensor, dim, dtype) -> Tensor:
     if dtype is not None:
         input = input.to(dtype)
-    if input._data.dtype.kind != "f":
+    if not _dt.is_floating_array(input._data.dtype):
         raise NotImplementedError(
             f'"{name}" not implemented for \'{_torch_name(input)}\'; pass dtype= or convert '
             "first, e.g. x.float()")
     axis = _softmax_dim(name, input, dim)
+    if input.dtype is _dt.bfloat16:  # in float32, rounded once (PyTorch's CPU)
+        return _softmax_along(cls, input.float(), axis).to(_dt.bfloat16)
+    return _softmax_along(cls, input, axis)
+
+
+def _softmax_along(cls, input: Tensor, axis: int) -> Tensor:
     if input._data.ndim == 0:
         return cls.apply(input.reshape(1), 0).reshape(())
     return cls.apply(input, axis)

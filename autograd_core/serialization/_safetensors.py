@@ -27,14 +27,15 @@ from typing import IO, Any
 
 import numpy as np
 
+from ..dtypes import bfloat16
 from ._errors import CheckpointError
 
 MAX_HEADER_BYTES = 100_000_000  # the reference (Rust) reader's limit: any file it reads, we read
 MAX_DIMS = 64  # NumPy's limit on the number of dimensions
 _CHUNK = 1 << 24
 
-# safetensors dtype -> the little-endian NumPy dtype that stores its bytes. BF16 has no
-# NumPy type: its bytes are read as uint16 and widened to float32 by `to_library_dtype`.
+# safetensors dtype -> the little-endian NumPy dtype that stores its bytes. BF16's bytes are
+# read as uint16 and viewed as ml_dtypes' bfloat16 by `to_library_dtype`.
 STORAGE = {
     "BOOL": np.dtype("|b1"), "U8": np.dtype("|u1"), "I8": np.dtype("|i1"),
     "I16": np.dtype("<i2"), "U16": np.dtype("<u2"), "I32": np.dtype("<i4"),
@@ -43,6 +44,7 @@ STORAGE = {
     "F64": np.dtype("<f8"),
 }
 _NAME_OF = {np.dtype(v).newbyteorder("<"): k for k, v in STORAGE.items() if k != "BF16"}
+_NAME_OF[bfloat16.numpy] = "BF16"
 _UNREADABLE = ("F8_E4M3", "F8_E5M2", "F8_E8M0", "F6_E2M3", "F6_E3M2", "F4", "C64")
 
 
@@ -220,13 +222,12 @@ def fill(stream: IO[bytes], buffer: memoryview, label: str) -> None:
 
 def to_library_dtype(array: np.ndarray, dtype: str, label: str, name: str) -> np.ndarray:
     """The array in a dtype autograd_core tensors hold, widened without loss if needed:
-    BF16 -> float32 (its bits are the top half of a float32), 8/16-bit ints -> int32,
-    U32 -> int64, U64 -> int64 when every value fits."""
-    if dtype in ("BOOL", "I32", "I64", "F16", "F32", "F64"):
+    U16 -> int32, U32 -> int64, U64 -> int64 when every value fits; BF16 keeps its bits."""
+    if dtype in ("BOOL", "U8", "I8", "I16", "I32", "I64", "F16", "F32", "F64"):
         return array.astype(array.dtype.newbyteorder("="), copy=False)
     if dtype == "BF16":
-        return _bfloat16_to_float32(array)
-    if dtype in ("U8", "I8", "I16", "U16"):
+        return _bfloat16(array)
+    if dtype == "U16":
         return array.astype(np.int32)
     if dtype == "U64" and array.size and int(array.max()) > np.iinfo(np.int64).max:
         raise CheckpointError(f"{label}: uint64 tensor {name[:80]!r} holds values beyond int64, the widest "
@@ -235,13 +236,12 @@ def to_library_dtype(array: np.ndarray, dtype: str, label: str, name: str) -> np
 
 
 def native(array: np.ndarray, dtype: str) -> np.ndarray:
-    """The array in native byte order as a NumPy value (BF16 becomes float32)."""
+    """The array in native byte order as a NumPy value (BF16 as ml_dtypes' bfloat16)."""
     if dtype == "BF16":
-        return _bfloat16_to_float32(array)
+        return _bfloat16(array)
     return array.astype(array.dtype.newbyteorder("="), copy=False)
 
 
-def _bfloat16_to_float32(bits: np.ndarray) -> np.ndarray:
-    wide = bits.astype(np.uint32)
-    np.left_shift(wide, 16, out=wide)
-    return wide.view(np.float32)
+def _bfloat16(bits: np.ndarray) -> np.ndarray:
+    """Little-endian uint16 bit patterns as bfloat16 values (no rounding: the same bits)."""
+    return bits.astype(np.dtype("=u2"), copy=False).view(bfloat16.numpy)

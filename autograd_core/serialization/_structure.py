@@ -68,7 +68,7 @@ class _Encoder:
             array = np.asarray(obj)
             if st.safetensors_dtype(array.dtype) is None:
                 raise TypeError(f"autograd_core.save can't store {where}, a NumPy value of dtype "
-                                f"{array.dtype}; supported: bool, (u)int8-64, float16/32/64")
+                                f"{array.dtype}; supported: bool, (u)int8-64, float16/32/64, bfloat16")
             kind = "ndarray" if isinstance(obj, np.ndarray) else "numpy_scalar"
             return {"type": kind, "name": self._store(_little_endian(array), path)}
         if isinstance(obj, _dtype):

@@ -28,8 +28,9 @@ from ..indexing import _add_at
 
 __all__ = ["linear", "embedding"]
 
-_TORCH_NAMES = {"float16": "Half", "float32": "Float", "float64": "Double", "int64": "Long",
-                "int32": "Int", "bool": "Bool"}
+_TORCH_NAMES = {"float16": "Half", "bfloat16": "BFloat16", "float32": "Float", "float64": "Double",
+                "int64": "Long", "int32": "Int", "int16": "Short", "int8": "Char", "uint8": "Byte",
+                "bool": "Bool"}
 
 
 class Linear(Function):
@@ -48,16 +49,13 @@ class Linear(Function):
         need_x, need_w = ctx.needs_input_grad[0], ctx.needs_input_grad[1]
         ctx.save_for_backward(x if need_w else None, weight if need_x else None)
         out_features = weight.shape[0]
-        if x.ndim == 2:
-            out = x @ weight.T
-            if bias is not None:
-                out += bias
-            return out
         lead = x.shape[:-1]
-        out = x.reshape(math.prod(lead), x.shape[-1]) @ weight.T
+        out = (x if x.ndim == 2 else x.reshape(math.prod(lead), x.shape[-1])) @ weight.T
         if bias is not None:
             out += bias
-        return out.reshape(lead + (out_features,))
+        if out.dtype != x.dtype:  # bfloat16 multiplies into float32: rounded once, as PyTorch's CPU
+            out = out.astype(x.dtype)
+        return out if x.ndim == 2 else out.reshape(lead + (out_features,))
 
     @staticmethod
     def backward(ctx, grad):

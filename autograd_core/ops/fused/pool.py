@@ -371,7 +371,8 @@ def max_pool2d(input: Tensor, kernel_size, stride=None, padding=0, dilation=1,
 
 def _check_floating(op: str, input: Tensor) -> None:
     if not input.is_floating_point():
-        name = {"int64": "Long", "int32": "Int", "bool": "Bool"}.get(
+        name = {"int64": "Long", "int32": "Int", "int16": "Short", "int8": "Char", "uint8": "Byte",
+                "bool": "Bool"}.get(
             str(input.dtype).rsplit(".", 1)[-1], str(input.dtype))
         raise RuntimeError(f'"{op}" not implemented for \'{name}\' (average pooling needs a '
                            "floating point input; convert with .float())")

@@ -60,8 +60,10 @@ from .grad_mode import (
 from .linalg.legacy import *  # noqa: F403
 from .ops import fused, fused_optim  # fused primitives used by nn and optim
 from .ops.arithmetic import *  # noqa: F403
+from .ops.aten_internals import *  # noqa: F403
 from .ops.combine import *  # noqa: F403
 from .ops.comparison import *  # noqa: F403
+from .ops.constant_pad import *  # noqa: F403
 from .ops.conversion import clone
 from .ops.copies import *  # noqa: F403
 from .ops.cumulative import *  # noqa: F403
@@ -75,6 +77,7 @@ from .ops.joining import *  # noqa: F403
 from .ops.legacy import *  # noqa: F403
 from .ops.linalg import *  # noqa: F403
 from .ops.masking import *  # noqa: F403
+from .ops.masking_more import *  # noqa: F403
 from .ops.nan_reductions import *  # noqa: F403
 from .ops.norm import *  # noqa: F403
 from .ops.pointwise_extra import *  # noqa: F403
@@ -89,6 +92,7 @@ from .ops.sampling import *  # noqa: F403
 from .ops.scatter_gather import *  # noqa: F403
 from .ops.scatter_reduce import *  # noqa: F403
 from .ops.searching import *  # noqa: F403
+from .ops.segment_reduce import *  # noqa: F403
 from .ops.selection import *  # noqa: F403
 from .ops.shape import *  # noqa: F403
 from .ops.slicing import *  # noqa: F403
@@ -100,6 +104,7 @@ from .ops.special_erf import *  # noqa: F403
 from .ops.special_gamma import *  # noqa: F403
 from .ops.special_log import *  # noqa: F403
 from .ops.statistics import *  # noqa: F403
+from .ops.strided import *  # noqa: F403
 from .ops.triangular import *  # noqa: F403
 from .ops.trig import *  # noqa: F403
 from .ops.unary import *  # noqa: F403

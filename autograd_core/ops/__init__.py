@@ -48,6 +48,13 @@ One module per family of operations:
 - `integrals`   aminmax, dist, renorm, trapezoid, trapz, cumulative_trapezoid
 - `arguments`   out= on the functions, axis=/keepdims= on the reductions
 - `legacy`      FloatTensor & co., memory formats, format(t, spec) for 0-d tensors
+- `strided`     stride(), storage_offset(), as_strided (+ copy, scatter), empty_strided, resize_
+- `constant_pad` constant_pad_nd
+- `masking_more` isreal, nonzero_static
+- `random_fill_more` cauchy_, exponential_, geometric_, log_normal_
+- `aten_internals` _softmax_backward_data, _safe_softmax, _chunk_cat, _unsafe_masked_index & co.
+- `segment_reduce` segment_reduce (= _segment_reduce)
+- `aten`        the ``aten`` namespace: ops by their ATen names (``ops.aten.slice.Tensor``)
 """
 
 from .. import _rule_math
@@ -55,8 +62,10 @@ from . import (  # noqa: F401  (imported for their side effect of attaching meth
     _broadcast,
     arguments,
     arithmetic,
+    aten_internals,
     combine,
     comparison,
+    constant_pad,
     conversion,
     copies,
     cumulative,
@@ -70,11 +79,13 @@ from . import (  # noqa: F401  (imported for their side effect of attaching meth
     legacy,
     linalg,
     masking,
+    masking_more,
     nan_reductions,
     norm,
     pointwise_extra,
     products,
     random_fill,
+    random_fill_more,
     rearrange,
     reduction,
     region_scatter,
@@ -84,6 +95,7 @@ from . import (  # noqa: F401  (imported for their side effect of attaching meth
     scatter_gather,
     scatter_reduce,
     searching,
+    segment_reduce,
     selection,
     shape,
     slicing,
@@ -95,11 +107,13 @@ from . import (  # noqa: F401  (imported for their side effect of attaching meth
     special_gamma,
     special_log,
     statistics,
+    strided,
     triangular,
     trig,
     unary,
 )
 from ._tensor_math import TensorMath
+from .aten import aten  # noqa: F401  (ops.aten, as torch.ops.aten)
 
 # The Tensor side of the backward rules' vocabulary (`ctx.math` under create_graph=True).
 _rule_math.install_tensor_math(TensorMath([

@@ -102,6 +102,7 @@ from .ops.special import *  # noqa: F403
 from .ops.special_bessel import *  # noqa: F403
 from .ops.special_erf import *  # noqa: F403
 from .ops.special_gamma import *  # noqa: F403
+from .ops.special_incomplete_gamma import *  # noqa: F403
 from .ops.special_log import *  # noqa: F403
 from .ops.statistics import *  # noqa: F403
 from .ops.strided import *  # noqa: F403

@@ -25,6 +25,9 @@ from .ops.special_bessel_jyk import (
     scaled_modified_bessel_k1,
 )
 from .ops.special_erf import erfcx, erfinv, log_ndtr, ndtr, ndtri
+from .ops.special_incomplete_gamma import igamma as gammainc
+from .ops.special_incomplete_gamma import igammac as gammaincc
+from .ops.special_incomplete_gamma import mvlgamma as multigammaln
 from .ops.special_log import entr, logit, sinc, xlog1py, xlogy
 from .ops.special_polynomials import (
     chebyshev_polynomial_t,
@@ -76,3 +79,4 @@ __all__ = [
     "modified_bessel_i1", "ndtr", "ndtri", "round", "sinc", "softmax", "spherical_bessel_j0",
     "xlog1py", "xlogy",
 ]
+__all__ += ["gammainc", "gammaincc", "multigammaln"]

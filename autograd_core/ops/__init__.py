@@ -54,6 +54,7 @@ One module per family of operations:
 - `random_fill_more` cauchy_, exponential_, geometric_, log_normal_
 - `aten_internals` _softmax_backward_data, _safe_softmax, _chunk_cat, _unsafe_masked_index & co.
 - `segment_reduce` segment_reduce (= _segment_reduce)
+- `special_incomplete_gamma` igamma, igammac, mvlgamma
 - `aten`        the ``aten`` namespace: ops by their ATen names (``ops.aten.slice.Tensor``)
 """
 
@@ -105,6 +106,7 @@ from . import (  # noqa: F401  (imported for their side effect of attaching meth
     special_bessel,
     special_erf,
     special_gamma,
+    special_incomplete_gamma,
     special_log,
     statistics,
     strided,

@@ -79,6 +79,7 @@ from .ops.linalg import *  # noqa: F403
 from .ops.masking import *  # noqa: F403
 from .ops.masking_more import *  # noqa: F403
 from .ops.nan_reductions import *  # noqa: F403
+from .ops.native_norms import *  # noqa: F403
 from .ops.norm import *  # noqa: F403
 from .ops.pointwise_extra import *  # noqa: F403
 from .ops.products import *  # noqa: F403

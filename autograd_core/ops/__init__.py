@@ -55,6 +55,7 @@ One module per family of operations:
 - `aten_internals` _softmax_backward_data, _safe_softmax, _chunk_cat, _unsafe_masked_index & co.
 - `segment_reduce` segment_reduce (= _segment_reduce)
 - `special_incomplete_gamma` igamma, igammac, mvlgamma
+- `native_norms` native_batch_norm, native_layer_norm, native_group_norm (+ their statistics)
 - `aten`        the ``aten`` namespace: ops by their ATen names (``ops.aten.slice.Tensor``)
 """
 
@@ -82,6 +83,7 @@ from . import (  # noqa: F401  (imported for their side effect of attaching meth
     masking,
     masking_more,
     nan_reductions,
+    native_norms,
     norm,
     pointwise_extra,
     products,

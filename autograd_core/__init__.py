@@ -70,6 +70,7 @@ from .ops.cumulative import *  # noqa: F403
 from .ops.einsum import *  # noqa: F403
 from .ops.elementwise_more import *  # noqa: F403
 from .ops.extrema import *  # noqa: F403
+from .ops.finite_differences import *  # noqa: F403
 from .ops.indexing import *  # noqa: F403
 from .ops.inplace import *  # noqa: F403
 from .ops.integrals import *  # noqa: F403

@@ -56,6 +56,7 @@ One module per family of operations:
 - `segment_reduce` segment_reduce (= _segment_reduce)
 - `special_incomplete_gamma` igamma, igammac, mvlgamma
 - `native_norms` native_batch_norm, native_layer_norm, native_group_norm (+ their statistics)
+- `finite_differences` gradient
 - `aten`        the ``aten`` namespace: ops by their ATen names (``ops.aten.slice.Tensor``)
 """
 
@@ -74,6 +75,7 @@ from . import (  # noqa: F401  (imported for their side effect of attaching meth
     einsum,
     elementwise_more,
     extrema,
+    finite_differences,
     indexing,
     inplace,
     integrals,

@@ -57,6 +57,7 @@ One module per family of operations:
 - `special_incomplete_gamma` igamma, igammac, mvlgamma
 - `native_norms` native_batch_norm, native_layer_norm, native_group_norm (+ their statistics)
 - `finite_differences` gradient
+- `histogramdd` histogramdd
 - `aten`        the ``aten`` namespace: ops by their ATen names (``ops.aten.slice.Tensor``)
 """
 
@@ -76,6 +77,7 @@ from . import (  # noqa: F401  (imported for their side effect of attaching meth
     elementwise_more,
     extrema,
     finite_differences,
+    histogramdd,
     indexing,
     inplace,
     integrals,

@@ -84,6 +84,7 @@ from .ops.nan_reductions import *  # noqa: F403
 from .ops.native_norms import *  # noqa: F403
 from .ops.norm import *  # noqa: F403
 from .ops.pointwise_extra import *  # noqa: F403
+from .ops.pool_backward import *  # noqa: F403
 from .ops.products import *  # noqa: F403
 from .ops.random_fill import *  # noqa: F403
 from .ops.rearrange import *  # noqa: F403

@@ -109,6 +109,10 @@ KNOWN_MISMATCHES = {
 ALIASES.update({
     "slice": ag.ops.aten.slice.Tensor,
     "torch.ops.aten._safe_softmax.default": ag.ops.aten._safe_softmax.default,
+    "max_pool2d_with_indices_backward": lambda x, kernel_size=(), stride=(), padding=(0,),
+    dilation=(1,), ceil_mode=False, **kw: (lambda out, idx: ag.max_pool2d_with_indices_backward(
+        ag.ones_like(out), x, kernel_size, stride or kernel_size, padding, dilation, ceil_mode,
+        idx))(*F.max_pool2d(x, kernel_size, stride, padding, dilation, ceil_mode, True)),
     **{name: (lambda fill: lambda x, *a, **kw: getattr(x.clone(), fill)(*a, **kw))(name + "_")
        for name in ("uniform", "cauchy", "exponential", "geometric", "log_normal")},
 })

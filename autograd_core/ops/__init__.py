@@ -58,6 +58,7 @@ One module per family of operations:
 - `native_norms` native_batch_norm, native_layer_norm, native_group_norm (+ their statistics)
 - `finite_differences` gradient
 - `histogramdd` histogramdd
+- `pool_backward` max_pool2d_with_indices_backward
 - `aten`        the ``aten`` namespace: ops by their ATen names (``ops.aten.slice.Tensor``)
 """
 
@@ -90,6 +91,7 @@ from . import (  # noqa: F401  (imported for their side effect of attaching meth
     native_norms,
     norm,
     pointwise_extra,
+    pool_backward,
     products,
     random_fill,
     random_fill_more,

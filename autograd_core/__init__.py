@@ -72,6 +72,7 @@ from .ops.elementwise_more import *  # noqa: F403
 from .ops.extrema import *  # noqa: F403
 from .ops.finite_differences import *  # noqa: F403
 from .ops.histogramdd import *  # noqa: F403
+from .ops.householder import *  # noqa: F403
 from .ops.indexing import *  # noqa: F403
 from .ops.inplace import *  # noqa: F403
 from .ops.integrals import *  # noqa: F403

@@ -59,6 +59,7 @@ One module per family of operations:
 - `finite_differences` gradient
 - `histogramdd` histogramdd
 - `pool_backward` max_pool2d_with_indices_backward
+- `householder` geqrf, ormqr (QR in LAPACK's Householder form)
 - `aten`        the ``aten`` namespace: ops by their ATen names (``ops.aten.slice.Tensor``)
 """
 
@@ -79,6 +80,7 @@ from . import (  # noqa: F401  (imported for their side effect of attaching meth
     extrema,
     finite_differences,
     histogramdd,
+    householder,
     indexing,
     inplace,
     integrals,

@@ -114,6 +114,7 @@ from .ops.strided import *  # noqa: F403
 from .ops.triangular import *  # noqa: F403
 from .ops.trig import *  # noqa: F403
 from .ops.unary import *  # noqa: F403
+from .ops.upsample_aa import *  # noqa: F403
 from .random import Generator, get_rng_state, initial_seed, manual_seed, seed, set_rng_state
 from .serialization import load, save
 from .tensor import Size, Tensor, is_tensor

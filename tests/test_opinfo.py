@@ -105,14 +105,21 @@ KNOWN_MISMATCHES = {
 }
 
 
+def _max_pool2d_backward(x, kernel_size=(), stride=(), padding=(0,), dilation=(1,),
+                         ceil_mode=False, **_):
+    """The OpInfo entry's wrapper: max_pool2d's ATen backward at a cotangent of ones."""
+    out, idx = F.max_pool2d(x, kernel_size, stride, padding, dilation, ceil_mode, True)
+    return ag.ops.aten.max_pool2d_with_indices_backward(
+        ag.ones_like(out), x, kernel_size, stride or kernel_size, padding, dilation, ceil_mode, idx)
+
+
 # Counterparts added with the layout, aten-name and random-fill ops (one block, lines only).
 ALIASES.update({
     "slice": ag.ops.aten.slice.Tensor,
     "torch.ops.aten._safe_softmax.default": ag.ops.aten._safe_softmax.default,
-    "max_pool2d_with_indices_backward": lambda x, kernel_size=(), stride=(), padding=(0,),
-    dilation=(1,), ceil_mode=False, **kw: (lambda out, idx: ag.max_pool2d_with_indices_backward(
-        ag.ones_like(out), x, kernel_size, stride or kernel_size, padding, dilation, ceil_mode,
-        idx))(*F.max_pool2d(x, kernel_size, stride, padding, dilation, ceil_mode, True)),
+    **{name: getattr(ag.ops.aten, name) for name in (
+        "native_dropout_backward", "_batch_norm_with_update", "_upsample_bilinear2d_aa")},
+    "max_pool2d_with_indices_backward": _max_pool2d_backward,
     **{name: (lambda fill: lambda x, *a, **kw: getattr(x.clone(), fill)(*a, **kw))(name + "_")
        for name in ("uniform", "cauchy", "exponential", "geometric", "log_normal")},
 })

@@ -43,7 +43,7 @@ def test_native_batch_norm_legit_spellings_and_with_update():
     _all_close(mine, theirs)
     rm, rv = ag.zeros(2, dtype=ag.float64), ag.ones(2, dtype=ag.float64)
     trm, trv = torch.zeros(2, dtype=torch.float64), torch.ones(2, dtype=torch.float64)
-    mine = ag._batch_norm_with_update(ag.tensor(X), ag.tensor(W), None, rm, rv, 0.2, 1e-5)
+    mine = ag.ops.aten._batch_norm_with_update(ag.tensor(X), ag.tensor(W), None, rm, rv, 0.2, 1e-5)
     theirs = torch.ops.aten._batch_norm_with_update(torch.tensor(X), torch.tensor(W), None,
                                                     trm, trv, 0.2, 1e-5)
     _all_close(mine[:3], theirs[:3])

@@ -20,7 +20,7 @@ def test_max_pool2d_with_indices_backward_matches_torch(shape, k, s, p, d, ceil)
     _, tidx = torch.nn.functional.max_pool2d(torch.tensor(x), k, s, p, d, ceil, True)
     np.testing.assert_array_equal(idx.numpy(), tidx.numpy())
     g = R.normal(size=tuple(idx.shape))
-    compare(lambda go: ag.max_pool2d_with_indices_backward(go, ag.tensor(x), k, s, p, d, ceil,
+    compare(lambda go: ag.ops.aten.max_pool2d_with_indices_backward(go, ag.tensor(x), k, s, p, d, ceil,
                                                            idx),
             lambda go: torch.ops.aten.max_pool2d_with_indices_backward(
                 go, torch.tensor(x), k, s, p, d, ceil, tidx), [g])
@@ -29,9 +29,9 @@ def test_max_pool2d_with_indices_backward_matches_torch(shape, k, s, p, d, ceil)
 def test_max_pool2d_with_indices_backward_is_zero_in_input_and_checks_shapes():
     x = ag.tensor(R.normal(size=(1, 1, 4, 4)), requires_grad=True)
     out, idx = F.max_pool2d(x.detach(), 2, return_indices=True)
-    y = ag.max_pool2d_with_indices_backward(ag.ones_like(out), x, 2, 2, 0, 1, False, idx)
+    y = ag.ops.aten.max_pool2d_with_indices_backward(ag.ones_like(out), x, 2, 2, 0, 1, False, idx)
     assert y.requires_grad
     (gx,) = ag.autograd.grad(y.sum(), [x])
     assert not np.any(gx.numpy())
     with pytest.raises(RuntimeError):
-        ag.max_pool2d_with_indices_backward(ag.ones(1, 1, 3, 2), x, 2, 2, 0, 1, False, idx)
+        ag.ops.aten.max_pool2d_with_indices_backward(ag.ones(1, 1, 3, 2), x, 2, 2, 0, 1, False, idx)

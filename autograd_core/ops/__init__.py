@@ -60,6 +60,7 @@ One module per family of operations:
 - `histogramdd` histogramdd
 - `pool_backward` max_pool2d_with_indices_backward
 - `householder` geqrf, ormqr (QR in LAPACK's Householder form)
+- `upsample_aa` _upsample_bilinear2d_aa (antialiased bilinear resize)
 - `aten`        the ``aten`` namespace: ops by their ATen names (``ops.aten.slice.Tensor``)
 """
 
@@ -123,6 +124,7 @@ from . import (  # noqa: F401  (imported for their side effect of attaching meth
     triangular,
     trig,
     unary,
+    upsample_aa,
 )
 from ._tensor_math import TensorMath
 from .aten import aten  # noqa: F401  (ops.aten, as torch.ops.aten)

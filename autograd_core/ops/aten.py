@@ -14,6 +14,9 @@ import sys
 
 from ..tensor import Tensor
 from . import aten_internals as _internals
+from . import native_norms as _native_norms
+from . import pool_backward as _pool_backward
+from . import upsample_aa as _upsample_aa
 
 
 class OpPacket:
@@ -35,7 +38,13 @@ class OpPacket:
         return f"aten.{self._name}"
 
 
-_TABLE = {"slice": _internals.slice_tensor}
+_TABLE = {
+    "slice": _internals.slice_tensor,
+    "native_dropout_backward": _internals.native_dropout_backward,
+    "_batch_norm_with_update": _native_norms._batch_norm_with_update,
+    "max_pool2d_with_indices_backward": _pool_backward.max_pool2d_with_indices_backward,
+    "_upsample_bilinear2d_aa": _upsample_aa._upsample_bilinear2d_aa,
+}
 
 
 class _AtenNamespace:

@@ -22,7 +22,7 @@ from .selection import where
 from .softmax import softmax
 
 __all__ = ["_softmax_backward_data", "_safe_softmax", "_chunk_cat", "_unsafe_masked_index",
-           "_unsafe_masked_index_put_accumulate", "native_dropout_backward"]
+           "_unsafe_masked_index_put_accumulate"]  # (native_dropout_backward: ops.aten only)
 
 
 def _softmax_backward_data(grad_output: Tensor, output: Tensor, dim: int,

@@ -20,8 +20,9 @@ from __future__ import annotations
 from ..grad_mode import no_grad
 from ..tensor import Tensor
 
-__all__ = ["native_batch_norm", "_native_batch_norm_legit", "_batch_norm_with_update",
-           "native_layer_norm", "native_group_norm"]
+# (_batch_norm_with_update is reached as ops.aten._batch_norm_with_update, as in PyTorch)
+__all__ = ["native_batch_norm", "_native_batch_norm_legit", "native_layer_norm",
+           "native_group_norm"]
 
 
 def _channel(t: Tensor | None, ndim: int) -> Tensor | None:

@@ -14,7 +14,7 @@ from ..tensor import Tensor
 from .scatter_gather import scatter_add
 from .selection import where
 
-__all__ = ["max_pool2d_with_indices_backward"]
+__all__: list[str] = []  # (reached as ops.aten.max_pool2d_with_indices_backward, as in PyTorch)
 
 
 def max_pool2d_with_indices_backward(grad_output: Tensor, input: Tensor, kernel_size, stride,

@@ -79,6 +79,7 @@ from .ops.integrals import *  # noqa: F403
 from .ops.joining import *  # noqa: F403
 from .ops.legacy import *  # noqa: F403
 from .ops.linalg import *  # noqa: F403
+from .ops.lowrank import *  # noqa: F403
 from .ops.masking import *  # noqa: F403
 from .ops.masking_more import *  # noqa: F403
 from .ops.nan_reductions import *  # noqa: F403

@@ -120,10 +120,12 @@ ALIASES.update({
     **{name: getattr(ag.ops.aten, name) for name in (
         "native_dropout_backward", "_batch_norm_with_update", "_upsample_bilinear2d_aa")},
     "max_pool2d_with_indices_backward": _max_pool2d_backward,
+    "svd_lowrank": lambda a, b, **kw: ag.svd_lowrank(a @ b.mT, **kw),
+    "pca_lowrank": lambda a, b, **kw: ag.pca_lowrank(a @ b.mT, **kw),
     **{name: (lambda fill: lambda x, *a, **kw: getattr(x.clone(), fill)(*a, **kw))(name + "_")
        for name in ("uniform", "cauchy", "exponential", "geometric", "log_normal")},
 })
-RANDOM |= {"empty_strided", "new_empty_strided", "empty_permuted"}
+RANDOM |= {"empty_strided", "new_empty_strided", "empty_permuted", "svd_lowrank", "pca_lowrank"}
 KNOWN_MISMATCHES.update({
     "as_strided.partial_views": "the harness copies the input view into a tensor of its own, so "
                                 "storage offsets PyTorch reads relative to the 20-element base "

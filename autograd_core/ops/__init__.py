@@ -61,6 +61,7 @@ One module per family of operations:
 - `pool_backward` max_pool2d_with_indices_backward
 - `householder` geqrf, ormqr (QR in LAPACK's Householder form)
 - `upsample_aa` _upsample_bilinear2d_aa (antialiased bilinear resize)
+- `lowrank`     svd_lowrank, pca_lowrank (randomised)
 - `aten`        the ``aten`` namespace: ops by their ATen names (``ops.aten.slice.Tensor``)
 """
 
@@ -88,6 +89,7 @@ from . import (  # noqa: F401  (imported for their side effect of attaching meth
     joining,
     legacy,
     linalg,
+    lowrank,
     masking,
     masking_more,
     nan_reductions,

@@ -42,7 +42,7 @@ def _stride(self: Tensor, dim: int | None = None):
     a = self._data
     item = a.dtype.itemsize
     steps = tuple(s // item for s in a.strides)
-    if a.size == 0 or a.size == 1:  # (NumPy's strides of empty/one-element arrays are free)
+    if a.size == 0:  # (NumPy's strides of empty arrays are free)
         steps = _contiguous_strides(a.shape)
     if dim is None:
         return steps

@@ -128,12 +128,13 @@ class AsStrided(Function):
         return m.apply(Index, whole, ctx.x_key), None, None, None, None, None
 
 
-def _sizes(size, stride_) -> tuple[tuple, tuple]:
-    def ints(v):
-        return (int(v),) if not isinstance(v, (tuple, list)) and not hasattr(v, "__len__") \
-            else tuple(int(k) for k in v)
+def _ints(v) -> tuple:
+    """A size or stride argument (a sequence, or one number) as a tuple of ints."""
+    return tuple(int(k) for k in v) if hasattr(v, "__len__") else (int(v),)
 
-    return ints(size), ints(stride_)
+
+def _sizes(size, stride_) -> tuple[tuple, tuple]:
+    return _ints(size), _ints(stride_)
 
 
 def as_strided(input: Tensor, size, stride, storage_offset: int | None = None) -> Tensor:

@@ -15,6 +15,7 @@ import math
 
 from ..dtypes import promote_types
 from ..tensor import Tensor
+from .inplace import apply_inplace
 from .selection import where
 from .special_gamma import lgamma
 
@@ -70,6 +71,18 @@ def mvlgamma(input: Tensor, p: int) -> Tensor:
     return total + p * (p - 1) / 4 * math.log(math.pi)
 
 
+def _inplace(fn, name: str):
+    def method(self: Tensor, *args) -> Tensor:
+        return apply_inplace(self, fn, *args, op_name=name)
+
+    method.__name__ = name
+    method.__doc__ = f"In-place `{fn.__name__}`."
+    return method
+
+
 Tensor.igamma = igamma
 Tensor.igammac = igammac
 Tensor.mvlgamma = mvlgamma
+Tensor.igamma_ = _inplace(igamma, "igamma_")
+Tensor.igammac_ = _inplace(igammac, "igammac_")
+Tensor.mvlgamma_ = _inplace(mvlgamma, "mvlgamma_")

@@ -64,24 +64,33 @@ from .grad_mode import (
 from .linalg.legacy import *  # noqa: F403
 from .ops import fused, fused_optim  # fused primitives used by nn and optim
 from .ops.arithmetic import *  # noqa: F403
+from .ops.aten_internals import *  # noqa: F403
 from .ops.combine import *  # noqa: F403
 from .ops.comparison import *  # noqa: F403
+from .ops.constant_pad import *  # noqa: F403
 from .ops.conversion import clone
 from .ops.copies import *  # noqa: F403
 from .ops.cumulative import *  # noqa: F403
 from .ops.einsum import *  # noqa: F403
 from .ops.elementwise_more import *  # noqa: F403
 from .ops.extrema import *  # noqa: F403
+from .ops.finite_differences import *  # noqa: F403
+from .ops.histogramdd import *  # noqa: F403
+from .ops.householder import *  # noqa: F403
 from .ops.indexing import *  # noqa: F403
 from .ops.inplace import *  # noqa: F403
 from .ops.integrals import *  # noqa: F403
 from .ops.joining import *  # noqa: F403
 from .ops.legacy import *  # noqa: F403
 from .ops.linalg import *  # noqa: F403
+from .ops.lowrank import *  # noqa: F403
 from .ops.masking import *  # noqa: F403
+from .ops.masking_more import *  # noqa: F403
 from .ops.nan_reductions import *  # noqa: F403
+from .ops.native_norms import *  # noqa: F403
 from .ops.norm import *  # noqa: F403
 from .ops.pointwise_extra import *  # noqa: F403
+from .ops.pool_backward import *  # noqa: F403
 from .ops.products import *  # noqa: F403
 from .ops.random_fill import *  # noqa: F403
 from .ops.rearrange import *  # noqa: F403
@@ -94,6 +103,7 @@ from .ops.sampling import *  # noqa: F403
 from .ops.scatter_gather import *  # noqa: F403
 from .ops.scatter_reduce import *  # noqa: F403
 from .ops.searching import *  # noqa: F403
+from .ops.segment_reduce import *  # noqa: F403
 from .ops.selection import *  # noqa: F403
 from .ops.shape import *  # noqa: F403
 from .ops.slicing import *  # noqa: F403
@@ -103,11 +113,14 @@ from .ops.special import *  # noqa: F403
 from .ops.special_bessel import *  # noqa: F403
 from .ops.special_erf import *  # noqa: F403
 from .ops.special_gamma import *  # noqa: F403
+from .ops.special_incomplete_gamma import *  # noqa: F403
 from .ops.special_log import *  # noqa: F403
 from .ops.statistics import *  # noqa: F403
+from .ops.strided import *  # noqa: F403
 from .ops.triangular import *  # noqa: F403
 from .ops.trig import *  # noqa: F403
 from .ops.unary import *  # noqa: F403
+from .ops.upsample_aa import *  # noqa: F403
 from .random import Generator, get_rng_state, initial_seed, manual_seed, seed, set_rng_state
 from .serialization import load, save
 from .tensor import Size, Tensor, is_tensor

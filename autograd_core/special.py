@@ -27,6 +27,9 @@ from .ops.special_bessel_jyk import (
 from .ops.special_erf import erfcx, erfinv, log_ndtr, ndtr, ndtri
 from .ops.special_gamma import digamma, polygamma
 from .ops.special_gamma import lgamma as gammaln
+from .ops.special_incomplete_gamma import igamma as gammainc
+from .ops.special_incomplete_gamma import igammac as gammaincc
+from .ops.special_incomplete_gamma import mvlgamma as multigammaln
 from .ops.special_log import entr, logit, sinc, xlog1py, xlogy
 from .ops.special_polynomials import (
     chebyshev_polynomial_t,
@@ -66,20 +69,6 @@ def spherical_bessel_j0(input: Tensor) -> Tensor:
     return sinc(input / math.pi)
 
 
-def multigammaln(input: Tensor, p: int) -> Tensor:
-    """log of the multivariate gamma function of dimension p:
-    log Gamma_p(a) = p (p - 1) / 4 log(pi) + sum_{j=0}^{p-1} log Gamma(a - j / 2)
-    (defined for a > (p - 1) / 2; like PyTorch, other inputs are not refused)."""
-    import math
-
-    if p < 1:
-        raise RuntimeError(f"p has to be greater than or equal to 1 (got p={p})")
-    out = gammaln(input) + p * (p - 1) / 4 * math.log(math.pi)
-    for j in range(1, p):
-        out = out + gammaln(input - j / 2)
-    return out
-
-
 __all__ = [
     "airy_ai", "bessel_j0", "bessel_j1", "bessel_y0", "bessel_y1", "modified_bessel_k0",
     "modified_bessel_k1", "scaled_modified_bessel_k0", "scaled_modified_bessel_k1", "zeta",
@@ -94,3 +83,4 @@ __all__ = [
     "xlog1py", "xlogy",
     "digamma", "gammaln", "multigammaln", "polygamma", "psi",
 ]
+__all__ += ["gammainc", "gammaincc"]

@@ -191,9 +191,22 @@ SAMPLES = {
     "lstm": (_lstm, lambda: (_t((3, 1, 3)), _t((1, 2)), _t((1, 2)), _t((8, 3)), _t((8, 2)),
                              _t((8,)))),
     "cells": (_cells, lambda: (_t((2, 3)), _t((2, 3)), _t((3, 3)), _t((3, 3)))),
+    "as_strided": (lambda x: ag.as_strided(x, (2, 3), (1, 2), 1) + x[1:].as_strided((2, 3), (3, 1)),
+                   lambda: (_t((3, 4)),)),
 }
 RANDOM = {"dropout": (lambda x: F.dropout(x, 0.5, training=True), lambda: (_t((4, 4)),)),
-          "standard_gamma": (lambda a: _standard_gamma(a), lambda: (_pos((5,)),))}
+          "standard_gamma": (lambda a: _standard_gamma(a), lambda: (_pos((5,)),)),
+          "random_fills_more": (lambda x: _more_fills(x), lambda: (_t((4,)),))}
+
+
+def _more_fills(x):
+    out = x * 1
+    for fill, args in (("cauchy_", ()), ("exponential_", ()), ("geometric_", (0.5,)),
+                       ("log_normal_", ())):
+        y = x * 1
+        getattr(y, fill)(*args)
+        out = out + y
+    return out
 
 
 def _setitem(x, v):

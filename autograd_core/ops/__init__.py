@@ -48,6 +48,21 @@ One module per family of operations:
 - `integrals`   aminmax, dist, renorm, trapezoid, trapz, cumulative_trapezoid
 - `arguments`   out= on the functions, axis=/keepdims= on the reductions
 - `legacy`      FloatTensor & co., memory formats, format(t, spec) for 0-d tensors
+- `strided`     stride(), storage_offset(), as_strided (+ copy, scatter), empty_strided, resize_
+- `constant_pad` constant_pad_nd
+- `masking_more` isreal, nonzero_static
+- `random_fill_more` cauchy_, exponential_, geometric_, log_normal_
+- `aten_internals` _softmax_backward_data, _safe_softmax, _chunk_cat, _unsafe_masked_index & co.
+- `segment_reduce` segment_reduce (= _segment_reduce)
+- `special_incomplete_gamma` igamma, igammac, mvlgamma
+- `native_norms` native_batch_norm, native_layer_norm, native_group_norm (+ their statistics)
+- `finite_differences` gradient
+- `histogramdd` histogramdd
+- `pool_backward` max_pool2d_with_indices_backward
+- `householder` geqrf, ormqr (QR in LAPACK's Householder form)
+- `upsample_aa` _upsample_bilinear2d_aa (antialiased bilinear resize)
+- `lowrank`     svd_lowrank, pca_lowrank (randomised)
+- `aten`        the ``aten`` namespace: ops by their ATen names (``ops.aten.slice.Tensor``)
 """
 
 from .. import _rule_math
@@ -55,26 +70,36 @@ from . import (  # noqa: F401  (imported for their side effect of attaching meth
     _broadcast,
     arguments,
     arithmetic,
+    aten_internals,
     combine,
     comparison,
+    constant_pad,
     conversion,
     copies,
     cumulative,
     einsum,
     elementwise_more,
     extrema,
+    finite_differences,
+    histogramdd,
+    householder,
     indexing,
     inplace,
     integrals,
     joining,
     legacy,
     linalg,
+    lowrank,
     masking,
+    masking_more,
     nan_reductions,
+    native_norms,
     norm,
     pointwise_extra,
+    pool_backward,
     products,
     random_fill,
+    random_fill_more,
     rearrange,
     reduction,
     region_scatter,
@@ -84,6 +109,7 @@ from . import (  # noqa: F401  (imported for their side effect of attaching meth
     scatter_gather,
     scatter_reduce,
     searching,
+    segment_reduce,
     selection,
     shape,
     slicing,
@@ -93,13 +119,17 @@ from . import (  # noqa: F401  (imported for their side effect of attaching meth
     special_bessel,
     special_erf,
     special_gamma,
+    special_incomplete_gamma,
     special_log,
     statistics,
+    strided,
     triangular,
     trig,
     unary,
+    upsample_aa,
 )
 from ._tensor_math import TensorMath
+from .aten import aten  # noqa: F401  (ops.aten, as torch.ops.aten)
 
 # The Tensor side of the backward rules' vocabulary (`ctx.math` under create_graph=True).
 _rule_math.install_tensor_math(TensorMath([

@@ -117,7 +117,7 @@ int = int32
 from ._version import __version__  # noqa: E402
 
 _aliases.install()  # autograd_core.nn is nn, autograd_core.optim is optim
-_LAZY = ("viz", "nn", "optim", "distributed", "distributions")
+_LAZY = ("viz", "nn", "optim", "distributed", "distributions", "multiprocessing", "onnx")
 
 
 def __getattr__(name: str):

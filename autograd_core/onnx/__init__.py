@@ -1,0 +1,22 @@
+"""``autograd_core.onnx``: write a model as an ONNX file (PyTorch's ``torch.onnx.export``).
+
+``export(model, args, "model.onnx", input_names=[...], output_names=[...],
+dynamic_axes={...}, opset_version=18)`` runs the model once on ``args``, records the
+primitives its forward applies, and writes them with the ``onnx`` package
+(``pip install autograd-core[onnx]``) for ``onnxruntime`` and other ONNX runtimes.
+
+Covered: Linear, Conv1d/2d, MaxPool/AvgPool, BatchNorm (eval), LayerNorm, Embedding, Dropout
+(eval: nothing recorded), ReLU/GELU/Tanh/Sigmoid/LeakyReLU/Softmax/LogSoftmax, reshape, view,
+flatten, permute, transpose, slicing, mean/sum, cat, + - * / ** and matmul.
+"""
+
+try:
+    import onnx as _onnx  # noqa: F401
+except ImportError as error:  # pragma: no cover - the optional dependency
+    raise ImportError("autograd_core.onnx needs the onnx package: pip install 'autograd-core[onnx]' "
+                      "(or pip install onnx)") from error
+
+from ._export import export
+from .errors import OnnxExporterError, UnsupportedOperatorError
+
+__all__ = ["export", "OnnxExporterError", "UnsupportedOperatorError"]

@@ -8,6 +8,7 @@ import pickle
 
 import numpy as np
 import pytest
+from fake_cupy import fake_cuda  # noqa: F401
 
 import autograd_core as torch
 import autograd_core.multiprocessing as mp
@@ -133,3 +134,14 @@ def test_sharing_with_torch_semantics_side_by_side():
     assert ours.is_shared() == theirs.is_shared() is False
     assert ours.share_memory_().is_shared() == theirs.share_memory_().is_shared() is True
     assert ours[1:].is_shared() == theirs[1:].is_shared()
+
+
+@pytest.mark.usefixtures("fake_cuda")
+def test_cuda_tensors_cannot_be_shared():
+    t = torch.ones(3, device="cuda")
+    with pytest.raises(RuntimeError, match="only CPU tensors can be shared"):
+        t.share_memory_()
+    with pytest.raises(RuntimeError, match="only CPU tensors can be shared"):
+        torch.nn.Linear(2, 2).to("cuda").share_memory()
+    with pytest.raises(RuntimeError, match="sharing GPU memory between processes is not supported"):
+        reduce_tensor(t)

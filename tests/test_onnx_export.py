@@ -179,9 +179,21 @@ def test_gelu_tanh_slices_and_training_mode_restored():
 
 def test_export_params_false_makes_parameters_inputs():
     model = nn.Linear(3, 2)
-    buf = io.BytesIO()
-    proto = torch.onnx.export(model, torch.randn(1, 3), buf, export_params=False, input_names=["x"])
+    proto = torch.onnx.export(model, torch.randn(1, 3), None, export_params=False, input_names=["x"])
     assert {i.name for i in proto.graph.input} == {"x", "weight", "bias"} and not proto.graph.initializer
+
+
+def test_is_in_onnx_export():
+    seen = []
+
+    class Probe(nn.Module):
+        def forward(self, x):
+            seen.append(torch.onnx.is_in_onnx_export())
+            return x * 2
+
+    Probe()(torch.ones(1))
+    torch.onnx.export(Probe(), torch.ones(1))
+    assert seen == [False, True] and not torch.onnx.is_in_onnx_export()
 
 
 def test_errors_name_the_problem():

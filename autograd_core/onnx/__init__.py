@@ -16,7 +16,7 @@ except ImportError as error:  # pragma: no cover - the optional dependency
     raise ImportError("autograd_core.onnx needs the onnx package: pip install 'autograd-core[onnx]' "
                       "(or pip install onnx)") from error
 
-from ._export import export
+from ._export import export, is_in_onnx_export
 from .errors import OnnxExporterError, UnsupportedOperatorError
 
-__all__ = ["export", "OnnxExporterError", "UnsupportedOperatorError"]
+__all__ = ["export", "is_in_onnx_export", "OnnxExporterError", "UnsupportedOperatorError"]

@@ -52,13 +52,15 @@ def _trace_inputs(args: tuple) -> list[Tensor]:
     return copies
 
 
-def export(model, args: Tensor | tuple, f: str | os.PathLike | IO[bytes], *, kwargs: dict | None = None,
-           export_params: bool = True, verbose: bool = False, input_names: Sequence[str] | None = None,
-           output_names: Sequence[str] | None = None, opset_version: int | None = None,
+def export(model, args: Tensor | tuple = (), f: str | os.PathLike | IO[bytes] | None = None, *,
+           kwargs: dict | None = None, export_params: bool = True, verbose: bool = False,
+           input_names: Sequence[str] | None = None, output_names: Sequence[str] | None = None,
+           opset_version: int | None = None,
            dynamic_axes: Mapping[str, Mapping[int, str] | Sequence[int]] | None = None,
            do_constant_folding: bool = True, training: Any = None, dynamo: bool = False,
            **unused: Any) -> onnx.ModelProto:
-    """Write ``model``'s forward on ``args`` as an ONNX model to ``f`` (a path or binary file).
+    """Write ``model``'s forward on ``args`` as an ONNX model to ``f`` (a path or binary file;
+    None: only return it).
 
     The model runs once (in eval mode, as PyTorch's default ``training=EVAL``); each primitive
     it applies becomes ONNX nodes, parameters and buffers become initializers named by their
@@ -100,10 +102,12 @@ def export(model, args: Tensor | tuple, f: str | os.PathLike | IO[bytes], *, kwa
     was_training = getattr(model, "training", False)
     if was_training:
         model.eval()
+    _exporting[0] = True
     try:
         with enable_grad(), record() as steps:
             out = model(*inputs, **(kwargs or {}))
     finally:
+        _exporting[0] = False
         if was_training:
             model.train()
     outputs = _flatten(out)
@@ -135,6 +139,14 @@ def export(model, args: Tensor | tuple, f: str | os.PathLike | IO[bytes], *, kwa
         print(onnx.helper.printable_graph(proto.graph))
     if isinstance(f, (str, os.PathLike)):
         onnx.save(proto, os.fspath(f))
-    else:
+    elif f is not None:
         f.write(proto.SerializeToString())
     return proto
+
+
+_exporting = [False]
+
+
+def is_in_onnx_export() -> bool:
+    """Whether `export` is running the model now (a forward may branch on it)."""
+    return _exporting[0]

@@ -215,3 +215,30 @@ def test_errors_name_the_problem():
 
     with pytest.raises(torch.onnx.UnsupportedOperatorError):
         torch.onnx.export(Fancy(), torch.randn(3, 2, requires_grad=False), io.BytesIO())
+
+
+class MoreOps(nn.Module):
+    """The remaining common primitives in one forward: clamping activations, ELU, Softplus,
+    SiLU, max/amax, var/std, stack, split, expand, clone, where, masked_fill."""
+
+    def __init__(self):
+        super().__init__()
+        self.fc = nn.Linear(4, 6)
+        self.register_buffer("mask", torch.tensor([True, False, True, False, False, True]))
+
+    def forward(self, x):
+        h = self.fc(x)
+        a = nn.functional.relu6(h * 4) + nn.functional.hardtanh(h, -0.5, 0.5) + h.clamp(min=-0.2)
+        b = nn.functional.elu(h, 0.7) + nn.functional.selu(h) + nn.functional.softplus(h, beta=2.0, threshold=1.0)
+        c = nn.functional.silu(h) + h.amax(1, keepdim=True) + h.max(dim=1, keepdim=True)[0]
+        d = h.var(1, keepdim=True) + h.std(1, keepdim=True, correction=0) + h.var()
+        left, right = h.split([2, 4], dim=1)
+        e = torch.stack([left.sum(1), right.mean(1)], dim=1)[:, :1].expand(-1, 6).clone()
+        f = torch.where(self.mask, a, b).masked_fill(self.mask, 0.25)
+        return a + b + c + d + e + f, h.max(dim=1)[1]
+
+
+@pytest.mark.parametrize("opset", [17, 18])
+def test_more_ops(opset):
+    torch.manual_seed(0)
+    _check(MoreOps(), torch.randn(5, 4), opset=opset)

@@ -6,8 +6,14 @@ primitives its forward applies, and writes them with the ``onnx`` package
 (``pip install autograd-core[onnx]``) for ``onnxruntime`` and other ONNX runtimes.
 
 Covered: Linear, Conv1d/2d, MaxPool/AvgPool, BatchNorm (eval), LayerNorm, Embedding, Dropout
-(eval: nothing recorded), ReLU/GELU/Tanh/Sigmoid/LeakyReLU/Softmax/LogSoftmax, reshape, view,
-flatten, permute, transpose, slicing, mean/sum, cat, + - * / ** and matmul.
+(eval: nothing recorded), ReLU/ReLU6/Hardtanh/GELU/ELU/SELU/SiLU/Softplus/Tanh/Sigmoid/LeakyReLU/
+Softmax/LogSoftmax, reshape, view, flatten, permute, transpose, expand, slicing, mean/sum/max/
+amax/var/std, cat, stack, split, clamp, where, masked_fill, + - * / ** and matmul. Any other
+primitive raises `UnsupportedOperatorError` naming it.
+
+As with PyTorch's tracer, the graph is the path the example input took: Python control flow,
+``.item()`` and values computed without a primitive (comparisons such as ``x > 0``) are frozen
+as constants of the traced run.
 """
 
 try:

@@ -10,7 +10,7 @@ import onnx
 
 from ..grad_mode import enable_grad
 from ..tensor import Tensor
-from . import _convert_layers, _convert_tensor_ops  # noqa: F401  (register the converters)
+from . import _convert_layers, _convert_more, _convert_tensor_ops  # noqa: F401  (register the converters)
 from ._graph import GraphBuilder, make_model, value_info
 from ._registry import CONVERTERS
 from ._trace import record

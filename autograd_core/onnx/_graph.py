@@ -107,7 +107,7 @@ class GraphBuilder:
     def reduce(self, op: str, x: str, axes, keepdims: bool) -> str:
         """``ReduceMean``/``ReduceSum`` over ``axes`` (None: all); the axes are an input from
         opset 18 (ReduceSum: 13), an attribute before."""
-        axes_as_input = self.opset >= (13 if op == "ReduceSum" else 18)
+        axes_as_input = self.opset >= (13 if op == "ReduceSum" else 18)  # ReduceMean, ReduceMax: 18
         if axes is None:
             return self.one(op, [x], keepdims=int(keepdims))
         axes = [int(a) for a in (axes if isinstance(axes, (tuple, list)) else (axes,))]

@@ -25,7 +25,7 @@ def _add_ones(rank, model, view, method="fork"):
 
 
 def _increment_from_queue(inbox, outbox):
-    t = inbox.get()
+    t = inbox.get(timeout=60)
     t += 1
     outbox.put((t.is_shared(), t.sum().item(), torch.ones(2)))
 
@@ -145,3 +145,27 @@ def test_cuda_tensors_cannot_be_shared():
         torch.nn.Linear(2, 2).to("cuda").share_memory()
     with pytest.raises(RuntimeError, match="sharing GPU memory between processes is not supported"):
         reduce_tensor(t)
+
+
+def test_segments_live_as_long_as_a_tensor_uses_them_and_no_longer():
+    import gc
+    import os
+
+    def open_fds() -> int:
+        return len(os.listdir("/proc/self/fd"))
+
+    if not os.path.isdir("/proc/self/fd"):
+        pytest.skip("needs /proc (Linux)")
+    gc.collect()
+    before = open_fds()
+    tensors = [torch.full((100,), float(i)).share_memory_() for i in range(20)]
+    alive = open_fds()
+    assert alive >= before + 20  # a descriptor of each segment's memory file, to hand to other processes
+    views = [t[10:20] for t in tensors]
+    del tensors
+    gc.collect()
+    assert open_fds() == alive  # the views still use the memory
+    assert [v[0].item() for v in views] == [float(i) for i in range(20)]
+    del views
+    gc.collect()
+    assert open_fds() == before  # nothing left behind (the memory files have no name to clean)

@@ -41,7 +41,8 @@ def _anonymous_file(nbytes: int) -> int:
 
 
 def map_segment(fd: int, nbytes: int) -> Segment:
-    """Map ``nbytes`` of the file ``fd`` shared; the segment owns ``fd`` from now on."""
+    """Map ``nbytes`` of the file ``fd`` shared; the segment owns ``fd`` from now on (and the
+    mapping holds a duplicate of its own, closed with it)."""
     seg = Segment(fd, max(nbytes, 1), flags=mmap.MAP_SHARED, prot=mmap.PROT_READ | mmap.PROT_WRITE)
     seg.fd = fd
     weakref.finalize(seg, os.close, fd)

@@ -238,6 +238,15 @@ class MoreOps(nn.Module):
         return a + b + c + d + e + f, h.max(dim=1)[1]
 
 
+def test_transformer_encoder_layer_and_one_d_layers():
+    torch.manual_seed(0)
+    layer = nn.TransformerEncoderLayer(8, 2, dim_feedforward=16, dropout=0.1, batch_first=True)
+    _check(layer, torch.randn(2, 5, 8))
+    one_d = nn.Sequential(nn.Conv1d(3, 4, 3, padding=2, dilation=2, stride=2), nn.MaxPool1d(2),
+                          nn.AvgPool1d(2, padding=1))
+    _check(one_d, torch.randn(2, 3, 17))
+
+
 @pytest.mark.parametrize("opset", [17, 18])
 def test_more_ops(opset):
     torch.manual_seed(0)

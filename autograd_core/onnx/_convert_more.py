@@ -1,5 +1,5 @@
 """Converters of the remaining common primitives: clamping activations (ReLU6, Hardtanh,
-clamp), ELU, Softplus, SiLU, max/amax, variance and standard deviation, stack, split, expand,
+clamp), ELU, Softplus, SiLU, max/amax, variance and standard deviation, stack, split, unbind, expand,
 clone, where and masked_fill."""
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ from ..ops._broadcast import BroadcastTo
 from ..ops.conversion import Clone
 from ..ops.extrema import Amax, MaxDim
 from ..ops.fused.activation import ELU, Hardtanh, SiLU, Softplus
-from ..ops.joining import Split, Stack
+from ..ops.joining import Split, Stack, Unbind
 from ..ops.masking import MaskedFill
 from ..ops.reduction import Std, Var
 from ..ops.selection import Clamp, Where
@@ -108,6 +108,16 @@ def _stack(g, step):
 def _split(g, step):
     x, dim, sizes = step.args[:3]
     return g.node("Split", [g.value(x), g.ints(sizes, "split")], n_out=len(sizes), axis=int(dim))
+
+
+@converts(Unbind)
+def _unbind(g, step):
+    """The slices along ``dim``, that axis dropped: ``Split`` into ones, then ``Squeeze``."""
+    x, dim = step.args[:2]
+    n = x.shape[dim]
+    parts = g.node("Split", [g.value(x), g.ints([1] * n, "split")], n_out=n, axis=int(dim))
+    axes = g.ints([dim], "axes")
+    return [g.one("Squeeze", [p, axes]) for p in parts]
 
 
 @converts(BroadcastTo)

@@ -126,7 +126,8 @@ def value_info(name: str, array: np.ndarray, dynamic: dict | None = None):
 
 def make_model(builder: GraphBuilder, inputs: list, outputs: list, name: str) -> onnx.ModelProto:
     graph = helper.make_graph(builder.nodes, name, inputs, outputs, builder.initializers)
-    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", builder.opset)],
-                              producer_name="autograd_core")
-    model.ir_version = min(model.ir_version, 10)  # readable by current onnxruntime releases
+    opsets = [helper.make_opsetid("", builder.opset)]
+    model = helper.make_model(graph, opset_imports=opsets, producer_name="autograd_core")
+    # the oldest IR version that has this opset: readable by the most runtimes
+    model.ir_version = helper.find_min_ir_version_for(opsets)
     return model

@@ -203,6 +203,13 @@ def test_errors_name_the_problem():
 
     with pytest.raises(torch.onnx.UnsupportedOperatorError, match="Cumsum"):
         torch.onnx.export(Cumulative(), torch.randn(3), io.BytesIO())
+
+    class Unused(nn.Module):  # what the outputs do not depend on is not translated
+        def forward(self, x):
+            torch.cumsum(x, 0)
+            return x * 2
+
+    assert [n.op_type for n in torch.onnx.export(Unused(), torch.randn(3)).graph.node] == ["Mul", "Identity"]
     assert issubclass(torch.onnx.UnsupportedOperatorError, RuntimeError)
     with pytest.raises(ValueError, match="opset_version=9"):
         torch.onnx.export(nn.Linear(2, 2), torch.randn(1, 2), io.BytesIO(), opset_version=9)
@@ -245,6 +252,31 @@ def test_transformer_encoder_layer_and_one_d_layers():
     one_d = nn.Sequential(nn.Conv1d(3, 4, 3, padding=2, dilation=2, stride=2), nn.MaxPool1d(2),
                           nn.AvgPool1d(2, padding=1))
     _check(one_d, torch.randn(2, 3, 17))
+
+
+class PaddingMask(nn.Module):
+    """A mask computed from the input (token 0 is padding): traced as operators, not frozen."""
+
+    def __init__(self):
+        super().__init__()
+        self.embed = nn.Embedding(10, 4)
+
+    def forward(self, idx):
+        keep = (idx != 0) & ~(idx > 8) | (idx == 9)
+        h = self.embed(idx).masked_fill(~keep.unsqueeze(-1), 0.0)
+        count = keep.float().sum(1, keepdim=True)
+        return h.sum(1) / count, (idx.float() >= 5.0).long()
+
+
+def test_masks_computed_from_the_input_follow_the_input():
+    torch.manual_seed(0)
+    model = PaddingMask()
+    sess, _ = _check(model, torch.tensor([[3, 9, 0, 0], [1, 2, 3, 4]]), names=["idx"], dynamic={"idx": [0]})
+    other = torch.tensor([[0, 5, 6, 9], [7, 0, 1, 0], [2, 2, 2, 0]])  # another batch, other padding
+    with torch.no_grad():
+        want = model(other)
+    for g, w in zip(sess.run(None, {"idx": other.numpy()}), want):
+        np.testing.assert_allclose(g, w.numpy(), rtol=1e-6)
 
 
 @pytest.mark.parametrize("opset", [17, 18])

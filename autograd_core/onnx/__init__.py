@@ -8,13 +8,14 @@ primitives its forward applies, and writes them with the ``onnx`` package
 Covered: Linear, Conv1d/2d, MaxPool/AvgPool, BatchNorm (eval), LayerNorm, Embedding, Dropout
 (eval: nothing recorded), ReLU/ReLU6/Hardtanh/GELU/ELU/SELU/SiLU/Softplus/Tanh/Sigmoid/LeakyReLU/
 Softmax/LogSoftmax, reshape, view, flatten, permute, transpose, expand, slicing, mean/sum/max/
-amax/var/std, cat, stack, split, unbind, clamp, where, masked_fill, + - * / ** and matmul (so
+amax/var/std, cat, stack, split, unbind, clamp, where, masked_fill, casts, comparisons
+(``== != < <= > >=``), ``& | ^ ~`` on bool tensors, + - * / ** and matmul (so
 MultiheadAttention and TransformerEncoderLayer export too). Any other
 primitive raises `UnsupportedOperatorError` naming it.
 
 As with PyTorch's tracer, the graph is the path the example input took: Python control flow,
-``.item()`` and values computed without a primitive (comparisons such as ``x > 0``) are frozen
-as constants of the traced run.
+``.item()``, sizes read with ``x.shape`` and tensors made from them are frozen as constants of
+the traced run (a dynamic axis stays free through reshapes that keep it in front).
 """
 
 try:

@@ -1,13 +1,14 @@
 """Converters of the remaining common primitives: clamping activations (ReLU6, Hardtanh,
-clamp), ELU, Softplus, SiLU, max/amax, variance and standard deviation, stack, split, unbind, expand,
-clone, where and masked_fill."""
+clamp), ELU, Softplus, SiLU, max/amax, variance and standard deviation, stack, split, unbind,
+expand, clone, where, masked_fill, dtype casts, comparisons and logical operators."""
 
 from __future__ import annotations
 
 import numpy as np
+from onnx import helper
 
 from ..ops._broadcast import BroadcastTo
-from ..ops.conversion import Clone
+from ..ops.conversion import Cast, Clone
 from ..ops.extrema import Amax, MaxDim
 from ..ops.fused.activation import ELU, Hardtanh, SiLU, Softplus
 from ..ops.joining import Split, Stack, Unbind
@@ -15,6 +16,8 @@ from ..ops.masking import MaskedFill
 from ..ops.reduction import Std, Var
 from ..ops.selection import Clamp, Where
 from ._registry import converts
+from ._trace import TensorOperator
+from .errors import UnsupportedOperatorError
 
 
 def _c(g, value, like) -> str:
@@ -142,3 +145,33 @@ def _where(g, step):
 def _masked_fill(g, step):
     x, mask, value = step.args[:3]
     return [g.one("Where", [g.value(mask), g.operand(value, x), g.value(x)])]
+
+
+@converts(Cast)
+def _cast(g, step):
+    out = step.outputs[0]._data.dtype
+    return [g.one("Cast", [g.value(step.args[0])], to=int(helper.np_dtype_to_tensor_dtype(out)))]
+
+
+_COMPARE = {"__eq__": "Equal", "__lt__": "Less", "__le__": "LessOrEqual", "__gt__": "Greater",
+            "__ge__": "GreaterOrEqual"}
+_LOGICAL = {"__and__": "And", "__or__": "Or", "__xor__": "Xor", "__rand__": "And", "__ror__": "Or",
+            "__rxor__": "Xor"}
+
+
+@converts(TensorOperator)
+def _operator(g, step):
+    """``x > 0``, ``a == b``, ``m & n``, ``~m``: comparisons, and logic on bool tensors."""
+    op, (x, *rest) = step.kwargs["op"], step.args
+    if op == "__invert__" or (op in _LOGICAL and x._data.dtype.kind != "b"):
+        if x._data.dtype.kind != "b":
+            raise UnsupportedOperatorError(f"onnx.export: the bitwise operator {op} on {x.dtype} tensors is "
+                                           "not supported (only the logical form, on bool tensors)")
+        if op == "__invert__":
+            return [g.one("Not", [g.value(x)])]
+    other = g.operand(rest[0], x)
+    if op.startswith("__r"):
+        return [g.one(_LOGICAL[op], [other, g.value(x)])]
+    if op == "__ne__":
+        return [g.one("Not", [g.one("Equal", [g.value(x), other])])]
+    return [g.one(_COMPARE.get(op) or _LOGICAL[op], [g.value(x), other])]

@@ -13,7 +13,7 @@ from ..tensor import Tensor
 from . import _convert_layers, _convert_more, _convert_tensor_ops  # noqa: F401  (register the converters)
 from ._graph import GraphBuilder, make_model, value_info
 from ._registry import CONVERTERS
-from ._trace import record
+from ._trace import key_of, record
 from .errors import OnnxExporterError, UnsupportedOperatorError
 
 DEFAULT_OPSET = 18
@@ -112,7 +112,7 @@ def export(model, args: Tensor | tuple = (), f: str | os.PathLike | IO[bytes] | 
             model.train()
     outputs = _flatten(out)
 
-    for step in steps:
+    for step in _needed(steps, outputs):
         convert = CONVERTERS.get(step.fn)
         if convert is None:
             raise UnsupportedOperatorError(
@@ -142,6 +142,18 @@ def export(model, args: Tensor | tuple = (), f: str | os.PathLike | IO[bytes] | 
     elif f is not None:
         f.write(proto.SerializeToString())
     return proto
+
+
+def _needed(steps: list, outputs: list[Tensor]) -> list:
+    """The steps the outputs depend on, in order (what the forward computed and threw away,
+    such as a comparison inside a library function, is not translated)."""
+    wanted = {key_of(t) for t in outputs}
+    kept = []
+    for step in reversed(steps):
+        if any(step.keys.get(id(o)) in wanted for o in step.outputs if o is not None):
+            kept.append(step)
+            wanted.update(step.keys[id(a)] for a in step.args if isinstance(a, Tensor))
+    return kept[::-1]
 
 
 _exporting = [False]

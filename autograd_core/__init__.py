@@ -145,7 +145,7 @@ from . import masked, signal  # noqa: E402  (torch.masked, torch.signal)
 from ._version import __version__  # noqa: E402
 
 _aliases.install()  # autograd_core.nn is nn, autograd_core.optim is optim
-_LAZY = ("viz", "nn", "optim", "distributed", "distributions")
+_LAZY = ("viz", "nn", "optim", "distributed", "distributions", "multiprocessing", "onnx")
 
 
 def __getattr__(name: str):

@@ -324,6 +324,31 @@ class Tensor:
     def __dlpack_device__(self):
         return self._data.__dlpack_device__()
 
+    def share_memory_(self) -> Tensor:
+        """Move this CPU tensor's memory into shared memory (in place; no-op if already there).
+
+        A tensor in shared memory passed to another process (`autograd_core.multiprocessing`)
+        is the same memory there: in-place writes on either side are seen by both. Views made
+        before the move keep the old memory. CUDA tensors cannot be shared here.
+        """
+        from .multiprocessing import _shared_storage, reductions
+
+        if self.device.type != "cpu":
+            raise RuntimeError(
+                f"share_memory_: cannot share a tensor on {self.device} between processes here "
+                "(only CPU tensors can be shared); move it with .cpu() first"
+            )
+        reductions.init_reductions()  # a Tensor subclass defined since then (nn.Parameter)
+        if _shared_storage.segment_of(self._data) is None:
+            self._data = _shared_storage.move_to_shared(self._data)
+        return self
+
+    def is_shared(self) -> bool:
+        """Whether this tensor's memory is shared memory (after `share_memory_`)."""
+        from .multiprocessing import _shared_storage
+
+        return _shared_storage.segment_of(self._data) is not None
+
     def __reduce_ex__(self, protocol):
         raise TypeError(
             "Tensors are not pickled by this library; use autograd_core.save / load "

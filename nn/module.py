@@ -509,6 +509,11 @@ class Module(_ForwardHooksMixin, _StateDictMixin):
         """Move every parameter and buffer to the CPU."""
         return self._apply(lambda t: t.cpu())
 
+    def share_memory(self) -> Module:
+        """Move every parameter, gradient and buffer into shared memory (CPU only), so that
+        processes given this module train the same weights (see `autograd_core.multiprocessing`)."""
+        return self._apply(lambda t: t.share_memory_())
+
     def type(self, dst_type: Any) -> Module:
         """Cast every parameter and buffer (integer ones included) to ``dst_type``."""
         return self._apply(lambda t: t.type(dst_type))

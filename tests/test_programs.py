@@ -212,3 +212,66 @@ def _train_packed(torch, model):
 
 def test_packed_sequence_lstm_classifier():
     _both(_packed_lstm, _train_packed)
+
+
+# ----------------------------------------------------------------------------- a text generator
+def _program(name: str, library):
+    """examples/<name>.py loaded as a module, its ``autograd_core`` imports bound to ``library``."""
+    import types
+    from pathlib import Path
+
+    path = Path(__file__).resolve().parents[1] / "examples" / f"{name}.py"
+    source = path.read_text()
+    if library is torch_real:
+        source = source.replace("autograd_core", "torch")
+    module = types.ModuleType(f"{name}_{library.__name__}")
+    exec(compile(source, str(path), "exec"), module.__dict__)
+    return module
+
+
+def test_text_generator_trains_like_torch_and_decodes_the_same():
+    ours_program, theirs_program = _program("text_generator", autograd_core), _program("text_generator", torch_real)
+    torch_real.manual_seed(0)
+    theirs = theirs_program.CharModel()
+    ours = ours_program.CharModel()
+    _same_weights(ours, theirs)
+    losses_theirs = theirs_program.train(theirs, steps=15)
+    losses_ours = ours_program.train(ours, steps=15)
+    np.testing.assert_allclose(losses_ours, losses_theirs, rtol=1e-4, atol=1e-6)
+    assert losses_ours[-1] < 0.8 * losses_ours[0]
+    # greedy decoding is deterministic: the same text from the same weights
+    greedy = ours_program.generate(ours, "the ", length=30, greedy=True)
+    assert greedy == theirs_program.generate(theirs, "the ", length=30, greedy=True)
+    # sampled text stays in the vocabulary and keeps the prompt
+    sampled = ours_program.generate(ours, "the ", length=30, temperature=0.8, top_k=5)
+    assert sampled.startswith("the ") and len(sampled) == 34 and set(sampled) <= set(ours_program.CHARS)
+
+
+def test_text_generator_top_k_and_multinomial_draws_follow_the_distribution():
+    ours_program, theirs_program = _program("text_generator", autograd_core), _program("text_generator", torch_real)
+    logits = np.random.default_rng(0).normal(0.0, 2.0, size=(2, len(ours_program.CHARS))).astype(np.float32)
+    n = 20000
+    for temperature, top_k in [(1.0, None), (0.7, 4), (1.5, 8)]:
+        ids, probs = ours_program.next_char_probs(autograd_core.tensor(logits), temperature, top_k)
+        ids_t, probs_t = theirs_program.next_char_probs(torch_real.tensor(logits), temperature, top_k)
+        np.testing.assert_array_equal(ids.numpy(), ids_t.numpy())  # topk: same candidates, same order
+        np.testing.assert_allclose(probs.numpy(), probs_t.numpy(), rtol=1e-5, atol=1e-7)
+        p = np.zeros_like(logits)
+        np.put_along_axis(p, ids.numpy(), probs.numpy(), axis=-1)  # over the whole vocabulary
+        generator = autograd_core.Generator().manual_seed(1)
+        draws = ours_program.sample_next(autograd_core.tensor(logits), temperature, top_k, n, generator).numpy()
+        draws_t = theirs_program.sample_next(torch_real.tensor(logits), temperature, top_k, n).numpy()
+        for row in range(2):
+            for d in (draws[row], draws_t[row]):
+                freq = np.bincount(d, minlength=p.shape[1]) / n
+                # every frequency within 5 standard errors of its probability; never outside top-k
+                assert np.all(np.abs(freq - p[row]) <= 5 * np.sqrt(p[row] * (1 - p[row]) / n) + 1e-9)
+                values = np.arange(p.shape[1])
+                mean = (p[row] * values).sum()
+                var = (p[row] * (values - mean) ** 2).sum()
+                assert abs(d.mean() - mean) <= 5 * np.sqrt(var / n)
+                assert d.var() == pytest.approx(var, rel=0.1)
+    # a lower temperature concentrates the draws: fewer distinct characters
+    cold = ours_program.sample_next(autograd_core.tensor(logits), 0.2, None, 500).numpy()
+    hot = ours_program.sample_next(autograd_core.tensor(logits), 5.0, None, 500).numpy()
+    assert len(np.unique(cold[0])) < len(np.unique(hot[0]))

@@ -177,7 +177,7 @@ def run_rule(node, grads: list, graph: bool, stored: set):
 # ----------------------------------------------------------------------------- 3. checks
 def count_checked(node, out: tuple) -> tuple:
     """``out`` cut to one gradient per input (extra trailing Nones are allowed)."""
-    expected = len(node.next_functions)
+    expected = len(node._next_nodes)
     if len(out) != expected:
         if len(out) > expected and all(o is None for o in out[expected:]):
             return out[:expected]

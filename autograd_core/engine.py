@@ -148,7 +148,7 @@ def _count_dependencies(roots, parents: dict | None = None) -> dict:
     tops = set(stack)
     while stack:
         node = stack.pop()
-        for child, _ in node.next_functions:
+        for child in node._next_nodes:
             if child is None:
                 continue
             if parents is not None:
@@ -249,7 +249,7 @@ def _run(tensors, seeds, retain_graph, create_graph, inputs=None, accumulate=Tru
             out = _node.run_rule(node, grads, graph, stored) if run_it and grads is not None else None
             if run_it and not retain_graph:
                 node._release()
-            for i, (child, nr) in enumerate(node.next_functions):
+            for i, (child, nr) in enumerate(zip(node._next_nodes, node._next_nrs)):
                 if child is None:
                     continue
                 g = None if out is None else out[i]
@@ -290,7 +290,7 @@ def _writeable(array) -> bool:
 
 def _leads_further(node, needed) -> bool:
     """Whether running ``node`` matters for grad(): some needed node lies below it."""
-    for child, _ in node.next_functions:
+    for child in node._next_nodes:
         if child is not None and child in needed:
             return True
     return False

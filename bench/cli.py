@@ -29,7 +29,7 @@ from pathlib import Path
 
 import autograd_core as ag
 
-from . import peers, report, verdict
+from . import peers, readme_table, report, verdict
 from .peers import load_torch
 from .report import Check, Measurement, Results
 from .timing import (
@@ -106,6 +106,10 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--plot", nargs="?", const=DEFAULT_OUTPUT, metavar="FILE",
                         help="draw time against size as a PNG, needs matplotlib (default <cpu|gpu>.png in the "
                              "output directory)")
+    parser.add_argument("--readme-table", type=Path, default=None, metavar="FILE",
+                        help="write the CPU table (machine, versions, threads, command) into FILE between "
+                             "'<!-- bench-table cpu threads=N -->' markers, replacing that thread count's block "
+                             "(this project's README.md is written this way)")
     parser.add_argument("--save", action="store_true",
                         help="all three of --json, --markdown, --plot, in the output directory")
     parser.add_argument("--output-dir", type=Path, default=RESULTS_DIR, metavar="DIR",
@@ -172,6 +176,9 @@ def main(argv: list[str] | None = None, *, restart: bool = True) -> int:
             path = args.output_dir / f"{tag}.{suffix}" if target == DEFAULT_OUTPUT else Path(target)
             write(path, results)
             print(f"wrote {path}")
+    if args.readme_table is not None and not results.interrupted:
+        readme_table.update(args.readme_table, results)
+        print(f"wrote the table into {args.readme_table}")
     if results.interrupted:
         return 130
     failed = bool(results.disagreements or results.errors)

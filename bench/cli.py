@@ -236,6 +236,8 @@ def run(args, workloads: list[Workload], devices: list[str], gpu_problem: str = 
         env["threads"] = (f"PyTorch {args.threads} via set_num_threads; BLAS as loaded (see the blas line: "
                           "run as `python -m bench` to set it)")
     env["autograd_core"] = ag.__version__
+    env["host_memory"] = ("freed memory kept for reuse (glibc mallopt, process-wide)"
+                          if ag.backends.cpu.keeps_freed_memory() else "allocator defaults")
     env.update(cuda_environment())
     if torch_lib is not None:
         env.update(torch_environment(torch_lib.torch))

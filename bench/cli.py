@@ -242,6 +242,8 @@ def run(args, workloads: list[Workload], devices: list[str], gpu_problem: str = 
     if torch_lib is not None:
         env.update(torch_environment(torch_lib.torch))
     env["date"] = time.strftime("%Y-%m-%d %H:%M:%S %Z")
+    if hasattr(os, "getloadavg"):  # how busy the machine was: other work skews the timings
+        env["load_average"] = ", ".join(f"{v:.2f}" for v in os.getloadavg()) + " (1, 5, 15 min, at the start)"
     results = Results(command, env, settings)
     results.workloads = {w.name: {"title": w.title, "size_name": w.size_name, "sample_name": w.sample_name,
                                   "check_name": w.check_name} for w in workloads}

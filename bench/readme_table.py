@@ -9,7 +9,7 @@ The table sits in the file between two marker lines, one pair per CPU thread cou
 Each run replaces only the block of its own thread count (a block that is not there yet is
 added at the end of the file), so the one-thread table and the ``--threads 2`` table live
 side by side. The block names the machine (CPU model, cores), the library versions, the
-thread count, the date and the command, so no number in it is typed by hand.
+thread count, the date, the load average and the command, so no number in it is typed by hand.
 """
 
 from __future__ import annotations
@@ -39,8 +39,8 @@ def block(results: Results) -> str:
         f"{threads or 'default'} thread{'s' if threads != 1 else ''} per library, "
         f"NumPy {env.get('numpy', '?')} ({env.get('blas', '?')}), "
         f"PyTorch {env.get('pytorch', 'absent')}, Python {env.get('python', '?')}, "
-        f"{env.get('date', '?')}, by `{results.command}` (medians of interleaved runs; "
-        f"below 1x we are faster):",
+        f"{env.get('date', '?')}, load average {env.get('load_average', 'unknown')}, "
+        f"by `{results.command}` (medians of interleaved runs; below 1x we are faster):",
         "",
         "| " + " | ".join(header) + " |",
         "|---|---|" + "---:|" * (len(header) - 2),

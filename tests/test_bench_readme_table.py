@@ -13,7 +13,7 @@ def _results(threads: int, ours_ms: float) -> Results:
         return Measurement("mlp", 32, "", "cpu", contender, median, median, median, 3, 32, None, 1.0, 1.0)
 
     env = {"cpu": "Test CPU 9000", "cores": "2", "numpy": "2.4", "blas": "openblas", "python": "3.11",
-           "pytorch": "2.13", "date": "today"}
+           "pytorch": "2.13", "date": "today", "load_average": "0.50, 0.40, 0.30"}
     results = Results(f"python -m bench --threads {threads}", env, {"threads": threads},
                       workloads={"mlp": {"title": "MLP step"}},
                       measurements=[m(OURS, ours_ms / 1e3), m("pytorch", 2e-3), m("numpy (by hand)", 4e-3)])
@@ -24,7 +24,7 @@ def _results(threads: int, ours_ms: float) -> Results:
 def test_block_names_the_machine_threads_command_and_ratios():
     text = readme_table.block(_results(1, 3.0))
     assert "Test CPU 9000 (2 cores)" in text and "1 thread per library" in text
-    assert "`python -m bench --threads 1`" in text
+    assert "`python -m bench --threads 1`" in text and "load average 0.50, 0.40, 0.30" in text
     assert "| MLP step | 32 | 3.00 | 1.50x | 0.75x |" in text
     assert "ours / pytorch" in text and "ours / numpy (by hand)" in text
 

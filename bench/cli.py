@@ -38,6 +38,7 @@ from .timing import (
     cuda_environment,
     environment,
     limit_threads,
+    set_clock,
     tf32_enabled,
     torch_environment,
 )
@@ -90,6 +91,9 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--threads", type=int, default=1, metavar="N",
                         help="BLAS and PyTorch threads (default 1: two threaded libraries in one process "
                              "oversubscribe a small machine; 0 keeps each library's default)")
+    parser.add_argument("--clock", choices=["wall", "cpu"], default="wall",
+                        help="what a timed run reads: wall-clock time (default) or the process's CPU time "
+                             "(user + system), steadier on a busy shared machine; cpu needs --device cpu")
     parser.add_argument("--no-peers", action="store_true", help="time only autograd_core (no PyTorch, no NumPy)")
     parser.add_argument("--no-all-cores", action="store_true",
                         help="with a GPU, skip the second CPU run with all cores (the 'GPU speed-up (CPU: all "
@@ -157,6 +161,9 @@ def main(argv: list[str] | None = None, *, restart: bool = True) -> int:
         parser.error(plot_problem)
     if args.save and not plot_problem:
         args.plot = args.plot or DEFAULT_OUTPUT
+    if args.clock == "cpu" and args.device != "cpu":
+        parser.error(f"--clock cpu measures CPU work only: use --device cpu (got --device {args.device})")
+    set_clock(args.clock)
     devices, gpu_problem = pick_devices(args.device)
     if not devices:
         print(f"autograd-bench: error: --device cuda: CUDA is not available: {gpu_problem}", file=sys.stderr)
@@ -195,6 +202,7 @@ def _settings(args, devices: list[str], workloads: list[Workload], tolerance: To
         "warmup": args.warmup if args.warmup is not None else (1 if quick else 2),
         "budget_s": args.budget if args.budget is not None else (0.5 if quick else 2.0),
         "threads": args.threads,
+        "clock": getattr(args, "clock", "wall"),
         "peers": not args.no_peers,
         "strict": args.strict,
         "tolerance": (f"loss rtol {tolerance.loss_rtol:g}, gradient checksum rtol {tolerance.checksum_rtol:g}, "

@@ -40,7 +40,8 @@ def block(results: Results) -> str:
         f"NumPy {env.get('numpy', '?')} ({env.get('blas', '?')}), "
         f"PyTorch {env.get('pytorch', 'absent')}, Python {env.get('python', '?')}, "
         f"{env.get('date', '?')}, load average {env.get('load_average', 'unknown')}, "
-        f"by `{results.command}` (medians of interleaved runs; below 1x we are faster):",
+        f"by `{results.command}` (medians of interleaved runs, {_clock_words(results)}; "
+        f"below 1x we are faster):",
         "",
         "| " + " | ".join(header) + " |",
         "|---|---|" + "---:|" * (len(header) - 2),
@@ -56,6 +57,12 @@ def block(results: Results) -> str:
             cells.append("" if r is None else f"{r:.2f}x")
         lines.append("| " + " | ".join(cells) + " |")
     return "\n".join(lines)
+
+
+def _clock_words(results: Results) -> str:
+    if results.settings.get("clock") == "cpu":
+        return "timed with the process's CPU time"
+    return "timed with the wall clock"
 
 
 def update(path: Path, results: Results) -> None:

@@ -14,7 +14,7 @@ def _results(threads: int, ours_ms: float) -> Results:
 
     env = {"cpu": "Test CPU 9000", "cores": "2", "numpy": "2.4", "blas": "openblas", "python": "3.11",
            "pytorch": "2.13", "date": "today", "load_average": "0.50, 0.40, 0.30"}
-    results = Results(f"python -m bench --threads {threads}", env, {"threads": threads},
+    results = Results(f"python -m bench --threads {threads}", env, {"threads": threads, "clock": "cpu"},
                       workloads={"mlp": {"title": "MLP step"}},
                       measurements=[m(OURS, ours_ms / 1e3), m("pytorch", 2e-3), m("numpy (by hand)", 4e-3)])
     report.annotate(results)
@@ -25,7 +25,7 @@ def test_block_names_the_machine_threads_command_and_ratios():
     text = readme_table.block(_results(1, 3.0))
     assert "Test CPU 9000 (2 cores)" in text and "1 thread per library" in text
     assert "`python -m bench --threads 1`" in text and "load average 0.50, 0.40, 0.30" in text
-    assert "| MLP step | 32 | 3.00 | 1.50x | 0.75x |" in text
+    assert "| MLP step | 32 | 3.00 | 1.50x | 0.75x |" in text and "the process's CPU time" in text
     assert "ours / pytorch" in text and "ours / numpy (by hand)" in text
 
 

@@ -154,7 +154,10 @@ def run_rule(node, grads: list, graph: bool, stored: set):
         for g in out if type(out) is tuple else (out,):
             if isinstance(g, Tensor):
                 stored.add(id(_owner(g._data)))
-    out = count_checked(node, out if type(out) is tuple else (out,))
+    if type(out) is not tuple:
+        out = (out,)
+    if len(out) != len(node._next_nodes):
+        out = count_checked(node, out)
     meta = node._input_meta
     checked = []
     for i, g in enumerate(out):

@@ -6,7 +6,19 @@ chain rule over that graph. ``autograd_core.nn`` and ``autograd_core.optim`` bui
 checkout they are the sibling folders ``nn/`` and ``optim/``, importable as ``nn`` and ``optim`` too).
 """
 
-from . import _aliases, accelerator, autograd, backends, cuda, datasets, linalg, serialization, special, utils
+from . import (
+    _aliases,
+    _host_memory,  # noqa: F401  (keeps freed array memory for reuse: see the module)
+    accelerator,
+    autograd,
+    backends,
+    cuda,
+    datasets,
+    linalg,
+    serialization,
+    special,
+    utils,
+)
 from . import ops as _ops  # attaches the operations to Tensor
 from .device import device
 from .dtypes import (

@@ -154,7 +154,10 @@ def run_rule(node, grads: list, graph: bool, stored: set):
         for g in out if type(out) is tuple else (out,):
             if isinstance(g, Tensor):
                 stored.add(id(_owner(g._data)))
-    out = count_checked(node, out if type(out) is tuple else (out,))
+    if type(out) is not tuple:
+        out = (out,)
+    if len(out) != len(node._next_nodes):
+        out = count_checked(node, out)
     meta = node._input_meta
     checked = []
     for i, g in enumerate(out):
@@ -177,7 +180,7 @@ def run_rule(node, grads: list, graph: bool, stored: set):
 # ----------------------------------------------------------------------------- 3. checks
 def count_checked(node, out: tuple) -> tuple:
     """``out`` cut to one gradient per input (extra trailing Nones are allowed)."""
-    expected = len(node.next_functions)
+    expected = len(node._next_nodes)
     if len(out) != expected:
         if len(out) > expected and all(o is None for o in out[expected:]):
             return out[:expected]

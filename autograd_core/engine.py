@@ -148,7 +148,7 @@ def _count_dependencies(roots, parents: dict | None = None) -> dict:
     tops = set(stack)
     while stack:
         node = stack.pop()
-        for child, _ in node.next_functions:
+        for child in node._next_nodes:
             if child is None:
                 continue
             if parents is not None:
@@ -232,14 +232,17 @@ def _run(tensors, seeds, retain_graph, create_graph, inputs=None, accumulate=Tru
                 node = heappop(ready)[2]
             grads = buffers.pop(node, None)
             run_it = needed is None or node in needed
+            leaf = type(node) is AccumulateGrad
             if grads is not None and run_it:
-                if _node.has_hooks(node):
+                # (step 1 only when the node has hooks or retained outputs: `has_hooks`, inlined)
+                if (node.variable._backward_hooks if leaf else
+                        (node._tensor_hooks or node._retained)):
                     grads = _node.run_hooks(node, grads, graph, stored)
                 if capture is not None:
                     for nr, g in enumerate(grads):
                         for i in capture.get((node, nr), ()):
                             captured[i] = g
-            if type(node) is AccumulateGrad:
+            if leaf:
                 if (run_it and capture is None and grads is not None and grads[0] is not None
                         and (only_leaves is None or id(node.variable) in only_leaves)):
                     _accumulate(node, grads[0], graph, stored, watching)
@@ -249,10 +252,11 @@ def _run(tensors, seeds, retain_graph, create_graph, inputs=None, accumulate=Tru
             out = _node.run_rule(node, grads, graph, stored) if run_it and grads is not None else None
             if run_it and not retain_graph:
                 node._release()
-            for i, (child, nr) in enumerate(node.next_functions):
+            if out is None:  # no gradient to send: the consumers' counts still go down
+                out = (None,) * len(node._next_nodes)
+            for child, nr, g in zip(node._next_nodes, node._next_nrs, out):
                 if child is None:
                     continue
-                g = None if out is None else out[i]
                 if g is not None:
                     if (direct and type(child) is AccumulateGrad and dependencies[child] == 1
                             and child not in buffers and not child.variable._backward_hooks):
@@ -290,7 +294,7 @@ def _writeable(array) -> bool:
 
 def _leads_further(node, needed) -> bool:
     """Whether running ``node`` matters for grad(): some needed node lies below it."""
-    for child, _ in node.next_functions:
+    for child in node._next_nodes:
         if child is not None and child in needed:
             return True
     return False

@@ -68,13 +68,26 @@ class Node:
     """
 
     _sequence_nr = 0
-    next_functions: tuple = ()
+    # The edges, kept as two flat tuples (the nodes, and the output numbers) rather than a
+    # tuple of pairs: fewer objects per node for the cyclic garbage collector to walk.
+    _next_nodes: tuple = ()
+    _next_nrs: tuple = ()
     _tensor_hooks = None  # {output_nr: {id: hook}}
     _retained = None  # {output_nr: weakref(tensor)}
     _anomaly_trace = None
 
     def name(self) -> str:
         return type(self).__name__
+
+    @property
+    def next_functions(self) -> tuple:
+        """``((node, output_nr), ...)``, one pair per input (``(None, 0)``: no gradient)."""
+        return tuple(zip(self._next_nodes, self._next_nrs))
+
+    @next_functions.setter
+    def next_functions(self, edges) -> None:
+        self._next_nodes = tuple(node for node, _ in edges)
+        self._next_nrs = tuple(nr for _, nr in edges)
 
     def __repr__(self) -> str:
         return f"<{self.name()} object at {id(self):#x}>"
@@ -301,20 +314,28 @@ class Function(Node):
             return _wrap(raw if type(raw) is array_type else _as_array(raw, xp))
 
         n = len(args)
-        edges = [_NO_EDGE] * n
+        nodes = [None] * n
+        nrs = None
         meta = [None] * n
         for i in range(n):
             if mask >> i & 1:
                 a = args[i]
                 fn = a.grad_fn
-                edges[i] = (fn, a._output_nr) if fn is not None else _edge_of(a)
+                if fn is None:
+                    fn = _accumulator_of(a)
+                elif a._output_nr:
+                    if nrs is None:
+                        nrs = [0] * n
+                    nrs[i] = a._output_nr
+                nodes[i] = fn
                 data = arrays[i]
                 meta[i] = (data.shape, data.dtype)
         ctx.needs_input_grad = _needs(n, mask)
         raw = cls.forward(ctx, *arrays, **kwargs)
         ctx._sequence_nr = next(_sequence)
-        ctx.next_functions = tuple(edges)
-        ctx._input_meta = tuple(meta)
+        ctx._next_nodes = tuple(nodes)
+        ctx._next_nrs = _ZERO_NRS[n] if nrs is None and n < 8 else tuple(nrs or (0,) * n)
+        ctx._input_meta = _shared_meta(tuple(meta))
         non_diff = ctx._non_differentiable
         if type(raw) is not tuple:  # one output: the common case
             array = raw if type(raw) is array_type else _as_array(raw, xp)
@@ -378,6 +399,19 @@ def _needs(n: int, mask: int) -> tuple:
             _NEEDS[key] = needs
     return needs
 _NO_EDGE = (None, 0)
+_ZERO_NRS = {n: (0,) * n for n in range(8)}
+_META: dict = {}  # input metadata tuples, shared between nodes (see _shared_meta)
+
+
+def _shared_meta(meta: tuple) -> tuple:
+    """One shared ``_input_meta`` tuple per pattern of input shapes and dtypes: a node then
+    keeps a long-lived tuple instead of a new one, which the garbage collector would walk."""
+    shared = _META.get(meta)
+    if shared is None:
+        if len(_META) < 4096:
+            _META[meta] = meta
+        return meta
+    return shared
 
 
 class _SavedOutput:
@@ -432,7 +466,7 @@ def _resolve_saved(ctx: Function, to_save, args, arrays, results, raw_outputs) -
             else:
                 saved.append(_wrap(item))  # an intermediate: a constant for backward
                 versions.append(None)
-    ctx._saved = saved
+    ctx._saved = tuple(saved)  # (a tuple of numbers only is untracked by the GC)
     ctx._saved_versions = tuple(versions)  # (a tuple of numbers: not tracked by the GC)
 
 
@@ -473,7 +507,7 @@ def _apply_custom(cls, args, kwargs):
             edges.append(_NO_EDGE)
             meta.append(None)
     ctx._sequence_nr = next(_sequence)
-    ctx.next_functions = tuple(edges)
+    ctx.next_functions = edges
     ctx._input_meta = tuple(meta)
     ctx.num_outputs = len(outs)
     non_diff = ctx._non_differentiable or ()
@@ -513,12 +547,17 @@ def _edge_of(t: Tensor):
     """Where the gradient for tensor ``t`` goes: its grad_fn, or its leaf accumulator."""
     if t.grad_fn is not None:
         return (t.grad_fn, t._output_nr)
+    return (_accumulator_of(t), 0)
+
+
+def _accumulator_of(t: Tensor) -> AccumulateGrad:
+    """The leaf's `AccumulateGrad` node (one per leaf while the graph holds it)."""
     acc = t._grad_accumulator
     node = acc() if acc is not None else None
     if node is None:
         node = AccumulateGrad(t)
         t._grad_accumulator = weakref.ref(node)
-    return (node, 0)
+    return node
 
 
 def _device_mismatch(cls, a: Tensor, b: Tensor):

@@ -29,7 +29,7 @@ from pathlib import Path
 
 import autograd_core as ag
 
-from . import peers, report, verdict
+from . import peers, readme_table, report, verdict
 from .peers import load_torch
 from .report import Check, Measurement, Results
 from .timing import (
@@ -38,6 +38,7 @@ from .timing import (
     cuda_environment,
     environment,
     limit_threads,
+    set_clock,
     tf32_enabled,
     torch_environment,
 )
@@ -90,6 +91,9 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--threads", type=int, default=1, metavar="N",
                         help="BLAS and PyTorch threads (default 1: two threaded libraries in one process "
                              "oversubscribe a small machine; 0 keeps each library's default)")
+    parser.add_argument("--clock", choices=["wall", "cpu"], default="wall",
+                        help="what a timed run reads: wall-clock time (default) or the process's CPU time "
+                             "(user + system), steadier on a busy shared machine; cpu needs --device cpu")
     parser.add_argument("--no-peers", action="store_true", help="time only autograd_core (no PyTorch, no NumPy)")
     parser.add_argument("--no-all-cores", action="store_true",
                         help="with a GPU, skip the second CPU run with all cores (the 'GPU speed-up (CPU: all "
@@ -106,6 +110,10 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--plot", nargs="?", const=DEFAULT_OUTPUT, metavar="FILE",
                         help="draw time against size as a PNG, needs matplotlib (default <cpu|gpu>.png in the "
                              "output directory)")
+    parser.add_argument("--readme-table", type=Path, default=None, metavar="FILE",
+                        help="write the CPU table (machine, versions, threads, command) into FILE between "
+                             "'<!-- bench-table cpu threads=N -->' markers, replacing that thread count's block "
+                             "(this project's README.md is written this way)")
     parser.add_argument("--save", action="store_true",
                         help="all three of --json, --markdown, --plot, in the output directory")
     parser.add_argument("--output-dir", type=Path, default=RESULTS_DIR, metavar="DIR",
@@ -153,6 +161,9 @@ def main(argv: list[str] | None = None, *, restart: bool = True) -> int:
         parser.error(plot_problem)
     if args.save and not plot_problem:
         args.plot = args.plot or DEFAULT_OUTPUT
+    if args.clock == "cpu" and args.device != "cpu":
+        parser.error(f"--clock cpu measures CPU work only: use --device cpu (got --device {args.device})")
+    set_clock(args.clock)
     devices, gpu_problem = pick_devices(args.device)
     if not devices:
         print(f"autograd-bench: error: --device cuda: CUDA is not available: {gpu_problem}", file=sys.stderr)
@@ -172,6 +183,9 @@ def main(argv: list[str] | None = None, *, restart: bool = True) -> int:
             path = args.output_dir / f"{tag}.{suffix}" if target == DEFAULT_OUTPUT else Path(target)
             write(path, results)
             print(f"wrote {path}")
+    if args.readme_table is not None and not results.interrupted:
+        readme_table.update(args.readme_table, results)
+        print(f"wrote the table into {args.readme_table}")
     if results.interrupted:
         return 130
     failed = bool(results.disagreements or results.errors)
@@ -188,6 +202,7 @@ def _settings(args, devices: list[str], workloads: list[Workload], tolerance: To
         "warmup": args.warmup if args.warmup is not None else (1 if quick else 2),
         "budget_s": args.budget if args.budget is not None else (0.5 if quick else 2.0),
         "threads": args.threads,
+        "clock": getattr(args, "clock", "wall"),
         "peers": not args.no_peers,
         "strict": args.strict,
         "tolerance": (f"loss rtol {tolerance.loss_rtol:g}, gradient checksum rtol {tolerance.checksum_rtol:g}, "
@@ -229,10 +244,14 @@ def run(args, workloads: list[Workload], devices: list[str], gpu_problem: str = 
         env["threads"] = (f"PyTorch {args.threads} via set_num_threads; BLAS as loaded (see the blas line: "
                           "run as `python -m bench` to set it)")
     env["autograd_core"] = ag.__version__
+    env["host_memory"] = ("freed memory kept for reuse (glibc mallopt, process-wide)"
+                          if ag.backends.cpu.keeps_freed_memory() else "allocator defaults")
     env.update(cuda_environment())
     if torch_lib is not None:
         env.update(torch_environment(torch_lib.torch))
     env["date"] = time.strftime("%Y-%m-%d %H:%M:%S %Z")
+    if hasattr(os, "getloadavg"):  # how busy the machine was: other work skews the timings
+        env["load_average"] = ", ".join(f"{v:.2f}" for v in os.getloadavg()) + " (1, 5, 15 min, at the start)"
     results = Results(command, env, settings)
     results.workloads = {w.name: {"title": w.title, "size_name": w.size_name, "sample_name": w.sample_name,
                                   "check_name": w.check_name} for w in workloads}

@@ -1,4 +1,8 @@
-"""``torch.backends.cpu``."""
+"""``torch.backends.cpu``, plus `keep_freed_memory` (host memory reuse, see `_host_memory`)."""
+
+from .._host_memory import keep_freed_memory, keeps_freed_memory
+
+__all__ = ["get_cpu_capability", "keep_freed_memory", "keeps_freed_memory"]
 
 
 def get_cpu_capability() -> str:

@@ -72,6 +72,8 @@ def resolve(name: str, aliases: dict):
         return None
     if isinstance(attr, property):
         return lambda x: getattr(x, name)
+    if name.startswith("__"):  # OpInfo calls torch.Tensor.__radd__(x, ...) even for a number x
+        return lambda x, *args, **kwargs: getattr(ag.Tensor, name)(x, *args, **kwargs)
     return lambda x, *args, **kwargs: getattr(x, name)(*args, **kwargs)
 
 
@@ -108,6 +110,10 @@ class _Converter:
             return tuple(obj)
         if isinstance(obj, torch.device):
             return str(obj)
+        if isinstance(obj, torch.nn.PairwiseDistance):  # a distance_function argument
+            import nn
+
+            return nn.PairwiseDistance(obj.norm, obj.eps, obj.keepdim)
         if isinstance(obj, torch.memory_format):
             return getattr(ag, str(obj).replace("torch.", ""))
         if isinstance(obj, list):

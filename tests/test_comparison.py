@@ -107,8 +107,10 @@ def test_logical_ops_match_numpy(name, pair, data):
     out = getattr(ag, name)(ag.tensor(a), ag.tensor(b).long())
     assert out.dtype == ag.bool
     np.testing.assert_array_equal(out.numpy(), getattr(np, name)(a, b))
-    np.testing.assert_array_equal(getattr(ag.tensor(a), name)(True).numpy(),
+    np.testing.assert_array_equal(getattr(ag.tensor(a), name)(ag.tensor(True)).numpy(),
                                   getattr(np, name)(a, True))
+    with pytest.raises(TypeError, match="must be Tensor"):  # PyTorch takes Tensors only
+        getattr(ag.tensor(a), name)(True)
 
 
 def test_logical_not_any_dtype():

@@ -264,7 +264,17 @@ def neg(input: Tensor) -> Tensor:
     return Neg.apply(input)
 
 
+def _one_tensor(name: str, input, other) -> None:
+    """``pow``, ``remainder`` and ``fmod`` need a Tensor among their operands (``torch.add(2,
+    3)`` is a tensor, ``torch.pow(2, 3)`` is refused)."""
+    if not isinstance(input, Tensor) and not isinstance(other, Tensor):
+        raise TypeError(f"{name}(): expected a Tensor among the operands, got "
+                        f"{type(input).__name__} and {type(other).__name__}; use Python's "
+                        f"operator for two numbers, or wrap one first, e.g. torch.tensor({input!r})")
+
+
 def pow(input, exponent):
+    _one_tensor("pow", input, exponent)
     a, b = binary(input, exponent)
     return Pow.apply(a, b)
 
@@ -275,6 +285,7 @@ def floor_divide(input, other):
 
 
 def remainder(input, other):
+    _one_tensor("remainder", input, other)
     a, b = binary(input, other)
     return Remainder.apply(a, b)
 
@@ -294,11 +305,24 @@ def _rpow(self, base):
 
 
 Tensor.__add__ = add
-Tensor.__radd__ = lambda self, other: add(other, self)
+def _reflected(fn, name: str):
+    """``other op self`` for a number on the left (``2 + t``); called directly, as
+    ``Tensor.__radd__(2, t)``, it refuses a non-Tensor ``self`` like PyTorch's method."""
+    def method(self, other):
+        if not isinstance(self, Tensor):
+            raise TypeError(f"descriptor '{name}' requires a Tensor as self, not "
+                            f"{type(self).__name__}")
+        return fn(other, self)
+
+    method.__name__ = name
+    return method
+
+
+Tensor.__radd__ = _reflected(add, "__radd__")
 Tensor.__sub__ = sub
 Tensor.__rsub__ = lambda self, other: sub(other, self)
 Tensor.__mul__ = mul
-Tensor.__rmul__ = lambda self, other: mul(other, self)
+Tensor.__rmul__ = _reflected(mul, "__rmul__")
 Tensor.__truediv__ = div
 Tensor.__rtruediv__ = lambda self, other: div(other, self)
 Tensor.__floordiv__ = floor_divide

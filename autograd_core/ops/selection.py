@@ -332,9 +332,17 @@ def _chosen_grads(ctx, grad, keeps):
             m.where(chosen, 0.0, grad) if need_b else None)
 
 
-def _tensor_pair(input, other, name: str, floating: bool = False):
-    """Both operands as tensors of the promoted dtype (a number becomes a 0-d tensor)."""
-    if not isinstance(input, Tensor) and not isinstance(other, Tensor):
+def _tensor_pair(input, other, name: str, floating: bool = False, strict: bool = True):
+    """Both operands as tensors of the promoted dtype. PyTorch's ``maximum``, ``fmax``,
+    ``atan2``, ... take two Tensors (``strict``); the backward rules' namespace also lets a
+    number through (it becomes a 0-d tensor)."""
+    if strict:
+        for position, (arg, value) in enumerate((("input", input), ("other", other)), 1):
+            if not isinstance(value, Tensor):
+                raise TypeError(f"{name}(): argument '{arg}' (position {position}) must be "
+                                f"Tensor, not {type(value).__name__}; wrap a number first, "
+                                f"e.g. torch.tensor({value!r})")
+    elif not isinstance(input, Tensor) and not isinstance(other, Tensor):
         raise TypeError(f"{name}(): expected at least one Tensor argument, got "
                         f"{type(input).__name__} and {type(other).__name__}")
     a, b = float_operands(input, other) if floating else binary(input, other)

@@ -90,6 +90,8 @@ SAMPLES = {
     "arithmetic": (lambda a, b: (a + b) * (a - b) / (b + 3.0) - (-a) + a ** 2.0 + a ** b,
                    lambda: (_pos((2, 3)), _pos((3,)))),
     "floor_div_rem": (lambda a, b: a // b + a % b, lambda: (_pos((2, 3)) * 3, _pos((2, 3)))),
+    "fmod_trunc_div": (lambda a, b: a.fmod(b) + ag.div(a, b, rounding_mode="trunc") * a,
+                       lambda: (_t((2, 3), -4, 4), _pos((2, 3)))),
     "unary": (lambda x: x.exp() + x.exp2() + x.expm1() + x.log() + x.log2() + x.log10()
               + x.log1p() + x.sqrt() + x.rsqrt() + x.square() + x.reciprocal() + x.sigmoid()
               + x.relu() + x.abs(), lambda: (_pos((2, 3)),)),

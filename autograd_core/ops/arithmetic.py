@@ -198,22 +198,64 @@ class FloorDivide(Function):
         return (zero if need_a else None), (zero if need_b else None)
 
 
+class TruncDivide(Function):
+    """``trunc(a / b)`` on floats (``div(rounding_mode="trunc")``): piecewise constant, so its
+    gradient is zero (also where ``b = 0``: no ``0 * inf``)."""
+
+    @staticmethod
+    def forward(ctx, a, b):
+        return ctx.xp.trunc(ctx.xp.asarray(a / b))
+
+    @staticmethod
+    def backward(ctx, grad):
+        need_a, need_b = ctx.needs_input_grad
+        zero = ctx.math.zeros_like(grad)
+        return (zero if need_a else None), (zero if need_b else None)
+
+
 class Remainder(Function):
     """``a % b`` with the sign of ``b`` (Python's and PyTorch's ``remainder``):
-    d/da = 1, d/db = -floor(a / b)."""
+    ``a = b q + r`` with ``q = a // b`` (rounded toward -inf), so d/da = 1, d/db = -q.
+    ``q`` is the floor division itself, not ``floor(a / b)``: the two differ where ``a / b``
+    rounds (``1.5 // -inf = -1``) or is infinite (``inf // 3 = nan``)."""
 
     @staticmethod
     def forward(ctx, a, b):
         need_a, need_b = ctx.needs_input_grad
         ctx.save_for_backward(a if need_b else None, b if need_b else None)
         _refuse_integer_zero_divisor(a, b, "remainder")
-        return ctx.xp.remainder(a, b)
+        xp = ctx.xp
+        if getattr(a, "dtype", getattr(b, "dtype", None)).kind != "f":
+            return xp.remainder(a, b)
+        # floats as PyTorch: C's fmod, moved by b where its sign differs from b's (a zero
+        # keeps the sign of a, where NumPy's remainder gives it b's)
+        r = xp.asarray(xp.fmod(a, b))
+        return xp.where((r != 0) & ((r < 0) != (b < 0)), r + b, r)
 
     @staticmethod
     def backward(ctx, grad):
         a, b = ctx.saved
         need_a, need_b = ctx.needs_input_grad
-        return (grad if need_a else None), (-grad * ctx.math.floor(a / b) if need_b else None)
+        return (grad if need_a else None), (-grad * (a // b) if need_b else None)
+
+
+class Fmod(Function):
+    """``fmod(a, b)``: the remainder with the sign of ``a``, as C's ``fmod`` computes it
+    (exactly: ``fmod(-1e20, -501) = -41``, where ``a - trunc(a / b) b`` loses every digit).
+    ``a = b q + r`` with ``q = trunc(a / b)``: d/da = 1, d/db = -q."""
+
+    @staticmethod
+    def forward(ctx, a, b):
+        need_a, need_b = ctx.needs_input_grad
+        ctx.save_for_backward(a if need_b else None, b if need_b else None)
+        _refuse_integer_zero_divisor(a, b, "fmod")
+        return ctx.xp.fmod(a, b)
+
+    @staticmethod
+    def backward(ctx, grad):
+        a, b = ctx.saved
+        need_a, need_b = ctx.needs_input_grad
+        return (grad if need_a else None), (-grad * ctx.math.trunc(a / b) if need_b else None)
 
 
 # ----------------------------------------------------------------------------- functions
@@ -249,7 +291,7 @@ def div(input, other, *, rounding_mode: str | None = None):
         a, b = binary(input, other)
         if (isinstance(a, Tensor) and a._data.dtype.kind == "f") or (
                 isinstance(b, Tensor) and b._data.dtype.kind == "f"):
-            return Div.apply(a, b).trunc()
+            return TruncDivide.apply(a, b)
         # integers: floor rounds toward -inf; truncation is one more when the exact
         # quotient is negative and not whole.
         q = floor_divide(a, b)
@@ -288,6 +330,17 @@ def remainder(input, other):
     _one_tensor("remainder", input, other)
     a, b = binary(input, other)
     return Remainder.apply(a, b)
+
+
+def fmod(input: Tensor, other) -> Tensor:
+    """The remainder of ``input / other`` with the sign of ``input`` (C's ``fmod``; integer
+    tensors stay integers)."""
+    if not isinstance(input, Tensor):
+        raise TypeError(f"fmod(): argument 'input' (position 1) must be Tensor, not "
+                        f"{type(input).__name__}; wrap the number first, e.g. "
+                        f"torch.tensor({input!r})")
+    a, b = binary(input, other)
+    return Fmod.apply(a, b)
 
 
 def _check_int_pow(base: Tensor, exponent):
@@ -346,7 +399,7 @@ Tensor.negative = neg
 Tensor.pow = _pow_method
 Tensor.floor_divide = floor_divide
 Tensor.remainder = remainder
-Tensor.fmod = lambda self, other: self - (self / other).trunc() * other
+Tensor.fmod = fmod
 
 
 divide = div
@@ -355,4 +408,4 @@ subtract = sub
 negative = neg
 
 __all__ = ["add", "sub", "subtract", "mul", "multiply", "div", "divide", "neg", "negative",
-           "pow", "floor_divide", "remainder"]
+           "pow", "floor_divide", "remainder", "fmod"]

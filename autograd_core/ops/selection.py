@@ -426,7 +426,8 @@ def _same_dtype(input: Tensor, other: Tensor, name: str) -> None:
 
 class Atan2(Function):
     """theta = atan2(y, x), the angle of the point (x, y):
-    d/dy = x / (x^2 + y^2),  d/dx = -y / (x^2 + y^2)."""
+    d/dy = x / (x^2 + y^2),  d/dx = -y / (x^2 + y^2);
+    at the origin (where x^2 + y^2 = 0) both are taken as 0, as PyTorch does."""
 
     @staticmethod
     def forward(ctx, y, x):
@@ -436,9 +437,11 @@ class Atan2(Function):
     @staticmethod
     def backward(ctx, grad):
         y, x = ctx.saved
+        m = ctx.math
         need_y, need_x = ctx.needs_input_grad
-        scale = grad / (x * x + y * y)
-        return (scale * x if need_y else None), (scale * -y if need_x else None)
+        r2 = x * x + y * y
+        recip = m.where(r2 == 0, 0.0, 1.0 / m.where(r2 == 0, 1.0, r2))
+        return (grad * x * recip if need_y else None), (grad * -y * recip if need_x else None)
 
 
 def atan2(input: Tensor, other: Tensor) -> Tensor:

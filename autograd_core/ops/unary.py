@@ -215,15 +215,16 @@ class Relu(Function):
 
     @staticmethod
     def forward(ctx, x):
-        out = _array(ctx.xp, ctx.xp.maximum(x, 0), x)
+        out = _array(ctx.xp, ctx.xp.where(x < 0, 0, x), x)  # -0.0 and NaN pass, as in PyTorch
         ctx.save_for_backward(out)
         return out
 
     @staticmethod
     def backward(ctx, grad):
         (out,) = ctx.saved
-        # the mask is a constant: relu'' = 0, and the map g -> g [y > 0] is linear
-        return grad * (out > 0)
+        # the mask is a constant: relu'' = 0, and the map g -> g [y > 0] is linear; a
+        # selection, not a product (0 * inf is NaN), and NaN passes g, as in PyTorch
+        return ctx.math.where(out <= 0, 0.0, grad)
 
 
 class Abs(_OfInput):

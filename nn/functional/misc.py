@@ -154,11 +154,15 @@ def normalize(input: Tensor, p: float = 2.0, dim: int = 1, eps: float = 1e-12,
 
 
 def cosine_similarity(x1: Tensor, x2: Tensor, dim: int = 1, eps: float = 1e-8) -> Tensor:
-    """sum(x1 x2) / (max(||x1||, eps) max(||x2||, eps)) along ``dim`` (broadcasting)."""
+    """sum(x1 x2) / (max(||x1||, eps) max(||x2||, eps)) along ``dim``, after broadcasting
+    x1 and x2 to one shape (a size-1 ``dim`` broadcast against n repeats its entry n times,
+    so its norm is over all n)."""
     if not x1.is_floating_point():
         x1 = x1.float()
     if not x2.is_floating_point():
         x2 = x2.float()
+    if x1.shape != x2.shape:
+        x1, x2 = ag.broadcast_tensors(x1, x2)
     n1 = x1.norm(2, dim, keepdim=True).clamp_min(eps)
     n2 = x2.norm(2, dim, keepdim=True).clamp_min(eps)
     return ((x1 / n1) * (x2 / n2)).sum(dim)

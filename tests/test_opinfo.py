@@ -34,6 +34,8 @@ SKIPPED_FAMILIES = ("linalg.", "special.", "fft.", "signal.", "masked.", "_maske
 ALIASES = {
     "where": lambda x, condition, other, **kw: ag.where(condition, x, other, **kw),
     "nn.functional.embedding": lambda weight, idx, **kw: F.embedding(idx, weight, **kw),
+    "nn.functional.embedding_bag": lambda weight, idx, **kw: F.embedding_bag(idx, weight, **kw),
+    "einsum": lambda tensors, equation: ag.einsum(equation, tensors),
     "zero_": lambda x: x.clone().zero_(),
     # the OpInfo variants take (x, n); polygamma itself is polygamma(n, x)
     **{f"polygamma.polygamma_n_{n}": lambda x, n, **kw: ag.polygamma(n, x, **kw)
@@ -62,11 +64,7 @@ KNOWN_MISMATCHES = {
                  "refuses is not reproduced here",
     "logcumsumexp": "float32 gradient: ours is closer to the float64 result than PyTorch's "
                     "(max abs diff 3e-3 on inputs of 1e4; ours within 5e-7 of float64)",
-    "einsum": "the sublist form einsum(x, [0, 1], y, [1, 2]) is not supported",
     "gather": "uint8 index tensors (no uint8 dtype here)",
-    "index_add": "0-d input or source (IndexError: tuple index out of range)",
-    "index_copy": "0-d input or source (IndexError: tuple index out of range)",
-    "index_fill": "0-d input (IndexError: too many indices)",
     "take_along_dim": "negative indices are refused (PyTorch wraps them)",
     "tensordot": "dims given as a pair of lists with a size-1 broadcast dim",
     "norm.nuc": "the nuclear norm needs an SVD (linalg is not in this library yet)",
@@ -91,11 +89,8 @@ KNOWN_MISMATCHES = {
                                                   "compares their values",
     "nn.functional.multi_head_attention_forward": "a dropout sample is random: the harness "
                                                   "compares its values",
-    "nn.functional.embedding_bag": "per_sample_weights of another shape than the 2-D input "
-                                   "is refused",
     "nn.functional.pdist": "the output does not require grad where PyTorch's does",
     "nn.functional.pad.replicate_negative": "negative padding with mode='replicate'",
-    "nn.functional.unfold": "inputs with a zero-size batch",
 }
 
 

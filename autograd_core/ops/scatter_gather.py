@@ -344,8 +344,16 @@ def index_add(input: Tensor, dim: int, index: Tensor, source: Tensor, *, alpha=1
     """A copy of ``input`` with ``alpha * source`` added at the slices ``index`` along
     ``dim`` (repeated indices add up)."""
     d, index = _check_vector_index(input, dim, index, "index_add_")
+    if _scalar_case(input, source) and input._data.ndim == source._data.ndim:  # both 0-d
+        return index_add(input.reshape((-1,)), 0, index, source.reshape((-1,)),
+                         alpha=alpha).reshape(input.shape)
     _check_source(input, d, index, source, "index_add_")
     return IndexAdd.apply(input, d, index, source, alpha)
+
+
+def _scalar_case(input: Tensor, source) -> bool:
+    return (isinstance(source, Tensor) and (input._data.ndim == 0 or source._data.ndim == 0)
+            and input._data.ndim <= 1 and source._data.ndim <= 1)
 
 
 def _index_key(input: Tensor, d: int, index: Tensor) -> _Key:
@@ -355,6 +363,9 @@ def _index_key(input: Tensor, d: int, index: Tensor) -> _Key:
 def index_copy(input: Tensor, dim: int, index: Tensor, source: Tensor) -> Tensor:
     """A copy of ``input`` whose slices ``index`` along ``dim`` are ``source``'s."""
     d, index = _check_vector_index(input, dim, index, "index_copy_")
+    if _scalar_case(input, source):
+        return index_copy(input.reshape((-1,)), 0, index, source.reshape((-1,))).reshape(
+            input.shape)
     _check_source(input, d, index, source, "index_copy_")
     return IndexPut.apply(input, source, _index_key(input, d, index))
 
@@ -365,6 +376,8 @@ def index_fill(input: Tensor, dim: int, index: Tensor, value) -> Tensor:
     if isinstance(value, Tensor) and value._data.ndim != 0:
         raise RuntimeError(f"index_fill_ only supports a 0-dimensional value tensor, but got "
                            f"tensor with {value._data.ndim} dimension(s).")
+    if input._data.ndim == 0:
+        return index_fill(input.reshape((1,)), 0, index, value).reshape(())
     unique = _wrap(backend_of(index._data).xp.unique(index._data))  # each slice filled once
     return IndexPut.apply(input, _put_value(input, value), _index_key(input, d, unique))
 

@@ -1,0 +1,72 @@
+"""Samples of PyTorch's OpInfo database that used to disagree, compared with torch directly
+(values and gradients) and checked with float64 finite differences."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import autograd_core as ag
+import nn.functional as F
+from autograd_core.autograd import gradcheck
+
+torch = pytest.importorskip("torch")
+
+
+def _pair(values, dtype=np.float64):
+    array = np.asarray(values, dtype)
+    return (ag.tensor(array, requires_grad=True), torch.tensor(array, requires_grad=True))
+
+
+def _compare(ours, theirs, inputs):
+    np.testing.assert_allclose(ours.detach().numpy(), theirs.detach().numpy(), rtol=1e-12)
+    assert tuple(ours.shape) == tuple(theirs.shape)
+    cot = np.random.default_rng(0).standard_normal(tuple(theirs.shape))
+    ours.backward(ag.tensor(cot))
+    theirs.backward(torch.tensor(cot))
+    for o, t in inputs:
+        np.testing.assert_allclose(o.grad.numpy(), t.grad.numpy(), rtol=1e-12)
+
+
+@pytest.mark.parametrize("op", ["index_add", "index_copy"])
+@pytest.mark.parametrize(("xs", "ss"), [((), ()), ((), (1,)), ((1,), ())])
+def test_index_add_and_copy_take_0d_input_or_source(op, xs, ss):
+    x, tx = _pair(np.full(xs, 1.5))
+    s, ts = _pair(np.full(ss, -2.0))
+    index = [0]
+    kwargs = {"alpha": 2} if op == "index_add" else {}
+    if op == "index_add" and xs != ss:  # PyTorch adds a 0-d source to a 0-d input only
+        for lib, a, b in ((ag, x, s), (torch, tx, ts)):
+            with pytest.raises(RuntimeError):
+                lib.index_add(a, 0, lib.tensor(index), b, **kwargs)
+        return
+    ours = getattr(ag, op)(x, 0, ag.tensor(index), s, **kwargs)
+    theirs = getattr(torch, op)(tx, 0, torch.tensor(index), ts, **kwargs)
+    _compare(ours, theirs, [(x, tx), (s, ts)])
+    x64 = ag.tensor(np.full(xs, 1.5), requires_grad=True)
+    s64 = ag.tensor(np.full(ss, -2.0), requires_grad=True)
+    assert gradcheck(lambda a, b: getattr(ag, op)(a, 0, ag.tensor(index), b, **kwargs),
+                     (x64, s64))
+
+
+@pytest.mark.parametrize("value", [3.5, "tensor"])
+def test_index_fill_of_a_0d_input(value):
+    x, tx = _pair(1.5)
+    v = (ag.tensor(3.5), torch.tensor(3.5)) if value == "tensor" else (value, value)
+    ours = ag.index_fill(x, 0, ag.tensor([0]), v[0])
+    theirs = torch.index_fill(tx, 0, torch.tensor([0]), v[1])
+    _compare(ours, theirs, [(x, tx)])
+    assert gradcheck(lambda a: ag.index_fill(a * 2, -1, ag.tensor([0]), 3.5) + a,
+                     (ag.tensor(1.5, dtype=ag.float64, requires_grad=True),))
+
+
+@pytest.mark.parametrize(("kernel", "padding", "stride"), [(2, 0, 1), (2, 1, 2), (3, 1, (1, 2))])
+def test_unfold_of_an_empty_batch_keeps_the_number_of_blocks(kernel, padding, stride):
+    x, tx = _pair(np.zeros((0, 2, 5, 5)))
+    ours = F.unfold(x, kernel, 1, padding, stride)
+    theirs = torch.nn.functional.unfold(tx, kernel, 1, padding, stride)
+    assert tuple(ours.shape) == tuple(theirs.shape)
+    ours.sum().backward()
+    assert tuple(x.grad.shape) == (0, 2, 5, 5)
+    y = ag.tensor(np.random.default_rng(1).standard_normal((1, 2, 5, 5)), requires_grad=True)
+    assert gradcheck(lambda a: F.unfold(a, kernel, 1, padding, stride), (y,))

@@ -303,6 +303,9 @@ def div(input, other, *, rounding_mode: str | None = None):
 
 
 def neg(input: Tensor) -> Tensor:
+    if isinstance(input, Tensor) and input._data.dtype.kind == "b":
+        raise RuntimeError("Negation, the `-` operator, on a bool tensor is not supported; "
+                           "use the `~` operator or logical_not() instead")
     return Neg.apply(input)
 
 

@@ -10,6 +10,7 @@ import warnings
 import autograd_core as ag
 from autograd_core import Tensor
 
+from ._output_size import check_output_size
 from .interpolate import resize_separable
 
 __all__ = [
@@ -56,6 +57,7 @@ def adaptive_avg_pool1d(input: Tensor, output_size) -> Tensor:
 def adaptive_avg_pool2d(input: Tensor, output_size) -> Tensor:
     """Average pooling to ``output_size`` (an int, or a pair whose ``None`` entries keep the
     input's size)."""
+    check_output_size(input, output_size)
     return ag.fused.adaptive_avg_pool2d(input, output_size)
 
 
@@ -66,6 +68,7 @@ def adaptive_max_pool1d(input: Tensor, output_size, return_indices: bool = False
 
 def adaptive_max_pool2d(input: Tensor, output_size, return_indices: bool = False):
     """Max pooling to ``output_size``."""
+    check_output_size(input, output_size)
     return ag.fused.adaptive_max_pool2d(input, output_size, return_indices)
 
 

@@ -12,6 +12,8 @@ from __future__ import annotations
 import autograd_core as ag
 from autograd_core import Tensor
 
+from ._output_size import check_output_size
+
 __all__ = ["max_pool3d", "avg_pool3d", "adaptive_avg_pool3d", "adaptive_max_pool3d",
            "max_pool1d_with_indices", "max_pool2d_with_indices", "max_pool3d_with_indices",
            "adaptive_max_pool1d_with_indices", "adaptive_max_pool2d_with_indices",
@@ -127,6 +129,7 @@ def _adaptive_sizes(op: str, x: Tensor, output_size) -> tuple:
 def adaptive_avg_pool3d(input: Tensor, output_size) -> Tensor:
     """Average pooling of (N, C, D, H, W) to ``output_size`` (an int or a triple; ``None``
     keeps that input size): bin i of an axis covers floor(i*in/out) .. ceil((i+1)*in/out)."""
+    check_output_size(input, output_size)
     x = _batched("adaptive_avg_pool3d", input)
     od, oh, ow = _adaptive_sizes("adaptive_avg_pool3d", x, output_size)
     n, c, d, h, w = x.shape
@@ -138,6 +141,7 @@ def adaptive_avg_pool3d(input: Tensor, output_size) -> Tensor:
 def adaptive_max_pool3d(input: Tensor, output_size, return_indices: bool = False):
     """Max pooling of (N, C, D, H, W) to ``output_size``; with ``return_indices`` also the
     flat positions of the maxima."""
+    check_output_size(input, output_size)
     x = _batched("adaptive_max_pool3d", input)
     od, oh, ow = _adaptive_sizes("adaptive_max_pool3d", x, output_size)
     n, c, d, h, w = x.shape

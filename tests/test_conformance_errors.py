@@ -1,0 +1,74 @@
+"""Bad inputs raise PyTorch's exception class (checked against torch itself), and the
+calls PyTorch accepts keep working."""
+
+from __future__ import annotations
+
+import pytest
+
+import autograd_core as ag
+import nn.functional as F
+
+torch = pytest.importorskip("torch")
+
+# name -> call(lib, functional): each raises in PyTorch; ours must raise the same class.
+REFUSED = {
+    "atan2(t, 2)": lambda t, f: t.atan2(t.tensor([1.0, 2.0]), 2),
+    "atan2(2, t)": lambda t, f: t.atan2(2, t.tensor([1.0, 2.0])),
+    "t.atan2(2)": lambda t, f: t.tensor([1.0]).atan2(2),
+    "maximum(t, 2)": lambda t, f: t.maximum(t.tensor([1, 2]), 2),
+    "t.maximum(2)": lambda t, f: t.tensor([1, 2]).maximum(2),
+    "fmin(2, t)": lambda t, f: t.fmin(2, t.tensor([1.0])),
+    "max(2, t)": lambda t, f: t.max(2, t.tensor([1, 2])),
+    "eq(2, t)": lambda t, f: t.eq(2, t.tensor([1, 2])),
+    "lt(2, 3)": lambda t, f: t.lt(2, 3),
+    "logical_and(t, 2)": lambda t, f: t.logical_and(t.tensor([1, 0]), 2),
+    "t.logical_or(True)": lambda t, f: t.tensor([1, 0]).logical_or(True),
+    "isclose(t, 2)": lambda t, f: t.isclose(t.tensor([2.0]), 2),
+    "pow(2, 3)": lambda t, f: t.pow(2, 3),
+    "remainder(2, 3)": lambda t, f: t.remainder(2, 3),
+    "fmod(2, t)": lambda t, f: t.fmod(2, t.tensor([3])),
+    "Tensor.__radd__(2, t)": lambda t, f: t.Tensor.__radd__(2, t.tensor([1])),
+    "Tensor.__rmul__(2, 3)": lambda t, f: t.Tensor.__rmul__(2, 3),
+    "-bool": lambda t, f: -t.tensor([True, False]),
+    "hstack([])": lambda t, f: t.hstack([]),
+    "vstack([])": lambda t, f: t.vstack([]),
+    "dstack([])": lambda t, f: t.dstack([]),
+    "adaptive_avg_pool2d 2-D": lambda t, f: f.adaptive_avg_pool2d(t.ones(2, 2), (2, 2)),
+    "adaptive_max_pool2d 2-D": lambda t, f: f.adaptive_max_pool2d(t.ones(2, 2), (2, 2)),
+    "adaptive_avg_pool3d 3-D": lambda t, f: f.adaptive_avg_pool3d(t.ones(2, 2, 2), (2, 2, 2)),
+    "adaptive_max_pool3d 2-D": lambda t, f: f.adaptive_max_pool3d(t.ones(2, 2), (1, 2, 2)),
+}
+
+ACCEPTED = {
+    "t.eq(2)": lambda t, f: t.tensor([1, 2]).eq(2),
+    "2 == t": lambda t, f: 2 == t.tensor([1, 2]),
+    "2 < t": lambda t, f: 2 < t.tensor([1, 2]),
+    "lt(t, 2.5)": lambda t, f: t.lt(t.tensor([1, 2]), 2.5),
+    "pow(2, t)": lambda t, f: t.pow(2, t.tensor([1, 2])),
+    "pow(t, 2)": lambda t, f: t.pow(t.tensor([1, 2]), 2),
+    "remainder(2, t)": lambda t, f: t.remainder(2, t.tensor([3, 4])),
+    "fmod(t, 2)": lambda t, f: t.fmod(t.tensor([3, -4]), 2),
+    "add(2, 3)": lambda t, f: t.add(2, 3),
+    "2 + t": lambda t, f: 2 + t.tensor([1]),
+    "2 * t": lambda t, f: 2.5 * t.tensor([1.0]),
+    "maximum of tensors": lambda t, f: t.maximum(t.tensor([1, 5]), t.tensor(2)),
+    "adaptive_avg_pool2d int size": lambda t, f: f.adaptive_avg_pool2d(t.ones(1, 4, 4), 2),
+}
+
+
+@pytest.mark.parametrize("name", sorted(REFUSED))
+def test_refused_with_pytorchs_exception_class(name):
+    call = REFUSED[name]
+    with pytest.raises(Exception) as theirs:  # noqa: PT011  (the class is PyTorch's, below)
+        call(torch, torch.nn.functional)
+    with pytest.raises(type(theirs.value)):
+        call(ag, F)
+
+
+@pytest.mark.parametrize("name", sorted(ACCEPTED))
+def test_accepted_as_in_pytorch(name):
+    call = ACCEPTED[name]
+    theirs = call(torch, torch.nn.functional)
+    ours = call(ag, F)
+    assert ours.tolist() == theirs.tolist()
+    assert str(ours.dtype).split(".")[-1] == str(theirs.dtype).split(".")[-1]

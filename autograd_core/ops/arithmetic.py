@@ -376,15 +376,15 @@ def _reflected(fn, name: str):
 
 Tensor.__radd__ = _reflected(add, "__radd__")
 Tensor.__sub__ = sub
-Tensor.__rsub__ = lambda self, other: sub(other, self)
+Tensor.__rsub__ = _reflected(sub, "__rsub__")
 Tensor.__mul__ = mul
 Tensor.__rmul__ = _reflected(mul, "__rmul__")
 Tensor.__truediv__ = div
-Tensor.__rtruediv__ = lambda self, other: div(other, self)
+Tensor.__rtruediv__ = _reflected(div, "__rtruediv__")
 Tensor.__floordiv__ = floor_divide
-Tensor.__rfloordiv__ = lambda self, other: floor_divide(other, self)
+Tensor.__rfloordiv__ = _reflected(floor_divide, "__rfloordiv__")
 Tensor.__mod__ = remainder
-Tensor.__rmod__ = lambda self, other: remainder(other, self)
+Tensor.__rmod__ = _reflected(remainder, "__rmod__")
 Tensor.__pow__ = _pow_method
 Tensor.__rpow__ = _rpow
 Tensor.__neg__ = neg

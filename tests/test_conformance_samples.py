@@ -70,3 +70,70 @@ def test_unfold_of_an_empty_batch_keeps_the_number_of_blocks(kernel, padding, st
     assert tuple(x.grad.shape) == (0, 2, 5, 5)
     y = ag.tensor(np.random.default_rng(1).standard_normal((1, 2, 5, 5)), requires_grad=True)
     assert gradcheck(lambda a: F.unfold(a, kernel, 1, padding, stride), (y,))
+
+
+@pytest.mark.parametrize("training", [True, False])
+def test_batch_norm_of_an_empty_vector_is_empty_and_in_the_graph(training):
+    x, tx = _pair(np.zeros(0))
+    w, tw = _pair(np.zeros(0))
+    ours = F.batch_norm(x, w, w, None, None, training=training)
+    theirs = torch.nn.functional.batch_norm(tx, tw, tw, None, None, training=training)
+    assert tuple(ours.shape) == tuple(theirs.shape) == (0,)
+    assert ours.requires_grad and theirs.requires_grad
+
+
+@pytest.mark.parametrize("shape", [(1, 1), (1, 5), (5, 1), (4, 3)])
+def test_pdist_requires_grad_like_pytorch_even_without_pairs(shape):
+    data = np.random.default_rng(2).standard_normal(shape)
+    x, tx = _pair(data)
+    ours, theirs = F.pdist(x), torch.nn.functional.pdist(tx)
+    assert ours.requires_grad == theirs.requires_grad
+    if theirs.numel():
+        _compare(ours, theirs, [(x, tx)])
+        assert gradcheck(F.pdist, (ag.tensor(data, requires_grad=True),))
+
+
+@pytest.mark.parametrize("name", ["multi_margin_loss", "multilabel_margin_loss"])
+def test_margin_losses_of_a_0d_score(name):
+    x, tx = _pair(0.7)
+    ours = getattr(F, name)(x, ag.tensor(0))
+    theirs = getattr(torch.nn.functional, name)(tx, torch.tensor(0))
+    _compare(ours, theirs, [(x, tx)])
+
+
+@pytest.mark.parametrize("pad", [(8, -1, -1, -3), (-2, -1, -1, -3), (-5, 2, 0, 0),
+                                 (3, -6, 1, 1), (-1, -1, 2, -4)])
+def test_replicate_padding_with_negative_sides(pad):
+    data = np.random.default_rng(4).standard_normal((2, 3, 5, 5))
+    x, tx = _pair(data)
+    ours = F.pad(x, pad, mode="replicate")
+    theirs = torch.nn.functional.pad(tx, pad, mode="replicate")
+    _compare(ours, theirs, [(x, tx)])
+    y = ag.tensor(data[:1, :1], requires_grad=True)
+    assert gradcheck(lambda a: F.pad(a, pad, mode="replicate"), (y,))
+
+
+def test_take_along_dim_wraps_negative_indices():
+    data = np.random.default_rng(5).standard_normal((4, 5))
+    idx = np.array([[-1, 0, -5], [2, -2, 4], [0, 0, -3], [-4, 1, 1]])
+    x, tx = _pair(data)
+    ours = ag.take_along_dim(x, ag.tensor(idx), 1)
+    theirs = torch.take_along_dim(tx, torch.tensor(idx), 1)
+    _compare(ours, theirs, [(x, tx)])
+    for lib in (ag, torch):  # the flattened form refuses them
+        with pytest.raises(RuntimeError):
+            lib.take_along_dim(lib.tensor(data), lib.tensor(idx), None)
+    assert gradcheck(lambda a: ag.take_along_dim(a, ag.tensor(idx), 1),
+                     (ag.tensor(data, requires_grad=True),))
+
+
+def test_tensordot_broadcasts_a_size_1_contracted_dim():
+    rng = np.random.default_rng(6)
+    a_data, b_data = rng.standard_normal((1, 1, 1)), rng.standard_normal((2, 1, 2))
+    a, ta = _pair(a_data)
+    b, tb = _pair(b_data)
+    dims = ([0, 1], [2, 0])
+    _compare(ag.tensordot(a, b, dims=dims), torch.tensordot(ta, tb, dims=dims),
+             [(a, ta), (b, tb)])
+    assert gradcheck(lambda u, v: ag.tensordot(u, v, dims=dims),
+                     (ag.tensor(a_data, requires_grad=True), ag.tensor(b_data, requires_grad=True)))

@@ -234,7 +234,8 @@ def scatter_add(input: Tensor, dim: int, index: Tensor, src: Tensor) -> Tensor:
 
 def take_along_dim(input: Tensor, indices: Tensor, dim: int | None = None) -> Tensor:
     """`gather` after broadcasting ``input`` and ``indices`` in all dimensions but ``dim``;
-    with ``dim=None``, indices into the flattened input."""
+    with ``dim=None``, indices into the flattened input. Along a ``dim``, negative indices
+    count from the end, as in PyTorch (``gather``, and ``dim=None``, refuse them)."""
     if dim is None:
         return gather(input.reshape((-1,)), 0, indices.reshape((-1,)))
     shape, ishape = input._data.shape, indices._data.shape
@@ -248,7 +249,14 @@ def take_along_dim(input: Tensor, indices: Tensor, dim: int | None = None) -> Te
                                    tuple(1 if e == d else s for e, s in enumerate(ishape))))
     target_x = tuple(shape[d] if e == d else s for e, s in enumerate(common))
     target_i = tuple(ishape[d] if e == d else s for e, s in enumerate(common))
+    indices = _wrap_negative(indices, shape[d])
     return gather(broadcast_to(input, target_x), d, broadcast_to(indices, target_i))
+
+
+def _wrap_negative(indices: Tensor, size: int) -> Tensor:
+    if not isinstance(indices, Tensor) or indices._data.dtype.kind != "i":
+        return indices
+    return indices + (indices < 0).to(indices.dtype) * size
 
 
 # ---------------------------------------------------------------------------- index_*

@@ -66,6 +66,19 @@ def _blocks(x: Tensor, d: int, left: int, right: int, mode: str, value: float):
     return before, after
 
 
+def _replicate_indices(x: Tensor, d: int, left: int, right: int) -> Tensor:
+    """Replicate padding with a negative side: output j reads input clamp(j - left, 0, n - 1)
+    along dim ``d`` (a crop that takes the whole dimension still replicates its edge)."""
+    n = x.shape[d]
+    size = n + left + right
+    if size < 0 or n == 0:
+        raise RuntimeError(
+            f"padding ({left}, {right}) of dimension {d} with size {n} gives an output size "
+            f"of {size}; replicate needs a non-empty dimension and a non-negative result")
+    index = (ag.arange(size, device=x.device) - left).clamp(0, n - 1)
+    return x.index_select(d, index)
+
+
 def pad(input: Tensor, pad: tuple | list, mode: str = "constant",
         value: float | None = None) -> Tensor:
     """Pad the last ``len(pad) // 2`` dimensions: ``pad = (left_last, right_last,
@@ -104,6 +117,9 @@ def pad(input: Tensor, pad: tuple | list, mode: str = "constant",
     for i in range(k):
         d = input.ndim - 1 - i
         left, right = pads[2 * i], pads[2 * i + 1]
+        if mode == "replicate" and min(left, right) < 0:
+            x = _replicate_indices(x, d, left, right)
+            continue
         x = _crop(x, d, left, right)
         before, after = _blocks(x, d, max(left, 0), max(right, 0), mode, fill)
         parts = [p for p in (before, x, after) if p is not None]

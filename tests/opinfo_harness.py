@@ -94,8 +94,15 @@ class _Converter:
                 raise Unsupported(f"a {obj.dtype} {obj.layout} tensor")
             if obj.numel() > _MAX_ELEMENTS:
                 raise Unsupported(f"a tensor of {obj.numel()} elements (over the time budget)")
+            expanded = not obj.requires_grad and obj.numel() > 1 and 0 in obj.stride()
             try:
-                ours = ag.tensor(obj.detach().numpy().copy(), dtype=_DTYPES[obj.dtype])
+                if expanded:  # an expanded tensor stays one (out= refuses it in PyTorch)
+                    base = obj.detach()[tuple(slice(0, 1) if step == 0 else slice(None)
+                                              for step in obj.stride())]
+                    ours = ag.tensor(base.numpy().copy(), dtype=_DTYPES[obj.dtype]).expand(
+                        *obj.shape)
+                else:
+                    ours = ag.tensor(obj.detach().numpy().copy(), dtype=_DTYPES[obj.dtype])
             except Exception as error:  # noqa: BLE001  (e.g. more dims than NumPy allows)
                 raise Unsupported(f"a tensor NumPy cannot hold ({error})") from None
             if obj.requires_grad:

@@ -37,6 +37,26 @@ REFUSED = {
     "adaptive_max_pool2d 2-D": lambda t, f: f.adaptive_max_pool2d(t.ones(2, 2), (2, 2)),
     "adaptive_avg_pool3d 3-D": lambda t, f: f.adaptive_avg_pool3d(t.ones(2, 2, 2), (2, 2, 2)),
     "adaptive_max_pool3d 2-D": lambda t, f: f.adaptive_max_pool3d(t.ones(2, 2), (1, 2, 2)),
+    "linspace float steps": lambda t, f: t.linspace(0, 3, 1.0),
+    "logspace 1-D start": lambda t, f: t.logspace(t.tensor([0, 1]), t.tensor([2, 3]), 3),
+    "masked_fill complex": lambda t, f: t.ones(2).masked_fill(t.tensor(True), 1j),
+    "conv3d negative padding": lambda t, f: f.conv3d(t.ones(1, 1, 4, 4, 4), t.ones(1, 1, 2, 2, 2),
+                                                     padding=-1),
+    "max_pool1d empty channels": lambda t, f: f.max_pool1d(t.ones(0, 10), 1),
+    "max_pool3d empty depth": lambda t, f: f.max_pool3d(t.ones(2, 1, 0, 1, 2), 1),
+    "prelu 2-D weight": lambda t, f: f.prelu(t.ones(2, 8, 3), t.ones(2, 4)),
+    "narrow_copy dim past the end": lambda t, f: t.narrow_copy(t.ones(2, 3), 2, 0, 1),
+    "narrow_copy negative dim": lambda t, f: t.narrow_copy(t.ones(2, 3), -3, 0, 1),
+    "aminmax over an empty dim": lambda t, f: t.aminmax(t.ones(5, 0, 5), dim=1),
+    "gather out= float64": lambda t, f: t.gather(t.ones(2, 2), 1, t.zeros(2, 2, dtype=t.long),
+                                                 out=t.empty(2, 2, dtype=t.float64)),
+    "amax out= int32": lambda t, f: t.amax(t.ones(4, 3), 0, out=t.empty(3, dtype=t.int32)),
+    "multinomial out= float": lambda t, f: t.multinomial(t.ones(1, 2), 2,
+                                                         out=t.empty(1, 2)),
+    "cat out= expanded": lambda t, f: t.cat([t.ones(2, 2), t.ones(2, 2)],
+                                            out=t.ones(1, 2).expand(4, 2)),
+    "take out= is input": lambda t, f: (lambda x: t.take(x, t.tensor([0, 1]), out=x))(
+        t.ones(2)),
 }
 
 ACCEPTED = {
@@ -53,6 +73,12 @@ ACCEPTED = {
     "2 * t": lambda t, f: 2.5 * t.tensor([1.0]),
     "maximum of tensors": lambda t, f: t.maximum(t.tensor([1, 5]), t.tensor(2)),
     "adaptive_avg_pool2d int size": lambda t, f: f.adaptive_avg_pool2d(t.ones(1, 4, 4), 2),
+    "linspace 0-d tensors": lambda t, f: t.linspace(t.tensor(0.0), t.tensor(1.0), 3),
+    "max_pool1d empty batch": lambda t, f: f.max_pool1d(t.ones(0, 2, 5), 2),
+    "sum out= float64": lambda t, f: t.sum(t.ones(2, 3), 0, out=t.empty(3, dtype=t.float64)),
+    "add out= float64": lambda t, f: t.add(t.ones(2), t.ones(2), out=t.empty(2, dtype=t.float64)),
+    "gather out= same dtype": lambda t, f: t.gather(t.ones(2, 2), 1, t.zeros(2, 2, dtype=t.long),
+                                                    out=t.empty(2, 2)),
 }
 
 

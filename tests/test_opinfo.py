@@ -52,16 +52,8 @@ RANDOM = {"bernoulli", "multinomial", "normal", "normal.number_mean", "normal.in
 
 # Entry -> why some of its samples still disagree (each is a strict xfail below).
 KNOWN_MISMATCHES = {
-    # Error checks of existing ops (they are being reworked in the ops files elsewhere).
-    **{name: "error class differs from PyTorch's on its error inputs" for name in (
-        "amax", "amin", "cat", "index_select",
-        "linspace", "linspace.tensor_overload", "logspace", "logspace.tensor_overload",
-        "masked_fill", "masked_select", "narrow_copy", "take",
-        "nn.functional.max_pool1d", "nn.functional.prelu")},
-    "multinomial": "out= of another dtype is cast; PyTorch requires an int64 out",
-    "aminmax": "out= of another dtype is cast; PyTorch requires the result's dtype",
-    "bernoulli": "out= an expanded tensor: the harness copies inputs, so the aliasing PyTorch "
-                 "refuses is not reproduced here",
+    "take": "out= a view overlapping the index tensor's memory: the harness copies each "
+            "tensor, so the aliasing PyTorch refuses is not reproduced here",
     "logcumsumexp": "float32 gradient: ours is closer to the float64 result than PyTorch's "
                     "(max abs diff 3e-3 on inputs of 1e4; ours within 5e-7 of float64)",
     "gather": "uint8 index tensors (no uint8 dtype here)",
@@ -71,8 +63,6 @@ KNOWN_MISMATCHES = {
     # Found when the layers, attention, linalg and special work met this harness:
     "matrix_exp": "float32 rounding on entries of 9e4 (abs 0.22, relative 2e-6); float64 agrees "
                   "to 2e-10",
-    "nn.functional.conv3d": "error class: ValueError where PyTorch raises RuntimeError",
-    "nn.functional.max_pool3d": "an invalid argument PyTorch refuses is accepted",
     "nn.functional.fractional_max_pool3d": "random regions: the harness compares values of a "
                                            "random op",
     "nn.functional.scaled_dot_product_attention": "dropout_p > 0 samples are random: the harness "

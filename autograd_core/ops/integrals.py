@@ -24,6 +24,9 @@ def aminmax(input: Tensor, *, dim: int | None = None, keepdim: bool = False):
     d = () if dim is None else dim
     empty = input.numel() == 0 if dim is None else (
         input._data.ndim > 0 and input._data.shape[_normalize_dim(dim, input._data.ndim)] == 0)
+    if empty and dim is not None:  # (PyTorch: IndexError for a given empty dim)
+        raise IndexError(f"aminmax(): Expected reduction dim {dim} to have non-zero size; the "
+                         f"operation has no identity over an empty dimension.")
     if empty:
         raise RuntimeError("aminmax(): cannot compute aminmax over an empty dimension as the "
                            "operation has no identity.")

@@ -23,6 +23,10 @@ __all__ = [
 def max_pool1d(input: Tensor, kernel_size, stride=None, padding=0, dilation=1,
                ceil_mode: bool = False, return_indices: bool = False):
     """Max over windows of (N, C, L); with ``return_indices`` also the argmax positions."""
+    if isinstance(input, Tensor) and input.ndim in (2, 3) and 0 in input.shape[-2:]:
+        raise RuntimeError(f"max_pool1d: Expected 2D or 3D (batch mode) tensor with optional 0 "
+                           f"dim batch size for input, but got: {list(input.shape)} (only the "
+                           f"batch may be empty)")
     return ag.fused.max_pool1d(input, kernel_size, stride, padding, dilation, ceil_mode,
                                return_indices)
 

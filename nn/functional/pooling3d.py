@@ -76,6 +76,9 @@ def max_pool3d(input: Tensor, kernel_size, stride=None, padding=0, dilation=1,
     """Max over windows of (N, C, D, H, W) or (C, D, H, W); with ``return_indices`` also the
     flat positions d*H*W + h*W + w of the maxima (for `max_unpool3d`)."""
     x = _batched("max_pool3d", input)
+    if any(size == 0 for size in x.shape[1:]):
+        raise RuntimeError(f"max_pool3d: Expected input's non-batch dimensions to have positive "
+                           f"length, but input has a shape of {list(input.shape)}")
     k = _triple(kernel_size, "kernel_size")
     s = k if stride is None or (isinstance(stride, (list, tuple)) and not stride) \
         else _triple(stride, "stride")

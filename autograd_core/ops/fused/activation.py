@@ -420,6 +420,9 @@ def prelu(x: Tensor, weight: Tensor) -> Tensor:
     if not isinstance(weight, Tensor):
         raise TypeError(f"prelu(): argument 'weight' (position 2) must be Tensor, not "
                         f"{type(weight).__name__}")
+    if weight._data.ndim > 1:
+        raise RuntimeError(f"prelu: Expected `weight` to be a scalar or 1D tensor, but got: "
+                           f"ndim = {weight._data.ndim}")
     n = weight._data.size
     channels = x._data.shape[1] if x._data.ndim >= 2 else 1
     if n != 1 and n != channels:

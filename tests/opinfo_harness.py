@@ -211,9 +211,11 @@ def _compare_grads(theirs: list, ours: list, conv: _Converter, rng, rtol: float)
 
 
 # ----------------------------------------------------------------------------- one entry
-def run_entry(op, ours, *, max_samples: int, rtol: float, values_only: bool = False,
+def run_entry(op, ours, *, max_samples: int, rtol: float, values_only=False,
               seed: int = 0) -> EntryResult:
-    """Run up to ``max_samples`` samples and error inputs of ``op`` through both libraries."""
+    """Run up to ``max_samples`` samples and error inputs of ``op`` through both libraries.
+    ``values_only`` (a bool, or a test of the sample): compare only shapes and dtypes (random
+    results)."""
     key = op.name + (f".{op.variant_test_name}" if op.variant_test_name else "")
     result = EntryResult(key, ours is not None)
     if ours is None:
@@ -228,7 +230,8 @@ def run_entry(op, ours, *, max_samples: int, rtol: float, values_only: bool = Fa
             if n >= max_samples:
                 break
             try:
-                problem = _run_sample(op, ours, sample, rng, rtol, values_only)
+                random = values_only(sample) if callable(values_only) else values_only
+                problem = _run_sample(op, ours, sample, rng, rtol, random)
             except Exception as error:  # noqa: BLE001  (e.g. a result we cannot read back)
                 problem = f"comparing raised {type(error).__name__}: {str(error)[:120]}"
             if problem is SKIPPED:

@@ -137,3 +137,14 @@ def test_tensordot_broadcasts_a_size_1_contracted_dim():
              [(a, ta), (b, tb)])
     assert gradcheck(lambda u, v: ag.tensordot(u, v, dims=dims),
                      (ag.tensor(a_data, requires_grad=True), ag.tensor(b_data, requires_grad=True)))
+
+
+def test_norm_nuc_is_the_sum_of_singular_values():
+    data = np.random.default_rng(7).standard_normal((3, 4, 5))
+    x, tx = _pair(data)
+    _compare(ag.norm(x, "nuc", dim=(1, 2)), torch.norm(tx, "nuc", dim=(1, 2)), [(x, tx)])
+    y, ty = _pair(data[0])
+    _compare(ag.norm(y, "nuc"), torch.norm(ty, "nuc"), [(y, ty)])
+    with pytest.raises(RuntimeError, match="dim"):
+        ag.norm(ag.tensor(data), "nuc")
+    assert gradcheck(lambda a: ag.norm(a, "nuc"), (ag.tensor(data[0], requires_grad=True),))

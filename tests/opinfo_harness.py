@@ -78,12 +78,47 @@ def resolve(name: str, aliases: dict):
 
 
 # ----------------------------------------------------------------------------- conversion
+def _tensors_of(obj) -> list:
+    if isinstance(obj, torch.Tensor):
+        return [obj]
+    if isinstance(obj, (list, tuple)):
+        return [t for o in obj for t in _tensors_of(o)]
+    if isinstance(obj, dict):
+        return [t for o in obj.values() for t in _tensors_of(o)]
+    return []
+
+
 class _Converter:
     """Copies a sample's arguments into ours, remembering which of our tensors stands for
-    which of PyTorch's (for the gradients)."""
+    which of PyTorch's (for the gradients). Tensors of the sample that share memory (an
+    ``out=`` overlapping an input), none requiring grad, share memory here too."""
 
-    def __init__(self) -> None:
+    def __init__(self, sample=None) -> None:
         self.pairs: dict = {}  # id(torch tensor) -> (torch tensor, ours)
+        self.buffers: dict = {}  # storage address -> our copy of the whole storage
+        self.shared: set = set()
+        if sample is not None:
+            tensors = _tensors_of([sample.input, list(sample.args), dict(sample.kwargs)])
+            plain = [t for t in tensors if t.layout == torch.strided and not t.requires_grad]
+            owners: dict = {}
+            for t in plain:
+                owners.setdefault(t.untyped_storage().data_ptr(), set()).add(id(t))
+            self.shared = {ptr for ptr, ids in owners.items() if len(ids) > 1}
+
+    def _shared_view(self, obj):
+        """``obj`` as a NumPy view of one copy of its storage (same offset and strides)."""
+        ptr = obj.untyped_storage().data_ptr()
+        buffer = self.buffers.get(ptr)
+        if buffer is None:
+            size = obj.untyped_storage().nbytes() // obj.element_size()
+            whole = torch.empty(0, dtype=obj.dtype).set_(obj.untyped_storage(), 0, (size,), (1,))
+            buffer = self.buffers[ptr] = whole.numpy().copy()
+        if buffer.dtype != obj.detach().numpy().dtype:
+            raise Unsupported("tensors of two dtypes over one storage")
+        view = np.lib.stride_tricks.as_strided(
+            buffer[obj.storage_offset():], tuple(obj.shape),
+            tuple(step * obj.element_size() for step in obj.stride()))
+        return ag.from_numpy(view)
 
     def __call__(self, obj):
         if isinstance(obj, torch.Tensor):
@@ -92,6 +127,10 @@ class _Converter:
                 return known[1]
             if obj.dtype not in _DTYPES or obj.layout != torch.strided:
                 raise Unsupported(f"a {obj.dtype} {obj.layout} tensor")
+            if not obj.requires_grad and obj.untyped_storage().data_ptr() in self.shared:
+                ours = self._shared_view(obj)
+                self.pairs[id(obj)] = (obj, ours)
+                return ours
             if obj.numel() > _MAX_ELEMENTS:
                 raise Unsupported(f"a tensor of {obj.numel()} elements (over the time budget)")
             expanded = not obj.requires_grad and obj.numel() > 1 and 0 in obj.stride()
@@ -290,7 +329,7 @@ def _run_errors(op, ours, result: EntryResult, max_samples: int) -> None:
         return
     for err in errors:
         sample = err.sample_input
-        conv = _Converter()
+        conv = _Converter(sample)
         try:
             args = conv((sample.input,) + tuple(sample.args))
             kwargs = conv(dict(sample.kwargs))

@@ -57,8 +57,6 @@ RANDOM_SAMPLES = {
 
 # Entry -> why some of its samples still disagree (each is a strict xfail below).
 KNOWN_MISMATCHES = {
-    "take": "out= a view overlapping the index tensor's memory: the harness copies each "
-            "tensor, so the aliasing PyTorch refuses is not reproduced here",
     "logcumsumexp": "float32 gradient: ours is closer to the float64 result than PyTorch's "
                     "(max abs diff 3e-3 on inputs of 1e4; ours within 5e-7 of float64)",
     "gather": "uint8 index tensors (no uint8 dtype here)",

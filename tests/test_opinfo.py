@@ -64,7 +64,8 @@ KNOWN_MISMATCHES = {
     "nn.functional.layer_norm": "a normalized shape of one element: the gradient in x is 0; "
                                 "PyTorch's float32 one is rounding noise of up to 1.2e-4",
     # Found when the layers, attention, linalg and special work met this harness:
-    "matrix_exp": "float32 rounding on entries of 9e4 (abs 0.22, relative 2e-6); float64 agrees "
+    "matrix_exp": "float32 cancellation: an entry of 0.148 in a matrix with entries up to 396 "
+                  "is off the float64 value by 7e-4 here, 4e-4 in PyTorch; float64 agrees "
                   "to 2e-10",
 }
 

@@ -8,7 +8,7 @@ import pytest
 
 import autograd_core as ag
 import nn.functional as F
-from autograd_core.autograd import gradcheck
+from autograd_core.autograd import gradcheck, gradgradcheck
 
 torch = pytest.importorskip("torch")
 
@@ -148,3 +148,27 @@ def test_norm_nuc_is_the_sum_of_singular_values():
     with pytest.raises(RuntimeError, match="dim"):
         ag.norm(ag.tensor(data), "nuc")
     assert gradcheck(lambda a: ag.norm(a, "nuc"), (ag.tensor(data[0], requires_grad=True),))
+
+
+def test_logcumsumexp_keeps_entries_far_below_the_row_maximum():
+    data = np.array([[0.0, 1000.0, 3.0, -2000.0], [-1e4, 5.0, 1e4, 7.0]], dtype=np.float32)
+    x, tx = _pair(data, np.float32)
+    ours, theirs = ag.logcumsumexp(x, 1), torch.logcumsumexp(tx, 1)
+    np.testing.assert_array_equal(ours.detach().numpy(), theirs.detach().numpy())
+    ours.sum().backward()
+    theirs.sum().backward()
+    np.testing.assert_allclose(x.grad.numpy(), tx.grad.numpy(), rtol=1e-6, atol=1e-6)
+
+
+def test_logcumsumexp_gradient_is_close_to_float64():
+    rng = np.random.default_rng(8)
+    data = rng.standard_normal((3, 6)) * 30
+    cot = rng.standard_normal((3, 6))
+    x = ag.tensor(data.astype(np.float32), requires_grad=True)
+    ag.logcumsumexp(x, 1).backward(ag.tensor(cot.astype(np.float32)))
+    t = torch.tensor(data, requires_grad=True)
+    torch.logcumsumexp(t, 1).backward(torch.tensor(cot))
+    np.testing.assert_allclose(x.grad.numpy(), t.grad.numpy(), rtol=1e-4, atol=1e-4)
+    x64 = ag.tensor(data / 10, requires_grad=True)
+    assert gradcheck(lambda a: ag.logcumsumexp(a, 1), (x64,))
+    assert gradgradcheck(lambda a: ag.logcumsumexp(a, 0), (x64,))

@@ -121,6 +121,7 @@ SAMPLES = {
                    + x.logsumexp(1) + x.norm(dim=1) + x.norm(p=1, dim=1) + x.norm(p=3, dim=1)
                    + x.norm(p=float("inf"), dim=1), lambda: (_pos((3, 4)),)),
     "cumulative": (lambda x: x.cumsum(0) + x.cumprod(0), lambda: (_pos((4, 2)),)),
+    "logcumsumexp": (lambda x: ag.logcumsumexp(x * 3, 1), lambda: (_t((3, 4)),)),
     "sorting": (lambda x: x.sort(1, descending=True).values[:, :2] + x.topk(2, 1).values
                 + x.kthvalue(2, 1, keepdim=True).values + x.mode(1, keepdim=True).values
                 + x.cummax(1).values[:, 1:3] + x.cummin(1).values[:, :2],

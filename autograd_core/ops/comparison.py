@@ -244,6 +244,8 @@ def isclose(input: Tensor, other, rtol: float = 1e-05, atol: float = 1e-08,
 def allclose(input: Tensor, other, rtol: float = 1e-05, atol: float = 1e-08,
              equal_nan: bool = False) -> bool:
     """Whether every element of ``input`` is close to ``other`` (see `isclose`)."""
+    _input_tensor("allclose", input)
+    _other_tensor("allclose", other)
     close, like = _close_arrays(input, other, rtol, atol, equal_nan, "allclose")
     return bool(backend_of(like._data).xp.all(close))
 

@@ -35,6 +35,10 @@ def aminmax(input: Tensor, *, dim: int | None = None, keepdim: bool = False):
 
 def dist(input: Tensor, other: Tensor, p: float = 2) -> Tensor:
     """The ``p``-norm of ``input - other`` (broadcast)."""
+    for position, (arg, value) in enumerate((("input", input), ("other", other)), 1):
+        if not isinstance(value, Tensor):
+            raise TypeError(f"dist(): argument '{arg}' (position {position}) must be Tensor, "
+                            f"not {type(value).__name__}")
     return norm(input - other, p=p)
 
 

@@ -62,6 +62,11 @@ ACTIVATIONS = {
     "elu(alpha=2)": (lambda x: F.elu(x, 2.0), lambda x: TF.elu(x, 2.0), False),
     "celu(alpha=0.5)": (lambda x: F.celu(x, 0.5), lambda x: TF.celu(x, 0.5), False),
     "selu": (F.selu, TF.selu, False),
+    "logsigmoid": (F.logsigmoid, TF.logsigmoid, False),
+    "abs": (ag.abs, torch.abs, True),
+    "clamp_min(0)": (lambda x: x.clamp_min(0.0), lambda x: x.clamp_min(0.0), True),
+    "clamp(-1, 1)": (lambda x: x.clamp(-1.0, 1.0), lambda x: x.clamp(-1.0, 1.0), True),
+    "clamp_max(0)": (lambda x: x.clamp_max(0.0), lambda x: x.clamp_max(0.0), True),
 }
 
 

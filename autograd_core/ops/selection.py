@@ -143,6 +143,10 @@ class Clamp(Function):
         ctx.save_for_backward(x)
         ctx.lo, ctx.hi = lo, hi
         xp = ctx.xp
+        if x.dtype.kind == "f" and (lo is None or hi is None or lo <= hi):
+            # selections, as PyTorch's: -0.0 stays -0.0 against a bound of 0, NaN stays NaN
+            out = x if lo is None else xp.where(x < lo, lo, x)
+            return out if hi is None else xp.where(out > hi, hi, out)
         if lo is None:
             return xp.minimum(x, hi)
         if hi is None:

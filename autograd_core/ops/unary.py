@@ -228,7 +228,7 @@ class Relu(Function):
 
 
 class Abs(_OfInput):
-    """y = |x|,  dy/dx = sign(x) (0 at x = 0, as in PyTorch)."""
+    """y = |x|,  dy/dx = sign(x) (0 at x = 0, and at NaN, as in PyTorch)."""
 
     rule = unary_rule("|a|", "|a|", "sign(a)", r"\operatorname{sign}(a)")
 
@@ -237,7 +237,8 @@ class Abs(_OfInput):
     @staticmethod
     def backward(ctx, grad):
         (x,) = ctx.saved
-        return grad * ctx.math.sign(x)
+        m = ctx.math
+        return grad * m.sign(m.where(x == x, x, 0.0))  # (x == x is False at NaN)
 
 
 # ----------------------------------------------------------------------------- functions

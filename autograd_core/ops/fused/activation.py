@@ -165,7 +165,7 @@ class LogSigmoid(_Activation):
 
     @staticmethod
     def value(xp, x):
-        return -_softplus(xp, -x)
+        return 0.0 - _softplus(xp, -x)  # (0 - 0 is +0.0 at x = inf, as in PyTorch)
 
     @staticmethod
     def slope(m, x):

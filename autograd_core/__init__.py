@@ -136,6 +136,7 @@ from .ops.upsample_aa import *  # noqa: F403
 from .random import Generator, get_rng_state, initial_seed, manual_seed, seed, set_rng_state
 from .serialization import load, save
 from .tensor import Size, Tensor, is_tensor
+from .type_info import finfo, iinfo
 from .window_factories import (
     bartlett_window,
     blackman_window,
@@ -143,7 +144,6 @@ from .window_factories import (
     hann_window,
     kaiser_window,
 )
-from .type_info import finfo, iinfo
 
 half = float16
 float = float32

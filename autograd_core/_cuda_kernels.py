@@ -4,7 +4,7 @@ On a GPU every array operation is a kernel launch, so an activation written as a
 operations (GELU's tanh form is eight) costs eight launches and eight trips through memory.
 Each kernel here does the forward or the backward of one activation in one launch:
 
-    relu      y = x (x > 0), else 0 (NaN stays NaN)     dx = g (x > 0), else 0
+    relu      y = x (x >= 0), else 0 (NaN, -0 stay)     dx = 0 (y <= 0), else g
     sigmoid   y = 1 / (1 + e^-x)                        dx = g y (1 - y)       (from y)
     tanh      y = tanh x                                dx = g (1 - y^2)       (from y)
     silu      y = x s,  s = sigmoid x                   dx = g s (1 + x (1 - s))
@@ -29,8 +29,8 @@ from dataclasses import dataclass, field
 
 # name -> (parameters in, parameter out, body); ``T`` is the array's float type.
 ACTIVATION_KERNELS: dict[str, tuple[str, str, str]] = {
-    "relu_forward": ("T x", "T y", "y = x <= 0 ? 0 : x;"),
-    "relu_backward": ("T g, T x", "T dx", "dx = x > 0 ? g : 0;"),
+    "relu_forward": ("T x", "T y", "y = x < 0 ? 0 : x;"),
+    "relu_backward": ("T g, T x", "T dx", "dx = x <= 0 ? 0 : g;"),
     "sigmoid_forward": ("T x", "T y", "y = 1 / (1 + exp(-x));"),
     "sigmoid_backward": ("T g, T y", "T dx", "dx = g * y * (1 - y);"),
     "tanh_forward": ("T x", "T y", "y = tanh(x);"),

@@ -311,7 +311,19 @@ def arange(start, end=None, step=1, *, dtype=None, device=None, requires_grad: b
     return _finish(array, requires_grad)
 
 
+def _space_arguments(name: str, start, end, steps) -> None:
+    """PyTorch's refusals: a non-integer ``steps``, a start or end tensor of more than 0-d."""
+    if isinstance(steps, bool) or not isinstance(steps, (int, np.integer)):
+        raise TypeError(f"{name}(): argument 'steps' must be int, not {type(steps).__name__}")
+    for arg, value in (("start", start), ("end", end)):
+        if isinstance(value, Tensor) and value.ndim != 0:
+            raise RuntimeError(f"{name}() only supports 0-dimensional start and end tensors, "
+                               f"but got {arg} of shape {list(value.shape)}; pass one element, "
+                               f"e.g. {arg}[0]")
+
+
 def linspace(start, end, steps: int, *, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
+    _space_arguments("linspace", start, end, steps)
     _check.check_steps(steps)
     backend, index = _target(device)
     with _check.allocating((int(steps),), np.float64), _on(backend, index):
@@ -321,6 +333,7 @@ def linspace(start, end, steps: int, *, dtype=None, device=None, requires_grad: 
 
 def logspace(start, end, steps: int, base: float = 10.0, *, dtype=None, device=None,
              requires_grad: bool = False) -> Tensor:
+    _space_arguments("logspace", start, end, steps)
     _check.check_steps(steps)
     backend, index = _target(device)
     with _check.allocating((int(steps),), np.float64), _on(backend, index):

@@ -80,16 +80,53 @@ def resolve(name: str, aliases: dict):
         return None
     if isinstance(attr, property):
         return lambda x: getattr(x, name)
+    if name.startswith("__"):  # OpInfo calls torch.Tensor.__radd__(x, ...) even for a number x
+        return lambda x, *args, **kwargs: getattr(ag.Tensor, name)(x, *args, **kwargs)
     return lambda x, *args, **kwargs: getattr(x, name)(*args, **kwargs)
 
 
 # ----------------------------------------------------------------------------- conversion
+def _tensors_of(obj) -> list:
+    if isinstance(obj, torch.Tensor):
+        return [obj]
+    if isinstance(obj, (list, tuple)):
+        return [t for o in obj for t in _tensors_of(o)]
+    if isinstance(obj, dict):
+        return [t for o in obj.values() for t in _tensors_of(o)]
+    return []
+
+
 class _Converter:
     """Copies a sample's arguments into ours, remembering which of our tensors stands for
-    which of PyTorch's (for the gradients)."""
+    which of PyTorch's (for the gradients). Tensors of the sample that share memory (an
+    ``out=`` overlapping an input), none requiring grad, share memory here too."""
 
-    def __init__(self) -> None:
+    def __init__(self, sample=None) -> None:
         self.pairs: dict = {}  # id(torch tensor) -> (torch tensor, ours)
+        self.buffers: dict = {}  # storage address -> our copy of the whole storage
+        self.shared: set = set()
+        if sample is not None:
+            tensors = _tensors_of([sample.input, list(sample.args), dict(sample.kwargs)])
+            plain = [t for t in tensors if t.layout == torch.strided and not t.requires_grad]
+            owners: dict = {}
+            for t in plain:
+                owners.setdefault(t.untyped_storage().data_ptr(), set()).add(id(t))
+            self.shared = {ptr for ptr, ids in owners.items() if len(ids) > 1}
+
+    def _shared_view(self, obj):
+        """``obj`` as a NumPy view of one copy of its storage (same offset and strides)."""
+        ptr = obj.untyped_storage().data_ptr()
+        buffer = self.buffers.get(ptr)
+        if buffer is None:
+            size = obj.untyped_storage().nbytes() // obj.element_size()
+            whole = torch.empty(0, dtype=obj.dtype).set_(obj.untyped_storage(), 0, (size,), (1,))
+            buffer = self.buffers[ptr] = whole.numpy().copy()
+        if buffer.dtype != obj.detach().numpy().dtype:
+            raise Unsupported("tensors of two dtypes over one storage")
+        view = np.lib.stride_tricks.as_strided(
+            buffer[obj.storage_offset():], tuple(obj.shape),
+            tuple(step * obj.element_size() for step in obj.stride()))
+        return ag.from_numpy(view)
 
     def __call__(self, obj):
         if isinstance(obj, torch.Tensor):
@@ -98,10 +135,21 @@ class _Converter:
                 return known[1]
             if obj.dtype not in _DTYPES or obj.layout != torch.strided:
                 raise Unsupported(f"a {obj.dtype} {obj.layout} tensor")
+            if not obj.requires_grad and obj.untyped_storage().data_ptr() in self.shared:
+                ours = self._shared_view(obj)
+                self.pairs[id(obj)] = (obj, ours)
+                return ours
             if obj.numel() > _MAX_ELEMENTS:
                 raise Unsupported(f"a tensor of {obj.numel()} elements (over the time budget)")
+            expanded = not obj.requires_grad and obj.numel() > 1 and 0 in obj.stride()
             try:
-                ours = ag.tensor(_numpy(obj).copy(), dtype=_DTYPES[obj.dtype])
+                if expanded:  # an expanded tensor stays one (out= refuses it in PyTorch)
+                    base = obj.detach()[tuple(slice(0, 1) if step == 0 else slice(None)
+                                              for step in obj.stride())]
+                    ours = ag.tensor(base.numpy().copy(), dtype=_DTYPES[obj.dtype]).expand(
+                        *obj.shape)
+                else:
+                    ours = ag.tensor(obj.detach().numpy().copy(), dtype=_DTYPES[obj.dtype])
             except Exception as error:  # noqa: BLE001  (e.g. more dims than NumPy allows)
                 raise Unsupported(f"a tensor NumPy cannot hold ({error})") from None
             if obj.requires_grad:
@@ -116,6 +164,10 @@ class _Converter:
             return tuple(obj)
         if isinstance(obj, torch.device):
             return str(obj)
+        if isinstance(obj, torch.nn.PairwiseDistance):  # a distance_function argument
+            import nn
+
+            return nn.PairwiseDistance(obj.norm, obj.eps, obj.keepdim)
         if isinstance(obj, torch.memory_format):
             return getattr(ag, str(obj).replace("torch.", ""))
         if isinstance(obj, list):
@@ -206,9 +258,11 @@ def _compare_grads(theirs: list, ours: list, conv: _Converter, rng, rtol: float)
 
 
 # ----------------------------------------------------------------------------- one entry
-def run_entry(op, ours, *, max_samples: int, rtol: float, values_only: bool = False,
+def run_entry(op, ours, *, max_samples: int, rtol: float, values_only=False,
               seed: int = 0) -> EntryResult:
-    """Run up to ``max_samples`` samples and error inputs of ``op`` through both libraries."""
+    """Run up to ``max_samples`` samples and error inputs of ``op`` through both libraries.
+    ``values_only`` (a bool, or a test of the sample): compare only shapes and dtypes (random
+    results)."""
     key = op.name + (f".{op.variant_test_name}" if op.variant_test_name else "")
     result = EntryResult(key, ours is not None)
     if ours is None:
@@ -223,7 +277,8 @@ def run_entry(op, ours, *, max_samples: int, rtol: float, values_only: bool = Fa
             if n >= max_samples:
                 break
             try:
-                problem = _run_sample(op, ours, sample, rng, rtol, values_only)
+                random = values_only(sample) if callable(values_only) else values_only
+                problem = _run_sample(op, ours, sample, rng, rtol, random)
             except Exception as error:  # noqa: BLE001  (e.g. a result we cannot read back)
                 problem = f"comparing raised {type(error).__name__}: {str(error)[:120]}"
             if problem is SKIPPED:
@@ -282,7 +337,7 @@ def _run_errors(op, ours, result: EntryResult, max_samples: int) -> None:
         return
     for err in errors:
         sample = err.sample_input
-        conv = _Converter()
+        conv = _Converter(sample)
         try:
             args = conv((sample.input,) + tuple(sample.args))
             kwargs = conv(dict(sample.kwargs))

@@ -107,8 +107,10 @@ def test_logical_ops_match_numpy(name, pair, data):
     out = getattr(ag, name)(ag.tensor(a), ag.tensor(b).long())
     assert out.dtype == ag.bool
     np.testing.assert_array_equal(out.numpy(), getattr(np, name)(a, b))
-    np.testing.assert_array_equal(getattr(ag.tensor(a), name)(True).numpy(),
+    np.testing.assert_array_equal(getattr(ag.tensor(a), name)(ag.tensor(True)).numpy(),
                                   getattr(np, name)(a, True))
+    with pytest.raises(TypeError, match="must be Tensor"):  # PyTorch takes Tensors only
+        getattr(ag.tensor(a), name)(True)
 
 
 def test_logical_not_any_dtype():
@@ -216,7 +218,9 @@ def test_isclose_and_allclose_match_pytorch():
     assert ag.tensor([1.0, 2.0]).allclose(ag.tensor([1.0, 2.0]))
     assert ag.allclose(ag.tensor([math.nan]), ag.tensor([math.nan]), equal_nan=True)
     assert isinstance(ag.allclose(ag.ones(1), ag.ones(1)), bool)
-    assert ag.allclose(ag.ones(2, 3), 1.0)
+    assert ag.allclose(ag.ones(2, 3), ag.tensor(1.0))
+    with pytest.raises(TypeError, match="must be Tensor"):  # as torch.allclose(t, 1.0)
+        ag.allclose(ag.ones(2, 3), 1.0)
     assert ag.isclose(ag.ones(2), ag.ones(1)).shape == (2,)
 
 

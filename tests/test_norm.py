@@ -72,8 +72,9 @@ def test_norm_arguments():
         x.double().norm(dtype=ag.float32)
     with pytest.raises(RuntimeError, match="Expected a floating point"):
         ag.tensor([1, 2]).norm()
+    assert x.norm("nuc").item() == pytest.approx(5.0)  # one singular value, 5 (PyTorch's)
     with pytest.raises(RuntimeError, match="not supported"):
-        x.norm("nuc")
+        x.norm("spectral")
     with pytest.raises(RuntimeError, match="inf norm on an empty tensor"):
         ag.empty(0, 3).norm(INF)
     with pytest.raises(RuntimeError, match="dimension 0"):

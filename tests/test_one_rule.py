@@ -90,6 +90,8 @@ SAMPLES = {
     "arithmetic": (lambda a, b: (a + b) * (a - b) / (b + 3.0) - (-a) + a ** 2.0 + a ** b,
                    lambda: (_pos((2, 3)), _pos((3,)))),
     "floor_div_rem": (lambda a, b: a // b + a % b, lambda: (_pos((2, 3)) * 3, _pos((2, 3)))),
+    "fmod_trunc_div": (lambda a, b: a.fmod(b) + ag.div(a, b, rounding_mode="trunc") * a,
+                       lambda: (_t((2, 3), -4, 4), _pos((2, 3)))),
     "unary": (lambda x: x.exp() + x.exp2() + x.expm1() + x.log() + x.log2() + x.log10()
               + x.log1p() + x.sqrt() + x.rsqrt() + x.square() + x.reciprocal() + x.sigmoid()
               + x.relu() + x.abs(), lambda: (_pos((2, 3)),)),
@@ -119,6 +121,7 @@ SAMPLES = {
                    + x.logsumexp(1) + x.norm(dim=1) + x.norm(p=1, dim=1) + x.norm(p=3, dim=1)
                    + x.norm(p=float("inf"), dim=1), lambda: (_pos((3, 4)),)),
     "cumulative": (lambda x: x.cumsum(0) + x.cumprod(0), lambda: (_pos((4, 2)),)),
+    "logcumsumexp": (lambda x: ag.logcumsumexp(x * 3, 1), lambda: (_t((3, 4)),)),
     "sorting": (lambda x: x.sort(1, descending=True).values[:, :2] + x.topk(2, 1).values
                 + x.kthvalue(2, 1, keepdim=True).values + x.mode(1, keepdim=True).values
                 + x.cummax(1).values[:, 1:3] + x.cummin(1).values[:, :2],

@@ -276,8 +276,10 @@ def test_maximum_dtypes_and_numbers():
     assert ag.maximum(ints, f).dtype == ag.float32
     assert ag.maximum(ints, f).tolist() == [1.5, 2.0, 3.0]
     assert ag.maximum(f, ag.tensor(0.0, dtype=ag.float64)).dtype == ag.float32
-    assert ag.maximum(f, 0.0).tolist() == [1.5, 0.0, 0.0]
-    assert ag.minimum(ints, 2).dtype == ag.int64
+    assert ag.maximum(f, ag.tensor(0.0)).tolist() == [1.5, 0.0, 0.0]
+    assert ag.minimum(ints, ag.tensor(2)).dtype == ag.int64
+    with pytest.raises(TypeError, match="must be Tensor"):  # as in PyTorch: two Tensors
+        ag.maximum(f, 0.0)
     assert f.maximum(f.double()).dtype == ag.float64
 
 
@@ -357,7 +359,7 @@ def test_selection_runs_on_a_cupy_like_device():
     x = ag.tensor([[-2.0, 0.5, 3.0], [1.0, -1.0, 0.0]], device="cuda", requires_grad=True)
     y = ag.tensor([1.0, 0.0, 0.5], device="cuda", requires_grad=True)
     total = (ag.where(x > 0, x, y).sum() + ag.clamp(x, -1.0, 1.0).sum()
-             + ag.clamp(x, y, y + 1.0).sum() + ag.maximum(x, y).sum() + ag.minimum(x, 0.0).sum()
+             + ag.clamp(x, y, y + 1.0).sum() + ag.maximum(x, y).sum() + ag.minimum(x, ag.zeros_like(x)).sum()
              + ag.lerp(x, y, 0.3).sum() + ag.atan2(x, y + 2.0).sum() + ag.fmax(x, y).sum())
     (g,) = ag.autograd.grad(total, x, create_graph=True)
     assert g.device.type == "cuda"

@@ -14,11 +14,19 @@ from __future__ import annotations
 
 import math
 
+from ..ops import norm as _ops_norm
 from ..ops.norm import norm as _vector_norm
 from ..tensor import Tensor
 from ._common import check_matrix, check_tensor
 from .eigen import svdvals
 from .solve import inv_ex
+
+
+def _nuclear(A: Tensor, dim, keepdim: bool) -> Tensor:
+    return matrix_norm(A, "nuc", dim, keepdim)
+
+
+_ops_norm.matrix_norms["nuc"] = _nuclear  # torch.norm(A, 'nuc') (ops cannot import linalg)
 
 
 def vector_norm(x: Tensor, ord=2, dim=None, keepdim: bool = False, *, dtype=None) -> Tensor:

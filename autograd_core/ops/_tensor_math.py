@@ -84,3 +84,16 @@ class TensorMath:
     @staticmethod
     def apply(fn, *args, **kwargs):
         return fn.apply(*args, **kwargs)
+
+    @staticmethod
+    def maximum(a, b) -> Tensor:
+        """Rules write ``m.maximum(x, 0.0)``; PyTorch's ``maximum`` takes two Tensors only."""
+        from .selection import Maximum, _tensor_pair
+
+        return Maximum.apply(*_tensor_pair(a, b, "maximum", strict=False))
+
+    @staticmethod
+    def minimum(a, b) -> Tensor:
+        from .selection import Minimum, _tensor_pair
+
+        return Minimum.apply(*_tensor_pair(a, b, "minimum", strict=False))

@@ -60,6 +60,21 @@ def _check_overlap(name: str, out, inputs) -> None:
                                    f"operation.")
 
 
+# Operations whose out= must have the result's dtype exactly (PyTorch refuses a cast there;
+# elementwise ops and most reductions cast the result into out instead).
+_EXACT_OUT_DTYPE = frozenset({
+    "gather", "take", "index_select", "masked_select", "index_add", "amax", "amin",
+    "aminmax", "multinomial", "matmul", "mm", "where", "sort", "norm", "clamp", "tril",
+    "triu"})
+
+
+def _check_out_dtype(name: str, out: Tensor, result: Tensor) -> None:
+    if name in _EXACT_OUT_DTYPE and out.dtype != result.dtype:
+        raise RuntimeError(f"{name}(): expected out tensor to have dtype {result.dtype}, but got "
+                           f"{out.dtype} instead; pass an out of dtype {result.dtype} or assign "
+                           f"the result and convert it with .to()")
+
+
 def _write_out(name: str, out, result):
     if isinstance(out, (tuple, list)):
         if not isinstance(result, tuple) or len(out) != len(result):
@@ -69,6 +84,7 @@ def _write_out(name: str, out, result):
         return type(result)(*written) if hasattr(result, "_fields") else written
     if not isinstance(out, Tensor) or not isinstance(result, Tensor):
         raise TypeError(f"{name}(): argument 'out' must be Tensor, not {type(out).__name__}")
+    _check_out_dtype(name, out, result)
     with no_grad():
         if tuple(out.shape) != tuple(result.shape):
             if out.numel():

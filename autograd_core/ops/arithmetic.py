@@ -198,22 +198,64 @@ class FloorDivide(Function):
         return (zero if need_a else None), (zero if need_b else None)
 
 
+class TruncDivide(Function):
+    """``trunc(a / b)`` on floats (``div(rounding_mode="trunc")``): piecewise constant, so its
+    gradient is zero (also where ``b = 0``: no ``0 * inf``)."""
+
+    @staticmethod
+    def forward(ctx, a, b):
+        return ctx.xp.trunc(ctx.xp.asarray(a / b))
+
+    @staticmethod
+    def backward(ctx, grad):
+        need_a, need_b = ctx.needs_input_grad
+        zero = ctx.math.zeros_like(grad)
+        return (zero if need_a else None), (zero if need_b else None)
+
+
 class Remainder(Function):
     """``a % b`` with the sign of ``b`` (Python's and PyTorch's ``remainder``):
-    d/da = 1, d/db = -floor(a / b)."""
+    ``a = b q + r`` with ``q = a // b`` (rounded toward -inf), so d/da = 1, d/db = -q.
+    ``q`` is the floor division itself, not ``floor(a / b)``: the two differ where ``a / b``
+    rounds (``1.5 // -inf = -1``) or is infinite (``inf // 3 = nan``)."""
 
     @staticmethod
     def forward(ctx, a, b):
         need_a, need_b = ctx.needs_input_grad
         ctx.save_for_backward(a if need_b else None, b if need_b else None)
         _refuse_integer_zero_divisor(a, b, "remainder")
-        return ctx.xp.remainder(a, b)
+        xp = ctx.xp
+        if getattr(a, "dtype", getattr(b, "dtype", None)).kind != "f":
+            return xp.remainder(a, b)
+        # floats as PyTorch: C's fmod, moved by b where its sign differs from b's (a zero
+        # keeps the sign of a, where NumPy's remainder gives it b's)
+        r = xp.asarray(xp.fmod(a, b))
+        return xp.where((r != 0) & ((r < 0) != (b < 0)), r + b, r)
 
     @staticmethod
     def backward(ctx, grad):
         a, b = ctx.saved
         need_a, need_b = ctx.needs_input_grad
-        return (grad if need_a else None), (-grad * ctx.math.floor(a / b) if need_b else None)
+        return (grad if need_a else None), (-grad * (a // b) if need_b else None)
+
+
+class Fmod(Function):
+    """``fmod(a, b)``: the remainder with the sign of ``a``, as C's ``fmod`` computes it
+    (exactly: ``fmod(-1e20, -501) = -41``, where ``a - trunc(a / b) b`` loses every digit).
+    ``a = b q + r`` with ``q = trunc(a / b)``: d/da = 1, d/db = -q."""
+
+    @staticmethod
+    def forward(ctx, a, b):
+        need_a, need_b = ctx.needs_input_grad
+        ctx.save_for_backward(a if need_b else None, b if need_b else None)
+        _refuse_integer_zero_divisor(a, b, "fmod")
+        return ctx.xp.fmod(a, b)
+
+    @staticmethod
+    def backward(ctx, grad):
+        a, b = ctx.saved
+        need_a, need_b = ctx.needs_input_grad
+        return (grad if need_a else None), (-grad * ctx.math.trunc(a / b) if need_b else None)
 
 
 # ----------------------------------------------------------------------------- functions
@@ -249,7 +291,7 @@ def div(input, other, *, rounding_mode: str | None = None):
         a, b = binary(input, other)
         if (isinstance(a, Tensor) and a._data.dtype.kind == "f") or (
                 isinstance(b, Tensor) and b._data.dtype.kind == "f"):
-            return Div.apply(a, b).trunc()
+            return TruncDivide.apply(a, b)
         # integers: floor rounds toward -inf; truncation is one more when the exact
         # quotient is negative and not whole.
         q = floor_divide(a, b)
@@ -261,6 +303,9 @@ def div(input, other, *, rounding_mode: str | None = None):
 
 
 def neg(input: Tensor) -> Tensor:
+    if isinstance(input, Tensor) and input._data.dtype.kind == "b":
+        raise RuntimeError("Negation, the `-` operator, on a bool tensor is not supported; "
+                           "use the `~` operator or logical_not() instead")
     return Neg.apply(input)
 
 
@@ -274,7 +319,17 @@ def _refuse_bools(a, b, name: str) -> None:
                                   f"one first, e.g. x.int()")
 
 
+def _one_tensor(name: str, input, other) -> None:
+    """``pow``, ``remainder`` and ``fmod`` need a Tensor among their operands (``torch.add(2,
+    3)`` is a tensor, ``torch.pow(2, 3)`` is refused)."""
+    if not isinstance(input, Tensor) and not isinstance(other, Tensor):
+        raise TypeError(f"{name}(): expected a Tensor among the operands, got "
+                        f"{type(input).__name__} and {type(other).__name__}; use Python's "
+                        f"operator for two numbers, or wrap one first, e.g. torch.tensor({input!r})")
+
+
 def pow(input, exponent):
+    _one_tensor("pow", input, exponent)
     a, b = binary(input, exponent)
     _refuse_bools(a, b, "pow")
     return Pow.apply(a, b)
@@ -287,9 +342,21 @@ def floor_divide(input, other):
 
 
 def remainder(input, other):
+    _one_tensor("remainder", input, other)
     a, b = binary(input, other)
     _refuse_bools(a, b, "remainder")
     return Remainder.apply(a, b)
+
+
+def fmod(input: Tensor, other) -> Tensor:
+    """The remainder of ``input / other`` with the sign of ``input`` (C's ``fmod``; integer
+    tensors stay integers)."""
+    if not isinstance(input, Tensor):
+        raise TypeError(f"fmod(): argument 'input' (position 1) must be Tensor, not "
+                        f"{type(input).__name__}; wrap the number first, e.g. "
+                        f"torch.tensor({input!r})")
+    a, b = binary(input, other)
+    return Fmod.apply(a, b)
 
 
 def _check_int_pow(base: Tensor, exponent):
@@ -307,17 +374,30 @@ def _rpow(self, base):
 
 
 Tensor.__add__ = add
-Tensor.__radd__ = lambda self, other: add(other, self)
+def _reflected(fn, name: str):
+    """``other op self`` for a number on the left (``2 + t``); called directly, as
+    ``Tensor.__radd__(2, t)``, it refuses a non-Tensor ``self`` like PyTorch's method."""
+    def method(self, other):
+        if not isinstance(self, Tensor):
+            raise TypeError(f"descriptor '{name}' requires a Tensor as self, not "
+                            f"{type(self).__name__}")
+        return fn(other, self)
+
+    method.__name__ = name
+    return method
+
+
+Tensor.__radd__ = _reflected(add, "__radd__")
 Tensor.__sub__ = sub
-Tensor.__rsub__ = lambda self, other: sub(other, self)
+Tensor.__rsub__ = _reflected(sub, "__rsub__")
 Tensor.__mul__ = mul
-Tensor.__rmul__ = lambda self, other: mul(other, self)
+Tensor.__rmul__ = _reflected(mul, "__rmul__")
 Tensor.__truediv__ = div
-Tensor.__rtruediv__ = lambda self, other: div(other, self)
+Tensor.__rtruediv__ = _reflected(div, "__rtruediv__")
 Tensor.__floordiv__ = floor_divide
-Tensor.__rfloordiv__ = lambda self, other: floor_divide(other, self)
+Tensor.__rfloordiv__ = _reflected(floor_divide, "__rfloordiv__")
 Tensor.__mod__ = remainder
-Tensor.__rmod__ = lambda self, other: remainder(other, self)
+Tensor.__rmod__ = _reflected(remainder, "__rmod__")
 Tensor.__pow__ = _pow_method
 Tensor.__rpow__ = _rpow
 Tensor.__neg__ = neg
@@ -335,14 +415,7 @@ Tensor.negative = neg
 Tensor.pow = _pow_method
 Tensor.floor_divide = floor_divide
 Tensor.remainder = remainder
-def _fmod(self, other):
-    if not (self.is_floating_point() or (isinstance(other, Tensor) and other.is_floating_point())
-            or isinstance(other, float)):
-        return self - div(self, other, rounding_mode="trunc") * other  # integers stay integers
-    return self - (self / other).trunc() * other
-
-
-Tensor.fmod = _fmod
+Tensor.fmod = fmod
 
 
 divide = div
@@ -351,4 +424,4 @@ subtract = sub
 negative = neg
 
 __all__ = ["add", "sub", "subtract", "mul", "multiply", "div", "divide", "neg", "negative",
-           "pow", "floor_divide", "remainder"]
+           "pow", "floor_divide", "remainder", "fmod"]

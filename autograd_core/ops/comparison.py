@@ -74,8 +74,24 @@ def _result(array, like: Tensor) -> Tensor:
 
 
 # ----------------------------------------------------------------------------- comparisons
+def _input_tensor(name: str, input) -> None:
+    """PyTorch's comparison and logic functions take a Tensor first (``torch.eq(2, t)`` is
+    refused; ``2 == t`` reaches ``t.__eq__``)."""
+    if not isinstance(input, Tensor):
+        raise TypeError(f"{name}(): argument 'input' (position 1) must be Tensor, not "
+                        f"{type(input).__name__}; put the tensor first or wrap the number, "
+                        f"e.g. torch.tensor({input!r})")
+
+
+def _other_tensor(name: str, other) -> None:
+    if not isinstance(other, Tensor):
+        raise TypeError(f"{name}(): argument 'other' (position 2) must be Tensor, not "
+                        f"{type(other).__name__}; wrap it first, e.g. torch.tensor({other!r})")
+
+
 def _comparison(op, name: str):
     def function(input, other) -> Tensor:
+        _input_tensor(name, input)
         a, b, like = _arrays(input, other, name)
         return _result(_apply(op, a, b, name), like)
 
@@ -104,15 +120,8 @@ greater, greater_equal, less, less_equal, not_equal = gt, ge, lt, le, ne
 # ----------------------------------------------------------------------------- logic
 def _logical(ufunc_name: str, name: str):
     def function(input, other) -> Tensor:
-        if not isinstance(other, Tensor) and not _is_operand(other):
-            raise _other_error(name, other)
-        if not isinstance(input, Tensor):
-            raise TypeError(f"{name}(): argument 'input' must be Tensor, not "
-                            f"{type(input).__name__}")
-        if not isinstance(other, Tensor):
-            from ._operands import to_tensor_like
-
-            other = to_tensor_like(other, input)
+        _input_tensor(name, input)
+        _other_tensor(name, other)
         if type(other._data) is not type(input._data):
             raise RuntimeError(
                 f"Expected all tensors to be on the same device, but found at least two "
@@ -226,6 +235,8 @@ def isclose(input: Tensor, other, rtol: float = 1e-05, atol: float = 1e-08,
             equal_nan: bool = False) -> Tensor:
     """``|input - other| <= atol + rtol |other|`` elementwise (equal infinities are close;
     NaNs are close to each other only with ``equal_nan``)."""
+    _input_tensor("isclose", input)
+    _other_tensor("isclose", other)
     close, like = _close_arrays(input, other, rtol, atol, equal_nan, "isclose")
     return _result(close, like)
 
@@ -233,6 +244,8 @@ def isclose(input: Tensor, other, rtol: float = 1e-05, atol: float = 1e-08,
 def allclose(input: Tensor, other, rtol: float = 1e-05, atol: float = 1e-08,
              equal_nan: bool = False) -> bool:
     """Whether every element of ``input`` is close to ``other`` (see `isclose`)."""
+    _input_tensor("allclose", input)
+    _other_tensor("allclose", other)
     close, like = _close_arrays(input, other, rtol, atol, equal_nan, "allclose")
     return bool(backend_of(like._data).xp.all(close))
 

@@ -43,7 +43,14 @@ diagonal_copy = _copy_of(_method("diagonal"), "diagonal_copy")
 unfold_copy = _copy_of(_method("unfold"), "unfold_copy")
 unbind_copy = _copy_of(joining.unbind, "unbind_copy")
 split_with_sizes_copy = _copy_of(joining.split_with_sizes, "split_with_sizes_copy")
-narrow_copy = _copy_of(joining.narrow, "narrow_copy")
+def narrow_copy(input: Tensor, dim: int, start, length: int) -> Tensor:
+    """A copy of ``narrow(input, dim, start, length)``; a ``dim`` out of range is PyTorch's
+    RuntimeError here for a dim past the last (``narrow`` raises IndexError; so do both for a
+    negative dim out of range)."""
+    if isinstance(input, Tensor) and isinstance(dim, int) and input.ndim and dim >= input.ndim:
+        raise RuntimeError(f"narrow_copy(): Expected dim < {input.ndim} (the number of "
+                           f"dimensions), but got dim = {dim}")
+    return clone(joining.narrow(input, dim, start, length))
 unsafe_split = joining.split
 unsafe_chunk = joining.chunk
 

@@ -311,8 +311,9 @@ def tensordot(a: Tensor, b: Tensor, dims=2, out=None) -> Tensor:
             raise RuntimeError(f"both dimension lists should have same length, got {da} and {db}")
     da = [_normalize_dim(d, na) for d in da]
     db = [_normalize_dim(d, nb) for d in db]
-    for x, y in zip(da, db):
-        if a._data.shape[x] != b._data.shape[y]:
+    for x, y in zip(da, db):  # a size 1 broadcasts against the other size, as in PyTorch
+        if a._data.shape[x] != b._data.shape[y] and 1 not in (a._data.shape[x],
+                                                               b._data.shape[y]):
             raise RuntimeError(
                 f"contracted dimensions need to match, but first has size {a._data.shape[x]} "
                 f"in dim {x} and second has size {b._data.shape[y]} in dim {y}"

@@ -42,8 +42,18 @@ def positive(input: Tensor) -> Tensor:
     return input
 
 
+def _tensor_argument(name: str, arg: str, position: int, value) -> None:
+    if not isinstance(value, Tensor):
+        raise TypeError(f"{name}(): argument '{arg}' (position {position}) must be Tensor, not "
+                        f"{type(value).__name__}; wrap a number first, e.g. "
+                        f"torch.tensor({value!r})")
+
+
 def float_power(input, exponent) -> Tensor:
     """``input ** exponent`` computed in float64."""
+    if not isinstance(input, Tensor) and not isinstance(exponent, Tensor):
+        raise TypeError(f"float_power(): expected a Tensor among the operands, got "
+                        f"{type(input).__name__} and {type(exponent).__name__}")
     x = input.to(_dt.float64) if isinstance(input, Tensor) else float(input)
     e = exponent.to(_dt.float64) if isinstance(exponent, Tensor) else float(exponent)
     if not isinstance(x, Tensor):
@@ -74,6 +84,8 @@ def signbit(input: Tensor) -> Tensor:
 def nextafter(input: Tensor, other: Tensor) -> Tensor:
     """The next representable float after ``input`` towards ``other`` (gradient 1 to
     ``input``, as in PyTorch)."""
+    _tensor_argument("nextafter", "input", 1, input)
+    _tensor_argument("nextafter", "other", 2, other)
     xp = _xp(input)
     step = _wrap(xp.asarray(xp.nextafter(input._data, other._data) - input._data))
     return input + step

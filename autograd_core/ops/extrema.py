@@ -223,9 +223,16 @@ def _binary(name: str, input: Tensor, other: Tensor) -> Tensor:
     return fn(input, other)
 
 
+def _check_tensor(name: str, input) -> None:
+    if not isinstance(input, Tensor):
+        raise TypeError(f"{name}(): argument 'input' (position 1) must be Tensor, not "
+                        f"{type(input).__name__}; for numbers use Python's builtins.{name}")
+
+
 def max(input: Tensor, dim=None, keepdim: bool = False):
     """``max(x)``: the largest element (0-d); ``max(x, dim)``: ``(values, indices)``;
     ``max(x, other)``: the elementwise maximum (`maximum`)."""
+    _check_tensor("max", input)
     if isinstance(dim, Tensor):
         return _binary("maximum", input, dim)
     if dim is None:
@@ -236,6 +243,7 @@ def max(input: Tensor, dim=None, keepdim: bool = False):
 
 def min(input: Tensor, dim=None, keepdim: bool = False):
     """``min(x)``, ``min(x, dim)`` -> ``(values, indices)``, or ``min(x, other)``."""
+    _check_tensor("min", input)
     if isinstance(dim, Tensor):
         return _binary("minimum", input, dim)
     if dim is None:

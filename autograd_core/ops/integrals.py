@@ -24,6 +24,9 @@ def aminmax(input: Tensor, *, dim: int | None = None, keepdim: bool = False):
     d = () if dim is None else dim
     empty = input.numel() == 0 if dim is None else (
         input._data.ndim > 0 and input._data.shape[_normalize_dim(dim, input._data.ndim)] == 0)
+    if empty and dim is not None:  # (PyTorch: IndexError for a given empty dim)
+        raise IndexError(f"aminmax(): Expected reduction dim {dim} to have non-zero size; the "
+                         f"operation has no identity over an empty dimension.")
     if empty:
         raise RuntimeError("aminmax(): cannot compute aminmax over an empty dimension as the "
                            "operation has no identity.")
@@ -32,6 +35,10 @@ def aminmax(input: Tensor, *, dim: int | None = None, keepdim: bool = False):
 
 def dist(input: Tensor, other: Tensor, p: float = 2) -> Tensor:
     """The ``p``-norm of ``input - other`` (broadcast)."""
+    for position, (arg, value) in enumerate((("input", input), ("other", other)), 1):
+        if not isinstance(value, Tensor):
+            raise TypeError(f"dist(): argument '{arg}' (position {position}) must be Tensor, "
+                            f"not {type(value).__name__}")
     return norm(input - other, p=p)
 
 

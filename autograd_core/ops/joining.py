@@ -42,6 +42,12 @@ def _tensor_list(tensors, op: str) -> list:
     return tensors
 
 
+def _nonempty(tensors: list, op: str) -> list:
+    if not tensors:
+        raise RuntimeError(f"{op} expects a non-empty TensorList (got no tensors to join)")
+    return tensors
+
+
 class Cat(Function):
     """Concatenate along ``dim``; the gradient is split back into the inputs' sizes.
     Inputs marked ``skipped`` (legacy empty 1-D tensors) take no part."""
@@ -166,17 +172,17 @@ def atleast_3d(*tensors):
 
 def hstack(tensors) -> Tensor:
     """Concatenate column-wise: along dim 0 for 1-D inputs, else along dim 1."""
-    tensors = [atleast_1d(t) for t in _tensor_list(tensors, "hstack")]
+    tensors = [atleast_1d(t) for t in _nonempty(_tensor_list(tensors, "hstack"), "hstack")]
     return cat(tensors, 0 if tensors and tensors[0]._data.ndim == 1 else 1)
 
 
 def vstack(tensors) -> Tensor:
     """Concatenate row-wise (1-D inputs become rows)."""
-    return cat([atleast_2d(t) for t in _tensor_list(tensors, "vstack")], 0)
+    return cat([atleast_2d(t) for t in _nonempty(_tensor_list(tensors, "vstack"), "vstack")], 0)
 
 
 def dstack(tensors) -> Tensor:
-    return cat([atleast_3d(t) for t in _tensor_list(tensors, "dstack")], 2)
+    return cat([atleast_3d(t) for t in _nonempty(_tensor_list(tensors, "dstack"), "dstack")], 2)
 
 
 def column_stack(tensors) -> Tensor:

@@ -58,6 +58,10 @@ def _fill_value(input: Tensor, value, op: str):
         if type(value._data) is not type(input._data):
             return value.item()
         return value
+    if isinstance(value, complex):
+        raise RuntimeError(f"{op}(): value cannot be converted to type {input.dtype} without "
+                           f"overflow (got the complex number {value!r}; complex tensors are "
+                           f"not supported)")
     s = scalar_value(value)
     if s is None:
         raise TypeError(f"{op}(): value must be a number or a 0-d Tensor, got "

@@ -7,23 +7,30 @@ Compositions of differentiable primitives, so the gradients are theirs:
     nanmean(x) = nansum(x) / #{not nan}
     quantile(x, q) = lerp(s[lo], s[hi], pos - lo)      s = sort(x), pos = q (n - 1),
                                                        lo = floor(pos), hi = ceil(pos)
-    logcumsumexp(x)_k = m + log(cumsum(e^(x - m)))_k   m = the row's max, a constant
 
-(``logcumsumexp`` loses the entries more than ~80 (float32) or ~700 (float64) below their
-row's maximum to underflow.)
+and one primitive, the running log-sum-exp y_k = log(sum_{i<=k} e^{x_i}), computed as
+y_k = logaddexp(y_{k-1}, x_k) (no entry lost to underflow, whatever the row's range), with
+
+    dx_i = sum_{k>=i} g_k e^{x_i - y_k}
+         = e^{x_i + rlcse(log g+ - y)_i} - e^{x_i + rlcse(log g- - y)_i}
+
+where rlcse is the running log-sum-exp from the end and g+ / g- the positive and negative
+parts of g: every exponential stays bounded, and the rule is made of the primitive itself,
+so it is differentiable again.
 """
 
 from __future__ import annotations
 
 from collections import namedtuple
 
+import numpy as np
+
+from ..function import Function
 from ..tensor import Tensor, _normalize_dim, _wrap
-from .cumulative import cumsum
 from .reduction import _xp
 from .scatter_gather import gather
 from .selection import where
 from .sorting import sort, stable_argsort
-from .unary import exp, log
 
 nanmedian_result = namedtuple("nanmedian", ["values", "indices"])
 
@@ -147,8 +154,44 @@ def nanquantile(input: Tensor, q, dim=None, keepdim: bool = False, *,
     return _quantile(input, q, dim, keepdim, interpolation, True, "nanquantile")
 
 
+class LogCumSumExp(Function):
+    """y_k = log(sum_{i<=k} e^{x_i}) along ``axis`` (from the end when ``reverse``)."""
+
+    @staticmethod
+    def forward(ctx, x, axis, reverse):
+        xp = ctx.xp
+        ctx.axis, ctx.reverse = axis, reverse
+        # the log of a zero part of g: finite (no inf - inf), and far enough from the
+        # dtype's limit that adding x or y to it cannot overflow
+        ctx.lowest = float(np.finfo(x.dtype).min) / 4
+        source = xp.flip(x, axis) if reverse else x
+        try:
+            out = xp.logaddexp.accumulate(source, axis=axis)
+        except (AttributeError, NotImplementedError, TypeError):  # no ufunc.accumulate
+            out = xp.array(source, copy=True)
+            for k in range(1, source.shape[axis]):
+                here = (slice(None),) * axis + (k,)
+                before = (slice(None),) * axis + (k - 1,)
+                out[here] = xp.logaddexp(out[before], source[here])
+        out = xp.flip(out, axis) if reverse else out
+        ctx.save_for_backward(x, out)
+        return xp.ascontiguousarray(out)
+
+    @staticmethod
+    def backward(ctx, grad):
+        x, out = ctx.saved
+        m = ctx.math
+        axis, back, low = ctx.axis, not ctx.reverse, ctx.lowest
+        log_g = m.log(m.where(grad == 0, 1.0, m.abs(grad)))
+        positive = m.where(grad > 0, log_g, low) - out
+        negative = m.where(grad < 0, log_g, low) - out
+        up = m.exp(m.apply(LogCumSumExp, positive, axis, back) + x)
+        down = m.exp(m.apply(LogCumSumExp, negative, axis, back) + x)
+        return up - down, None, None
+
+
 def logcumsumexp(input: Tensor, dim: int) -> Tensor:
-    """log(cumsum(exp(input))) along ``dim``, shifted by the maximum to avoid overflow."""
+    """log(cumsum(exp(input))) along ``dim``, as a running logaddexp (no underflow)."""
     if not input.dtype.is_floating_point:
         raise RuntimeError(f"logcumsumexp(): expected a floating point input, got {input.dtype}")
     nd = input._data.ndim
@@ -158,9 +201,7 @@ def logcumsumexp(input: Tensor, dim: int) -> Tensor:
     axis = _normalize_dim(dim, nd)
     if input._data.shape[axis] == 0:
         return input * 1
-    m = input.detach().amax(axis, keepdim=True)
-    m = where(m.isinf() | m.isnan(), 0.0, m)
-    return log(cumsum(exp(input - m), axis)) + m
+    return LogCumSumExp.apply(input, axis, False)
 
 
 for _fn in (nansum, nanmean, nanmedian, quantile, nanquantile, logcumsumexp):

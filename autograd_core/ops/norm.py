@@ -99,6 +99,11 @@ class Norm(Function):
         return scaled_x * expand_reduced(m, scale, shape, axes, keepdim), None, None, None
 
 
+# Matrix norms by name ('nuc' -> f(input, dim, keepdim)): they need an SVD, which
+# `autograd_core.linalg` provides and installs here when it is imported.
+matrix_norms: dict = {}
+
+
 def norm(input: Tensor, p="fro", dim=None, keepdim: bool = False, dtype=None) -> Tensor:
     """Vector norm over ``dim`` (all elements by default): ``p`` = 'fro' (= 2), a number
     > 0, ``inf`` or ``-inf``, or 0 (count of nonzeros)."""
@@ -117,6 +122,11 @@ def norm(input: Tensor, p="fro", dim=None, keepdim: bool = False, dtype=None) ->
         if isinstance(dim, (tuple, list)) and len(dim) > 2:
             raise RuntimeError(f"linalg.matrix_norm: dim must be a 2-tuple. Got {dim}")
         p = 2
+    elif isinstance(p, str) and p in matrix_norms:
+        if dim is None and ndim != 2:
+            raise RuntimeError(f"norm(): the {p!r} norm of a {ndim}-D input needs the two "
+                               f"matrix dims, e.g. dim=(-2, -1)")
+        return matrix_norms[p](input, (-2, -1) if dim is None else tuple(dim), keepdim)
     elif isinstance(p, str):
         raise RuntimeError(f"norm(): order {p!r} is not supported; use 'fro' or a number "
                            "(the nuclear norm needs an SVD)")

@@ -90,6 +90,7 @@ def logaddexp2(input: Tensor, other: Tensor) -> Tensor:
 
 def heaviside(input: Tensor, values: Tensor) -> Tensor:
     """0 where input < 0, ``values`` where input == 0, 1 where input > 0 (no gradient)."""
+    _tensors("heaviside", input, values)
     if input.dtype != values.dtype:
         raise RuntimeError(f"heaviside is not yet implemented for tensors with different "
                            f"dtypes: got {input.dtype} and {values.dtype}; convert one first")

@@ -234,7 +234,8 @@ def scatter_add(input: Tensor, dim: int, index: Tensor, src: Tensor) -> Tensor:
 
 def take_along_dim(input: Tensor, indices: Tensor, dim: int | None = None) -> Tensor:
     """`gather` after broadcasting ``input`` and ``indices`` in all dimensions but ``dim``;
-    with ``dim=None``, indices into the flattened input."""
+    with ``dim=None``, indices into the flattened input. Along a ``dim``, negative indices
+    count from the end, as in PyTorch (``gather``, and ``dim=None``, refuse them)."""
     if dim is None:
         return gather(input.reshape((-1,)), 0, indices.reshape((-1,)))
     shape, ishape = input._data.shape, indices._data.shape
@@ -248,7 +249,14 @@ def take_along_dim(input: Tensor, indices: Tensor, dim: int | None = None) -> Te
                                    tuple(1 if e == d else s for e, s in enumerate(ishape))))
     target_x = tuple(shape[d] if e == d else s for e, s in enumerate(common))
     target_i = tuple(ishape[d] if e == d else s for e, s in enumerate(common))
+    indices = _wrap_negative(indices, shape[d])
     return gather(broadcast_to(input, target_x), d, broadcast_to(indices, target_i))
+
+
+def _wrap_negative(indices: Tensor, size: int) -> Tensor:
+    if not isinstance(indices, Tensor) or indices._data.dtype.kind != "i":
+        return indices
+    return indices + (indices < 0).to(indices.dtype) * size
 
 
 # ---------------------------------------------------------------------------- index_*
@@ -344,8 +352,16 @@ def index_add(input: Tensor, dim: int, index: Tensor, source: Tensor, *, alpha=1
     """A copy of ``input`` with ``alpha * source`` added at the slices ``index`` along
     ``dim`` (repeated indices add up)."""
     d, index = _check_vector_index(input, dim, index, "index_add_")
+    if _scalar_case(input, source) and input._data.ndim == source._data.ndim:  # both 0-d
+        return index_add(input.reshape((-1,)), 0, index, source.reshape((-1,)),
+                         alpha=alpha).reshape(input.shape)
     _check_source(input, d, index, source, "index_add_")
     return IndexAdd.apply(input, d, index, source, alpha)
+
+
+def _scalar_case(input: Tensor, source) -> bool:
+    return (isinstance(source, Tensor) and (input._data.ndim == 0 or source._data.ndim == 0)
+            and input._data.ndim <= 1 and source._data.ndim <= 1)
 
 
 def _index_key(input: Tensor, d: int, index: Tensor) -> _Key:
@@ -355,6 +371,9 @@ def _index_key(input: Tensor, d: int, index: Tensor) -> _Key:
 def index_copy(input: Tensor, dim: int, index: Tensor, source: Tensor) -> Tensor:
     """A copy of ``input`` whose slices ``index`` along ``dim`` are ``source``'s."""
     d, index = _check_vector_index(input, dim, index, "index_copy_")
+    if _scalar_case(input, source):
+        return index_copy(input.reshape((-1,)), 0, index, source.reshape((-1,))).reshape(
+            input.shape)
     _check_source(input, d, index, source, "index_copy_")
     return IndexPut.apply(input, source, _index_key(input, d, index))
 
@@ -365,6 +384,8 @@ def index_fill(input: Tensor, dim: int, index: Tensor, value) -> Tensor:
     if isinstance(value, Tensor) and value._data.ndim != 0:
         raise RuntimeError(f"index_fill_ only supports a 0-dimensional value tensor, but got "
                            f"tensor with {value._data.ndim} dimension(s).")
+    if input._data.ndim == 0:
+        return index_fill(input.reshape((1,)), 0, index, value).reshape(())
     unique = _wrap(backend_of(index._data).xp.unique(index._data))  # each slice filled once
     return IndexPut.apply(input, _put_value(input, value), _index_key(input, d, unique))
 

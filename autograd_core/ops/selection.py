@@ -143,6 +143,10 @@ class Clamp(Function):
         ctx.save_for_backward(x)
         ctx.lo, ctx.hi = lo, hi
         xp = ctx.xp
+        if x.dtype.kind == "f" and (lo is None or hi is None or lo <= hi):
+            # selections, as PyTorch's: -0.0 stays -0.0 against a bound of 0, NaN stays NaN
+            out = x if lo is None else xp.where(x < lo, lo, x)
+            return out if hi is None else xp.where(out > hi, hi, out)
         if lo is None:
             out = xp.minimum(x, hi)
         elif hi is None:
@@ -334,9 +338,17 @@ def _chosen_grads(ctx, grad, keeps):
             m.where(chosen, 0.0, grad) if need_b else None)
 
 
-def _tensor_pair(input, other, name: str, floating: bool = False):
-    """Both operands as tensors of the promoted dtype (a number becomes a 0-d tensor)."""
-    if not isinstance(input, Tensor) and not isinstance(other, Tensor):
+def _tensor_pair(input, other, name: str, floating: bool = False, strict: bool = True):
+    """Both operands as tensors of the promoted dtype. PyTorch's ``maximum``, ``fmax``,
+    ``atan2``, ... take two Tensors (``strict``); the backward rules' namespace also lets a
+    number through (it becomes a 0-d tensor)."""
+    if strict:
+        for position, (arg, value) in enumerate((("input", input), ("other", other)), 1):
+            if not isinstance(value, Tensor):
+                raise TypeError(f"{name}(): argument '{arg}' (position {position}) must be "
+                                f"Tensor, not {type(value).__name__}; wrap a number first, "
+                                f"e.g. torch.tensor({value!r})")
+    elif not isinstance(input, Tensor) and not isinstance(other, Tensor):
         raise TypeError(f"{name}(): expected at least one Tensor argument, got "
                         f"{type(input).__name__} and {type(other).__name__}")
     a, b = float_operands(input, other) if floating else binary(input, other)
@@ -420,7 +432,8 @@ def _same_dtype(input: Tensor, other: Tensor, name: str) -> None:
 
 class Atan2(Function):
     """theta = atan2(y, x), the angle of the point (x, y):
-    d/dy = x / (x^2 + y^2),  d/dx = -y / (x^2 + y^2)."""
+    d/dy = x / (x^2 + y^2),  d/dx = -y / (x^2 + y^2);
+    at the origin (where x^2 + y^2 = 0) both are taken as 0, as PyTorch does."""
 
     @staticmethod
     def forward(ctx, y, x):
@@ -430,9 +443,11 @@ class Atan2(Function):
     @staticmethod
     def backward(ctx, grad):
         y, x = ctx.saved
+        m = ctx.math
         need_y, need_x = ctx.needs_input_grad
-        scale = grad / (x * x + y * y)
-        return (scale * x if need_y else None), (scale * -y if need_x else None)
+        r2 = x * x + y * y
+        recip = m.where(r2 == 0, 0.0, 1.0 / m.where(r2 == 0, 1.0, r2))
+        return (grad * x * recip if need_y else None), (grad * -y * recip if need_x else None)
 
 
 def atan2(input: Tensor, other: Tensor) -> Tensor:

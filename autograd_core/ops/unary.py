@@ -227,22 +227,23 @@ class Relu(Function):
     def forward(ctx, x):
         kernels = KERNEL_BACKENDS.get(ctx.xp)
         fused = kernels and kernels.fused_kernel("relu_forward", x.dtype)
-        out = fused(x) if fused else _array(ctx.xp, ctx.xp.maximum(x, 0), x)
+        out = fused(x) if fused else _array(ctx.xp, ctx.xp.where(x < 0, 0, x), x)  # -0.0 and NaN pass, as in PyTorch
         ctx.save_for_backward(out)
         return out
 
     @staticmethod
     def backward(ctx, grad):
         (out,) = ctx.saved
-        # the mask is a constant: relu'' = 0, and the map g -> g [y > 0] is linear
+        # the mask is a constant: relu'' = 0, and the map g -> g [y > 0] is linear; a
+        # selection, not a product (0 * inf is NaN), and NaN passes g, as in PyTorch
         return ctx.math.relu_grad(grad, out)
 
 
-offer("relu_grad", lambda m, g, y: g * (y > 0), "relu_backward")
+offer("relu_grad", lambda m, g, y: m.where(y <= 0, 0.0, g), "relu_backward")
 
 
 class Abs(_OfInput):
-    """y = |x|,  dy/dx = sign(x) (0 at x = 0, as in PyTorch)."""
+    """y = |x|,  dy/dx = sign(x) (0 at x = 0, and at NaN, as in PyTorch)."""
 
     rule = unary_rule("|a|", "|a|", "sign(a)", r"\operatorname{sign}(a)")
 
@@ -251,7 +252,8 @@ class Abs(_OfInput):
     @staticmethod
     def backward(ctx, grad):
         (x,) = ctx.saved
-        return grad * ctx.math.sign(x)
+        m = ctx.math
+        return grad * m.sign(m.where(x == x, x, 0.0))  # (x == x is False at NaN)
 
 
 # ----------------------------------------------------------------------------- functions

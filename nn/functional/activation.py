@@ -156,8 +156,8 @@ def glu(input: Tensor, dim: int = -1) -> Tensor:
 
 
 def hardshrink(input: Tensor, lambd: float = 0.5) -> Tensor:
-    """x where |x| > lambd, else 0."""
-    return ag.where(input.abs() > lambd, input, 0.0)
+    """x where |x| > lambd, else 0 (NaN stays NaN)."""
+    return ag.where((input >= -lambd) & (input <= lambd), 0.0, input)
 
 
 def softshrink(input: Tensor, lambd: float = 0.5) -> Tensor:
@@ -166,7 +166,10 @@ def softshrink(input: Tensor, lambd: float = 0.5) -> Tensor:
     if lambd < 0:
         raise RuntimeError(f"lambda must be in range [0, inf) for input dtype {input.dtype}, "
                            f"but found {lambd}")
-    return ag.where(input > lambd, input - lambd, ag.where(input < -lambd, input + lambd, 0.0))
+    # 0 x in the dead zone (-0.0 for negative x); NaN is outside it (stays NaN, passes its
+    # gradient), as in PyTorch
+    dead = (input >= -lambd) & (input <= lambd)
+    return ag.where(dead, input * 0.0, ag.where(input > lambd, input - lambd, input + lambd))
 
 
 def rrelu(input: Tensor, lower: float = 1.0 / 8, upper: float = 1.0 / 3,

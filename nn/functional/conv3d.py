@@ -91,6 +91,9 @@ def conv3d(input: Tensor, weight: Tensor, bias: Tensor | None = None, stride=1, 
         else:
             x, padding = _same_padding(x, kernel, dilation)
     padding = _triple(padding, "padding")
+    if any(int(p) < 0 for p in padding):
+        raise RuntimeError(f"conv3d: negative padding is not supported (got padding="
+                           f"{list(padding)}); crop the input first, e.g. with F.pad")
     n, c, d, h, w = x.shape
     kd = kernel[0]
     padded = tuple(s + 2 * p for s, p in zip((d, h, w), padding))

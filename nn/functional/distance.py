@@ -18,8 +18,8 @@ def pdist(input: Tensor, p: float = 2.0) -> Tensor:
     n = input.shape[0]
     steps = ag.arange(n, device=input.device)
     pairs = (steps.unsqueeze(1) < steps.unsqueeze(0)).nonzero()  # (P, 2), row-major
-    if pairs.shape[0] == 0:
-        return input.new_zeros((0,))
+    if pairs.shape[0] == 0:  # fewer than two rows: no pairs, but still in input's graph
+        return input.reshape(-1)[:0] * 1.0
     rows_i = input.index_select(0, pairs[:, 0])
     rows_j = input.index_select(0, pairs[:, 1])
     return (rows_i - rows_j).norm(p, 1)

@@ -54,7 +54,10 @@ def hinge_embedding_loss(input: Tensor, target: Tensor, margin: float = 1.0,
 
 
 def _as_batch(input: Tensor, name: str) -> Tensor:
-    if input.ndim == 0 or input.ndim > 2 or input.numel() == 0 and input.ndim == 1:
+    """(N, C) scores: a vector is one sample, a 0-d score one sample of one class."""
+    if input.ndim == 0:
+        return input.reshape(1, 1)
+    if input.ndim > 2 or input.numel() == 0 and input.ndim == 1:
         raise RuntimeError(f"{name}: Expected non-empty vector or matrix with optional 0-dim "
                            f"batch size, but got: {list(input.shape)}")
     return input if input.ndim == 2 else input.unsqueeze(0)
@@ -93,7 +96,7 @@ def multi_margin_loss(input: Tensor, target: Tensor, p: int = 1, margin: float =
         z = z * weight.index_select(0, t).unsqueeze(1)
     own = t.unsqueeze(1) == ag.arange(c, device=x.device)
     loss = ag.where(own, 0.0, z).sum(1) / c
-    if input.ndim == 1:
+    if input.ndim <= 1:
         loss = loss.squeeze(0)
     return _reduce(loss, reduction)
 
@@ -124,7 +127,7 @@ def multilabel_margin_loss(input: Tensor, target: Tensor, size_average=None, red
     hinge = (1.0 - x_t.unsqueeze(-1) + x.unsqueeze(1)).clamp_min(0.0)  # (N, K, C)
     counted = valid.unsqueeze(-1) & ~is_target.unsqueeze(1)
     loss = ag.where(counted, hinge, 0.0).sum((1, 2)) / c
-    if input.ndim == 1:
+    if input.ndim <= 1:
         loss = loss.squeeze(0)
     return _reduce(loss, reduction)
 

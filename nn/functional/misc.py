@@ -66,6 +66,19 @@ def _blocks(x: Tensor, d: int, left: int, right: int, mode: str, value: float):
     return before, after
 
 
+def _replicate_indices(x: Tensor, d: int, left: int, right: int) -> Tensor:
+    """Replicate padding with a negative side: output j reads input clamp(j - left, 0, n - 1)
+    along dim ``d`` (a crop that takes the whole dimension still replicates its edge)."""
+    n = x.shape[d]
+    size = n + left + right
+    if size < 0 or n == 0:
+        raise RuntimeError(
+            f"padding ({left}, {right}) of dimension {d} with size {n} gives an output size "
+            f"of {size}; replicate needs a non-empty dimension and a non-negative result")
+    index = (ag.arange(size, device=x.device) - left).clamp(0, n - 1)
+    return x.index_select(d, index)
+
+
 def pad(input: Tensor, pad: tuple | list, mode: str = "constant",
         value: float | None = None) -> Tensor:
     """Pad the last ``len(pad) // 2`` dimensions: ``pad = (left_last, right_last,
@@ -104,6 +117,9 @@ def pad(input: Tensor, pad: tuple | list, mode: str = "constant",
     for i in range(k):
         d = input.ndim - 1 - i
         left, right = pads[2 * i], pads[2 * i + 1]
+        if mode == "replicate" and min(left, right) < 0:
+            x = _replicate_indices(x, d, left, right)
+            continue
         x = _crop(x, d, left, right)
         before, after = _blocks(x, d, max(left, 0), max(right, 0), mode, fill)
         parts = [p for p in (before, x, after) if p is not None]
@@ -154,11 +170,15 @@ def normalize(input: Tensor, p: float = 2.0, dim: int = 1, eps: float = 1e-12,
 
 
 def cosine_similarity(x1: Tensor, x2: Tensor, dim: int = 1, eps: float = 1e-8) -> Tensor:
-    """sum(x1 x2) / (max(||x1||, eps) max(||x2||, eps)) along ``dim`` (broadcasting)."""
+    """sum(x1 x2) / (max(||x1||, eps) max(||x2||, eps)) along ``dim``, after broadcasting
+    x1 and x2 to one shape (a size-1 ``dim`` broadcast against n repeats its entry n times,
+    so its norm is over all n)."""
     if not x1.is_floating_point():
         x1 = x1.float()
     if not x2.is_floating_point():
         x2 = x2.float()
+    if x1.shape != x2.shape:
+        x1, x2 = ag.broadcast_tensors(x1, x2)
     n1 = x1.norm(2, dim, keepdim=True).clamp_min(eps)
     n2 = x2.norm(2, dim, keepdim=True).clamp_min(eps)
     return ((x1 / n1) * (x2 / n2)).sum(dim)

@@ -10,6 +10,7 @@ import warnings
 import autograd_core as ag
 from autograd_core import Tensor
 
+from ._output_size import check_output_size
 from .interpolate import resize_separable
 
 __all__ = [
@@ -22,6 +23,10 @@ __all__ = [
 def max_pool1d(input: Tensor, kernel_size, stride=None, padding=0, dilation=1,
                ceil_mode: bool = False, return_indices: bool = False):
     """Max over windows of (N, C, L); with ``return_indices`` also the argmax positions."""
+    if isinstance(input, Tensor) and input.ndim in (2, 3) and 0 in input.shape[-2:]:
+        raise RuntimeError(f"max_pool1d: Expected 2D or 3D (batch mode) tensor with optional 0 "
+                           f"dim batch size for input, but got: {list(input.shape)} (only the "
+                           f"batch may be empty)")
     return ag.fused.max_pool1d(input, kernel_size, stride, padding, dilation, ceil_mode,
                                return_indices)
 
@@ -56,6 +61,7 @@ def adaptive_avg_pool1d(input: Tensor, output_size) -> Tensor:
 def adaptive_avg_pool2d(input: Tensor, output_size) -> Tensor:
     """Average pooling to ``output_size`` (an int, or a pair whose ``None`` entries keep the
     input's size)."""
+    check_output_size(input, output_size)
     return ag.fused.adaptive_avg_pool2d(input, output_size)
 
 
@@ -66,6 +72,7 @@ def adaptive_max_pool1d(input: Tensor, output_size, return_indices: bool = False
 
 def adaptive_max_pool2d(input: Tensor, output_size, return_indices: bool = False):
     """Max pooling to ``output_size``."""
+    check_output_size(input, output_size)
     return ag.fused.adaptive_max_pool2d(input, output_size, return_indices)
 
 

@@ -12,6 +12,8 @@ from __future__ import annotations
 import autograd_core as ag
 from autograd_core import Tensor
 
+from ._output_size import check_output_size
+
 __all__ = ["max_pool3d", "avg_pool3d", "adaptive_avg_pool3d", "adaptive_max_pool3d",
            "max_pool1d_with_indices", "max_pool2d_with_indices", "max_pool3d_with_indices",
            "adaptive_max_pool1d_with_indices", "adaptive_max_pool2d_with_indices",
@@ -74,6 +76,9 @@ def max_pool3d(input: Tensor, kernel_size, stride=None, padding=0, dilation=1,
     """Max over windows of (N, C, D, H, W) or (C, D, H, W); with ``return_indices`` also the
     flat positions d*H*W + h*W + w of the maxima (for `max_unpool3d`)."""
     x = _batched("max_pool3d", input)
+    if any(size == 0 for size in x.shape[1:]):
+        raise RuntimeError(f"max_pool3d: Expected input's non-batch dimensions to have positive "
+                           f"length, but input has a shape of {list(input.shape)}")
     k = _triple(kernel_size, "kernel_size")
     s = k if stride is None or (isinstance(stride, (list, tuple)) and not stride) \
         else _triple(stride, "stride")
@@ -127,6 +132,7 @@ def _adaptive_sizes(op: str, x: Tensor, output_size) -> tuple:
 def adaptive_avg_pool3d(input: Tensor, output_size) -> Tensor:
     """Average pooling of (N, C, D, H, W) to ``output_size`` (an int or a triple; ``None``
     keeps that input size): bin i of an axis covers floor(i*in/out) .. ceil((i+1)*in/out)."""
+    check_output_size(input, output_size)
     x = _batched("adaptive_avg_pool3d", input)
     od, oh, ow = _adaptive_sizes("adaptive_avg_pool3d", x, output_size)
     n, c, d, h, w = x.shape
@@ -138,6 +144,7 @@ def adaptive_avg_pool3d(input: Tensor, output_size) -> Tensor:
 def adaptive_max_pool3d(input: Tensor, output_size, return_indices: bool = False):
     """Max pooling of (N, C, D, H, W) to ``output_size``; with ``return_indices`` also the
     flat positions of the maxima."""
+    check_output_size(input, output_size)
     x = _batched("adaptive_max_pool3d", input)
     od, oh, ow = _adaptive_sizes("adaptive_max_pool3d", x, output_size)
     n, c, d, h, w = x.shape

@@ -12,7 +12,7 @@ Every activation is a pointwise map y = f(x; params) whose backward is dx = g f'
     elu / selu / celu
                  scale x  (x > 0)              scale
                  scale a (e^{kx} - 1)  (x <= 0)     scale a k e^{kx}
-    softsign     x / (1 + |x|)                 1 / (1 + |x|)^2
+    softsign     x / (1 + |x|)                 1 / (1 + |x|)^2  (as 1/b - (x/b)/b sign x)
     hardswish    x relu6(x + 3) / 6            0, x/3 + 1/2, 1  (x <= -3, |x| < 3, x >= 3)
     leaky_relu, hardtanh, relu6, hardsigmoid, threshold: piecewise linear, f' a step function
 
@@ -187,7 +187,7 @@ class LogSigmoid(_Activation):
 
     @staticmethod
     def value(xp, x):
-        return -_softplus(xp, -x)
+        return 0.0 - _softplus(xp, -x)  # (0 - 0 is +0.0 at x = inf, as in PyTorch)
 
     @staticmethod
     def slope(m, x):
@@ -202,7 +202,8 @@ class ELU(_Activation):
 
     @staticmethod
     def value(xp, x, alpha, scale, k):
-        z = xp.minimum(x, 0)  # the negative branch only (no overflow for large x)
+        z = xp.where(x > 0, 0, x)  # the negative branch only (no overflow for large x; -0.0
+        # stays -0.0, as in PyTorch)
         neg = xp.expm1(z * k if k != 1 else z)
         if alpha != 1:
             neg *= alpha
@@ -213,7 +214,7 @@ class ELU(_Activation):
     def slope(m, x, alpha, scale, k):
         z = m.minimum(x, 0.0)
         neg = m.exp(z * k if k != 1 else z) * (scale * alpha * k)
-        return m.where(x > 0, scale, neg)
+        return m.where(x <= 0, neg, scale)  # NaN takes the linear branch, as in PyTorch
 
 
 class LeakyReLU(_Activation):
@@ -232,18 +233,20 @@ class LeakyReLU(_Activation):
 
 
 class Hardtanh(_Activation):
-    """clamp(x, min_val, max_val); f' = 1 strictly inside, 0 outside (and at the ends)."""
+    """clamp(x, min_val, max_val); f' = 1 strictly inside, 0 outside and at the ends
+    (and 1 at NaN, as in PyTorch, whose mask is ``x <= min_val or x >= max_val``)."""
 
     rule = unary_rule("clamp(a, lo, hi)", r"\operatorname{clamp}(a, l, h)",
                       "1 if lo < a < hi else 0", r"\mathbb{1}[l < a < h]")
 
     @staticmethod
     def value(xp, x, min_val, max_val):
-        return xp.minimum(xp.maximum(x, min_val), max_val)
+        # a selection, not max/min: -0.0 stays -0.0 at min_val = 0, NaN stays NaN
+        return xp.where(x < min_val, min_val, xp.where(x > max_val, max_val, x))
 
     @staticmethod
     def chain(m, grad, x, min_val, max_val):
-        return m.where((x > min_val) & (x < max_val), grad, 0.0)
+        return m.where((x <= min_val) | (x >= max_val), 0.0, grad)
 
 
 class Hardsigmoid(_Activation):
@@ -271,28 +274,29 @@ class Hardswish(_Activation):
 
 
 class Softsign(_Activation):
-    """x / (1 + |x|)."""
+    """y = x / b with b = 1 + |x|:  f' = 1/b - (x/b)/b sign(x)  (= 1/b^2), evaluated in that
+    order, as PyTorch's composite is: the same float32 bits, and NaN at x = +-inf."""
 
     @staticmethod
     def value(xp, x):
         return x / (xp.abs(x) + 1.0)
 
     @staticmethod
-    def slope(m, x):
-        d = m.abs(x) + 1.0
-        return 1.0 / (d * d)
+    def chain(m, grad, x):
+        b = m.abs(x) + 1.0
+        return grad / b - grad * ((x / b) / b) * m.sign(x)
 
 
 class Threshold(_Activation):
-    """x if x > threshold else value."""
+    """value if x <= threshold else x (a NaN stays NaN, and passes its gradient)."""
 
     @staticmethod
     def value(xp, x, threshold, value):
-        return xp.where(x > threshold, x, value)
+        return xp.where(x <= threshold, value, x)
 
     @staticmethod
     def chain(m, grad, x, threshold, value):
-        return m.where(x > threshold, grad, 0.0)
+        return m.where(x <= threshold, 0.0, grad)
 
 
 class PReLU(Function):
@@ -438,6 +442,9 @@ def prelu(x: Tensor, weight: Tensor) -> Tensor:
     if not isinstance(weight, Tensor):
         raise TypeError(f"prelu(): argument 'weight' (position 2) must be Tensor, not "
                         f"{type(weight).__name__}")
+    if weight._data.ndim > 1:
+        raise RuntimeError(f"prelu: Expected `weight` to be a scalar or 1D tensor, but got: "
+                           f"ndim = {weight._data.ndim}")
     n = weight._data.size
     channels = x._data.shape[1] if x._data.ndim >= 2 else 1
     if n != 1 and n != channels:

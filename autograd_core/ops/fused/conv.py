@@ -311,8 +311,8 @@ class Unfold(Function):
         xp = ctx.xp
         col = _im2col(xp, x, g)
         n = x.shape[0]
-        out = xp.ascontiguousarray(col.reshape(col.shape[0], n, col.shape[1] // max(n, 1))
-                                   .transpose(1, 0, 2))
+        blocks = col.shape[1] // n if n else g.h[1] * g.w[1]  # L = OH * OW (an empty batch too)
+        out = xp.ascontiguousarray(col.reshape(col.shape[0], n, blocks).transpose(1, 0, 2))
         return out.copy() if g.pointwise else out  # own memory, not a view of x
 
     @staticmethod

@@ -251,6 +251,10 @@ def batch_norm(input: Tensor, running_mean: Tensor | None, running_var: Tensor |
     if not isinstance(input, Tensor):
         raise TypeError(f"batch_norm(): argument 'input' must be Tensor, not "
                         f"{type(input).__name__}")
+    if input._data.ndim < 2 and input._data.size == 0:  # nothing to normalise: an empty
+        # result, still in the graph of input, weight and bias (as PyTorch returns)
+        out = input * weight if weight is not None else input * 1
+        return out + bias if bias is not None else out
     if input._data.ndim < 2:
         raise ValueError(f"batch_norm expects an input of at least 2 dimensions (N, C, *), got "
                          f"shape {_shape_text(input)}")

@@ -248,7 +248,7 @@ def _check_nan(node, grads) -> None:
         if g is None:
             continue
         data = g._data if isinstance(g, Tensor) else g
-        if data.dtype.kind == "f" and bool(node.xp.isnan(data).any()):
+        if data.dtype.kind in "fV" and bool(node.xp.isnan(data).any()):
             where = _anomaly.user_line(node._anomaly_trace)
             raise RuntimeError(
                 f"Function '{node.name()}' returned nan values in its {i}th output. "

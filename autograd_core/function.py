@@ -49,6 +49,10 @@ from ._backend import as_array, backend_of
 from .grad_mode import _state as _grad_state
 from .tensor import Tensor, _HookHandle, _wrap
 
+# NumPy kinds of outputs that can require grad: floating point, and "V" for bfloat16
+# (ml_dtypes' bfloat16 is a kind-"V" type; no other kind-"V" dtype is a tensor dtype).
+_DIFFERENTIABLE_KINDS = ("f", "V")
+
 _sequence = itertools.count()
 
 _FREED_MESSAGE = (
@@ -340,7 +344,7 @@ class Function(Node):
         if type(raw) is not tuple:  # one output: the common case
             array = raw if type(raw) is array_type else _as_array(raw, xp)
             out = _wrap(array)
-            if array.dtype.kind == "f" and not (non_diff and id(array) in non_diff):
+            if array.dtype.kind in _DIFFERENTIABLE_KINDS and not (non_diff and id(array) in non_diff):
                 out.grad_fn = ctx
                 out._requires_grad = True
             to_save = ctx._to_save
@@ -357,7 +361,8 @@ class Function(Node):
         ctx._output_meta = tuple(None if r is None else (r._data.shape, r._data.dtype)
                                  for r in results)
         for nr, r in enumerate(results):
-            if r is None or r._data.dtype.kind != "f" or (non_diff and id(r._data) in non_diff):
+            if (r is None or r._data.dtype.kind not in _DIFFERENTIABLE_KINDS
+                    or (non_diff and id(r._data) in non_diff)):
                 continue
             r.grad_fn = ctx
             r._output_nr = nr
@@ -514,7 +519,8 @@ def _apply_custom(cls, args, kwargs):
     results = []
     for nr, o in enumerate(outs):
         r = _custom_output(o, args)
-        if isinstance(r, Tensor) and r._data.dtype.kind == "f" and id(o) not in non_diff:
+        if (isinstance(r, Tensor) and r._data.dtype.kind in _DIFFERENTIABLE_KINDS
+                and id(o) not in non_diff):
             r.grad_fn = ctx
             r._output_nr = nr
             r._requires_grad = True

@@ -94,13 +94,12 @@ def _native_batch_norm_legit(input: Tensor, weight, bias, *args) -> tuple:
 def _batch_norm_with_update(input: Tensor, weight, bias, running_mean: Tensor,
                             running_var: Tensor, momentum: float, eps: float) -> tuple:
     """Training-mode `native_batch_norm` updating the running statistics: ``(y, mean, rstd,
-    reserve)``, the reserve an empty buffer (PyTorch's is uint8; there is no uint8 here, so
-    it is an empty int32)."""
+    reserve)``, the reserve an empty uint8 buffer, as PyTorch's."""
     y, mean, rstd = native_batch_norm(input, weight, bias, running_mean, running_var, True,
                                       momentum, eps)
-    from ..dtypes import int32
+    from ..dtypes import uint8
 
-    return y, mean, rstd, input.new_zeros((0,), dtype=int32)
+    return y, mean, rstd, input.new_zeros((0,), dtype=uint8)
 
 
 def native_layer_norm(input: Tensor, normalized_shape, weight: Tensor | None,

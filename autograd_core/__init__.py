@@ -6,13 +6,15 @@ chain rule over that graph. ``autograd_core.nn`` and ``autograd_core.optim`` bui
 checkout they are the sibling folders ``nn/`` and ``optim/``, importable as ``nn`` and ``optim`` too).
 """
 
-from . import _aliases, accelerator, autograd, backends, cuda, datasets, linalg, serialization, special, utils
+from . import _aliases, accelerator, autograd, backends, cuda, datasets, fft, linalg, serialization, special, utils
 from . import ops as _ops  # attaches the operations to Tensor
 from .device import device
 from .dtypes import (
     bool_ as bool,
 )
 from .dtypes import (
+    complex64,
+    complex128,
     dtype,
     float16,
     float32,
@@ -103,6 +105,10 @@ from .ops.statistics import *  # noqa: F403
 from .ops.triangular import *  # noqa: F403
 from .ops.trig import *  # noqa: F403
 from .ops.unary import *  # noqa: F403
+
+# isort: off
+from .ops.complex import *  # noqa: F403, E402  (after copies: its conj/real are the real-only ones)
+# isort: on
 from .random import Generator, get_rng_state, initial_seed, manual_seed, seed, set_rng_state
 from .serialization import load, save
 from .tensor import Size, Tensor, is_tensor
@@ -112,6 +118,8 @@ float = float32
 double = float64
 long = int64
 int = int32
+cfloat = complex64
+cdouble = complex128
 
 # from the installed package metadata (pyproject.toml in a checkout never installed)
 from ._version import __version__  # noqa: E402

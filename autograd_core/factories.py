@@ -80,6 +80,8 @@ def _infer_numpy(data, dtype) -> np.ndarray:
         return array.astype(np.int64, copy=False)
     if kind == "b":
         return array
+    if kind == "c":  # Python complex numbers: the default complex dtype, as PyTorch
+        return array.astype(_dt.default_complex().numpy, copy=False)
     if kind == "O":
         return _from_object_list(data)
     raise TypeError(f"can't make a tensor from data of type {array.dtype} ({type(data).__name__})")
@@ -137,7 +139,7 @@ def _array_from_data(data, dtype, device, copy: bool = True):
                 target, index = _target(dev)
                 return target.from_numpy(host, index)
             array = backend.to_device(array, dev.index)
-        if array.dtype in _SMALL_INTS or array.dtype.kind not in "fiub":
+        if array.dtype in _SMALL_INTS or array.dtype.kind not in "fiubc":
             raise TypeError(f"unsupported array dtype {array.dtype}")
         return array.copy() if copy and array is data else array
     array = _infer_numpy(data, dtype)

@@ -48,6 +48,9 @@ One module per family of operations:
 - `integrals`   aminmax, dist, renorm, trapezoid, trapz, cumulative_trapezoid
 - `arguments`   out= on the functions, axis=/keepdims= on the reductions
 - `legacy`      FloatTensor & co., memory formats, format(t, spec) for 0-d tensors
+- `complex`     real, imag, conj, view_as_real/complex, complex, polar, complex casts
+- `complex_arith`, `complex_routing` complex * / ** @ exp log sqrt abs angle, and the routing
+                of complex operands (linear real primitives record complex outputs too)
 """
 
 from .. import _rule_math
@@ -99,11 +102,15 @@ from . import (  # noqa: F401  (imported for their side effect of attaching meth
     trig,
     unary,
 )
+
+# isort: off
+from . import complex, complex_arith, complex_routing  # noqa: E402, F401  (after the real families)
+# isort: on
 from ._tensor_math import TensorMath
 
 # The Tensor side of the backward rules' vocabulary (`ctx.math` under create_graph=True).
 _rule_math.install_tensor_math(TensorMath([
-    arithmetic, comparison, conversion, cumulative, einsum, extrema, indexing, joining, linalg,
+    complex, arithmetic, comparison, conversion, cumulative, einsum, extrema, indexing, joining, linalg,
     masking, norm, reduction, reorder, rounding, scatter_gather, selection, shape, softmax,
     special, special_gamma, special_bessel, special_erf, special_log, trig, unary, _broadcast,
     sorting, triangular, slicing, region_scatter, scatter_reduce, combine, rearrange,

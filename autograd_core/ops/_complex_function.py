@@ -1,0 +1,112 @@
+"""`ComplexFunction`: a `Function` whose complex outputs are differentiable.
+
+The core records a node only for floating outputs (``Function.apply`` checks the output's
+dtype kind ``"f"``). Complex primitives subclass this class instead: it keeps a handle on the
+node ``apply`` made and, when the output is complex and the node was recorded (an input
+requires grad, grad mode is on), makes the node the output's ``grad_fn``. Everything else
+(edges, saving, version checks, the one backward rule) is the core's, unchanged.
+
+Gradient convention (PyTorch's): for a real loss L, the gradient carried by a complex value
+z = x + iy is dL/dx + i dL/dy (twice the conjugate Wirtinger derivative dL/d z-bar). So for a
+holomorphic w = f(z) the rule is ``grad_z = grad_w * conj(f'(z))``, and the gradient sent to a
+real input is the real part of what a complex one would get.
+"""
+
+from __future__ import annotations
+
+import threading
+
+from ..function import Function
+
+
+class _Capture(threading.local):
+    """The node of the apply in progress, taken only while one asks for it (so that no
+    node outlives its graph through this handle)."""
+
+    want = False
+    ctx = None
+
+
+_last = _Capture()
+
+
+class ComplexFunction(Function):
+    """Base of the complex primitives (see the module docstring)."""
+
+    def __init_subclass__(cls, **kwargs) -> None:
+        super().__init_subclass__(**kwargs)
+        forward = cls.__dict__.get("forward")
+        if forward is None:
+            return
+        inner = forward.__func__ if isinstance(forward, staticmethod) else forward
+
+        def recording_forward(ctx, *args, **kw):
+            if _last.want:
+                _last.ctx, _last.want = ctx, False
+            return inner(ctx, *args, **kw)
+
+        recording_forward.__doc__ = inner.__doc__
+        cls.forward = staticmethod(recording_forward)
+
+    @classmethod
+    def apply(cls, *args, **kwargs):
+        _last.ctx, _last.want = None, True
+        try:
+            out = super().apply(*args, **kwargs)
+        finally:
+            ctx, _last.ctx, _last.want = _last.ctx, None, False
+        if ctx is None or "_input_meta" not in ctx.__dict__:
+            return out  # nothing recorded (no_grad, or no input requires grad)
+        _mark(out, ctx)
+        return out
+
+
+def _mark(out, ctx) -> None:
+    """Make the recorded node ``ctx`` the ``grad_fn`` of the complex outputs in ``out``."""
+    outs = out if type(out) is tuple else (out,)
+    for nr, r in enumerate(outs):
+        if r is not None and r._data.dtype.kind == "c" and r.grad_fn is None:
+            r.grad_fn = ctx
+            r._output_nr = nr
+            r._requires_grad = True
+
+
+def lift_linear(*classes) -> None:
+    """Let existing real primitives record complex outputs too. Only for *linear* maps
+    (views, reshapes, indexing, sums, add/sub/neg, concatenation, copies): their rule
+    g -> A^T g needs no conjugate, since the adjoint of a real linear map is its transpose
+    whatever the field. Nonlinear maps get their own `ComplexFunction`."""
+    for cls in classes:
+        if cls.__dict__.get("_complex_lifted"):
+            continue
+        _lift(cls)
+
+
+def _lift(cls) -> None:
+    forward = cls.forward  # (a staticmethod's function)
+    real_apply = cls.apply.__func__
+
+    def recording_forward(ctx, *args, **kw):
+        if _last.want:
+            _last.ctx, _last.want = ctx, False
+        return forward(ctx, *args, **kw)
+
+    def apply(klass, *args, **kwargs):
+        for a in args:
+            if getattr(a, "_requires_grad", False) and a._data.dtype.kind == "c":
+                break
+        else:
+            return real_apply(klass, *args, **kwargs)  # the common case: nothing complex
+        _last.ctx, _last.want = None, True
+        try:
+            out = real_apply(klass, *args, **kwargs)
+        finally:
+            ctx, _last.ctx, _last.want = _last.ctx, None, False
+        if ctx is not None and "_input_meta" in ctx.__dict__:
+            _mark(out, ctx)
+        return out
+
+    recording_forward.__doc__ = getattr(forward, "__doc__", None)
+    cls.forward = staticmethod(recording_forward)
+    cls.apply = classmethod(apply)
+    cls._complex_lifted = True

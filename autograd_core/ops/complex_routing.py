@@ -1,0 +1,135 @@
+"""Where complex tensors meet the real operations.
+
+Imported by `autograd_core.ops` after the real families, before the public names are taken:
+
+1. the *linear* real primitives (views, indexing, reductions by sum, add/sub/neg, joining,
+   copies) record complex outputs too (`lift_linear`): their rules need no conjugate;
+2. the nonlinear functions that have a complex rule (``* / ** @ exp log sqrt abs angle``)
+   send complex operands to `complex_arith`: one check of the operands' dtype kind, the
+   real path is otherwise unchanged;
+3. the real-only pointwise functions refuse complex input (`_pointwise._floating`), so no
+   imaginary part is dropped silently.
+"""
+
+from __future__ import annotations
+
+import functools
+
+from ..tensor import Tensor
+from . import (
+    _broadcast,
+    arithmetic,
+    complex_arith,
+    conversion,
+    copies,
+    elementwise_more,
+    indexing,
+    joining,
+    linalg,
+    reduction,
+    reorder,
+    shape,
+    unary,
+)
+from . import complex as _complex
+from ._complex_function import lift_linear
+
+_complex.attach_methods(copies)
+lift_linear(
+    shape.Reshape, shape.Permute, indexing.Slice, indexing.SliceScatter, indexing.Index,
+    indexing.IndexAccumulate, reduction.Sum, reduction.Mean, arithmetic.Add, arithmetic.Sub,
+    arithmetic.Neg, joining.Cat, joining.Stack, joining.Split, joining.Unbind, reorder.Flip,
+    reorder.Roll, reorder.Repeat, conversion.Clone, conversion.ToDevice, _broadcast.SumTo,
+    _broadcast.BroadcastTo,
+)
+
+
+def _c(x) -> bool:
+    return (type(x) is Tensor or isinstance(x, Tensor)) and x._data.dtype.kind == "c" \
+        or isinstance(x, complex)
+
+
+def _binary_route(real_fn, complex_fn):
+    @functools.wraps(real_fn)
+    def fn(input, other, *args, **kwargs):
+        if _c(input) or _c(other):
+            if args or any(v is not None for v in kwargs.values()):
+                raise NotImplementedError(
+                    f"{real_fn.__name__}: extra arguments {args or kwargs} are not supported "
+                    f"for complex tensors")
+            return complex_fn(input, other)
+        return real_fn(input, other, *args, **kwargs)
+
+    return fn
+
+
+def _unary_route(real_fn, complex_fn):
+    @functools.wraps(real_fn)
+    def fn(input, *args, **kwargs):
+        if _c(input):
+            return complex_fn(input, *args, **kwargs)
+        return real_fn(input, *args, **kwargs)
+
+    return fn
+
+
+def _vdot_complex(input, other):
+    return complex_arith.matmul(_complex.conj(input), other)
+
+
+_ROUTES = [
+    # (module, name, complex function, unary?)
+    (arithmetic, "mul", complex_arith.mul, False),
+    (arithmetic, "multiply", complex_arith.mul, False),
+    (arithmetic, "div", complex_arith.div, False),
+    (arithmetic, "divide", complex_arith.div, False),
+    (arithmetic, "pow", complex_arith.pow, False),
+    (linalg, "matmul", complex_arith.matmul, False),
+    (linalg, "mm", complex_arith.matmul, False),
+    (linalg, "bmm", complex_arith.matmul, False),
+    (linalg, "mv", complex_arith.matmul, False),
+    (linalg, "dot", complex_arith.matmul, False),
+    (linalg, "vdot", _vdot_complex, False),
+    (unary, "exp", complex_arith.exp, True),
+    (unary, "log", complex_arith.log, True),
+    (unary, "sqrt", complex_arith.sqrt, True),
+    (unary, "abs", _complex.abs_complex, True),
+    (unary, "absolute", _complex.abs_complex, True),
+    (elementwise_more, "angle", _complex.angle_complex, True),
+]
+_routed = {}
+for _module, _name, _cfn, _unary in _ROUTES:
+    _real = getattr(_module, _name)
+    _new = _unary_route(_real, _cfn) if _unary else _binary_route(_real, _cfn)
+    setattr(_module, _name, _new)
+    _routed[_real] = _new
+
+# Tensor methods and operators bound to the functions above.
+for _attr, _value in list(vars(Tensor).items()):
+    if _value in _routed:
+        setattr(Tensor, _attr, _routed[_value])
+Tensor.vdot = linalg.vdot
+
+
+def _reflected(fn):
+    return lambda self, other: fn(other, self)
+
+
+for _attr, _fn in (("__mul__", arithmetic.mul), ("__truediv__", arithmetic.div),
+                   ("__matmul__", linalg.matmul)):
+    setattr(Tensor, _attr, _fn)
+Tensor.__rmul__ = _reflected(arithmetic.mul)
+Tensor.__rtruediv__ = _reflected(arithmetic.div)
+Tensor.__rmatmul__ = _reflected(linalg.matmul)
+Tensor.true_divide = lambda self, other: arithmetic.div(self, other)
+_real_pow_method = Tensor.__pow__
+
+
+def _pow_method(self, exponent):
+    if _c(self) or _c(exponent):
+        return complex_arith.pow(self, exponent)
+    return _real_pow_method(self, exponent)
+
+
+Tensor.__pow__ = Tensor.pow = _pow_method
+Tensor.__abs__ = unary.abs

@@ -28,7 +28,8 @@ import nn.functional as F
 torch = importlib.import_module("torch")
 
 _DTYPES = {torch.float32: ag.float32, torch.float64: ag.float64, torch.float16: ag.float16,
-           torch.int64: ag.int64, torch.int32: ag.int32, torch.bool: ag.bool}
+           torch.int64: ag.int64, torch.int32: ag.int32, torch.bool: ag.bool,
+           torch.complex64: ag.complex64, torch.complex128: ag.complex128}
 
 
 SKIPPED = "skipped"  # a sample PyTorch itself refuses
@@ -93,7 +94,7 @@ class _Converter:
             if obj.numel() > _MAX_ELEMENTS:
                 raise Unsupported(f"a tensor of {obj.numel()} elements (over the time budget)")
             try:
-                ours = ag.tensor(obj.detach().numpy().copy(), dtype=_DTYPES[obj.dtype])
+                ours = ag.tensor(obj.detach().resolve_conj().numpy().copy(), dtype=_DTYPES[obj.dtype])
             except Exception as error:  # noqa: BLE001  (e.g. more dims than NumPy allows)
                 raise Unsupported(f"a tensor NumPy cannot hold ({error})") from None
             if obj.requires_grad:
@@ -143,7 +144,7 @@ def _compare_outputs(theirs: list, ours: list, rtol: float) -> str | None:
             if _dtype_name(t) != o.dtype.name:
                 return f"output {k} dtype {o.dtype.name} != {_dtype_name(t)}"
             if t.dtype in _DTYPES:
-                a, b = o.detach().numpy(), t.detach().numpy()
+                a, b = o.detach().numpy(), t.detach().resolve_conj().numpy()
                 if not np.allclose(a, b, rtol=rtol, atol=rtol * 0.1, equal_nan=True):
                     return f"output {k} values differ (max abs diff {_max_diff(a, b):.3g})"
         elif isinstance(t, (int, float, bool)) and not isinstance(o, ag.Tensor):
@@ -154,17 +155,18 @@ def _compare_outputs(theirs: list, ours: list, rtol: float) -> str | None:
 
 def _max_diff(a, b) -> float:
     with np.errstate(invalid="ignore"):
-        d = np.abs(a.astype(np.float64) - b.astype(np.float64))
+        d = np.abs(a.astype(np.complex128) - b.astype(np.complex128))
     return float(np.nanmax(d)) if d.size and not np.all(np.isnan(d)) else float("nan")
 
 
 def _compare_grads(theirs: list, ours: list, conv: _Converter, rng, rtol: float) -> str | None:
     outs = [(k, t) for k, t in enumerate(theirs) if isinstance(t, torch.Tensor)
-            and t.requires_grad and t.is_floating_point()]
+            and t.requires_grad and (t.is_floating_point() or t.is_complex())]
     leaves = [(t, o) for t, o in conv.pairs.values() if t.requires_grad]
     if not outs or not leaves:
         return None
     cots = [rng.standard_normal(tuple(t.shape)).astype(np.float32) for _, t in outs]
+    cots = [c + 1j * rng.standard_normal(c.shape) if t.is_complex() else c for c, (_, t) in zip(cots, outs)]
     try:
         gt = torch.autograd.grad([t for _, t in outs], [t for t, _ in leaves],
                                  [torch.tensor(c, dtype=t.dtype) for c, (_, t) in zip(cots, outs)],
@@ -189,7 +191,7 @@ def _compare_grads(theirs: list, ours: list, conv: _Converter, rng, rtol: float)
                 return f"gradient {k} is None on one side only"
             continue
         x = a.numpy()
-        y = np.zeros(tuple(b.shape), np.float32) if b._is_zerotensor() else b.numpy()
+        y = np.zeros(tuple(b.shape), np.float32) if b._is_zerotensor() else b.resolve_conj().numpy()
         scale = max(1.0, float(np.nanmax(np.abs(y))) if y.size else 1.0)
         if x.shape != y.shape or not np.allclose(x, y, rtol=rtol, atol=rtol * scale,
                                                  equal_nan=True):

@@ -291,16 +291,36 @@ def view_as_complex(input: Tensor) -> Tensor:
     return ViewAsComplex.apply(input)
 
 
-def complex(real: Tensor, imag: Tensor) -> Tensor:  # noqa: A001  (PyTorch's name)
+def complex(real: Tensor, imag: Tensor, *, out: Tensor | None = None) -> Tensor:  # noqa: A001
     """``real + i imag`` from two float tensors of the same dtype (broadcast)."""
     _same_float_pair(real, imag, "complex", "real", "imag")
-    return Complex.apply(real, imag)
+    return _into(out, Complex.apply(real, imag))
 
 
-def polar(abs: Tensor, angle: Tensor) -> Tensor:  # noqa: A002
+def polar(abs: Tensor, angle: Tensor, *, out: Tensor | None = None) -> Tensor:  # noqa: A002
     """``abs * (cos(angle) + i sin(angle))`` from two float tensors of the same dtype."""
     _same_float_pair(abs, angle, "polar", "abs", "angle")
-    return Polar.apply(abs, angle)
+    return _into(out, Polar.apply(abs, angle))
+
+
+def _into(out, result: Tensor) -> Tensor:
+    """``out=``: PyTorch writes only into a tensor of the result's dtype."""
+    if out is None:
+        return result
+    if not isinstance(out, Tensor):
+        raise TypeError(f"argument 'out' must be Tensor, not {type(out).__name__}")
+    if out._data.dtype != result._data.dtype:
+        raise RuntimeError(f"Expected object of scalar type {result.dtype} but got scalar type "
+                           f"{out.dtype} for argument 'out'; pass an out tensor of {result.dtype}")
+    if result.requires_grad:
+        raise RuntimeError("functions with out=... arguments don't support automatic "
+                           "differentiation, but one of the arguments requires grad.")
+    if tuple(out.shape) != tuple(result.shape):
+        out.data = result
+    else:
+        out._data[...] = result._data
+        out._bump_version()
+    return out
 
 
 def _same_float_pair(a, b, op: str, na: str, nb: str) -> None:

@@ -183,3 +183,21 @@ def test_second_order_through_a_complex_program():
         (g.abs() ** 2).sum().backward()
         grads.append(z.grad.resolve_conj().numpy() if lib is torch else z.grad.numpy())
     np.testing.assert_allclose(grads[0], grads[1], rtol=1e-9)
+
+
+def test_gradcheck_takes_complex_inputs_and_outputs_as_torch(monkeypatch):
+    from autograd_core.autograd.gradcheck import GradcheckError
+    from autograd_core.ops import complex_arith
+
+    z = ag.tensor(_c(2, 3), requires_grad=True)
+    assert ag.autograd.gradcheck(lambda t: (t * t).exp(), [z])
+    assert ag.autograd.gradcheck(lambda t: t.abs(), [z])
+    assert ag.autograd.gradgradcheck(lambda t: (t * t.conj() + t).sum(0), [z])
+
+    def without_conjugate(ctx, grad):  # the holomorphic derivative, not PyTorch's convention
+        b, a = ctx.saved
+        return grad * b, grad * a
+
+    monkeypatch.setattr(complex_arith.MulComplex, "backward", staticmethod(without_conjugate))
+    with pytest.raises(GradcheckError):
+        ag.autograd.gradcheck(lambda t: t * t, [z])

@@ -172,13 +172,17 @@ def test_builder_errors_match_torch():
             lib.view_as_real(lib.ones(2))
 
 
-def test_second_order_through_a_complex_program():
-    """create_graph=True runs the same rules on Tensors: the gradient of |z^2|^2 summed."""
+@pytest.mark.parametrize("program", [
+    lambda z: ((z * z).abs() ** 2).sum(),
+    lambda z: (z.exp() / (z + 3)).abs().sum() + (z.sqrt() * z.log()).real.sum(),
+])
+def test_second_order_through_a_complex_program(program):
+    """create_graph=True runs the same rules on Tensors (saved complex outputs included)."""
     data = _c(4)
     grads = []
     for lib in (ag, torch):
         z = lib.tensor(data, requires_grad=True)
-        loss = ((z * z).abs() ** 2).sum()
+        loss = program(z)
         (g,) = lib.autograd.grad(loss, [z], create_graph=True)
         (g.abs() ** 2).sum().backward()
         grads.append(z.grad.resolve_conj().numpy() if lib is torch else z.grad.numpy())

@@ -96,6 +96,11 @@ def _complex_ops(x, y):
     return ag.view_as_real(t).sum(-1) + r
 
 
+def _eig(a):
+    w, v = ag.linalg.eig(a)
+    return w.real + w.imag * w.imag + v.abs().sum(0) + ag.linalg.eigvals(a).abs()
+
+
 def _fft_ops(x):
     s = ag.fft.rfft(x, n=8)
     c = ag.fft.fft(s, dim=0, norm="ortho")
@@ -210,6 +215,7 @@ SAMPLES = {
     "cells": (_cells, lambda: (_t((2, 3)), _t((2, 3)), _t((3, 3)), _t((3, 3)))),
     "complex": (_complex_ops, lambda: (_t((3, 2)), _t((3, 2)))),
     "fft": (_fft_ops, lambda: (_t((4, 6)),)),
+    "eig": (_eig, lambda: (_t((3, 3)),)),
 }
 RANDOM = {"dropout": (lambda x: F.dropout(x, 0.5, training=True), lambda: (_t((4, 4)),)),
           "standard_gamma": (lambda a: _standard_gamma(a), lambda: (_pos((5,)),))}

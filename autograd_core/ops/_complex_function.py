@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import threading
 
-from ..function import Function
+from ..function import Function, _SavedOutput
 
 
 class _Capture(threading.local):
@@ -64,11 +64,18 @@ class ComplexFunction(Function):
 def _mark(out, ctx) -> None:
     """Make the recorded node ``ctx`` the ``grad_fn`` of the complex outputs in ``out``."""
     outs = out if type(out) is tuple else (out,)
+    marked = []
     for nr, r in enumerate(outs):
         if r is not None and r._data.dtype.kind == "c" and r.grad_fn is None:
             r.grad_fn = ctx
             r._output_nr = nr
             r._requires_grad = True
+            marked.append(r._data)
+    # an output saved for backward was saved as not requiring grad (before it was marked):
+    # under create_graph it must unpack as the output it is, so its own history is kept
+    for item in ctx.__dict__.get("_saved") or ():
+        if type(item) is _SavedOutput and any(item.data is a for a in marked):
+            item.requires_grad = True
 
 
 def lift_linear(*classes) -> None:

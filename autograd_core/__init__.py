@@ -120,6 +120,10 @@ long = int64
 int = int32
 cfloat = complex64
 cdouble = complex128
+stft = fft.stft
+istft = fft.istft
+Tensor.stft = fft.stft
+Tensor.istft = fft.istft
 
 # from the installed package metadata (pyproject.toml in a checkout never installed)
 from ._version import __version__  # noqa: E402

@@ -1,9 +1,9 @@
 """Conformance of `fft` and of the complex-number entries with PyTorch, on the samples of its
 OpInfo database: for every ``fft.*`` entry, the complex entries (``complex``, ``polar``,
-``view_as_real``, ``cfloat``, ...) and ``linalg.eig``/``eigvals``, each float32 and complex64 CPU sample's values, its
-vector-Jacobian product for a fixed random real loss (complex outputs read as (Re, Im)
-pairs, complex inputs' gradients as PyTorch gives them), and the error class of each error
-input are compared with torch.
+``view_as_real``, ``cfloat``, ...), ``linalg.eig``/``eigvals`` and ``stft``/``istft``, each
+float32 and complex64 CPU sample's values, its vector-Jacobian product for a fixed random
+real loss (complex outputs read as (Re, Im) pairs, complex inputs' gradients as PyTorch gives
+them), and the error class of each error input are compared with torch.
 
 Counts are printed by ``test_conformance_counts`` (run with ``-s``).
 """
@@ -27,7 +27,7 @@ FFT = ["fft", "fft2", "fftn", "hfft", "hfft2", "hfftn", "rfft", "rfft2", "rfftn"
        "ifftshift"]
 COMPLEX = ["abs", "angle", "conj", "conj_physical", "resolve_conj", "real", "imag",
            "view_as_real", "view_as_complex", "complex", "polar", "cfloat", "cdouble"]
-NAMES = [f"fft.{n}" for n in FFT] + COMPLEX + ["linalg.eig", "linalg.eigvals"]
+NAMES = [f"fft.{n}" for n in FFT] + COMPLEX + ["linalg.eig", "linalg.eigvals", "stft", "istft"]
 METHODS = {"cfloat": lambda x, *a, **k: x.cfloat(*a, **k),
            "cdouble": lambda x, *a, **k: x.cdouble(*a, **k),
            "chalf": lambda x, *a, **k: x.chalf(*a, **k)}

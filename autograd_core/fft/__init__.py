@@ -17,6 +17,7 @@ from .. import dtypes as _dt
 from ..tensor import Tensor, _normalize_dim
 from ._transforms import C2C, C2R, DUAL, R2C, Resize
 from .frequencies import fftfreq, fftshift, ifftshift, rfftfreq
+from .short_time import istft, stft  # noqa: F401  (torch.stft / torch.istft; top level)
 
 
 def _check(input, op: str) -> None:

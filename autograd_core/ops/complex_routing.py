@@ -28,6 +28,7 @@ from . import (
     linalg,
     reduction,
     reorder,
+    scatter_gather,
     shape,
     unary,
 )
@@ -40,7 +41,7 @@ lift_linear(
     indexing.IndexAccumulate, reduction.Sum, reduction.Mean, arithmetic.Add, arithmetic.Sub,
     arithmetic.Neg, joining.Cat, joining.Stack, joining.Split, joining.Unbind, reorder.Flip,
     reorder.Roll, reorder.Repeat, conversion.Clone, conversion.ToDevice, _broadcast.SumTo,
-    _broadcast.BroadcastTo,
+    _broadcast.BroadcastTo, scatter_gather.IndexSelect, scatter_gather.IndexAdd,
 )
 
 

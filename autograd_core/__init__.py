@@ -129,6 +129,7 @@ Tensor.istft = fft.istft
 from ._version import __version__  # noqa: E402
 
 _aliases.install()  # autograd_core.nn is nn, autograd_core.optim is optim
+_ops.complex_routing.refuse_complex_elsewhere()  # the real-only primitives refuse complex input
 _LAZY = ("viz", "nn", "optim", "distributed", "distributions")
 
 

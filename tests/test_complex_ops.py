@@ -63,10 +63,21 @@ def test_backward_on_a_complex_output_needs_a_gradient():
 
 
 def test_real_only_functions_refuse_complex_input():
-    z = ag.tensor([1 + 1j])
+    z = ag.tensor([1 + 1j, 2j], requires_grad=True)
     for fn in (ag.sin, ag.sigmoid, ag.tanh, ag.log1p):
         with pytest.raises(NotImplementedError, match="complex"):
             fn(z)
+    # every other primitive too (no gradient dropped silently), and orderings
+    for fn in (lambda: z.cumsum(0), lambda: z.relu(), lambda: z.sort(), lambda: z.max(),
+               lambda: z.clamp(0, 1), lambda: z.prod(), lambda: z < z, lambda: z >= 1):
+        with pytest.raises(NotImplementedError, match="complex"):
+            fn()
+    assert (z == z).all() and not (z != z).any()
+
+
+def test_where_matches_torch():
+    compare_with_torch(torch, lambda a, b: ag.where(a.abs() > 1, a, b * 2),
+                       lambda a, b: torch.where(a.abs() > 1, a, b * 2), [_c(3, 4), _c(3, 4)])
 
 
 def test_parts_are_views_and_values_match():

@@ -117,3 +117,25 @@ def _lift(cls) -> None:
     cls.forward = staticmethod(recording_forward)
     cls.apply = classmethod(apply)
     cls._complex_lifted = True
+
+
+def refuse_complex(cls) -> None:
+    """Make a real-only primitive refuse complex operands with a clear error (instead of a
+    complex result that silently drops the gradient, or a meaningless order)."""
+    if cls.__dict__.get("_complex_lifted") or issubclass(cls, ComplexFunction):
+        return
+    real_apply = cls.apply.__func__
+
+    def apply(klass, *args, **kwargs):
+        for a in args:
+            data = getattr(a, "_data", None)
+            if data is not None and data.dtype.kind == "c":
+                raise NotImplementedError(
+                    f"{klass.__name__} does not support complex tensors here (got a "
+                    f"{a.dtype} operand); complex numbers have arithmetic, matmul, sum, mean, "
+                    f"exp, log, sqrt, abs, angle, views, indexing and autograd_core.fft; work "
+                    f"on z.real / z.imag / z.abs() otherwise")
+        return real_apply(klass, *args, **kwargs)
+
+    cls.apply = classmethod(apply)
+    cls._complex_lifted = True

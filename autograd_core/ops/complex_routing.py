@@ -7,8 +7,9 @@ Imported by `autograd_core.ops` after the real families, before the public names
 2. the nonlinear functions that have a complex rule (``* / ** @ exp log sqrt abs angle``)
    send complex operands to `complex_arith`: one check of the operands' dtype kind, the
    real path is otherwise unchanged;
-3. the real-only pointwise functions refuse complex input (`_pointwise._floating`), so no
-   imaginary part is dropped silently.
+3. every other primitive refuses complex operands (`refuse_complex_elsewhere`, called once
+   the package is imported), and the real-only pointwise functions say so by name
+   (`_pointwise._floating`): no imaginary part or gradient is dropped silently.
 """
 
 from __future__ import annotations
@@ -29,11 +30,12 @@ from . import (
     reduction,
     reorder,
     scatter_gather,
+    selection,
     shape,
     unary,
 )
 from . import complex as _complex
-from ._complex_function import lift_linear
+from ._complex_function import lift_linear, refuse_complex
 
 _complex.attach_methods(copies)
 lift_linear(
@@ -42,6 +44,7 @@ lift_linear(
     arithmetic.Neg, joining.Cat, joining.Stack, joining.Split, joining.Unbind, reorder.Flip,
     reorder.Roll, reorder.Repeat, conversion.Clone, conversion.ToDevice, _broadcast.SumTo,
     _broadcast.BroadcastTo, scatter_gather.IndexSelect, scatter_gather.IndexAdd,
+    selection.Where,
 )
 
 
@@ -134,3 +137,16 @@ def _pow_method(self, exponent):
 
 Tensor.__pow__ = Tensor.pow = _pow_method
 Tensor.__abs__ = unary.abs
+
+
+def refuse_complex_elsewhere() -> None:
+    """Every built-in primitive not lifted above nor complex itself refuses complex operands
+    (called at the end of ``autograd_core``'s import, when all of them are defined)."""
+    from ..function import Function
+
+    stack = [Function]
+    while stack:
+        for sub in stack.pop().__subclasses__():
+            stack.append(sub)
+            if sub.__module__.startswith("autograd_core.") and "forward" in sub.__dict__:
+                refuse_complex(sub)

@@ -22,7 +22,6 @@ from __future__ import annotations
 import numpy as np
 
 from ..ops._complex_function import ComplexFunction
-from ..ops.complex import Real
 
 DUAL = {"backward": "forward", "forward": "backward", "ortho": "ortho"}
 
@@ -85,7 +84,7 @@ class R2C(ComplexFunction):
     def backward(ctx, grad):
         m = ctx.math
         full = m.apply(Resize, grad, (ctx.dim,), (ctx.n,))
-        return m.apply(Real, m.apply(C2C, full, (ctx.dim,), DUAL[ctx.norm], False)), None, None
+        return m.real(m.apply(C2C, full, (ctx.dim,), DUAL[ctx.norm], False)), None, None
 
 
 class C2R(ComplexFunction):

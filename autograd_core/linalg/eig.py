@@ -16,13 +16,12 @@ here it is not checked.
 from __future__ import annotations
 
 from ..ops._complex_function import ComplexFunction
-from ..ops.complex import Conj, Real
 from ..tensor import Tensor
 from ._common import check_tensor
 
 
 def _mh(m, x):
-    return m.apply(Conj, m.mT(x))
+    return m.conj(m.mT(x))
 
 
 class InvComplex(ComplexFunction):
@@ -67,14 +66,14 @@ class Eig(ComplexFunction):
             inner = eye * grad_w[..., None, :]
         else:
             x = vh @ grad_v
-            re_diag = m.apply(Real, m.sum(x * eye, -1))
+            re_diag = m.real(m.sum(x * eye, -1))
             p = x - vh @ (v * re_diag[..., None, :])
-            lc = m.apply(Conj, w)
+            lc = m.conj(w)
             gaps = lc[..., None, :] - lc[..., :, None] + eye  # diagonal set to 1
             p = p / gaps
             inner = p if grad_w is None else p * (1.0 - eye) + eye * grad_w[..., None, :]
         ga = _mh(m, m.apply(InvComplex, v)) @ inner @ vh
-        return m.apply(Real, ga) if ctx.real_input else ga
+        return m.real(ga) if ctx.real_input else ga
 
 
 def _check_square(name: str, a) -> None:

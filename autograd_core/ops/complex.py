@@ -64,7 +64,7 @@ class Conj(ComplexFunction):
 
     @staticmethod
     def backward(ctx, grad):
-        return ctx.math.apply(Conj, grad)
+        return ctx.math.conj(grad)
 
 
 class AbsComplex(ComplexFunction):
@@ -97,7 +97,7 @@ class Angle(ComplexFunction):
     def backward(ctx, grad):
         (z,) = ctx.saved
         m = ctx.math
-        x, y = m.apply(Real, z), m.apply(Imag, z)
+        x, y = m.real(z), m.imag(z)
         r2 = x * x + y * y
         scale = grad / m.where(r2 == 0, m.ones_like(r2), r2)
         return m.apply(Complex, -y * scale, x * scale)
@@ -119,7 +119,7 @@ class ScaleComplex(ComplexFunction):
         gz = m.apply(ScaleComplex, grad, s) if ctx.needs_input_grad[0] else None
         gs = None
         if ctx.needs_input_grad[1]:
-            gs = m.apply(Real, grad) * m.apply(Real, z) + m.apply(Imag, grad) * m.apply(Imag, z)
+            gs = m.real(grad) * m.real(z) + m.imag(grad) * m.imag(z)
         return gz, gs
 
 
@@ -137,7 +137,7 @@ class Complex(ComplexFunction):
     @staticmethod
     def backward(ctx, grad):
         m = ctx.math
-        return m.apply(Real, grad), m.apply(Imag, grad)
+        return m.real(grad), m.imag(grad)
 
 
 class Polar(ComplexFunction):
@@ -153,7 +153,7 @@ class Polar(ComplexFunction):
     def backward(ctx, grad):
         r, theta = ctx.saved
         m = ctx.math
-        gr, gi = m.apply(Real, grad), m.apply(Imag, grad)
+        gr, gi = m.real(grad), m.imag(grad)
         c, s = m.cos(theta), m.sin(theta)
         return gr * c + gi * s, r * (gi * c - gr * s)
 
@@ -212,7 +212,7 @@ class ComplexCast(ComplexFunction):
             return grad, None  # the engine casts it to the input's dtype
         if ctx.from_complex:
             return m.apply(Complex, grad, m.zeros_like(grad)), None
-        return m.apply(Real, grad), None
+        return m.real(grad), None
 
 
 # ----------------------------------------------------------------------------- functions

@@ -20,17 +20,16 @@ from __future__ import annotations
 import numbers
 
 from ..tensor import Tensor
-from . import complex as _complex
 from ._complex_function import ComplexFunction
 
 
 def _part(m, g, real: bool):
     """The gradient for an input: its real part when the input is real."""
-    return m.apply(_complex.Real, g) if real else g
+    return m.real(g) if real else g
 
 
 def _conj(m, v, is_complex: bool):
-    return m.apply(_complex.Conj, v) if is_complex else v
+    return m.conj(v) if is_complex else v
 
 
 def _is_real(x) -> bool:
@@ -75,7 +74,7 @@ class DivComplex(ComplexFunction):
         need_a, need_b = ctx.needs_input_grad
         ra, rb = ctx.real
         ga = grad / _conj(m, b, not rb)
-        gb = _part(m, -ga * m.apply(_complex.Conj, out), rb) if need_b else None
+        gb = _part(m, -ga * m.conj(out), rb) if need_b else None
         return (_part(m, ga, ra) if need_a else None), gb
 
 
@@ -91,7 +90,7 @@ class ExpComplex(ComplexFunction):
     @staticmethod
     def backward(ctx, grad):
         (out,) = ctx.saved
-        return grad * ctx.math.apply(_complex.Conj, out)
+        return grad * ctx.math.conj(out)
 
 
 class LogComplex(ComplexFunction):
@@ -105,7 +104,7 @@ class LogComplex(ComplexFunction):
     @staticmethod
     def backward(ctx, grad):
         (z,) = ctx.saved
-        return grad / ctx.math.apply(_complex.Conj, z)
+        return grad / ctx.math.conj(z)
 
 
 class SqrtComplex(ComplexFunction):
@@ -120,7 +119,7 @@ class SqrtComplex(ComplexFunction):
     @staticmethod
     def backward(ctx, grad):
         (out,) = ctx.saved
-        return grad / (ctx.math.apply(_complex.Conj, out) * 2)
+        return grad / (ctx.math.conj(out) * 2)
 
 
 class PowScalarComplex(ComplexFunction):
@@ -139,7 +138,7 @@ class PowScalarComplex(ComplexFunction):
         if p == 0:
             return grad * 0, None
         d = m_pow(ctx.math, z, p - 1) * p
-        return grad * ctx.math.apply(_complex.Conj, d), None
+        return grad * ctx.math.conj(d), None
 
 
 def m_pow(m, z, p):

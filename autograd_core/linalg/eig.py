@@ -48,6 +48,10 @@ class Eig(ComplexFunction):
     @staticmethod
     def forward(ctx, a):
         xp = ctx.xp
+        if not hasattr(xp.linalg, "eig"):
+            raise RuntimeError("linalg.eig: this device's array library has no general "
+                               "eigensolver (CuPy has eigh only); use A.cpu(), or eigh for a "
+                               "symmetric A")
         kind = "complex128" if str(a.dtype) in ("float64", "complex128") else "complex64"
         w, v = xp.linalg.eig(a)
         w, v = w.astype(kind, copy=False), v.astype(kind, copy=False)

@@ -129,10 +129,9 @@ class Complex(ComplexFunction):
     @staticmethod
     def forward(ctx, x, y):
         xp = ctx.xp
-        out = xp.empty(xp.broadcast_shapes(x.shape, y.shape), dtype=_complex_dtype_of(x.dtype))
-        out.real = x
-        out.imag = y
-        return out
+        shape = xp.broadcast_shapes(x.shape, y.shape)
+        pairs = xp.stack([xp.broadcast_to(x, shape), xp.broadcast_to(y, shape)], axis=-1)
+        return pairs.view(_complex_dtype_of(x.dtype))[..., 0]  # (exact: no 1j * inf = nan)
 
     @staticmethod
     def backward(ctx, grad):

@@ -259,6 +259,8 @@ def full(size, fill_value, *, dtype=None, device=None, requires_grad: bool = Fal
             dtype = _dt.bool_
         elif isinstance(fill_value, (builtins.int, np.integer)):
             dtype = _dt.int64
+        elif isinstance(fill_value, (builtins.complex, np.complexfloating)):
+            dtype = _dt.default_complex()
     size = size if isinstance(size, (tuple, list)) else (size,)
     return _filled("full", (tuple(size),), dtype, device, requires_grad, fill=fill_value)
 

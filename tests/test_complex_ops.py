@@ -216,3 +216,28 @@ def test_gradcheck_takes_complex_inputs_and_outputs_as_torch(monkeypatch):
     monkeypatch.setattr(complex_arith.MulComplex, "backward", staticmethod(without_conjugate))
     with pytest.raises(GradcheckError):
         ag.autograd.gradcheck(lambda t: t * t, [z])
+
+
+def test_in_place_changes_and_views_match_torch():
+    def program(lib, z):
+        y = z * 1
+        y += z
+        y *= 2
+        y[0] = 3j
+        y -= 1
+        y[1:].mul_(1j)
+        y /= 1 + 1j
+        return y
+
+    compare_with_torch(torch, lambda z: program(ag, z), lambda z: program(torch, z), [_c(3)])
+    for lib in (torch, ag):
+        with pytest.raises(RuntimeError, match="can't be cast"):
+            x = lib.ones(2)
+            x += 1j
+
+
+def test_full_with_a_complex_value():
+    for dtype in (None, ag.complex128):
+        a, b = ag.full((2,), 1 + 2j, dtype=dtype), torch.full((2,), 1 + 2j, dtype=dtype and torch.complex128)
+        assert _name(a.dtype) == _name(b.dtype)
+        np.testing.assert_array_equal(a.numpy(), b.numpy())

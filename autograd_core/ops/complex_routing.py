@@ -25,6 +25,7 @@ from . import (
     copies,
     elementwise_more,
     indexing,
+    inplace,
     joining,
     linalg,
     reduction,
@@ -44,8 +45,15 @@ lift_linear(
     arithmetic.Neg, joining.Cat, joining.Stack, joining.Split, joining.Unbind, reorder.Flip,
     reorder.Roll, reorder.Repeat, conversion.Clone, conversion.ToDevice, _broadcast.SumTo,
     _broadcast.BroadcastTo, scatter_gather.IndexSelect, scatter_gather.IndexAdd,
-    selection.Where,
+    selection.Where, indexing.IndexPut, inplace.Fill, inplace.Zero, inplace.Copy,
 )
+
+
+def lift_view_rebase() -> None:
+    """The primitives an in-place change through a view records (loaded on first use)."""
+    from . import _view_rebase
+
+    lift_linear(_view_rebase.StridedView, _view_rebase.StridedScatter, _view_rebase.CopySlices)
 
 
 def _c(x) -> bool:
@@ -144,6 +152,7 @@ def refuse_complex_elsewhere() -> None:
     (called at the end of ``autograd_core``'s import, when all of them are defined)."""
     from ..function import Function
 
+    lift_view_rebase()
     stack = [Function]
     while stack:
         for sub in stack.pop().__subclasses__():

@@ -241,3 +241,11 @@ def test_full_with_a_complex_value():
         a, b = ag.full((2,), 1 + 2j, dtype=dtype), torch.full((2,), 1 + 2j, dtype=dtype and torch.complex128)
         assert _name(a.dtype) == _name(b.dtype)
         np.testing.assert_array_equal(a.numpy(), b.numpy())
+
+
+@pytest.mark.parametrize("values", [[1 + 2j, 0.5 - 1j], [1e-5 + 2j], [[1j, 2], [3, 4 + 1j]],
+                                    [0j], [1e9 + 1j, -3 - 0.25j], [complex("nan+infj")], [1 - 0j]])
+@pytest.mark.parametrize("dtype", ["complex64", "complex128"])
+def test_repr_as_torch(values, dtype):
+    ours = repr(ag.tensor(values, dtype=getattr(ag, dtype))).replace("autograd_core.", "torch.")
+    assert ours == repr(torch.tensor(values, dtype=getattr(torch, dtype)))

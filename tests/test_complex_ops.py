@@ -56,10 +56,20 @@ def test_dtype_names_and_creation():
         ag.tensor([1.0]).chalf()
 
 
-def test_backward_on_a_complex_output_needs_a_gradient():
-    z = ag.tensor([1 + 1j], requires_grad=True)
+@pytest.mark.parametrize("lib", [ag, torch], ids=["ours", "torch"])
+@pytest.mark.parametrize("call", [lambda lib, z: z.sum().backward(),
+                                  lambda lib, z: lib.autograd.grad(z.sum(), [z]),
+                                  lambda lib, z: lib.autograd.backward(z.sum())])
+def test_backward_on_a_complex_output_needs_a_gradient(lib, call):
+    z = lib.tensor([1 + 1j], requires_grad=True)
     with pytest.raises(RuntimeError, match="real scalar outputs"):
-        z.sum().backward()
+        call(lib, z)
+
+
+def test_an_explicit_gradient_for_a_complex_output():
+    z = ag.tensor([1 + 1j], requires_grad=True)
+    (g,) = ag.autograd.grad(z.sum(), [z], ag.tensor(1 + 0j))
+    assert g.dtype is ag.complex64
 
 
 def test_real_only_functions_refuse_complex_input():

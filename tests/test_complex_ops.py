@@ -78,7 +78,7 @@ def test_real_only_functions_refuse_complex_input():
         with pytest.raises(NotImplementedError, match="complex"):
             fn(z)
     # every other primitive too (no gradient dropped silently), and orderings
-    for fn in (lambda: z.cumsum(0), lambda: z.relu(), lambda: z.sort(), lambda: z.max(),
+    for fn in (lambda: z.cumprod(0), lambda: z.relu(), lambda: z.sort(), lambda: z.max(),
                lambda: z.clamp(0, 1), lambda: z.prod(), lambda: z < z, lambda: z >= 1):
         with pytest.raises(NotImplementedError, match="complex"):
             fn()
@@ -116,6 +116,12 @@ UNARY = {
     "cat": lambda L, z: L.cat([z, z * 2]), "stack": lambda L, z: L.stack([z, z]),
     "unsqueeze": lambda L, z: z.unsqueeze(1), "expand": lambda L, z: z[:, :1].expand(3, 5),
     "to_real": lambda L, z: (z.abs() + 1).to(L.complex128),
+    "var": lambda L, z: z.var(), "std_dim": lambda L, z: z.std(1),
+    "var_kw": lambda L, z: L.var(z, 0, keepdim=True, correction=0),
+    "cumsum": lambda L, z: z.cumsum(1), "diagonal": lambda L, z: z.diagonal(),
+    "diag_embed": lambda L, z: L.diag_embed(z), "tril": lambda L, z: z.tril(),
+    "triu": lambda L, z: z.triu(1), "trace": lambda L, z: L.trace(z[:, :3]),
+    "where": lambda L, z: L.where(z.real > 0, z, z * 2),
 }
 
 

@@ -23,6 +23,7 @@ from . import (
     complex_arith,
     conversion,
     copies,
+    cumulative,
     elementwise_more,
     indexing,
     inplace,
@@ -33,6 +34,7 @@ from . import (
     scatter_gather,
     selection,
     shape,
+    triangular,
     unary,
 )
 from . import complex as _complex
@@ -46,6 +48,7 @@ lift_linear(
     reorder.Roll, reorder.Repeat, conversion.Clone, conversion.ToDevice, _broadcast.SumTo,
     _broadcast.BroadcastTo, scatter_gather.IndexSelect, scatter_gather.IndexAdd,
     selection.Where, indexing.IndexPut, inplace.Fill, inplace.Zero, inplace.Copy,
+    cumulative.Cumsum, cumulative._ReverseCumsum, triangular.Diagonal, triangular.DiagEmbed,
 )
 
 
@@ -85,6 +88,16 @@ def _unary_route(real_fn, complex_fn):
     return fn
 
 
+def _var_complex(input, *args, **kwargs):
+    """var(z) = var(Re z) + var(Im z) (the mean squared distance |z - mean|^2): real."""
+    return reduction.var(_complex.real(input), *args, **kwargs) + \
+        reduction.var(_complex.imag(input), *args, **kwargs)
+
+
+def _std_complex(input, *args, **kwargs):
+    return _var_complex(input, *args, **kwargs).sqrt()
+
+
 def _vdot_complex(input, other):
     return complex_arith.matmul(_complex.conj(input), other)
 
@@ -108,6 +121,8 @@ _ROUTES = [
     (unary, "abs", _complex.abs_complex, True),
     (unary, "absolute", _complex.abs_complex, True),
     (elementwise_more, "angle", _complex.angle_complex, True),
+    (reduction, "var", _var_complex, True),
+    (reduction, "std", _std_complex, True),
 ]
 _routed = {}
 for _module, _name, _cfn, _unary in _ROUTES:

@@ -59,6 +59,8 @@ class Resize(ComplexFunction):
 class C2C(ComplexFunction):
     """fftn (``forward`` True) or ifftn over ``dims`` with ``norm``."""
 
+    torch_name = "FftC2C"
+
     @staticmethod
     def forward(ctx, x, dims, norm, forward):
         ctx.dims, ctx.norm, ctx.forward_ = dims, norm, forward
@@ -75,6 +77,8 @@ class C2C(ComplexFunction):
 class R2C(ComplexFunction):
     """rfft of real ``x`` along ``dim``: the n//2+1 non-redundant outputs."""
 
+    torch_name = "FftR2C"
+
     @staticmethod
     def forward(ctx, x, dim, norm):
         ctx.dim, ctx.norm, ctx.n = dim, norm, x.shape[dim]
@@ -89,6 +93,8 @@ class R2C(ComplexFunction):
 
 class C2R(ComplexFunction):
     """irfft along ``dim`` to ``n`` real outputs, from the n//2+1 entries of ``x``."""
+
+    torch_name = "FftC2R"
 
     @staticmethod
     def forward(ctx, x, dim, n, norm):

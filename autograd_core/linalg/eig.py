@@ -27,6 +27,8 @@ def _mh(m, x):
 class InvComplex(ComplexFunction):
     """B = A^{-1} (complex A);  G_A = -B^H G B^H."""
 
+    torch_name = "LinalgInvEx"
+
     @staticmethod
     def forward(ctx, a):
         out = ctx.xp.linalg.inv(a)
@@ -42,6 +44,8 @@ class InvComplex(ComplexFunction):
 
 class Eig(ComplexFunction):
     """L, V = eig(A); see the module docstring for the rule."""
+
+    torch_name = "LinalgEig"
 
     materialize_grads = False
 

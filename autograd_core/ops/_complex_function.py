@@ -33,8 +33,12 @@ _last = _Capture()
 class ComplexFunction(Function):
     """Base of the complex primitives (see the module docstring)."""
 
+    torch_name = ""  # the node's name in PyTorch (``MulBackward0``), when it differs
+
     def __init_subclass__(cls, **kwargs) -> None:
         super().__init_subclass__(**kwargs)
+        if cls.__dict__.get("torch_name"):
+            cls._backward_name = cls.torch_name + "Backward0"
         forward = cls.__dict__.get("forward")
         if forward is None:
             return

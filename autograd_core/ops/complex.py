@@ -70,6 +70,8 @@ class Conj(ComplexFunction):
 class AbsComplex(ComplexFunction):
     """y = |z| = sqrt(x^2 + y^2);  g_z = g z / |z|  (0 at z = 0, as PyTorch)."""
 
+    torch_name = "Abs"
+
     @staticmethod
     def forward(ctx, z):
         out = as_array(ctx.xp.abs(z), ctx.xp)
@@ -106,6 +108,8 @@ class Angle(ComplexFunction):
 class ScaleComplex(ComplexFunction):
     """y = z s for complex z and real s (same broadcasting as ``*``):
     g_z = g s, g_s = Re(g conj(z)) = Re g Re z + Im g Im z."""
+
+    torch_name = "Mul"
 
     @staticmethod
     def forward(ctx, z, s):
@@ -195,6 +199,8 @@ class ViewAsComplex(ComplexFunction):
 class ComplexCast(ComplexFunction):
     """A cast into or out of a complex dtype. Real -> complex: g_x = Re g. Complex -> real
     keeps the real part (as PyTorch, which warns): g_z = g + 0i."""
+
+    torch_name = "ToCopy"
 
     @staticmethod
     def forward(ctx, x, np_dtype):

@@ -39,6 +39,8 @@ def _is_real(x) -> bool:
 class MulComplex(ComplexFunction):
     """y = a b;  g_a = g conj(b), g_b = g conj(a)."""
 
+    torch_name = "Mul"
+
     @staticmethod
     def forward(ctx, a, b):
         need_a, need_b = ctx.needs_input_grad
@@ -59,6 +61,8 @@ class MulComplex(ComplexFunction):
 
 class DivComplex(ComplexFunction):
     """y = a / b;  g_a = g / conj(b), g_b = -g_a conj(y)."""
+
+    torch_name = "Div"
 
     @staticmethod
     def forward(ctx, a, b):
@@ -81,6 +85,8 @@ class DivComplex(ComplexFunction):
 class ExpComplex(ComplexFunction):
     """y = e^z;  g_z = g conj(y)."""
 
+    torch_name = "Exp"
+
     @staticmethod
     def forward(ctx, z):
         out = ctx.xp.exp(z)
@@ -96,6 +102,8 @@ class ExpComplex(ComplexFunction):
 class LogComplex(ComplexFunction):
     """y = log z (principal branch);  g_z = g / conj(z)."""
 
+    torch_name = "Log"
+
     @staticmethod
     def forward(ctx, z):
         ctx.save_for_backward(z)
@@ -109,6 +117,8 @@ class LogComplex(ComplexFunction):
 
 class SqrtComplex(ComplexFunction):
     """y = sqrt z (principal branch);  g_z = g / (2 conj(y))."""
+
+    torch_name = "Sqrt"
 
     @staticmethod
     def forward(ctx, z):
@@ -124,6 +134,8 @@ class SqrtComplex(ComplexFunction):
 
 class PowScalarComplex(ComplexFunction):
     """y = z^p for a real number p;  g_z = g conj(p z^(p-1))."""
+
+    torch_name = "Pow"
 
     @staticmethod
     def forward(ctx, z, p):
@@ -148,6 +160,8 @@ def m_pow(m, z, p):
 class MatMulComplex(ComplexFunction):
     """Y = A @ B (both at least 2-d);  g_A = g B^H, g_B = A^H g (summed over broadcast
     batch dimensions by the engine)."""
+
+    torch_name = "Mm"
 
     @staticmethod
     def forward(ctx, a, b):

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 from .. import dtypes as _dt
 from .._backend import as_array
+from .._teaching import Input, Rule
 from ..tensor import Tensor
 from ._complex_function import ComplexFunction
 
@@ -34,6 +35,11 @@ def _complex_dtype_of(real_dtype):
 class Real(ComplexFunction):
     """y = Re z (a view of the real parts); g_z = g + 0i."""
 
+    rule = Rule("y = Re(a)", r"y = \operatorname{Re} a",
+                Input("a", "dy/d(Re a) = 1, dy/d(Im a) = 0",
+                      r"\frac{\partial y}{\partial \operatorname{Re} a} = 1", "g + 0i", "g + 0i"),
+                elementwise=True)
+
     @staticmethod
     def forward(ctx, z):
         return ctx.xp.real(z)
@@ -46,6 +52,11 @@ class Real(ComplexFunction):
 class Imag(ComplexFunction):
     """y = Im z (a view of the imaginary parts); g_z = 0 + i g."""
 
+    rule = Rule("y = Im(a)", r"y = \operatorname{Im} a",
+                Input("a", "dy/d(Re a) = 0, dy/d(Im a) = 1",
+                      r"\frac{\partial y}{\partial \operatorname{Im} a} = 1", "0 + i g", r"i\,g"),
+                elementwise=True)
+
     @staticmethod
     def forward(ctx, z):
         return ctx.xp.imag(z)
@@ -57,6 +68,11 @@ class Imag(ComplexFunction):
 
 class Conj(ComplexFunction):
     """y = conj(z); the map is R-linear, so g_z = conj(g)."""
+
+    rule = Rule("y = conj(a)", r"y = \bar{a}",
+                Input("a", "Re y = Re a, Im y = -Im a", r"\bar{a}: (x, y) \mapsto (x, -y)",
+                      "conj(g)", r"\bar{g}"),
+                elementwise=True)
 
     @staticmethod
     def forward(ctx, z):
@@ -71,6 +87,13 @@ class AbsComplex(ComplexFunction):
     """y = |z| = sqrt(x^2 + y^2);  g_z = g z / |z|  (0 at z = 0, as PyTorch)."""
 
     torch_name = "Abs"
+
+    rule = Rule("y = |a| (complex a)", "y = |a|",
+                Input("a", "dy/d(Re a) + i dy/d(Im a) = a/|a|",
+                      r"\frac{\partial y}{\partial \operatorname{Re} a} + i\,\frac{\partial y}"
+                      r"{\partial \operatorname{Im} a} = \frac{a}{|a|}", "g * a / |a|",
+                      r"g \odot \frac{a}{|a|}"),
+                elementwise=True)
 
     @staticmethod
     def forward(ctx, z):

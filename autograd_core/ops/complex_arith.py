@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import numbers
 
+from .._teaching import Input, Rule, unary_rule
 from ..tensor import Tensor
 from ._complex_function import ComplexFunction
 
@@ -40,6 +41,13 @@ class MulComplex(ComplexFunction):
     """y = a b;  g_a = g conj(b), g_b = g conj(a)."""
 
     torch_name = "Mul"
+
+    rule = Rule("y = a * b (complex)", r"y = a\,b",
+                Input("a", "dy/da = b", r"\frac{\partial y}{\partial a} = b", "g * conj(b)",
+                      r"g \odot \bar{b}"),
+                Input("b", "dy/db = a", r"\frac{\partial y}{\partial b} = a", "g * conj(a)",
+                      r"g \odot \bar{a}"),
+                elementwise=True)
 
     @staticmethod
     def forward(ctx, a, b):
@@ -64,6 +72,13 @@ class DivComplex(ComplexFunction):
 
     torch_name = "Div"
 
+    rule = Rule("y = a / b (complex)", r"y = \frac{a}{b}",
+                Input("a", "dy/da = 1/b", r"\frac{\partial y}{\partial a} = \frac{1}{b}",
+                      "g / conj(b)", r"\frac{g}{\bar{b}}"),
+                Input("b", "dy/db = -y/b", r"\frac{\partial y}{\partial b} = -\frac{y}{b}",
+                      "-g * conj(y / b)", r"-g \odot \overline{y / b}"),
+                elementwise=True)
+
     @staticmethod
     def forward(ctx, a, b):
         ctx.real = (_is_real(a), _is_real(b))
@@ -87,6 +102,8 @@ class ExpComplex(ComplexFunction):
 
     torch_name = "Exp"
 
+    rule = unary_rule("exp(a)", "e^{a}", "exp(a) = y", "e^{a} = y")
+
     @staticmethod
     def forward(ctx, z):
         out = ctx.xp.exp(z)
@@ -104,6 +121,8 @@ class LogComplex(ComplexFunction):
 
     torch_name = "Log"
 
+    rule = unary_rule("log(a)", r"\log a", "1/a", r"\frac{1}{a}")
+
     @staticmethod
     def forward(ctx, z):
         ctx.save_for_backward(z)
@@ -119,6 +138,9 @@ class SqrtComplex(ComplexFunction):
     """y = sqrt z (principal branch);  g_z = g / (2 conj(y))."""
 
     torch_name = "Sqrt"
+
+    rule = unary_rule("sqrt(a)", r"\sqrt{a}", "1/(2 sqrt(a)) = 1/(2y)",
+                      r"\frac{1}{2\sqrt{a}} = \frac{1}{2y}")
 
     @staticmethod
     def forward(ctx, z):

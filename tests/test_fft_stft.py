@@ -75,6 +75,7 @@ def test_stft_finite_differences():
                              [SIGNAL[0, :16]])
 
 
+@pytest.mark.filterwarnings("ignore::UserWarning")  # (torch deprecates return_complex=False)
 def test_return_complex_false_and_the_method():
     x = ag.tensor(SIGNAL[0])
     out = x.stft(8, return_complex=False)
@@ -82,6 +83,7 @@ def test_return_complex_false_and_the_method():
     np.testing.assert_allclose(out.numpy(), ref.numpy(), atol=1e-10)
 
 
+@pytest.mark.filterwarnings("ignore::UserWarning")  # (torch: no window given)
 @pytest.mark.parametrize("call", [
     lambda lib: lib.stft(lib.ones(20), 8),  # return_complex missing for a real input
     lambda lib: lib.stft(lib.ones(20), 8, hop_length=0, return_complex=True),

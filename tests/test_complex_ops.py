@@ -142,6 +142,7 @@ BINARY = {
     "mul": lambda L, a, b: a * b, "div": lambda L, a, b: a / b,
     "matmul": lambda L, a, b: a @ b.mT, "rdiv_scalar": lambda L, a, b: 2.0 / a + b * 3,
     "complex_scalar": lambda L, a, b: a * (1 + 2j) - b / 1j,
+    "einsum": lambda L, a, b: L.einsum("ij,kj->ik", a, b) if a.dtype == b.dtype else a * b,
 }
 
 
@@ -165,10 +166,17 @@ def test_broadcasting_and_vector_matmul_match_torch():
     compare_with_torch(torch, lambda a, b: a @ b, lambda a, b: a @ b, [_c(4), _c(4)])
 
 
-@pytest.mark.parametrize("name", ["mul", "div", "matmul"])
+def test_einsum_diagonal_and_batch_match_torch():
+    compare_with_torch(torch, lambda a: ag.einsum("ii->i", a), lambda a: torch.einsum("ii->i", a),
+                       [_c(3, 3)])
+    compare_with_torch(torch, lambda a, b: ag.einsum("bij,bjk->bik", a, b),
+                       lambda a, b: torch.einsum("bij,bjk->bik", a, b), [_c(2, 3, 4), _c(2, 4, 2)])
+
+
+@pytest.mark.parametrize("name", ["mul", "div", "matmul", "einsum"])
 def test_binary_finite_differences(name):
     assert complex_gradcheck(lambda a, b: BINARY[name](ag, a, b), [_c(2, 3), _c(2, 3)])
-    if name != "matmul":
+    if name not in ("matmul", "einsum"):
         assert complex_gradcheck(lambda a, b: BINARY[name](ag, a, b), [_c(2, 3), R.standard_normal((2, 3))])
 
 

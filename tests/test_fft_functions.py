@@ -113,3 +113,17 @@ def test_a_spectral_filter_trains_like_torch():
 
     compare_with_torch(torch, lambda x, g: program(ag, x, g), lambda x, g: program(torch, x, g),
                        [signal, gain])
+
+
+def test_a_fourier_neural_operator_layer_matches_torch():
+    """The spectral convolution of an FNO: rfft2, complex weights on the low modes (einsum),
+    irfft2 back; real input and real weights (as parts), real output."""
+    u = R.standard_normal((2, 3, 8, 8))
+    wr, wi = R.standard_normal((3, 4, 3, 2)), R.standard_normal((3, 4, 3, 2))
+
+    def layer(lib, u, wr, wi):
+        spectrum = lib.fft.rfft2(u)[:, :, :3, :2]
+        mixed = lib.einsum("bixy,ioxy->boxy", spectrum, lib.complex(wr, wi))
+        return lib.fft.irfft2(mixed, s=u.shape[-2:])
+
+    compare_with_torch(torch, lambda *a: layer(ag, *a), lambda *a: layer(torch, *a), [u, wr, wi])

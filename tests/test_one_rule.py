@@ -91,7 +91,7 @@ def _complex_ops(x, y):
     w = ag.polar(x * x + 0.5, y)
     v = ag.view_as_complex(ag.stack([y, x], -1))
     t = z * w / (v + 3.0) + z.exp() + (w + 2.0).log() + (z + 3.0).sqrt() + z ** 2.0
-    t = t @ (v.conj().mT @ w)
+    t = t @ (v.conj().mT @ w) + ag.einsum("ij,kj,kl->il", z, w, v)
     r = t.abs() + z.angle() + t.real * t.imag + x.to(ag.complex128).real
     return ag.view_as_real(t).sum(-1) + r
 

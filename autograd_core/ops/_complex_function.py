@@ -93,6 +93,12 @@ def lift_linear(*classes) -> None:
         _lift(cls)
 
 
+def lift_conjugating(*classes) -> None:
+    """Like `lift_linear`, for real primitives whose rule already conjugates what a complex
+    operand needs (einsum)."""
+    lift_linear(*classes)
+
+
 def _lift(cls) -> None:
     forward = cls.forward  # (a staticmethod's function)
     real_apply = cls.apply.__func__

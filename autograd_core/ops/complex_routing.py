@@ -24,6 +24,7 @@ from . import (
     conversion,
     copies,
     cumulative,
+    einsum,
     elementwise_more,
     indexing,
     inplace,
@@ -38,7 +39,7 @@ from . import (
     unary,
 )
 from . import complex as _complex
-from ._complex_function import lift_linear, refuse_complex
+from ._complex_function import lift_conjugating, lift_linear, refuse_complex
 
 _complex.attach_methods(copies)
 lift_linear(
@@ -50,6 +51,8 @@ lift_linear(
     selection.Where, indexing.IndexPut, inplace.Fill, inplace.Zero, inplace.Copy,
     cumulative.Cumsum, cumulative._ReverseCumsum, triangular.Diagonal, triangular.DiagEmbed,
 )
+
+lift_conjugating(einsum.Einsum)
 
 
 def lift_view_rebase() -> None:

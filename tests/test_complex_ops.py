@@ -273,3 +273,13 @@ def test_full_with_a_complex_value():
 def test_repr_as_torch(values, dtype):
     ours = repr(ag.tensor(values, dtype=getattr(ag, dtype))).replace("autograd_core.", "torch.")
     assert ours == repr(torch.tensor(values, dtype=getattr(torch, dtype)))
+
+
+def test_a_change_through_a_real_view_is_seen_by_saved_values():
+    for lib in (ag, torch):
+        z = lib.tensor([1 + 2j, 3j], requires_grad=True)
+        y = z * 1
+        e = y * y  # saves y
+        y.real.mul_(2)
+        with pytest.raises(RuntimeError, match="modified by an inplace operation"):
+            e.abs().sum().backward()

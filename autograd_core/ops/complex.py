@@ -253,11 +253,25 @@ def _require_complex(input, op: str) -> None:
                            f"make one with autograd_core.complex(re, im) or x.to(autograd_core.cfloat)")
 
 
+def _viewing(out: Tensor, base: Tensor) -> Tensor:
+    """``out`` shares ``base``'s version counter when it shares its memory (a view), so an
+    in-place change through one is seen by the saved-value checks of the other."""
+    if base._data.size and out._data.size and _owner(out._data) is _owner(base._data):
+        out._version_counter = base._version_counter
+    return out
+
+
+def _owner(array):
+    while getattr(array, "base", None) is not None:
+        array = array.base
+    return array
+
+
 def real(input: Tensor) -> Tensor:
     """The real parts (a view); a real tensor is returned as is."""
     if input._data.dtype.kind != "c":
         return input
-    return Real.apply(input)
+    return _viewing(Real.apply(input), input)
 
 
 def imag(input: Tensor) -> Tensor:
@@ -265,7 +279,7 @@ def imag(input: Tensor) -> Tensor:
     if input._data.dtype.kind != "c":
         raise RuntimeError(f"imag is not implemented for tensors with non-complex dtypes "
                            f"(got {input.dtype}); a real tensor's imaginary part is zero")
-    return Imag.apply(input)
+    return _viewing(Imag.apply(input), input)
 
 
 def conj(input: Tensor) -> Tensor:
@@ -302,7 +316,7 @@ def view_as_real(input: Tensor) -> Tensor:
     if not isinstance(input, Tensor) or input._data.dtype.kind != "c":
         got = input.dtype if isinstance(input, Tensor) else type(input).__name__
         raise RuntimeError(f"view_as_real is only supported for complex tensors, got {got}")
-    return ViewAsReal.apply(input)
+    return _viewing(ViewAsReal.apply(input), input)
 
 
 def view_as_complex(input: Tensor) -> Tensor:
@@ -316,7 +330,7 @@ def view_as_complex(input: Tensor) -> Tensor:
     if input._data.ndim == 0 or input._data.shape[-1] != 2:
         raise RuntimeError(f"Tensor must have a last dimension of size 2, got shape "
                            f"{tuple(input.shape)}")
-    return ViewAsComplex.apply(input)
+    return _viewing(ViewAsComplex.apply(input), input)
 
 
 def complex(real: Tensor, imag: Tensor, *, out: Tensor | None = None) -> Tensor:  # noqa: A001

@@ -122,6 +122,10 @@ UNARY = {
     "diag_embed": lambda L, z: L.diag_embed(z), "tril": lambda L, z: z.tril(),
     "triu": lambda L, z: z.triu(1), "trace": lambda L, z: L.trace(z[:, :3]),
     "where": lambda L, z: L.where(z.real > 0, z, z * 2),
+    "gather": lambda L, z: z.gather(1, L.tensor([[0, 2], [1, 1], [3, 0]])),
+    "scatter_add": lambda L, z: z.scatter_add(1, L.tensor([[0, 2], [1, 1], [3, 0]]), z[:, :2] * 2),
+    "scatter": lambda L, z: z.scatter(1, L.tensor([[0, 2], [1, 3], [3, 0]]), z[:, 1:3]),
+    "masked_fill": lambda L, z: z.masked_fill(z.real > 0, 1 + 2j),
 }
 
 

@@ -30,6 +30,7 @@ from . import (
     inplace,
     joining,
     linalg,
+    masking,
     reduction,
     reorder,
     scatter_gather,
@@ -50,6 +51,7 @@ lift_linear(
     _broadcast.BroadcastTo, scatter_gather.IndexSelect, scatter_gather.IndexAdd,
     selection.Where, indexing.IndexPut, inplace.Fill, inplace.Zero, inplace.Copy,
     cumulative.Cumsum, cumulative._ReverseCumsum, triangular.Diagonal, triangular.DiagEmbed,
+    scatter_gather.Gather, scatter_gather.ScatterAdd, scatter_gather.Scatter, masking.MaskedFill,
 )
 
 lift_conjugating(einsum.Einsum)

@@ -58,7 +58,8 @@ def _fill_value(input: Tensor, value, op: str):
         if type(value._data) is not type(input._data):
             return value.item()
         return value
-    s = scalar_value(value)
+    complex_fill = type(value) is complex and input._data.dtype.kind == "c"
+    s = value if complex_fill else scalar_value(value)
     if s is None:
         raise TypeError(f"{op}(): value must be a number or a 0-d Tensor, got "
                         f"{type(value).__name__}")

@@ -2,8 +2,10 @@
 
 Imported by `autograd_core.ops` after the real families, before the public names are taken:
 
-1. the *linear* real primitives (views, indexing, reductions by sum, add/sub/neg, joining,
-   copies) record complex outputs too (`lift_linear`): their rules need no conjugate;
+1. the *linear* real primitives (views, indexing, gather/scatter, sum, mean, cumsum,
+   add/sub/neg, where, masked_fill, joining, copies) record complex outputs too
+   (`lift_linear`): their rules need no conjugate; einsum's rule conjugates the other
+   operands itself (`lift_conjugating`);
 2. the nonlinear functions that have a complex rule (``* / ** @ exp log sqrt abs angle``)
    send complex operands to `complex_arith`: one check of the operands' dtype kind, the
    real path is otherwise unchanged;
@@ -65,8 +67,7 @@ def lift_view_rebase() -> None:
 
 
 def _c(x) -> bool:
-    return (type(x) is Tensor or isinstance(x, Tensor)) and x._data.dtype.kind == "c" \
-        or isinstance(x, complex)
+    return (isinstance(x, Tensor) and x._data.dtype.kind == "c") or isinstance(x, complex)
 
 
 def _binary_route(real_fn, complex_fn):

@@ -14,6 +14,7 @@ from . import (
     backends,
     cuda,
     datasets,
+    fft,
     linalg,
     serialization,
     special,
@@ -23,6 +24,8 @@ from . import ops as _ops  # attaches the operations to Tensor
 from .device import device
 from .dtypes import (
     bfloat16,
+    complex64,
+    complex128,
     dtype,
     float16,
     float32,
@@ -133,6 +136,10 @@ from .ops.triangular import *  # noqa: F403
 from .ops.trig import *  # noqa: F403
 from .ops.unary import *  # noqa: F403
 from .ops.upsample_aa import *  # noqa: F403
+
+# isort: off
+from .ops.complex import *  # noqa: F403, E402  (after copies: its conj/real are the real-only ones)
+# isort: on
 from .random import Generator, get_rng_state, initial_seed, manual_seed, seed, set_rng_state
 from .serialization import load, save
 from .tensor import Size, Tensor, is_tensor
@@ -152,11 +159,19 @@ long = int64
 int = int32
 short = int16
 
+cfloat = complex64
+cdouble = complex128
+stft = fft.stft
+istft = fft.istft
+Tensor.stft = fft.stft
+Tensor.istft = fft.istft
+
 # from the installed package metadata (pyproject.toml in a checkout never installed)
 from . import masked, signal  # noqa: E402  (torch.masked, torch.signal)
 from ._version import __version__  # noqa: E402
 
 _aliases.install()  # autograd_core.nn is nn, autograd_core.optim is optim
+_ops.complex_routing.refuse_complex_elsewhere()  # the real-only primitives refuse complex input
 _LAZY = ("viz", "nn", "optim", "distributed", "distributions", "multiprocessing", "onnx")
 
 

@@ -8,6 +8,8 @@ showing 3 items at each edge):
   magnitude ratio exceeds 1000, the largest exceeds 1e8, or (for non-whole values) the
   smallest is below 1e-4;
 - every element is right-aligned to the widest one, rows wrap at 80 columns;
+- complex numbers: real and imaginary parts each get their own float format (as above),
+  written ``1.0000+2.j``;
 - suffixes: ``device=`` off the CPU, ``size=`` for empty non-1-D tensors, ``dtype=``
   unless it is inferable (default float, int64, bool), then ``grad_fn=`` or
   ``requires_grad=True``.
@@ -72,6 +74,20 @@ class _Formatter:
         return text.rjust(self.width)
 
 
+class _ComplexFormatter:
+    """Complex elements: the real parts right-aligned in their format, then the signed
+    imaginary part in its own (PyTorch's ``1.0000+2.j``)."""
+
+    def __init__(self, values: np.ndarray) -> None:
+        self.re, self.im = _Formatter(values.real), _Formatter(values.imag)
+        self.width = self.re.width + self.im.width + 1
+
+    def format(self, value) -> str:
+        value = complex(value)
+        imag = (self.im.format(value.imag) + "j").lstrip()
+        return self.re.format(value.real) + (imag if imag[0] in "+-" else "+" + imag)
+
+
 def _summarized(array: np.ndarray) -> np.ndarray:
     """Only the elements a summarised print shows (the edges of every long axis)."""
     for axis, n in enumerate(array.shape):
@@ -112,7 +128,8 @@ def format_array(array: np.ndarray, indent: int = len(_PREFIX)) -> str:
     if array.size == 0:
         return "[]"
     summarize = array.size > _THRESHOLD
-    fmt = _Formatter(_summarized(array) if summarize else array)
+    shown = _summarized(array) if summarize else array
+    fmt = _ComplexFormatter(shown) if array.dtype.kind == "c" else _Formatter(shown)
     return _nested(array, fmt, indent, summarize)
 
 
@@ -137,12 +154,14 @@ def tensor_repr(t) -> str:
     if dev.type != "cpu":
         suffixes.append(f"device='{dev}'")
     default_float = _dt.get_default_dtype().numpy
+    default_complex = _dt.default_complex().numpy
     if array.size == 0:
         if array.ndim != 1:
             suffixes.append(f"size={tuple(array.shape)}")
         if array.dtype != default_float:
             suffixes.append(f"dtype={t.dtype!r}")
-    elif array.dtype not in (default_float, np.dtype(np.int64), np.dtype(np.bool_)):
+    elif array.dtype not in (default_float, default_complex, np.dtype(np.int64),
+                             np.dtype(np.bool_)):
         suffixes.append(f"dtype={t.dtype!r}")
     body = format_array(array)
     if t.grad_fn is not None:

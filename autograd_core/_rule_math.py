@@ -13,6 +13,7 @@ namespace, which has one implementation per kind of value:
 
 The vocabulary (both sides): the pointwise functions ``exp log log1p expm1 sqrt rsqrt sin cos
 tanh sigmoid abs sign floor erf ...`` under PyTorch's names, ``where maximum minimum``,
+``conj real imag`` (complex numbers; a real value is its own conjugate and real part),
 ``mT(x)``, ``swapaxes(x, a, b)``, ``permute(x, axes)``, ``sum(x, axis, keepdims)``,
 ``mean(x, axis, keepdims)``, ``concatenate(list, axis)``, ``stack(list, axis)``,
 ``sum_to(g, shape)`` (sum a broadcast gradient back to

@@ -1,5 +1,6 @@
 """dtypes: ``bool``, ``uint8``, ``int8``, ``int16``, ``int32``, ``int64``, ``float16``,
-``bfloat16``, ``float32`` (the default), ``float64``.
+``bfloat16``, ``float32`` (the default), ``float64``, ``complex64`` (``cfloat``) and
+``complex128`` (``cdouble``).
 
 Each `dtype` wraps a NumPy dtype (CuPy uses the same ones); ``bfloat16`` is the one from the
 ``ml_dtypes`` package (NumPy has none; its ufuncs compute each element in float32 and round,
@@ -8,6 +9,10 @@ PyTorch, not NumPy: a float tensor with an integer tensor keeps the float's dtyp
 Python scalar takes the tensor's dtype unless it is of a higher category (a float with an
 integer tensor gives the default float dtype), and a 0-d tensor beside a tensor with
 dimensions behaves like a scalar. So nothing is silently promoted to float64.
+
+Complex beats float: ``float64 op complex64`` is ``complex128`` (the complex type wide enough
+for both), and a complex scalar or 0-d tensor beside a float tensor gives that float's complex
+counterpart (``float32 * 1j`` is complex64, ``float64 * 1j`` complex128).
 """
 
 from __future__ import annotations
@@ -29,13 +34,28 @@ class dtype:  # noqa: N801  (PyTorch's name)
         self.name = name
         self.numpy = np.dtype(numpy_dtype)
         self.is_floating_point = self.numpy.kind == "f" or self.numpy == _BFLOAT16
-        self.is_signed = self.numpy.kind == "i" or self.is_floating_point
+        self.is_signed = self.numpy.kind in "ic" or self.is_floating_point
         self.itemsize = self.numpy.itemsize
         self._rank = rank
 
     @property
     def is_complex(self) -> bool:
-        return False
+        return self.numpy.kind == "c"
+
+    def to_real(self) -> dtype:
+        """The real dtype of the parts of a complex dtype (complex64 -> float32); a real
+        dtype is its own."""
+        return _COMPLEX_TO_REAL.get(self, self)
+
+    def to_complex(self) -> dtype:
+        """The complex dtype whose parts are this float dtype (float64 -> complex128)."""
+        if self.is_complex:
+            return self
+        if self is float64:
+            return complex128
+        if self.is_floating_point:
+            return complex64
+        raise RuntimeError(f"to_complex is only supported for floating point dtypes, got {self}")
 
     def __repr__(self) -> str:
         return f"autograd_core.{self.name}"
@@ -56,12 +76,17 @@ float16 = dtype("float16", np.float16, 6)
 bfloat16 = dtype("bfloat16", _BFLOAT16, 7)
 float32 = dtype("float32", np.float32, 8)
 float64 = dtype("float64", np.float64, 9)
+complex64 = dtype("complex64", np.complex64, 10)
+complex128 = dtype("complex128", np.complex128, 11)
 
-ALL = (bool_, uint8, int8, int16, int32, int64, float16, bfloat16, float32, float64)
+ALL = (bool_, uint8, int8, int16, int32, int64, float16, bfloat16, float32, float64,
+       complex64, complex128)
+_COMPLEX_TO_REAL = {complex64: float32, complex128: float64}
 _BY_NUMPY: dict[np.dtype, dtype] = {d.numpy: d for d in ALL}
 _BY_NAME: dict[str, dtype] = {d.name: d for d in ALL}
 _BY_NAME.update({"float": float32, "double": float64, "half": float16, "long": int64,
-                 "int": int32, "short": int16, "bool_": bool_})
+                 "int": int32, "short": int16, "bool_": bool_, "cfloat": complex64,
+                 "cdouble": complex128})
 _BY_RANK = sorted(ALL, key=lambda d: d._rank)
 
 _default_float = float32
@@ -96,6 +121,8 @@ def as_dtype(d) -> dtype:
         return int64
     if d is builtins.bool:
         return bool_
+    if d is builtins.complex:
+        return complex128
     if isinstance(d, str) and d in _BY_NAME:
         return _BY_NAME[d]
     try:
@@ -126,17 +153,23 @@ def is_floating_array(np_dtype: np.dtype) -> bool:
 
 def promote_types(a: dtype, b: dtype) -> dtype:
     """The dtype of ``a op b`` for two tensors with dimensions (PyTorch's rule): the higher
-    rank, except uint8 with int8 -> int16 and float16 with bfloat16 -> float32."""
+    rank, except uint8 with int8 -> int16, float16 with bfloat16 -> float32, and a complex
+    type widening to hold a wider float (float64 + complex64 is complex128)."""
     if a is b:
         return a
     joint = _JOINT.get(frozenset((a, b)))
     if joint is not None:
         return joint
-    return a if a._rank >= b._rank else b
+    hi, lo = (a, b) if a._rank >= b._rank else (b, a)
+    if hi is complex64 and lo is float64:
+        return complex128
+    return hi
 
 
 def category(d: dtype) -> int:
-    """0 for bool, 1 for integers, 2 for floating point."""
+    """0 for bool, 1 for integers, 2 for floating point, 3 for complex."""
+    if d.is_complex:
+        return 3
     return 2 if d.is_floating_point else (0 if d is bool_ else 1)
 
 
@@ -145,14 +178,25 @@ def scalar_category(value) -> int:
         return 0
     if isinstance(value, (builtins.int, np.integer)):
         return 1
+    if isinstance(value, (builtins.complex, np.complexfloating)):
+        return 3
     return 2
 
 
+def default_complex() -> dtype:
+    """complex64, or complex128 when the default float dtype is float64."""
+    return _default_float.to_complex()
+
+
 def result_type_with_scalar(t: dtype, value) -> dtype:
-    """The dtype of ``tensor op scalar``: the tensor's, unless the scalar's kind is higher."""
+    """The dtype of ``tensor op scalar``: the tensor's, unless the scalar's kind is higher
+    (a complex scalar with a float tensor gives that float's complex counterpart)."""
     cat = scalar_category(value)
-    if cat <= category(t):
+    tcat = category(t)
+    if cat <= tcat:
         return t
+    if cat == 3:
+        return t.to_complex() if tcat == 2 else default_complex()
     return _default_float if cat == 2 else int64
 
 
@@ -160,4 +204,6 @@ def dimensionless_result(t: dtype, dimensionless: dtype) -> dtype:
     """The dtype of ``tensor op zero_dim_tensor``: the 0-d one counts only by category."""
     if category(dimensionless) <= category(t):
         return t
+    if dimensionless.is_complex and t.is_floating_point:
+        return t.to_complex()
     return dimensionless

@@ -84,6 +84,8 @@ def _infer_numpy(data, dtype) -> np.ndarray:
         return array.astype(np.int64, copy=False)
     if kind == "b":
         return array
+    if kind == "c":  # Python complex numbers: the default complex dtype, as PyTorch
+        return array.astype(_dt.default_complex().numpy, copy=False)
     if kind == "O":
         return _from_object_list(data)
     raise TypeError(f"can't make a tensor from data of type {array.dtype} ({type(data).__name__})")
@@ -157,7 +159,7 @@ def _array_from_data(data, dtype, device, copy: bool = True):
                 target, index = _target(dev)
                 return target.from_numpy(host, index)
             array = backend.to_device(array, dev.index)
-        if array.dtype in _SMALL_INTS or array.dtype.kind not in "fiub":
+        if array.dtype in _SMALL_INTS or array.dtype.kind not in "fiubc":
             raise TypeError(f"unsupported array dtype {array.dtype}")
         return array.copy() if copy and array is data else array
     array = _infer_numpy(data, dtype)
@@ -279,6 +281,8 @@ def full(size, fill_value, *, dtype=None, device=None, requires_grad: bool = Fal
             dtype = _dt.bool_
         elif isinstance(fill_value, (builtins.int, np.integer)):
             dtype = _dt.int64
+        elif isinstance(fill_value, (builtins.complex, np.complexfloating)):
+            dtype = _dt.default_complex()
     size = size if isinstance(size, (tuple, list)) else (size,)
     return _filled("full", (tuple(size),), dtype, device, requires_grad, fill=fill_value)
 

@@ -129,6 +129,9 @@ class Tensor:
     def is_floating_point(self) -> bool:
         return _dt.is_floating_array(self._data.dtype)
 
+    def is_complex(self) -> bool:
+        return self._data.dtype.kind == "c"
+
     def is_contiguous(self) -> bool:
         return bool(self._data.flags.c_contiguous)
 
@@ -158,9 +161,10 @@ class Tensor:
                 "computed variable in a subgraph that doesn't require differentiation use "
                 "var_no_grad = var.detach()."
             )
-        if requires_grad and not _dt.is_floating_array(self._data.dtype):
+        if requires_grad and not (_dt.is_floating_array(self._data.dtype)
+                                   or self._data.dtype.kind == "c"):
             raise RuntimeError(
-                f"only Tensors of floating point dtype can require gradients "
+                f"only Tensors of floating point and complex dtype can require gradients "
                 f"(got {self.dtype}); convert first, e.g. x.float()"
             )
         self._requires_grad = bool(requires_grad)
@@ -235,6 +239,10 @@ class Tensor:
         """Accumulate d(self)/d(leaf) into every leaf's ``.grad`` (see `autograd.backward`)."""
         from .engine import backward  # (the engine imports this module, so not at the top)
 
+        if gradient is None and self._data.dtype.kind == "c":
+            raise RuntimeError(
+                f"grad can be implicitly created only for real scalar outputs but got {self.dtype}; "
+                "pass gradient= or reduce to a real loss first (e.g. z.abs().sum())")
         backward((self,), None if gradient is None else (gradient,), retain_graph, create_graph,
                  inputs=inputs)
 

@@ -29,14 +29,15 @@ torch = importlib.import_module("torch")
 
 _DTYPES = {torch.float32: ag.float32, torch.float64: ag.float64, torch.float16: ag.float16,
            torch.bfloat16: ag.bfloat16, torch.int64: ag.int64, torch.int32: ag.int32,
-           torch.int16: ag.int16, torch.int8: ag.int8, torch.uint8: ag.uint8, torch.bool: ag.bool}
+           torch.int16: ag.int16, torch.int8: ag.int8, torch.uint8: ag.uint8, torch.bool: ag.bool,
+           torch.complex64: ag.complex64, torch.complex128: ag.complex128}
 
 
 def _numpy(t) -> np.ndarray:
     """A tensor's values as a NumPy array (bfloat16, which NumPy lacks, as its float32 values)."""
     if t.dtype in (torch.bfloat16, ag.bfloat16):
         t = t.float()
-    return t.detach().numpy()
+    return t.detach().resolve_conj().numpy()
 
 
 SKIPPED = "skipped"  # a sample PyTorch itself refuses
@@ -146,10 +147,10 @@ class _Converter:
                 if expanded:  # an expanded tensor stays one (out= refuses it in PyTorch)
                     base = obj.detach()[tuple(slice(0, 1) if step == 0 else slice(None)
                                               for step in obj.stride())]
-                    ours = ag.tensor(base.numpy().copy(), dtype=_DTYPES[obj.dtype]).expand(
+                    ours = ag.tensor(base.resolve_conj().numpy().copy(), dtype=_DTYPES[obj.dtype]).expand(
                         *obj.shape)
                 else:
-                    ours = ag.tensor(obj.detach().numpy().copy(), dtype=_DTYPES[obj.dtype])
+                    ours = ag.tensor(obj.detach().resolve_conj().numpy().copy(), dtype=_DTYPES[obj.dtype])
             except Exception as error:  # noqa: BLE001  (e.g. more dims than NumPy allows)
                 raise Unsupported(f"a tensor NumPy cannot hold ({error})") from None
             if obj.requires_grad:
@@ -214,17 +215,18 @@ def _compare_outputs(theirs: list, ours: list, rtol: float) -> str | None:
 
 def _max_diff(a, b) -> float:
     with np.errstate(invalid="ignore"):
-        d = np.abs(a.astype(np.float64) - b.astype(np.float64))
+        d = np.abs(a.astype(np.complex128) - b.astype(np.complex128))
     return float(np.nanmax(d)) if d.size and not np.all(np.isnan(d)) else float("nan")
 
 
 def _compare_grads(theirs: list, ours: list, conv: _Converter, rng, rtol: float) -> str | None:
     outs = [(k, t) for k, t in enumerate(theirs) if isinstance(t, torch.Tensor)
-            and t.requires_grad and t.is_floating_point()]
+            and t.requires_grad and (t.is_floating_point() or t.is_complex())]
     leaves = [(t, o) for t, o in conv.pairs.values() if t.requires_grad]
     if not outs or not leaves:
         return None
     cots = [rng.standard_normal(tuple(t.shape)).astype(np.float32) for _, t in outs]
+    cots = [c + 1j * rng.standard_normal(c.shape) if t.is_complex() else c for c, (_, t) in zip(cots, outs)]
     try:
         gt = torch.autograd.grad([t for _, t in outs], [t for t, _ in leaves],
                                  [torch.tensor(c, dtype=t.dtype) for c, (_, t) in zip(cots, outs)],

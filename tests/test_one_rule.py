@@ -85,6 +85,28 @@ def _cells(x, h, w_ih, w_hh):
     return hy + cy + fused.stack_columns([hc])[0]
 
 
+def _complex_ops(x, y):
+    """Real in, real out; every complex primitive on the way."""
+    z = ag.complex(x, y)
+    w = ag.polar(x * x + 0.5, y)
+    v = ag.view_as_complex(ag.stack([y, x], -1))
+    t = z * w / (v + 3.0) + z.exp() + (w + 2.0).log() + (z + 3.0).sqrt() + z ** 2.0
+    t = t @ (v.conj().mT @ w) + ag.einsum("ij,kj,kl->il", z, w, v)
+    r = t.abs() + z.angle() + t.real * t.imag + x.to(ag.complex128).real
+    return ag.view_as_real(t).sum(-1) + r
+
+
+def _eig(a):
+    w, v = ag.linalg.eig(a)
+    return w.real + w.imag * w.imag + v.abs().sum(0) + ag.linalg.eigvals(a).abs()
+
+
+def _fft_ops(x):
+    s = ag.fft.rfft(x, n=8)
+    c = ag.fft.fft(s, dim=0, norm="ortho")
+    return ag.fft.irfft(c * 1.5, n=7) + ag.fft.hfft(s, n=7, norm="forward")
+
+
 # name -> (program, inputs factory). Programs return one tensor.
 SAMPLES = {
     "arithmetic": (lambda a, b: (a + b) * (a - b) / (b + 3.0) - (-a) + a ** 2.0 + a ** b,
@@ -196,6 +218,9 @@ SAMPLES = {
     "cells": (_cells, lambda: (_t((2, 3)), _t((2, 3)), _t((3, 3)), _t((3, 3)))),
     "as_strided": (lambda x: ag.as_strided(x, (2, 3), (1, 2), 1) + x[1:].as_strided((2, 3), (3, 1)),
                    lambda: (_t((3, 4)),)),
+    "complex": (_complex_ops, lambda: (_t((3, 2)), _t((3, 2)))),
+    "fft": (_fft_ops, lambda: (_t((4, 6)),)),
+    "eig": (_eig, lambda: (_t((3, 3)),)),
 }
 RANDOM = {"dropout": (lambda x: F.dropout(x, 0.5, training=True), lambda: (_t((4, 4)),)),
           "standard_gamma": (lambda a: _standard_gamma(a), lambda: (_pos((5,)),)),
@@ -298,7 +323,7 @@ def _all_functions():
 # PyTorch; tests/test_scatter_gather.py).
 _NOT_NODES = {"_OfInput", "_OfOutput", "_PiecewiseConstant", "_EvenSplit", "_Activation",
               "_RNNCell", "_DelayedError", "_GemmLayout", "_Columns", "_ByIndex", "ToDevice",
-              "ScatterMultiply", "_TakeAlong"}
+              "ScatterMultiply", "_TakeAlong", "ComplexFunction"}
 
 
 def _nodes_of(out):

@@ -7,6 +7,11 @@ central differences
     dy/dx_k  ~  (f(x + eps e_k) - f(x - eps e_k)) / (2 eps)
 
 within ``|analytical - numerical| <= atol + rtol |numerical|``. Use float64 inputs.
+
+Complex inputs and outputs are checked as pairs of reals, as PyTorch's gradcheck does: each
+complex input becomes a real (..., 2) leaf read through ``view_as_complex``, each complex
+output is read through ``view_as_real``, so the whole real Jacobian is compared (and with it
+the convention that a complex gradient is dL/dRe z + i dL/dIm z). Use complex128.
 """
 
 from __future__ import annotations
@@ -92,6 +97,7 @@ def gradcheck(func, inputs, *, eps: float = 1e-6, atol: float = 1e-5, rtol: floa
     the input, and showing both Jacobians.
     """
     inputs = _as_tuple(inputs)
+    func, inputs = _as_real_problem(func, inputs)
     wrt = [j for j, x in enumerate(inputs) if isinstance(x, Tensor) and x.requires_grad]
     if not wrt:
         raise ValueError("gradcheck expects at least one input tensor to require gradient, "
@@ -120,6 +126,39 @@ def gradcheck(func, inputs, *, eps: float = 1e-6, atol: float = 1e-5, rtol: floa
     return True
 
 
+def _is_complex(x) -> bool:
+    return isinstance(x, Tensor) and x._data.dtype.kind == "c"
+
+
+def _as_real_problem(func, inputs: tuple):
+    """``func`` and ``inputs`` with complex inputs and outputs as (..., 2) real pairs
+    (unchanged when nothing is complex)."""
+    from ..ops.complex import view_as_complex, view_as_real
+
+    is_c = [_is_complex(x) for x in inputs]
+    if not any(is_c):
+        with enable_grad():
+            outs = _as_tuple(func(*inputs))
+        if not any(_is_complex(o) for o in outs):
+            return func, inputs
+
+    def pair(x: Tensor) -> Tensor:
+        xp = backend_of(x._data).xp
+        real = _wrap(xp.stack([xp.real(x._data), xp.imag(x._data)], axis=-1))
+        return real.requires_grad_(x.requires_grad)
+
+    def as_real(o):
+        return view_as_real(o) if _is_complex(o) else o
+
+    def real_func(*xs):
+        outs = func(*(view_as_complex(x) if c else x for x, c in zip(xs, is_c)))
+        if isinstance(outs, (tuple, list)):
+            return tuple(as_real(o) for o in outs)
+        return as_real(outs)
+
+    return real_func, tuple(pair(x) if c else x for x, c in zip(inputs, is_c))
+
+
 def _show(m: np.ndarray) -> str:
     with np.printoptions(precision=6, suppress=True, threshold=200, linewidth=100):
         return "\n" + str(m)
@@ -133,6 +172,7 @@ def gradgradcheck(func, inputs, grad_outputs=None, *, eps: float = 1e-6, atol: f
     """Check second derivatives: `gradcheck` applied to the map
     (inputs, v) -> v^T J(inputs), i.e. to backward itself (``create_graph=True``)."""
     inputs = _as_tuple(inputs)
+    func, inputs = _as_real_problem(func, inputs)
     wrt = [j for j, x in enumerate(inputs) if isinstance(x, Tensor) and x.requires_grad]
     with enable_grad():
         outputs = _differentiable_outputs(_as_tuple(func(*inputs)))

@@ -6,6 +6,7 @@ backend. One file per family:
 - `factorizations`  cholesky, qr, lu_factor, lu, lu_solve
 - `eigen`           eigh, eigvalsh, svd, svdvals
 - `ldl`             ldl_factor, ldl_factor_ex, ldl_solve (not differentiable)
+- `eig`             eig, eigvals (general matrices, complex results)
 - `norms`           vector_norm, matrix_norm, norm, cond
 - `misc`            matrix_exp, pinv, lstsq, matrix_power, matrix_rank, multi_dot, cross,
                     vecdot, vander, diagonal, tensorinv, tensorsolve, householder_product
@@ -13,6 +14,7 @@ backend. One file per family:
 
 from ._common import LinAlgError
 from .det import det, slogdet
+from .eig import eig, eigvals
 from .eigen import eigh, eigvalsh, svd, svdvals
 from .factorizations import (
     cholesky,
@@ -43,7 +45,7 @@ from .norms import cond, matrix_norm, norm, vector_norm
 from .solve import inv, inv_ex, solve, solve_ex, solve_triangular
 
 __all__ = [
-    "LinAlgError", "cholesky", "cholesky_ex", "cond", "cross", "det", "diagonal", "eigh", "eigvalsh",
+    "LinAlgError", "cholesky", "cholesky_ex", "cond", "cross", "det", "diagonal", "eig", "eigh", "eigvals", "eigvalsh",
     "householder_product", "inv", "inv_ex", "lstsq", "lu", "lu_factor", "lu_factor_ex",
     "lu_solve", "matrix_exp", "matrix_norm", "matrix_power", "matrix_rank", "multi_dot", "norm",
     "pinv", "qr", "slogdet", "solve", "solve_ex", "solve_triangular", "svd", "svdvals",

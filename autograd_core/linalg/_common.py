@@ -18,6 +18,10 @@ def check_tensor(name: str, arg: str, x) -> None:
 
 
 def check_float(name: str, x: Tensor) -> None:
+    if x._data.dtype.kind == "c":
+        raise NotImplementedError(
+            f"{name}: complex matrices are not supported here yet (got {x.dtype}); of linalg, "
+            f"eig and eigvals take them")
     if x._data.dtype.kind != "f":
         raise RuntimeError(
             f"{name}: Expected a floating point or complex tensor as input. Got "

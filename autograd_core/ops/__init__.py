@@ -63,6 +63,9 @@ One module per family of operations:
 - `upsample_aa` _upsample_bilinear2d_aa (antialiased bilinear resize)
 - `lowrank`     svd_lowrank, pca_lowrank (randomised)
 - `aten`        the ``aten`` namespace: ops by their ATen names (``ops.aten.slice.Tensor``)
+- `complex`     real, imag, conj, view_as_real/complex, complex, polar, complex casts
+- `complex_arith`, `complex_routing` complex * / ** @ exp log sqrt abs angle, and the routing
+                of complex operands (linear real primitives record complex outputs too)
 """
 
 from .. import _rule_math
@@ -128,12 +131,16 @@ from . import (  # noqa: F401  (imported for their side effect of attaching meth
     unary,
     upsample_aa,
 )
+
+# isort: off
+from . import complex, complex_arith, complex_routing  # noqa: E402, F401  (after the real families)
+# isort: on
 from ._tensor_math import TensorMath
 from .aten import aten  # noqa: F401  (ops.aten, as torch.ops.aten)
 
 # The Tensor side of the backward rules' vocabulary (`ctx.math` under create_graph=True).
 _rule_math.install_tensor_math(TensorMath([
-    arithmetic, comparison, conversion, cumulative, einsum, extrema, indexing, joining, linalg,
+    complex, arithmetic, comparison, conversion, cumulative, einsum, extrema, indexing, joining, linalg,
     masking, norm, reduction, reorder, rounding, scatter_gather, selection, shape, softmax,
     special, special_gamma, special_bessel, special_erf, special_log, trig, unary, _broadcast,
     sorting, triangular, slicing, region_scatter, scatter_reduce, combine, rearrange,

@@ -22,8 +22,14 @@ def _check(input, name: str) -> None:
 def _floating(input, name: str) -> Tensor:
     """``input``, or a default-float copy of an integer/bool tensor."""
     _check(input, name)
-    if input._data.dtype.kind == "f" or input.dtype is _dt.bfloat16:
+    kind = input._data.dtype.kind
+    if kind == "f" or input.dtype is _dt.bfloat16:
         return input
+    if kind == "c":
+        raise NotImplementedError(
+            f"{name}() is not implemented for complex tensors here (got {input.dtype}); apply it "
+            f"to the real parts (z.real, z.imag, z.abs()) or see autograd_core.ops.complex_arith "
+            f"for the complex functions that are")
     return input.to(_dt.get_default_dtype())
 
 

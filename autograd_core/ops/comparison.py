@@ -93,6 +93,10 @@ def _comparison(op, name: str):
     def function(input, other) -> Tensor:
         _input_tensor(name, input)
         a, b, like = _arrays(input, other, name)
+        if name not in ("eq", "ne") and "c" in (getattr(a, "dtype", None) or _NO_KIND).kind + \
+                (getattr(b, "dtype", None) or _NO_KIND).kind:
+            raise NotImplementedError(f"{name} is not defined for complex numbers (they have no "
+                                      f"order); compare z.real or z.abs()")
         return _result(_apply(op, a, b, name), like)
 
     def dunder(self, other):
@@ -104,6 +108,8 @@ def _comparison(op, name: str):
     function.__doc__ = f"Elementwise ``input {_SYMBOLS[name]} other`` as a bool tensor."
     return function, dunder
 
+
+_NO_KIND = type("_NoKind", (), {"kind": ""})
 
 _SYMBOLS = {"eq": "==", "ne": "!=", "lt": "<", "le": "<=", "gt": ">", "ge": ">="}
 

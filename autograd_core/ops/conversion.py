@@ -104,7 +104,12 @@ def to(self: Tensor, *args, **kwargs) -> Tensor:
             copy = False
     if dtype is not None and dtype.numpy != out._data.dtype:
         backend_of(out._data).check_dtype(dtype.numpy)
-        out = Cast.apply(out, dtype.numpy)
+        if dtype.is_complex or out._data.dtype.kind == "c":
+            from .complex import cast
+
+            out = cast(out, dtype)
+        else:
+            out = Cast.apply(out, dtype.numpy)
         copy = False
     if copy:
         out = Clone.apply(out)

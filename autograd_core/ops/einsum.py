@@ -28,6 +28,7 @@ class Einsum(Function):
     def forward(ctx, spec, *operands):
         ins, out = spec
         ctx.spec = spec
+        ctx.complex = operands[0].dtype.kind == "c"
         needs = ctx.needs_input_grad[1:]
         if any(needs):
             n = len(operands)
@@ -49,6 +50,8 @@ class Einsum(Function):
     def backward(ctx, grad):
         ins, out = ctx.spec
         saved = ctx.saved
+        if ctx.complex:  # multilinear: dL/da_k contracts g with the conjugates of the others
+            saved = tuple(None if s is None else ctx.math.conj(s) for s in saved)
         needs = ctx.needs_input_grad[1:]
         grads = [None]
         for k, need in enumerate(needs):

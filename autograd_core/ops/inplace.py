@@ -33,7 +33,7 @@ from ._operands import scalar_value
 # PyTorch's names for dtypes in its casting messages.
 _TORCH_NAMES = {"float16": "Half", "float32": "Float", "float64": "Double", "int32": "Int",
                 "int64": "Long", "bool": "Bool"}
-_KIND_RANK = {"b": 0, "u": 1, "i": 1, "f": 2}
+_KIND_RANK = {"b": 0, "u": 1, "i": 1, "f": 2, "c": 3}
 
 
 # ----------------------------------------------------------------------------- checks
@@ -61,7 +61,7 @@ def _scalar_operand(x, op_name: str, what: str = "other"):
 
 def _operand(x, op_name: str, what: str = "other"):
     """A Tensor stays a Tensor; a Python or NumPy number becomes a Python number."""
-    if type(x) is float or type(x) is int or isinstance(x, Tensor):
+    if type(x) is float or type(x) is int or type(x) is complex or isinstance(x, Tensor):
         return x
     return _scalar_operand(x, op_name, what)
 
@@ -74,7 +74,9 @@ def _check(self: Tensor, op_name: str, *others, float_result: bool = False) -> N
     for o in others:
         if isinstance(o, Tensor) and o._data.shape != shape:
             _check_broadcast(self, o, op_name)
-    if kind == "f":
+    if kind == "c" or (kind == "f" and not any(
+            type(o) is complex or (isinstance(o, Tensor) and o._data.dtype.kind == "c")
+            for o in others)):
         return
     if float_result:
         raise _cast_error(op_name, _dt.get_default_dtype().numpy, self)

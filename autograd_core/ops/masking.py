@@ -58,11 +58,11 @@ def _fill_value(input: Tensor, value, op: str):
         if type(value._data) is not type(input._data):
             return value.item()
         return value
-    if isinstance(value, complex):
+    complex_fill = type(value) is complex and input._data.dtype.kind == "c"
+    if isinstance(value, complex) and not complex_fill:
         raise RuntimeError(f"{op}(): value cannot be converted to type {input.dtype} without "
-                           f"overflow (got the complex number {value!r}; complex tensors are "
-                           f"not supported)")
-    s = scalar_value(value)
+                           f"overflow (got the complex number {value!r} for a real tensor)")
+    s = value if complex_fill else scalar_value(value)
     if s is None:
         raise TypeError(f"{op}(): value must be a number or a 0-d Tensor, got "
                         f"{type(value).__name__}")

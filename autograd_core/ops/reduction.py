@@ -157,7 +157,7 @@ def mean(input: Tensor, dim=None, keepdim: bool = False, *, dtype=None) -> Tenso
     """Mean over ``dim``; refuses integer tensors as PyTorch does (pass ``dtype=``)."""
     if dtype is not None:
         input = input.to(dtype)
-    if not _dt.is_floating_array(input._data.dtype):
+    if not (_dt.is_floating_array(input._data.dtype) or input._data.dtype.kind == "c"):
         raise RuntimeError(
             f"mean(): could not infer output dtype. Input dtype must be either a floating point "
             f"or complex dtype. Got: {_torch_name(input)}"

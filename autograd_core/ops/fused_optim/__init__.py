@@ -23,6 +23,7 @@ Modules:
 - `adam_family`   Adam/AdamW, Adamax, NAdam, RAdam
 - `state`         small state helpers (step counters, zero buffers)
 - `newton`        the damped Cholesky solve of Newton's step (``optim.Newton``)
+- `complex_params` complex parameters updated as their (Re, Im) pairs, as PyTorch
 
 ``_kernel_module`` is looked up here, on the package, at every step, so replacing
 ``fused_optim._kernel_module`` changes which kernels every step function uses.
@@ -30,9 +31,16 @@ Modules:
 
 from ._kernels import _BLOCK, _kernel_cache, _kernel_module
 from .adam_family import adam_step_, adamax_step_, nadam_step_, radam_step_
+from .complex_params import as_real_pairs
 from .newton import damped_solve
 from .sgd_family import adadelta_step_, adagrad_step_, rmsprop_step_, sgd_foreach_, sgd_step_
 from .state import add_scalar_, mul_scalar_, zeros_like
+
+# complex parameters are updated as their real (Re, Im) pairs, as PyTorch (complex_params)
+sgd_step_, sgd_foreach_, adagrad_step_, rmsprop_step_, adadelta_step_ = map(
+    as_real_pairs, (sgd_step_, sgd_foreach_, adagrad_step_, rmsprop_step_, adadelta_step_))
+adam_step_, adamax_step_, nadam_step_, radam_step_ = map(
+    as_real_pairs, (adam_step_, adamax_step_, nadam_step_, radam_step_))
 
 __all__ = [
     "sgd_step_", "sgd_foreach_", "adam_step_", "adamax_step_", "nadam_step_", "radam_step_", "adagrad_step_",

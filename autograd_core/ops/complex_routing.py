@@ -144,16 +144,15 @@ for _attr, _value in list(vars(Tensor).items()):
 Tensor.vdot = linalg.vdot
 
 
-def _reflected(fn):
-    return lambda self, other: fn(other, self)
+_reflected = arithmetic._reflected  # refuses a non-Tensor self, as PyTorch's methods do
 
 
 for _attr, _fn in (("__mul__", arithmetic.mul), ("__truediv__", arithmetic.div),
                    ("__matmul__", linalg.matmul)):
     setattr(Tensor, _attr, _fn)
-Tensor.__rmul__ = _reflected(arithmetic.mul)
-Tensor.__rtruediv__ = _reflected(arithmetic.div)
-Tensor.__rmatmul__ = _reflected(linalg.matmul)
+Tensor.__rmul__ = _reflected(arithmetic.mul, "__rmul__")
+Tensor.__rtruediv__ = Tensor.__rdiv__ = _reflected(arithmetic.div, "__rtruediv__")
+Tensor.__rmatmul__ = _reflected(linalg.matmul, "__rmatmul__")
 Tensor.true_divide = lambda self, other: arithmetic.div(self, other)
 _real_pow_method = Tensor.__pow__
 

@@ -107,7 +107,7 @@ def test_edited_structure_is_refused():
     ({"type": "dict", "items": [[[1], 2]]}, "key"),
     ({"type": "dict", "items": [[1]]}, "pair"),
     ({"type": "tuple"}, "items"),
-    ({"type": "dtype", "name": "complex64"}, "dtype"),
+    ({"type": "dtype", "name": "complex32"}, "dtype"),
     ({"type": "device", "name": "tpu:0"}, "device"),
     ({"type": "__reduce__", "args": ["os.system"]}, "unknown node type"),
     ({"type": "tensor", "name": ["w"]}, "does not hold"),

@@ -41,11 +41,11 @@ STORAGE = {
     "I16": np.dtype("<i2"), "U16": np.dtype("<u2"), "I32": np.dtype("<i4"),
     "U32": np.dtype("<u4"), "I64": np.dtype("<i8"), "U64": np.dtype("<u8"),
     "F16": np.dtype("<f2"), "BF16": np.dtype("<u2"), "F32": np.dtype("<f4"),
-    "F64": np.dtype("<f8"),
+    "F64": np.dtype("<f8"), "C64": np.dtype("<c8"),
 }
 _NAME_OF = {np.dtype(v).newbyteorder("<"): k for k, v in STORAGE.items() if k != "BF16"}
 _NAME_OF[bfloat16.numpy] = "BF16"
-_UNREADABLE = ("F8_E4M3", "F8_E5M2", "F8_E8M0", "F6_E2M3", "F6_E3M2", "F4", "C64")
+_UNREADABLE = ("F8_E4M3", "F8_E5M2", "F8_E8M0", "F6_E2M3", "F6_E3M2", "F4")
 
 
 def safetensors_dtype(array_dtype: np.dtype) -> str | None:
@@ -223,7 +223,7 @@ def fill(stream: IO[bytes], buffer: memoryview, label: str) -> None:
 def to_library_dtype(array: np.ndarray, dtype: str, label: str, name: str) -> np.ndarray:
     """The array in a dtype autograd_core tensors hold, widened without loss if needed:
     U16 -> int32, U32 -> int64, U64 -> int64 when every value fits; BF16 keeps its bits."""
-    if dtype in ("BOOL", "U8", "I8", "I16", "I32", "I64", "F16", "F32", "F64"):
+    if dtype in ("BOOL", "U8", "I8", "I16", "I32", "I64", "F16", "F32", "F64", "C64"):
         return array.astype(array.dtype.newbyteorder("="), copy=False)
     if dtype == "BF16":
         return _bfloat16(array)

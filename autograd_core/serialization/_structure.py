@@ -61,6 +61,10 @@ class _Encoder:
         if isinstance(obj, float):
             return float(obj) if math.isfinite(obj) else {"type": "float", "value": repr(float(obj))}
         if isinstance(obj, Tensor):
+            if st.safetensors_dtype(obj._data.dtype) is None:
+                raise TypeError(f"autograd_core.save can't store {where}, a tensor of dtype "
+                                f"{obj.dtype}: safetensors has no such type; convert it first, "
+                                f"e.g. autograd_core.view_as_real(t) (lossless) or .to(autograd_core.complex64)")
             name = self._store(_little_endian(obj.detach().cpu().numpy()), path)
             return {"type": "tensor", "name": name, "device": str(obj.device),
                     "requires_grad": bool(obj.requires_grad and obj.is_leaf)}
@@ -68,7 +72,8 @@ class _Encoder:
             array = np.asarray(obj)
             if st.safetensors_dtype(array.dtype) is None:
                 raise TypeError(f"autograd_core.save can't store {where}, a NumPy value of dtype "
-                                f"{array.dtype}; supported: bool, (u)int8-64, float16/32/64, bfloat16")
+                                f"{array.dtype}; supported: bool, (u)int8-64, float16/32/64, bfloat16, "
+                                f"complex64")
             kind = "ndarray" if isinstance(obj, np.ndarray) else "numpy_scalar"
             return {"type": kind, "name": self._store(_little_endian(array), path)}
         if isinstance(obj, _dtype):

@@ -51,7 +51,17 @@ from .tensor import Tensor, _HookHandle, _wrap
 
 # NumPy kinds of outputs that can require grad: floating point, and "V" for bfloat16
 # (ml_dtypes' bfloat16 is a kind-"V" type; no other kind-"V" dtype is a tensor dtype).
-_DIFFERENTIABLE_KINDS = ("f", "V")
+# Complex outputs ("c") are differentiable too, from the primitives that declare it
+# (``_complex_ok``: the complex ones and the linear ones whose rule needs no conjugate); any
+# other built-in primitive refuses to make a complex result; a user's Function may make one.
+_DIFFERENTIABLE_KINDS = ("f", "V", "c")
+
+
+def _refuse_complex(cls) -> None:
+    raise NotImplementedError(
+        f"{cls.__name__} does not support complex tensors here; complex numbers have "
+        f"arithmetic, matmul, sum, mean, exp, log, sqrt, abs, angle, views, indexing and "
+        f"autograd_core.fft; work on z.real / z.imag / z.abs() otherwise")
 
 _sequence = itertools.count()
 
@@ -165,6 +175,7 @@ class Function(Node):
     """Base class of differentiable primitives (and of user-defined ones)."""
 
     _builtin = False
+    _complex_ok = False  # may this primitive produce complex outputs (see _DIFFERENTIABLE_KINDS)
     _backward_name = "FunctionBackward"
     materialize_grads = True
     _saved = None
@@ -313,9 +324,15 @@ class Function(Node):
             ctx.needs_input_grad = _NO_GRADS.get(len(args)) or (False,) * len(args)
             raw = cls.forward(ctx, *arrays, **kwargs)
             if type(raw) is tuple:
-                return tuple(None if o is None else _wrap(o if type(o) is array_type else _as_array(o, xp))
+                outs = tuple(None if o is None else _wrap(o if type(o) is array_type else _as_array(o, xp))
                              for o in raw)
-            return _wrap(raw if type(raw) is array_type else _as_array(raw, xp))
+                if not cls._complex_ok and any(o is not None and o._data.dtype.kind == "c" for o in outs):
+                    _refuse_complex(cls)
+                return outs
+            out = _wrap(raw if type(raw) is array_type else _as_array(raw, xp))
+            if out._data.dtype.kind == "c" and not cls._complex_ok:
+                _refuse_complex(cls)
+            return out
 
         n = len(args)
         nodes = [None] * n
@@ -344,7 +361,10 @@ class Function(Node):
         if type(raw) is not tuple:  # one output: the common case
             array = raw if type(raw) is array_type else _as_array(raw, xp)
             out = _wrap(array)
-            if array.dtype.kind in _DIFFERENTIABLE_KINDS and not (non_diff and id(array) in non_diff):
+            kind = array.dtype.kind
+            if kind == "c" and not cls._complex_ok:
+                _refuse_complex(cls)
+            if kind in _DIFFERENTIABLE_KINDS and not (non_diff and id(array) in non_diff):
                 out.grad_fn = ctx
                 out._requires_grad = True
             to_save = ctx._to_save
@@ -361,8 +381,12 @@ class Function(Node):
         ctx._output_meta = tuple(None if r is None else (r._data.shape, r._data.dtype)
                                  for r in results)
         for nr, r in enumerate(results):
-            if (r is None or r._data.dtype.kind not in _DIFFERENTIABLE_KINDS
-                    or (non_diff and id(r._data) in non_diff)):
+            if r is None:
+                continue
+            kind = r._data.dtype.kind
+            if kind == "c" and not cls._complex_ok:
+                _refuse_complex(cls)
+            if kind not in _DIFFERENTIABLE_KINDS or (non_diff and id(r._data) in non_diff):
                 continue
             r.grad_fn = ctx
             r._output_nr = nr

@@ -42,7 +42,7 @@ from . import (
     unary,
 )
 from . import complex as _complex
-from ._complex_function import lift_conjugating, lift_linear, refuse_complex
+from ._complex_function import ComplexFunction, lift_conjugating, lift_linear
 
 _complex.attach_methods(copies)
 lift_linear(
@@ -168,8 +168,10 @@ Tensor.__abs__ = unary.abs
 
 
 def refuse_complex_elsewhere() -> None:
-    """Every built-in primitive not lifted above nor complex itself refuses complex operands
-    (called at the end of ``autograd_core``'s import, when all of them are defined)."""
+    """Every built-in primitive not lifted above nor complex itself refuses to make complex
+    results (``Function.apply`` checks ``_complex_ok``); a subclass of a lifted primitive is
+    not lifted by inheritance. Called at the end of ``autograd_core``'s import, when all of
+    them are defined."""
     from ..function import Function
 
     lift_view_rebase()
@@ -177,5 +179,6 @@ def refuse_complex_elsewhere() -> None:
     while stack:
         for sub in stack.pop().__subclasses__():
             stack.append(sub)
-            if sub.__module__.startswith("autograd_core.") and "forward" in sub.__dict__:
-                refuse_complex(sub)
+            if ("_complex_ok" not in sub.__dict__ and not issubclass(sub, ComplexFunction)
+                    and sub.__module__.startswith("autograd_core.")):
+                sub._complex_ok = False

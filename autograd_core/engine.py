@@ -316,8 +316,8 @@ def _accumulate(node: AccumulateGrad, g, graph: bool, stored: set, watching) -> 
             # another leaf (or the caller) already holds.
             owner = id(_node._owner(array))
             if owner in stored or not array.flags.c_contiguous or not _writeable(array):
-                own = backend_of(array).xp.ascontiguousarray(array)
-                array = own.copy() if own is array else own
+                # (a copy that keeps a 0-d array 0-d: ascontiguousarray makes it 1-d)
+                array = backend_of(array).xp.array(array, order="C", copy=True)
             else:
                 stored.add(owner)
             variable._grad = _wrap(array)

@@ -287,3 +287,12 @@ def test_grad_of_several_outputs_of_one_node():
     a, b = x.split(2)
     (a.sum() * 2 + b.sum()).backward()
     np.testing.assert_allclose(x.grad.numpy(), [2.0, 2.0, 1.0, 1.0])
+
+
+def test_zero_dim_leaves_get_zero_dim_grads():
+    """A 0-d leaf's .grad is 0-d, also when its gradient is an array another leaf shares."""
+    a = ag.tensor(1.0, requires_grad=True)
+    b = ag.tensor(2.0, requires_grad=True)
+    (a + b).backward()
+    assert a.grad.shape == () and b.grad.shape == ()
+    assert float(a.grad) == 1.0 and float(b.grad) == 1.0

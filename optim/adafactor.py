@@ -68,6 +68,8 @@ class Adafactor(Optimizer):
                 lr = _value(group["lr"])
                 eps1, eps2 = group["eps"]
                 for p, state in self._params_with_grad(group):
+                    if p.is_complex():
+                        raise RuntimeError("Adafactor does not support complex parameters")
                     grad = -p.grad if group["maximize"] else p.grad
                     if len(state) == 0:
                         state["step"] = _new_step()

@@ -106,6 +106,8 @@ class Muon(Optimizer):
                 lr = _value(group["lr"])
                 momentum = group["momentum"]
                 for p, state in self._params_with_grad(group):
+                    if p.is_complex():
+                        raise RuntimeError("Muon does not support complex parameters")
                     grad = p.grad
                     if "momentum_buffer" not in state:
                         state["momentum_buffer"] = ag.zeros_like(grad)

@@ -39,6 +39,11 @@ class SparseAdam(Optimizer):
         _check_betas(betas)
         defaults = dict(lr=lr, betas=betas, eps=eps, maximize=maximize)
         super().__init__(params, defaults)
+        complex_params = [[i, j] for i, group in enumerate(self.param_groups)
+                          for j, p in enumerate(group["params"]) if p.is_complex()]
+        if complex_params:
+            raise ValueError(f"Complex params at indices {complex_params}: SparseAdam does not "
+                             f"support complex parameters; use Adam, which does")
 
     def step(self, closure=None):
         """Take one step; ``closure`` (re-evaluating the loss) is optional."""

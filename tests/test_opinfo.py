@@ -104,7 +104,6 @@ KNOWN_MISMATCHES = {
     **{f"polygamma.polygamma_n_{n}": "the harness passes the argument order of the OpInfo "
                                      "variant (n first) wrongly" for n in range(5)},
     "nn.functional.pad.replicate_negative": "negative padding with mode='replicate'",
-    "nn.functional.unfold": "inputs with a zero-size batch",
 }
 
 

@@ -79,26 +79,27 @@ def _padded_flat(xp, x, g: _Geometry):
     return padded
 
 
-def _im2col(xp, x, g: _Geometry):
+def _im2col(xp, x, g: _Geometry, out=None):
     """(N, C, H, W) -> contiguous (N, C*kh*kw, OH*pitch) patches; one copy per kernel offset.
 
-    Entry [n, (c, i, j), (oh, ow)] holds x_pad[n, c, oh*s + i*d, ow*s + j*d].
+    Entry [n, (c, i, j), (oh, ow)] holds x_pad[n, c, oh*s + i*d, ow*s + j*d]. ``out``: a
+    contiguous buffer of that shape to write into (NumPy's blocked path, `_batch_blocks`).
     """
     n, c, height, width = x.shape
     _, oh, kh, sh, dh, ph0, ph1 = g.h
     _, ow, kw, sw, dw, pw0, pw1 = g.w
-    if g.pointwise:  # 1x1, stride 1, no padding: the image itself
-        return xp.ascontiguousarray(x).reshape(n, c, oh * ow)
-    kernels = KERNEL_BACKENDS.get(xp)  # CUDA: one gathering launch
-    col = kernels and _cuda.im2col(kernels, x, g.h, g.w, g.wide, g.pitch)
-    if col is not None:
-        return col
+    fresh = _im2col_fresh(xp, x, g)
+    if fresh is not None:
+        if out is None:
+            return fresh
+        out[...] = fresh
+        return out
     if g.wide:
         pitch = g.pitch
         run = oh * pitch
         padded = _padded_flat(xp, x, g)
         flat = padded.reshape(n, c, padded.shape[2] * padded.shape[3])
-        col = xp.empty((n, c, kh, kw, run), dtype=x.dtype)
+        col = _buffer(xp, out, (n, c, kh, kw, run), x.dtype)
         for i in range(kh):
             for j in range(kw):
                 start = i * dh * pitch + j * dw
@@ -108,7 +109,7 @@ def _im2col(xp, x, g: _Geometry):
         padded = xp.zeros((n, c, height + ph0 + ph1, width + pw0 + pw1), dtype=x.dtype)
         padded[:, :, ph0:ph0 + height, pw0:pw0 + width] = x
         x = padded
-    col = xp.empty((n, c, kh, kw, oh, ow), dtype=x.dtype)
+    col = _buffer(xp, out, (n, c, kh, kw, oh, ow), x.dtype)
     h_span = sh * (oh - 1) + 1
     w_span = sw * (ow - 1) + 1
     for i in range(kh):
@@ -118,17 +119,46 @@ def _im2col(xp, x, g: _Geometry):
     return col.reshape(n, c * kh * kw, oh * ow)
 
 
-def _col2im(xp, col, g: _Geometry, n: int, c: int):
+def _im2col_fresh(xp, x, g: _Geometry):
+    """im2col where it needs no copy loop: 1x1 (the image itself) or a CUDA kernel; else
+    None."""
+    n, c = x.shape[:2]
+    if g.pointwise:  # 1x1, stride 1, no padding
+        return xp.ascontiguousarray(x).reshape(n, c, g.h[1] * g.w[1])
+    kernels = KERNEL_BACKENDS.get(xp)  # CUDA: one gathering launch
+    return kernels and _cuda.im2col(kernels, x, g.h, g.w, g.wide, g.pitch)
+
+
+def _buffer(xp, out, shape, dtype):
+    return xp.empty(shape, dtype=dtype) if out is None else out.reshape(shape)
+
+
+def _batch_blocks(xp, n: int, sample_bytes: int) -> list[tuple[int, int]]:
+    """Batch ranges [start, stop) whose column buffers (``sample_bytes`` per sample) fit in
+    about `BLOCK_BYTES`, so a GEMM reads its block's columns from the cache right after
+    im2col wrote them (or col2im reads the GEMM's result from the cache). One range where
+    the array module has its own kernels (a GPU): blocking buys nothing there."""
+    if KERNEL_BACKENDS.get(xp) is not None or n * sample_bytes <= BLOCK_BYTES:
+        return [(0, n)]
+    step = max(1, BLOCK_BYTES // max(sample_bytes, 1))
+    return [(s, min(s + step, n)) for s in range(0, n, step)]
+
+
+BLOCK_BYTES = 512 * 1024  # about half of a core's L2 cache on current x86 CPUs
+
+
+def _col2im(xp, col, g: _Geometry, n: int, c: int, out=None):
     """Adjoint of `_im2col`: (N, C*kh*kw, OH*pitch) -> contiguous (N, C, H, W), adding the
-    overlapping patches back (one slice ``+=`` per kernel offset)."""
+    overlapping patches back (one slice ``+=`` per kernel offset). ``out``: a contiguous
+    (N, C, H, W) buffer to write into."""
     height, oh, kh, sh, dh, ph0, ph1 = g.h
     width, ow, kw, sw, dw, pw0, pw1 = g.w
     if g.pointwise:
-        return xp.ascontiguousarray(col).reshape(n, c, height, width)
+        return _copy_into(xp, out, col.reshape(n, c, height, width))
     kernels = KERNEL_BACKENDS.get(xp)  # CUDA: one launch, a thread per pixel
     image = kernels and _cuda.col2im(kernels, col, g.h, g.w, g.wide, g.pitch, n, c)
     if image is not None:
-        return image
+        return _copy_into(xp, out, image)
     if g.wide:
         pitch = g.pitch
         run = oh * pitch
@@ -140,7 +170,7 @@ def _col2im(xp, col, g: _Geometry, n: int, c: int):
                 start = i * dh * pitch + j * dw
                 flat[:, :, start:start + run] += col[:, :, i, j]
         inner = flat.reshape(n, c, rows, pitch)[:, :, ph0:ph0 + height, pw0:pw0 + width]
-        return xp.ascontiguousarray(inner)
+        return _copy_into(xp, out, inner)
     col = col.reshape(n, c, kh, kw, oh, ow)
     h_span = sh * (oh - 1) + 1
     w_span = sw * (ow - 1) + 1
@@ -149,9 +179,16 @@ def _col2im(xp, col, g: _Geometry, n: int, c: int):
         rows = slice(i * dh, i * dh + h_span, sh)
         for j in range(kw):
             padded[:, :, rows, j * dw:j * dw + w_span:sw] += col[:, :, i, j]
-    if ph0 or ph1 or pw0 or pw1:
-        return xp.ascontiguousarray(padded[:, :, ph0:ph0 + height, pw0:pw0 + width])
-    return padded
+    return _copy_into(xp, out, padded[:, :, ph0:ph0 + height, pw0:pw0 + width])
+
+
+def _copy_into(xp, out, a):
+    """``a`` as a contiguous array: into ``out`` when given, else itself when it already
+    is one, else a contiguous copy."""
+    if out is None:
+        return xp.ascontiguousarray(a)
+    out[...] = a
+    return out
 
 
 def _as_2d(x, one_d: bool):
@@ -171,9 +208,10 @@ def _gemm_layout(xp, y, g: _Geometry):
     return out.reshape(n, k, oh * g.pitch)
 
 
-def _from_gemm_layout(xp, y, g: _Geometry, bias):
+def _from_gemm_layout(xp, y, g: _Geometry, bias, out=None):
     """(N, K, OH*pitch) fresh GEMM result -> contiguous (N, K, OH, OW), plus the bias: in
-    place when the layout is not wide, else one copy dropping the spare columns."""
+    place when the layout is not wide, else one copy (into ``out`` when given) dropping the
+    spare columns."""
     n, k = y.shape[:2]
     oh, ow = g.h[1], g.w[1]
     if not g.wide:
@@ -182,7 +220,8 @@ def _from_gemm_layout(xp, y, g: _Geometry, bias):
             y += bias.reshape(k, 1, 1)
         return y
     src = y.reshape(n, k, oh, g.pitch)[..., :ow]
-    out = xp.empty((n, k, oh, ow), dtype=y.dtype)
+    if out is None:
+        out = xp.empty((n, k, oh, ow), dtype=y.dtype)
     if bias is None:
         out[...] = src
     else:

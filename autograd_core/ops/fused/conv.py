@@ -44,7 +44,15 @@ from ._conv_args import (
     _fold_geometry,
     _unfold_geometry,
 )
-from ._im2col import _as_2d, _col2im, _from_gemm_layout, _gemm_layout, _Geometry, _im2col
+from ._im2col import (
+    _as_2d,
+    _batch_blocks,
+    _col2im,
+    _from_gemm_layout,
+    _gemm_layout,
+    _Geometry,
+    _im2col,
+)
 
 __all__ = ["conv1d", "conv2d", "conv_transpose1d", "conv_transpose2d", "unfold", "fold"]
 
@@ -64,40 +72,70 @@ def _by_group(a, groups: int):
     return a.reshape(n, groups, k // groups, m)
 
 
+def _product(xp, a, col, groups: int, out=None):
+    """``a`` (R, K), or (G, R/G, K/G) with groups, times each sample's (K, M) -> (N, R, M):
+    one batched GEMM. ``out``: a contiguous (N, R, M) buffer to write into."""
+    n, _, m = col.shape
+    rows = a.shape[0] if groups == 1 else a.shape[1] * groups
+    if groups == 1:
+        return xp.matmul(a, col) if out is None else xp.matmul(a, col, out=out)
+    grouped = _by_group(col, groups)
+    if out is None:
+        return xp.matmul(a, grouped).reshape(n, rows, m)
+    xp.matmul(a, grouped, out=out.reshape(n, groups, rows // groups, m))
+    return out
+
+
 def _conv_forward(xp, x, w, b, g: _Geometry, col=None):
     """Y = W_mat @ col(x) (+ b) as arrays, one batched GEMM (N, O, OH*pitch); returns
-    (y, col)."""
+    (y, col). On NumPy, large batches go in blocks (`_batch_blocks`): im2col of a block,
+    then its GEMM while the block's columns are in the cache."""
     x = _as_2d(x, g.one_d)
     n = x.shape[0]
     o = w.shape[0]
-    if col is None:
-        col = _im2col(xp, x, g)
-    groups = g.groups
-    wm = _weight_matrix(w, groups)
-    if groups == 1:
-        y = xp.matmul(wm, col)
+    wm = _weight_matrix(w, g.groups)
+    k = wm.shape[-1] * g.groups
+    m = g.h[1] * g.pitch
+    blocks = [(0, n)] if col is not None else _batch_blocks(xp, n, k * m * x.dtype.itemsize)
+    if len(blocks) == 1:
+        if col is None:
+            col = _im2col(xp, x, g)
+        y = _from_gemm_layout(xp, _product(xp, wm, col, g.groups), g, b)
     else:
-        y = xp.matmul(wm, _by_group(col, groups)).reshape(n, o, col.shape[-1])
-    y = _from_gemm_layout(xp, y, g, b)
+        col = xp.empty((n, k, m), dtype=x.dtype)
+        y = xp.empty((n, o, g.h[1], g.w[1]), dtype=x.dtype)
+        for start, stop in blocks:
+            part = _im2col(xp, x[start:stop], g, out=col[start:stop])
+            if g.wide:
+                _from_gemm_layout(xp, _product(xp, wm, part, g.groups), g, b, y[start:stop])
+            else:  # the GEMM writes the output block itself
+                out = y[start:stop].reshape(stop - start, o, m)
+                _from_gemm_layout(xp, _product(xp, wm, part, g.groups, out), g, b)
     if g.one_d:
         y = y.reshape(n, o, g.w[1])
     return y, col
 
 
 def _conv_transpose_forward(xp, y, w, b, g: _Geometry, yt=None):
-    """X = col2im(W_mat^T @ y) (+ b) as arrays. ``yt``: y already as (N, O, OH*pitch)."""
+    """X = col2im(W_mat^T @ y) (+ b) as arrays. ``yt``: y already as (N, O, OH*pitch).
+    On NumPy, large batches go in blocks (`_batch_blocks`): a block's GEMM, then its col2im
+    while the block's columns are in the cache (the full column buffer is never made)."""
     n = y.shape[0]
     groups = g.groups
     wm = _weight_matrix(w, groups)
+    wt = wm.T if groups == 1 else wm.transpose(0, 2, 1)
     c = w.shape[1] * groups
     if yt is None:
         yt = _gemm_layout(xp, _as_2d(y, g.one_d), g)
-    if groups == 1:
-        col = xp.matmul(wm.T, yt)
+    k = wm.shape[-1] * groups
+    blocks = _batch_blocks(xp, n, k * yt.shape[-1] * yt.dtype.itemsize)
+    if len(blocks) == 1:
+        x = _col2im(xp, _product(xp, wt, yt, groups), g, n, c)
     else:
-        col = xp.matmul(wm.transpose(0, 2, 1), _by_group(yt, groups))
-        col = col.reshape(n, wm.shape[-1] * groups, yt.shape[-1])
-    x = _col2im(xp, col, g, n, c)
+        x = xp.empty((n, c, g.h[0], g.w[0]), dtype=yt.dtype)
+        for start, stop in blocks:
+            _col2im(xp, _product(xp, wt, yt[start:stop], groups), g, stop - start, c,
+                    out=x[start:stop])
     if b is not None:
         x += b.reshape(c, 1, 1)  # x is a fresh array (col2im's buffer)
     if g.one_d:
@@ -107,18 +145,21 @@ def _conv_transpose_forward(xp, y, w, b, g: _Geometry, yt=None):
 
 def _conv_weight(xp, x, gy, g: _Geometry, col=None, gyt=None):
     """dW = sum_n G_n col(x)_n^T as arrays, shaped like the weight: one batched GEMM
-    (N, O, K) and a sum over the batch (G_n: gy[n] as (O, OH*pitch))."""
+    and a sum over the batch (G_n: gy[n] as (O, OH*pitch))."""
     n, o = gy.shape[:2]
     groups = g.groups
     if col is None:
         col = _im2col(xp, _as_2d(x, g.one_d), g)
     if gyt is None:
         gyt = _gemm_layout(xp, gy, g)
+    # as sum_n col_n G_n^T, (K, O), then transposed: measured faster than sum_n G_n col_n^T
     if groups == 1:
-        dw = xp.matmul(gyt, col.transpose(0, 2, 1)).sum(axis=0)
+        dw = xp.matmul(col, gyt.transpose(0, 2, 1)).sum(axis=0).T
     else:
-        dw = xp.matmul(_by_group(gyt, groups),
-                       _by_group(col, groups).transpose(0, 1, 3, 2)).sum(axis=0)
+        dw = xp.matmul(_by_group(col, groups),
+                       _by_group(gyt, groups).transpose(0, 1, 3, 2)).sum(axis=0)
+        dw = dw.transpose(0, 2, 1)
+    dw = xp.ascontiguousarray(dw)
     c_per_group = col.shape[1] // (g.h[2] * g.w[2] * groups)
     if g.one_d:
         return dw.reshape(o, c_per_group, g.w[2])

@@ -17,6 +17,7 @@ F = nn.functional
 
 CASES = {  # name: (x shape, w shape, conv2d keyword arguments)
     "3x3 pad 1 (wide layout)": ((5, 2, 6, 5), (3, 2, 3, 3), dict(padding=1)),
+    "3x3 pad 1, O > C*kh*kw (narrow layout)": ((5, 1, 6, 5), (12, 1, 3, 3), dict(padding=1)),
     "stride 2 (narrow layout)": ((5, 2, 7, 6), (4, 2, 3, 2), dict(stride=2, padding=(1, 0))),
     "groups, dilation": ((4, 4, 7, 7), (6, 2, 3, 3), dict(groups=2, dilation=2, padding=2)),
     "1x1 (pointwise)": ((3, 3, 4, 4), (2, 3, 1, 1), {}),
@@ -35,6 +36,16 @@ def _step(x_np, w_np, b_np, kwargs, transpose=False):
     y = fn(x, w, b, **kwargs)
     (y * y).sum().backward()
     return [a.detach().numpy() for a in (y, x.grad, w.grad, b.grad)]
+
+
+def test_stride_one_layout_follows_the_larger_side():
+    from autograd_core.ops.fused._conv_args import _conv_geometry
+
+    x = ag.zeros(2, 16, 14, 14)
+    wide = _conv_geometry("conv2d", 2, x, ag.zeros(32, 16, 3, 3), None, 1, 1, 1, 1)[2]
+    narrow = _conv_geometry("conv2d", 2, x[:, :1], ag.zeros(16, 1, 3, 3), None, 1, 1, 1, 1)[2]
+    assert wide.wide and wide.pitch == 16
+    assert not narrow.wide and narrow.pitch == 14
 
 
 def test_blocks_cover_the_batch_once():

@@ -111,3 +111,20 @@ def test_blocked_conv1d_float32_matches_one_block(monkeypatch):
         results.append((y.detach().numpy(), x.grad.numpy()))
     for a, b in zip(*results):
         np.testing.assert_allclose(a, b, rtol=1e-6, atol=1e-6)
+
+
+@pytest.mark.parametrize("name", ["3x3 pad 1 (wide layout)", "groups, dilation"])
+def test_blocked_weight_gradient_alone_matches_torch(name, tiny_blocks):
+    """Only W needs a gradient: dL/dW remakes the columns block by block from x, and lays
+    the output gradient out for the GEMM block by block."""
+    torch = pytest.importorskip("torch")
+    x_shape, w_shape, kwargs = CASES[name]
+    rng = np.random.default_rng(7)
+    x_np, w_np = rng.standard_normal(x_shape), rng.standard_normal(w_shape)
+    w = ag.tensor(w_np, requires_grad=True)
+    y = F.conv2d(ag.tensor(x_np), w, **kwargs)
+    (y * y).sum().backward()
+    wt = torch.tensor(w_np, requires_grad=True)
+    yt = torch.nn.functional.conv2d(torch.tensor(x_np), wt, **kwargs)
+    (yt * yt).sum().backward()
+    np.testing.assert_allclose(w.grad.numpy(), wt.grad.numpy(), rtol=1e-10, atol=1e-10)

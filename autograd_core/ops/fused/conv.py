@@ -88,8 +88,9 @@ def _product(xp, a, col, groups: int, out=None):
 
 def _conv_forward(xp, x, w, b, g: _Geometry, col=None):
     """Y = W_mat @ col(x) (+ b) as arrays, one batched GEMM (N, O, OH*pitch); returns
-    (y, col). On NumPy, large batches go in blocks (`_batch_blocks`): im2col of a block,
-    then its GEMM while the block's columns are in the cache."""
+    (y, col). On NumPy, large batches go in blocks (`_batch_blocks`): im2col of a block into
+    one reused buffer, then its GEMM while the columns are in the cache; the whole column
+    buffer is then never made, and ``col`` is None (`_conv_weight` remakes them by block)."""
     x = _as_2d(x, g.one_d)
     n = x.shape[0]
     o = w.shape[0]
@@ -102,10 +103,10 @@ def _conv_forward(xp, x, w, b, g: _Geometry, col=None):
             col = _im2col(xp, x, g)
         y = _from_gemm_layout(xp, _product(xp, wm, col, g.groups), g, b)
     else:
-        col = xp.empty((n, k, m), dtype=x.dtype)
+        scratch = xp.empty((blocks[0][1], k, m), dtype=x.dtype)
         y = xp.empty((n, o, g.h[1], g.w[1]), dtype=x.dtype)
         for start, stop in blocks:
-            part = _im2col(xp, x[start:stop], g, out=col[start:stop])
+            part = _im2col(xp, x[start:stop], g, out=scratch[:stop - start])
             if g.wide:
                 _from_gemm_layout(xp, _product(xp, wm, part, g.groups), g, b, y[start:stop])
             else:  # the GEMM writes the output block itself
@@ -145,25 +146,40 @@ def _conv_transpose_forward(xp, y, w, b, g: _Geometry, yt=None):
 
 def _conv_weight(xp, x, gy, g: _Geometry, col=None, gyt=None):
     """dW = sum_n G_n col(x)_n^T as arrays, shaped like the weight: one batched GEMM
-    and a sum over the batch (G_n: gy[n] as (O, OH*pitch))."""
+    and a sum over the batch (G_n: gy[n] as (O, OH*pitch)). Without ``col``, large NumPy
+    batches go in blocks: im2col of a block into one reused buffer, then its GEMM."""
     n, o = gy.shape[:2]
     groups = g.groups
-    if col is None:
-        col = _im2col(xp, _as_2d(x, g.one_d), g)
-    if gyt is None:
-        gyt = _gemm_layout(xp, gy, g)
-    # as sum_n col_n G_n^T, (K, O), then transposed: measured faster than sum_n G_n col_n^T
-    if groups == 1:
-        dw = xp.matmul(col, gyt.transpose(0, 2, 1)).sum(axis=0).T
-    else:
-        dw = xp.matmul(_by_group(col, groups),
-                       _by_group(gyt, groups).transpose(0, 1, 3, 2)).sum(axis=0)
-        dw = dw.transpose(0, 2, 1)
-    dw = xp.ascontiguousarray(dw)
-    c_per_group = col.shape[1] // (g.h[2] * g.w[2] * groups)
+    x = _as_2d(x, g.one_d)
+    k = x.shape[1] * g.h[2] * g.w[2]
+    m = g.h[1] * g.pitch
+    blocks = [(0, n)] if col is not None else _batch_blocks(xp, n, k * m * x.dtype.itemsize)
+    scratch = None if len(blocks) == 1 else xp.empty((blocks[0][1], k, m), dtype=x.dtype)
+    dw = None
+    for start, stop in blocks:
+        if col is not None:
+            part = col
+        elif scratch is None:
+            part = _im2col(xp, x, g)
+        else:
+            part = _im2col(xp, x[start:stop], g, out=scratch[:stop - start])
+        g_part = _gemm_layout(xp, gy[start:stop], g) if gyt is None else gyt[start:stop]
+        term = _weight_product(xp, part, g_part, groups)
+        dw = term if dw is None else xp.add(dw, term, out=dw)
+    dw = xp.ascontiguousarray(dw.T if groups == 1 else dw.transpose(0, 2, 1))
+    c_per_group = x.shape[1] // groups
     if g.one_d:
         return dw.reshape(o, c_per_group, g.w[2])
     return dw.reshape(o, c_per_group, g.h[2], g.w[2])
+
+
+def _weight_product(xp, col, gyt, groups: int):
+    """sum_n col_n G_n^T: (K, O), or (G, K/G, O/G) with groups (dW transposed). Measured
+    faster than sum_n G_n col_n^T."""
+    if groups == 1:
+        return xp.matmul(col, gyt.transpose(0, 2, 1)).sum(axis=0)
+    return xp.matmul(_by_group(col, groups),
+                     _by_group(gyt, groups).transpose(0, 1, 3, 2)).sum(axis=0)
 
 
 # ---------------------------------------------------------------------------- the nodes
@@ -206,7 +222,8 @@ class Convolution(Function):
 
     Backward: dL/dx = conv_T(G; W), dL/dW = conv_W(x, G), dL/db = sum_{n,h,w} G.
     Keeps x and W, and the im2col buffer when W needs a gradient (it is the GEMM operand
-    of dL/dW). ``col`` optionally passes im2col(x) when already made.
+    of dL/dW) and the batch ran in one block (a blocked batch remakes the columns block by
+    block in dL/dW, from the cache). ``col`` optionally passes im2col(x) when already made.
     """
 
     rule = Rule("Y = W * X + b (cross-correlation)", r"Y = W \star X + b",

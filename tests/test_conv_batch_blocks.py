@@ -53,6 +53,7 @@ def test_blocks_cover_the_batch_once():
                                                                         (9, 10)]
     assert _im2col._batch_blocks(np, 10, 8) == [(0, 10)]
     assert _im2col._batch_blocks(np, 0, 10 ** 9) == [(0, 0)]
+    assert _im2col._batch_blocks(object(), 256, 10 ** 6) == [(0, 256)]  # not the CPU: one block
 
 
 @pytest.mark.parametrize("name", list(CASES))

@@ -15,7 +15,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from ... import _cuda_kernels_im2col as _cuda
-from ..._backend import KERNEL_BACKENDS
+from ..._backend import KERNEL_BACKENDS, NUMPY
 
 # One spatial axis of a convolution: (in_size, out_size, kernel, stride, dilation,
 # pad_before, pad_after). ``in_size`` is the size of the (unpadded) convolution input, that
@@ -136,9 +136,9 @@ def _buffer(xp, out, shape, dtype):
 def _batch_blocks(xp, n: int, sample_bytes: int) -> list[tuple[int, int]]:
     """Batch ranges [start, stop) whose column buffers (``sample_bytes`` per sample) fit in
     about `BLOCK_BYTES`, so a GEMM reads its block's columns from the cache right after
-    im2col wrote them (or col2im reads the GEMM's result from the cache). One range where
-    the array module has its own kernels (a GPU): blocking buys nothing there."""
-    if KERNEL_BACKENDS.get(xp) is not None or n * sample_bytes <= BLOCK_BYTES:
+    im2col wrote them (or col2im reads the GEMM's result from the cache). One range off the
+    CPU backend (a GPU's kernels and caches want the whole batch in one launch)."""
+    if xp is not NUMPY.xp or n * sample_bytes <= BLOCK_BYTES:
         return [(0, n)]
     step = max(1, BLOCK_BYTES // max(sample_bytes, 1))
     return [(s, min(s + step, n)) for s in range(0, n, step)]

@@ -1,9 +1,10 @@
 """Fused CUDA kernels for convolution's column layout: im2col (gather the patches) and
 col2im (add them back), one launch each instead of one strided copy per kernel offset.
 
-The layout is `ops.fused._im2col`'s: rows (c, ky, kx), columns (n, oy, q) with q < pitch::
+The layout is `ops.fused._im2col`'s: batch first, rows (c, ky, kx), columns (oy, q) with
+q < pitch::
 
-    col[(c, ky, kx), (n, oy, q)] = x_pad[n, c, oy s_h + ky d_h, q s_w + kx d_w]
+    col[n, (c, ky, kx), (oy, q)] = x_pad[n, c, oy s_h + ky d_h, q s_w + kx d_w]
 
 and, in the "wide" stride-1 layout (pitch = the padded width), the run of the flattened
 padded image that starts at offset (ky d_h) pitch + kx d_w: position p = (oy + ky d_h) pitch
@@ -36,12 +37,12 @@ ELEMENTWISE_KERNELS: dict[str, tuple[str, str, str]] = {
         "long long r = i / pitch;\n"
         "long long oy = r % out_h;\n"
         "r = r / out_h;\n"
-        "long long b = r % batch;\n"
-        "r = r / batch;\n"
         "long long kx = r % kw;\n"
         "r = r / kw;\n"
         "long long ky = r % kh;\n"
-        "long long ch = r / kh;\n"
+        "r = r / kh;\n"
+        "long long ch = r % channels;\n"
+        "long long b = r / channels;\n"
         "long long pos = (oy + ky * dh) * pitch + q + kx * dw;\n"
         "long long yy = wide ? pos / pitch - ph : oy * sh + ky * dh - ph;\n"
         "long long xx = wide ? pos % pitch - pw : q * sw + kx * dw - pw;\n"
@@ -75,8 +76,8 @@ def generated(name: str) -> tuple[str, str, str]:
                 f"bool ok{s} = wide ? (t{s} >= 0) & (oy{s} < out_h) : (ty{s} >= 0) & "
                 f"(ty{s} % sh == 0) & (oy{s} < out_h) & (tx{s} >= 0) & (tx{s} % sw == 0) & "
                 f"(q{s} < pitch);",
-                f"long long k{s} = ok{s} ? ((ch * kh + {ky}) * kw + {kx}) * cols + "
-                f"(b * out_h + oy{s}) * pitch + q{s} : 0;",
+                f"long long k{s} = ok{s} ? (((b * channels + ch) * kh + {ky}) * kw + {kx}) "
+                f"* cols + oy{s} * pitch + q{s} : 0;",
                 f"acc += ok{s} ? col[k{s}] : 0;"]
     lines.append("img = acc;")
     return "raw T col, " + _GEOMETRY + ", int64 cols", "T img", "\n".join(lines)
@@ -90,20 +91,20 @@ def _geometry_args(h_axis, w_axis, batch: int, channels: int, wide: bool, pitch:
 
 
 def im2col(backend, x, h_axis, w_axis, wide: bool, pitch: int):
-    """(N, C, H, W) -> (C kh kw, N OH pitch) in one launch; None without a kernel."""
+    """(N, C, H, W) -> (N, C kh kw, OH pitch) in one launch; None without a kernel."""
     kernel = backend.fused_kernel("im2col", x.dtype)
     if kernel is None:
         return None
     n, c = x.shape[:2]
     kh, kw = h_axis[2], w_axis[2]
-    out = backend.xp.empty((c * kh * kw, n * h_axis[1] * pitch), dtype=x.dtype)
+    out = backend.xp.empty((n, c * kh * kw, h_axis[1] * pitch), dtype=x.dtype)
     if out.size:
         kernel(x, *_geometry_args(h_axis, w_axis, n, c, wide, pitch), out)
     return out
 
 
 def col2im(backend, col, h_axis, w_axis, wide: bool, pitch: int, n: int, c: int):
-    """(C kh kw, N OH pitch) -> (N, C, H, W), overlaps added, in one launch; None without a
+    """(N, C kh kw, OH pitch) -> (N, C, H, W), overlaps added, in one launch; None without a
     kernel (or for windows of more than `MAX_UNROLLED` offsets)."""
     kh, kw = h_axis[2], w_axis[2]
     if kh * kw > MAX_UNROLLED:
@@ -113,5 +114,5 @@ def col2im(backend, col, h_axis, w_axis, wide: bool, pitch: int, n: int, c: int)
         return None
     out = backend.xp.empty((n, c, h_axis[0], w_axis[0]), dtype=col.dtype)
     if out.size:
-        kernel(col, *_geometry_args(h_axis, w_axis, n, c, wide, pitch), col.shape[1], out)
+        kernel(col, *_geometry_args(h_axis, w_axis, n, c, wide, pitch), col.shape[-1], out)
     return out

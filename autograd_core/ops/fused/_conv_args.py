@@ -7,6 +7,8 @@ padding ('valid', 'same' or numbers), output sizes, groups and bias shapes.
 
 from __future__ import annotations
 
+import math
+
 from ...tensor import Tensor
 from .._operands import int_argument
 from ._im2col import _Geometry, _geometry
@@ -83,6 +85,18 @@ def _check_positive(stride, dilation) -> None:
             f"dilation should be greater than zero, but got {list(dilation)}")
 
 
+def _wide_pays(weight: Tensor, groups: int) -> bool:
+    """Whether a stride-1 convolution should use the wide column layout (see `_im2col`).
+
+    Wide makes im2col/col2im copy long runs (cheaper per column entry: the column side,
+    K = C*kh*kw rows per sample), but the GEMMs then compute spare columns, and the output
+    and its gradient (O rows) need a copy to drop or zero them. So: wide when the columns
+    outnumber the output rows (CNN benchmark: conv1 K=9 < O=16 narrow, conv2 K=144 > O=32
+    wide, each measured faster so). The weight is (O, C/G, kh, kw) for a convolution and
+    (C_in, C_out/G, kh, kw) for a transposed one: the same roles."""
+    return weight.shape[1] * groups * math.prod(weight.shape[2:]) > weight.shape[0]
+
+
 def _check_kernel(kernel: tuple, weight: Tensor) -> None:
     if any(k <= 0 for k in kernel):
         names = ("kernel_height", "kernel_width") if len(kernel) == 2 else ("kernel_size",)
@@ -152,7 +166,7 @@ def _conv_geometry(op: str, dims: int, input: Tensor, weight: Tensor, bias, stri
     axes = [(s, (p - e) // st + 1, k, st, d, lo, hi)
             for s, p, e, k, st, d, (lo, hi) in zip(spatial, padded, effective, kernel, stride,
                                                    dilation, pads)]
-    return x, batched, _geometry(groups, axes)
+    return x, batched, _geometry(groups, axes, _wide_pays(weight, groups))
 
 
 def _conv_transpose_geometry(op: str, dims: int, input: Tensor, weight: Tensor, bias,
@@ -210,7 +224,7 @@ def _conv_transpose_geometry(op: str, dims: int, input: Tensor, weight: Tensor, 
         # the adjoint convolution reads ``size`` windows from the output padded by p on
         # both sides (output_padding only adds rows that its last window may not reach)
         axes.append((out, size, k, s, d, p, p))
-    return x, batched, _geometry(groups, axes)
+    return x, batched, _geometry(groups, axes, _wide_pays(weight, groups))
 
 
 def _patch_axes(spatial, kernel_size, dilation, padding, stride, op: str) -> list:

@@ -3,18 +3,17 @@
 A 2-D convolution of x (N, C, H, W) with W (O, C/G, kh, kw) and G groups is a matrix
 product once the input patches are laid out as columns ("im2col"):
 
-    col[(c, i, j), (n, oh, ow)] = x_pad[n, c, oh*s_h + i*d_h, ow*s_w + j*d_w]
-    Y_mat = W_mat col (+ b)           W_mat = W.reshape(O, C/G*kh*kw)  (per group)
+    col[n, (c, i, j), (oh, ow)] = x_pad[n, c, oh*s_h + i*d_h, ow*s_w + j*d_w]
+    Y_n = W_mat col_n (+ b)           W_mat = W.reshape(O, C/G*kh*kw)  (per group)
 
 im2col loops over the kh*kw kernel offsets copying one strided slice each (no gather); its
 adjoint, col2im, loops over them adding slices back (``+=``, never ``add.at``).
 
-Layout: ``col`` is (C*kh*kw, N*OH*OW), the whole batch side by side, so each product is ONE
-GEMM (one per group, batched): Y = W_mat col, dL/dW = G_mat col^T, dL/dcol = W_mat^T G_mat,
-with G_mat the output gradient as (O, N*OH*OW). Only output-sized arrays are transposed
-between (N, O, ...) and (O, N, ...). (A (N, C*kh*kw, OH*OW) layout writes NCHW directly but
-costs N small GEMMs per product plus a batch-sum for dL/dW; measured on the CNN benchmark,
-the single large GEMMs were faster, markedly so with a multi-threaded BLAS.)
+Layout: ``col`` is (N, C*kh*kw, OH*OW), batch first, so each product is one batched GEMM
+(one per group) that reads and writes NCHW arrays as they are: Y_n = W_mat col_n,
+dL/dcol_n = W_mat^T G_n, dL/dW = sum_n G_n col_n^T (a batched GEMM and a sum over n),
+with G_n the output gradient of sample n as (O, OH*OW). No (N, O) <-> (O, N) transposes.
+(The stride-1 "wide" layout widens each row of columns to the padded width, see `_im2col`.)
 
 Three fused nodes, each the adjoint or the derivative of the others:
 
@@ -45,7 +44,15 @@ from ._conv_args import (
     _fold_geometry,
     _unfold_geometry,
 )
-from ._im2col import _as_2d, _batch_first, _channels_first, _col2im, _Geometry, _im2col
+from ._im2col import (
+    _as_2d,
+    _batch_blocks,
+    _col2im,
+    _from_gemm_layout,
+    _gemm_layout,
+    _Geometry,
+    _im2col,
+)
 
 __all__ = ["conv1d", "conv2d", "conv_transpose1d", "conv_transpose2d", "unfold", "fold"]
 
@@ -59,40 +66,77 @@ def _weight_matrix(w, groups: int):
     return w.reshape(groups, o // groups, -1)
 
 
+def _by_group(a, groups: int):
+    """(N, K, M) -> (N, G, K/G, M): the rows of each group (a view)."""
+    n, k, m = a.shape
+    return a.reshape(n, groups, k // groups, m)
+
+
+def _product(xp, a, col, groups: int, out=None):
+    """``a`` (R, K), or (G, R/G, K/G) with groups, times each sample's (K, M) -> (N, R, M):
+    one batched GEMM. ``out``: a contiguous (N, R, M) buffer to write into."""
+    n, _, m = col.shape
+    rows = a.shape[0] if groups == 1 else a.shape[1] * groups
+    if groups == 1:
+        return xp.matmul(a, col) if out is None else xp.matmul(a, col, out=out)
+    grouped = _by_group(col, groups)
+    if out is None:
+        return xp.matmul(a, grouped).reshape(n, rows, m)
+    xp.matmul(a, grouped, out=out.reshape(n, groups, rows // groups, m))
+    return out
+
+
 def _conv_forward(xp, x, w, b, g: _Geometry, col=None):
-    """Y = W_mat @ col(x) (+ b) as arrays (one GEMM, or one per group); returns (y, col)."""
+    """Y = W_mat @ col(x) (+ b) as arrays, one batched GEMM (N, O, OH*pitch); returns
+    (y, col). On NumPy, large batches go in blocks (`_batch_blocks`): im2col of a block into
+    one reused buffer, then its GEMM while the columns are in the cache; the whole column
+    buffer is then never made, and ``col`` is None (`_conv_weight` remakes them by block)."""
     x = _as_2d(x, g.one_d)
     n = x.shape[0]
     o = w.shape[0]
-    if col is None:
-        col = _im2col(xp, x, g)
-    groups = g.groups
-    wm = _weight_matrix(w, groups)
-    if groups == 1:
-        y = xp.matmul(wm, col)
+    wm = _weight_matrix(w, g.groups)
+    k = wm.shape[-1] * g.groups
+    m = g.h[1] * g.pitch
+    blocks = [(0, n)] if col is not None else _batch_blocks(xp, n, k * m * x.dtype.itemsize)
+    if len(blocks) == 1:
+        if col is None:
+            col = _im2col(xp, x, g)
+        y = _from_gemm_layout(xp, _product(xp, wm, col, g.groups), g, b)
     else:
-        y = xp.matmul(wm, col.reshape(groups, col.shape[0] // groups, col.shape[-1]))
-        y = y.reshape(o, col.shape[-1])
-    y = _batch_first(xp, y, n, g, b)
+        scratch = xp.empty((blocks[0][1], k, m), dtype=x.dtype)
+        y = xp.empty((n, o, g.h[1], g.w[1]), dtype=x.dtype)
+        for start, stop in blocks:
+            part = _im2col(xp, x[start:stop], g, out=scratch[:stop - start])
+            if g.wide:
+                _from_gemm_layout(xp, _product(xp, wm, part, g.groups), g, b, y[start:stop])
+            else:  # the GEMM writes the output block itself
+                out = y[start:stop].reshape(stop - start, o, m)
+                _from_gemm_layout(xp, _product(xp, wm, part, g.groups, out), g, b)
     if g.one_d:
         y = y.reshape(n, o, g.w[1])
     return y, col
 
 
 def _conv_transpose_forward(xp, y, w, b, g: _Geometry, yt=None):
-    """X = col2im(W_mat^T @ y) (+ b) as arrays. ``yt``: y already as (O, N*OH*pitch)."""
+    """X = col2im(W_mat^T @ y) (+ b) as arrays. ``yt``: y already as (N, O, OH*pitch).
+    On NumPy, large batches go in blocks (`_batch_blocks`): a block's GEMM, then its col2im
+    while the block's columns are in the cache (the full column buffer is never made)."""
     n = y.shape[0]
     groups = g.groups
     wm = _weight_matrix(w, groups)
+    wt = wm.T if groups == 1 else wm.transpose(0, 2, 1)
     c = w.shape[1] * groups
     if yt is None:
-        yt = _channels_first(xp, _as_2d(y, g.one_d), g)
-    if groups == 1:
-        col = xp.matmul(wm.T, yt)
+        yt = _gemm_layout(xp, _as_2d(y, g.one_d), g)
+    k = wm.shape[-1] * groups
+    blocks = _batch_blocks(xp, n, k * yt.shape[-1] * yt.dtype.itemsize)
+    if len(blocks) == 1:
+        x = _col2im(xp, _product(xp, wt, yt, groups), g, n, c)
     else:
-        col = xp.matmul(wm.transpose(0, 2, 1),
-                        yt.reshape(groups, yt.shape[0] // groups, yt.shape[-1]))
-    x = _col2im(xp, col.reshape(wm.shape[-1] * groups, yt.shape[-1]), g, n, c)
+        x = xp.empty((n, c, g.h[0], g.w[0]), dtype=yt.dtype)
+        for start, stop in blocks:
+            _col2im(xp, _product(xp, wt, yt[start:stop], groups), g, stop - start, c,
+                    out=x[start:stop])
     if b is not None:
         x += b.reshape(c, 1, 1)  # x is a fresh array (col2im's buffer)
     if g.one_d:
@@ -101,24 +145,41 @@ def _conv_transpose_forward(xp, y, w, b, g: _Geometry, yt=None):
 
 
 def _conv_weight(xp, x, gy, g: _Geometry, col=None, gyt=None):
-    """dW = G_mat @ col(x)^T as arrays, shaped like the weight: one GEMM over the whole
-    batch (G_mat: gy as (O, N*OH*pitch))."""
-    o = gy.shape[1]
+    """dW = sum_n G_n col(x)_n^T as arrays, shaped like the weight: one batched GEMM
+    and a sum over the batch (G_n: gy[n] as (O, OH*pitch)). Without ``col``, large NumPy
+    batches go in blocks: im2col of a block into one reused buffer, then its GEMM."""
+    n, o = gy.shape[:2]
     groups = g.groups
-    if col is None:
-        col = _im2col(xp, _as_2d(x, g.one_d), g)
-    if gyt is None:
-        gyt = _channels_first(xp, gy, g)
-    if groups == 1:
-        dw = xp.matmul(gyt, col.T)
-    else:
-        m = col.shape[-1]
-        dw = xp.matmul(gyt.reshape(groups, gyt.shape[0] // groups, m),
-                       col.reshape(groups, col.shape[0] // groups, m).transpose(0, 2, 1))
-    c_per_group = col.shape[0] // (g.h[2] * g.w[2] * groups)
+    x = _as_2d(x, g.one_d)
+    k = x.shape[1] * g.h[2] * g.w[2]
+    m = g.h[1] * g.pitch
+    blocks = [(0, n)] if col is not None else _batch_blocks(xp, n, k * m * x.dtype.itemsize)
+    scratch = None if len(blocks) == 1 else xp.empty((blocks[0][1], k, m), dtype=x.dtype)
+    dw = None
+    for start, stop in blocks:
+        if col is not None:
+            part = col
+        elif scratch is None:
+            part = _im2col(xp, x, g)
+        else:
+            part = _im2col(xp, x[start:stop], g, out=scratch[:stop - start])
+        g_part = _gemm_layout(xp, gy[start:stop], g) if gyt is None else gyt[start:stop]
+        term = _weight_product(xp, part, g_part, groups)
+        dw = term if dw is None else xp.add(dw, term, out=dw)
+    dw = xp.ascontiguousarray(dw.T if groups == 1 else dw.transpose(0, 2, 1))
+    c_per_group = x.shape[1] // groups
     if g.one_d:
         return dw.reshape(o, c_per_group, g.w[2])
     return dw.reshape(o, c_per_group, g.h[2], g.w[2])
+
+
+def _weight_product(xp, col, gyt, groups: int):
+    """sum_n col_n G_n^T: (K, O), or (G, K/G, O/G) with groups (dW transposed). Measured
+    faster than sum_n G_n col_n^T."""
+    if groups == 1:
+        return xp.matmul(col, gyt.transpose(0, 2, 1)).sum(axis=0)
+    return xp.matmul(_by_group(col, groups),
+                     _by_group(gyt, groups).transpose(0, 1, 3, 2)).sum(axis=0)
 
 
 # ---------------------------------------------------------------------------- the nodes
@@ -127,12 +188,12 @@ def _bias_grad(m, grad, one_d: bool):
 
 
 class _GemmLayout(Function):
-    """A gradient laid out for the GEMMs, (O, N*OH*pitch), shared by the two products of a
+    """A gradient laid out for the GEMMs, (N, O, OH*pitch), shared by the two products of a
     backward (not differentiable: a layout hint the consumers ignore in their own rules)."""
 
     @staticmethod
     def forward(ctx, grad, g):
-        out = _channels_first(ctx.xp, _as_2d(grad, g.one_d), g)
+        out = _gemm_layout(ctx.xp, _as_2d(grad, g.one_d), g)
         ctx.mark_non_differentiable(out)
         return out
 
@@ -161,7 +222,8 @@ class Convolution(Function):
 
     Backward: dL/dx = conv_T(G; W), dL/dW = conv_W(x, G), dL/db = sum_{n,h,w} G.
     Keeps x and W, and the im2col buffer when W needs a gradient (it is the GEMM operand
-    of dL/dW). ``col`` optionally passes im2col(x) when already made.
+    of dL/dW) and the batch ran in one block (a blocked batch remakes the columns block by
+    block in dL/dW, from the cache). ``col`` optionally passes im2col(x) when already made.
     """
 
     rule = Rule("Y = W * X + b (cross-correlation)", r"Y = W \star X + b",
@@ -186,7 +248,7 @@ class Convolution(Function):
         needs = ctx.needs_input_grad
         x, w, col = ctx.saved if needs[0] or needs[1] else (None, None, None)
         m, g = ctx.math, ctx.g
-        # G as (O, N*OH*OW), the GEMM operand of both dL/dx and dL/dW: transposed once
+        # G as (N, O, OH*pitch), the GEMM operand of both dL/dx and dL/dW: laid out once
         gt = m.apply(_GemmLayout, grad, g) if needs[0] and needs[1] else None
         dx = m.apply(ConvolutionTranspose, grad, w, None, g, gt) if needs[0] else None
         dw = m.apply(ConvolutionWeight, x, grad, g, col, gt) if needs[1] else None
@@ -198,7 +260,7 @@ class ConvolutionTranspose(Function):
     """X = conv_T(y; W) + b = col2im(W^T y) + b: the adjoint of `Convolution` in its input.
 
     Backward: dL/dy = conv(G; W), dL/dW = conv_W(G, y), dL/db = sum_{n,h,w} G.
-    ``yt`` optionally passes y already laid out as (O, N*OH*OW).
+    ``yt`` optionally passes y already laid out as (N, O, OH*pitch).
     """
 
     @staticmethod
@@ -226,7 +288,7 @@ class ConvolutionWeight(Function):
     """dW = conv_W(x, gy) = sum_n gy_n col(x)_n^T: the weight gradient, bilinear in x and gy.
 
     Backward (for second derivatives): dL/dx = conv_T(gy; G), dL/dgy = conv(x; G).
-    ``col`` and ``gyt`` optionally pass im2col(x) and gy as (O, N*OH*OW) when already made.
+    ``col`` and ``gyt`` optionally pass im2col(x) and gy as (N, O, OH*pitch) when already made.
     """
 
     @staticmethod
@@ -309,10 +371,7 @@ class Unfold(Function):
         ctx.g = g
         ctx.channels = x.shape[1]
         xp = ctx.xp
-        col = _im2col(xp, x, g)
-        n = x.shape[0]
-        blocks = col.shape[1] // n if n else g.h[1] * g.w[1]  # L = OH * OW (an empty batch too)
-        out = xp.ascontiguousarray(col.reshape(col.shape[0], n, blocks).transpose(1, 0, 2))
+        out = _im2col(xp, x, g)  # (N, C*kh*kw, L): the layout is unfold's
         return out.copy() if g.pointwise else out  # own memory, not a view of x
 
     @staticmethod
@@ -328,7 +387,7 @@ class Fold(Function):
     def forward(ctx, col, g, channels):
         ctx.g = g
         xp = ctx.xp
-        out = _col2im(xp, _channels_first(xp, col), g, col.shape[0], channels)
+        out = _col2im(xp, xp.ascontiguousarray(col), g, col.shape[0], channels)
         return out.copy() if g.pointwise else out  # own memory, not a view of col
 
     @staticmethod

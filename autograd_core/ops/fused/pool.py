@@ -29,6 +29,7 @@ from ..._teaching import Input, Rule
 from ...function import Function
 from ...tensor import Tensor
 from .._operands import int_argument
+from ._im2col import _batch_blocks
 
 __all__ = ["max_pool1d", "max_pool2d", "avg_pool1d", "avg_pool2d"]
 
@@ -88,16 +89,25 @@ def _crop(xp, padded, p: _Pool):
     return xp.ascontiguousarray(padded[:, top:top + p.h[0], left:left + p.w[0]])
 
 
+def _blocks(xp, m: int, plane, dtype):
+    """Ranges of the M planes (each of shape ``plane``) that fit in the cache together, so
+    the passes over one offset after another re-read a block from the cache, not memory."""
+    return _batch_blocks(xp, m, math.prod(plane) * dtype.itemsize)
+
+
 def _scatter(xp, p: _Pool, dtype, m: int, pieces):
     """Sum of ``piece_t`` placed at window offset t of a zero (padded) input: the adjoint of
-    reading one slice per offset. ``pieces(t)`` returns what goes to offset t."""
+    reading one slice per offset. ``pieces(t, out, block)`` writes into ``out`` what goes to
+    offset t for the planes ``block`` (a slice), or returns it when ``out`` is None."""
     shape = (m, p.h[0] + p.h[5] + p.h[6], p.w[0] + p.w[5] + p.w[6])
     out = xp.empty(shape, dtype=dtype) if p.tiles else xp.zeros(shape, dtype=dtype)
-    for t, rows, cols in p.offsets():
-        if p.disjoint:
-            pieces(t, out[:, rows, cols])
-        else:
-            out[:, rows, cols] += pieces(t, None)
+    for start, stop in _blocks(xp, m, shape[1:], out.dtype):
+        block = slice(start, stop)
+        for t, rows, cols in p.offsets():
+            if p.disjoint:
+                pieces(t, out[block, rows, cols], block)
+            else:
+                out[block, rows, cols] += pieces(t, None, block)
     return _crop(xp, out, p)
 
 
@@ -138,23 +148,16 @@ class MaxPool(Function):
         xp = ctx.xp
         lead = x.shape[:-1] if one_d else x.shape[:-2]
         x3 = _pad(xp, _flat(x, one_d), p, _lowest(x.dtype))
-        slices = [x3[:, rows, cols] for _, rows, cols in p.offsets()]
-        if len(slices) == 1:
-            out = slices[0].copy()
-        else:
-            out = xp.maximum(slices[0], slices[1])
-            for s in slices[2:]:
-                xp.maximum(out, s, out=out)
+        m = x3.shape[0]
+        out = xp.empty((m, p.h[1], p.w[1]), dtype=x.dtype)
         want_index = ctx.needs_input_grad[0] or return_indices
+        index = xp.empty(out.shape, dtype=_index_dtype(p.h[2] * p.w[2])) if want_index else None
+        for start, stop in _blocks(xp, m, x3.shape[1:], x3.dtype):
+            block = slice(start, stop)
+            _max_block(xp, x3[block], p, out[block], None if index is None else index[block])
         y = _unflat(out, lead, one_d)
         if not want_index:
             return y
-        # offset of the first maximum = number of leading offsets that are not maximal
-        missing = slices[0] != out
-        index = missing.astype(_index_dtype(len(slices)))
-        for s in slices[1:-1]:
-            missing &= s != out
-            index += missing
         ctx.p = p
         ctx.one_d = one_d
         ctx.in_shape = x.shape
@@ -168,6 +171,25 @@ class MaxPool(Function):
         (index,) = ctx.saved
         return ctx.math.apply(_MaxScatter, grad, index, ctx.p, ctx.one_d, ctx.in_shape), \
             None, None, None
+
+
+def _max_block(xp, x3, p: _Pool, out, index) -> None:
+    """The window maxima of the planes x3 into ``out``, and (``index`` not None) the offset
+    of each window's first maximum: the number of leading offsets that are not maximal."""
+    slices = [x3[:, rows, cols] for _, rows, cols in p.offsets()]
+    if len(slices) == 1:
+        out[...] = slices[0]
+    else:
+        xp.maximum(slices[0], slices[1], out=out)
+        for s in slices[2:]:
+            xp.maximum(out, s, out=out)
+    if index is None:
+        return
+    missing = slices[0] != out
+    index[...] = missing
+    for s in slices[1:-1]:
+        missing &= s != out
+        index += missing
 
 
 def _flat_positions(xp, index, p: _Pool):
@@ -190,11 +212,11 @@ class _MaxScatter(Function):
         ctx.args = (index, p, one_d, grad.shape)
         g = _flat(grad, one_d)
 
-        def piece(t, out):
-            mask = index == t
+        def piece(t, out, block):
+            mask = index[block] == t
             if out is None:
-                return mask * g
-            xp.multiply(mask, g, out=out)
+                return mask * g[block]
+            xp.multiply(mask, g[block], out=out)
 
         result = _scatter(xp, p, grad.dtype, g.shape[0], piece)
         return result.reshape(in_shape)
@@ -272,10 +294,10 @@ class _AvgScatter(Function):
         ctx.args = (p, one_d, divisor)
         g = _divide(xp, _flat(grad, one_d).copy(), divisor)
 
-        def piece(t, out):
+        def piece(t, out, block):
             if out is None:
-                return g
-            out[...] = g
+                return g[block]
+            out[...] = g[block]
 
         return _scatter(xp, p, grad.dtype, g.shape[0], piece).reshape(in_shape)
 

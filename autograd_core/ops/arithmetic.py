@@ -234,6 +234,8 @@ def sub(input, other, *, alpha=1):
 
 
 def mul(input, other):
+    if type(other) is float and type(input) is Tensor and input._data.dtype.kind == "f":
+        return Mul.apply(input, other)  # the common case, as `binary` would leave it
     a, b = binary(input, other)
     return Mul.apply(a, b)
 

@@ -489,13 +489,22 @@ _META: dict = {}  # input metadata tuples, shared between nodes (see _shared_met
 
 def _shared_meta(meta: tuple) -> tuple:
     """One shared ``_input_meta`` tuple per pattern of input shapes and dtypes: a node then
-    keeps a long-lived tuple instead of a new one, which the garbage collector would walk."""
+    keeps a long-lived tuple instead of a new one, which the garbage collector would walk.
+    The pattern of the previous node is tried first: comparing tuples whose items are the
+    same objects (small ints, NumPy's dtype singletons) is cheaper than hashing them."""
+    last = _LAST_META[0]
+    if meta == last:
+        return last
     shared = _META.get(meta)
     if shared is None:
         if len(_META) < 4096:
             _META[meta] = meta
-        return meta
+        shared = meta
+    _LAST_META[0] = shared
     return shared
+
+
+_LAST_META = [None]
 
 
 class _SavedOutput:

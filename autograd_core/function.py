@@ -434,7 +434,9 @@ def _apply_two(cls, a: Tensor, b):
         meta_b = (db.shape, db.dtype)
     ctx._next_nodes = (node_a, node_b)
     ctx._next_nrs = (nr_a, nr_b) if nr_a or nr_b else _ZERO_NRS[2]
-    ctx._input_meta = _shared_meta((meta_a, meta_b))
+    meta = (meta_a, meta_b)
+    last = _LAST_META[0]
+    ctx._input_meta = last if meta == last else _shared_meta(meta)
     if type(raw) is tuple:
         return _record_outputs(ctx, raw, (a, b), (da, db), array_type, xp)
     array = raw if type(raw) is array_type else _as_array(raw, xp)

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from .._backend import refuse_if_any
 from .._teaching import Input, NodeInfo, Rule, number_text, unary_rule
-from ..function import Function
+from ..function import Function, _apply_two
 from ..tensor import Tensor
 from ._operands import binary, float_operands
 
@@ -235,7 +235,7 @@ def sub(input, other, *, alpha=1):
 
 def mul(input, other):
     if type(other) is float and type(input) is Tensor and input._data.dtype.kind == "f":
-        return Mul.apply(input, other)  # the common case, as `binary` would leave it
+        return _apply_two(Mul, input, other)  # the common case, as `binary` would leave it
     a, b = binary(input, other)
     return Mul.apply(a, b)
 

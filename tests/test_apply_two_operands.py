@@ -77,3 +77,20 @@ def test_float64_gradcheck_through_two_operand_ops():
     a = ag.tensor(rng.standard_normal((2, 3)), requires_grad=True)
     b = ag.tensor(rng.standard_normal((3,)) + 3.0, requires_grad=True)
     assert ag.autograd.gradcheck(lambda p, q: (p * q - p / q + 2.0 * p) * 0.5, (a, b))
+
+
+@pytest.mark.parametrize("dtype", ["float16", "float32", "float64"])
+@pytest.mark.parametrize("op", ["add", "sub", "mul", "div"])
+def test_a_tensor_and_a_python_float_match_pytorch(op, dtype):
+    torch = pytest.importorskip("torch")
+    x = np.array([[0.5, -1.25], [2.0, 3.5]], dtype=dtype)
+    a = ag.tensor(x, requires_grad=True)
+    t = torch.tensor(x, requires_grad=True)
+    ours, theirs = getattr(a, op)(1.5), getattr(t, op)(1.5)
+    assert str(ours.dtype).split(".")[-1] == str(theirs.dtype).split(".")[-1]
+    np.testing.assert_allclose(ours.detach().numpy(), theirs.detach().numpy(), rtol=1e-3)
+    ours.sum().backward()
+    theirs.sum().backward()
+    np.testing.assert_allclose(a.grad.numpy(), t.grad.numpy(), rtol=1e-3)
+    if dtype == "float64":
+        assert ag.autograd.gradcheck(lambda p: getattr(p, op)(1.5), (a,))

@@ -221,6 +221,8 @@ def add(input, other, *, alpha=1):
     """``input + alpha * other``."""
     if alpha != 1:
         other = other * alpha
+    if type(other) is float and type(input) is Tensor and input._data.dtype.kind == "f":
+        return _apply_two(Add, input, other)  # the common case, as `binary` would leave it
     a, b = binary(input, other)
     return Add.apply(a, b)
 
@@ -229,6 +231,8 @@ def sub(input, other, *, alpha=1):
     """``input - alpha * other``."""
     if alpha != 1:
         other = other * alpha
+    if type(other) is float and type(input) is Tensor and input._data.dtype.kind == "f":
+        return _apply_two(Sub, input, other)  # the common case, as `binary` would leave it
     a, b = binary(input, other)
     return Sub.apply(a, b)
 
@@ -243,6 +247,8 @@ def mul(input, other):
 def div(input, other, *, rounding_mode: str | None = None):
     """True division (integers give the default float dtype), or ``'trunc'``/``'floor'``."""
     if rounding_mode is None:
+        if type(other) is float and type(input) is Tensor and input._data.dtype.kind == "f":
+            return _apply_two(Div, input, other)  # as `float_operands` would leave them
         a, b = float_operands(input, other)
         return Div.apply(a, b)
     if rounding_mode == "floor":

@@ -47,7 +47,7 @@ import numpy as np
 from . import _anomaly, _rule_math
 from ._backend import as_array, backend_of
 from .grad_mode import _state as _grad_state
-from .tensor import Tensor, _HookHandle, _wrap
+from .tensor import Tensor, _HookHandle, _new, _wrap
 
 # NumPy kinds of outputs that can require grad: floating point, and "V" for bfloat16
 # (ml_dtypes' bfloat16 is a kind-"V" type; no other kind-"V" dtype is a tensor dtype).
@@ -296,6 +296,11 @@ class Function(Node):
         """Run the primitive on tensors, recording the node when grad is needed."""
         if not cls._builtin:
             return _apply_custom(cls, args, kwargs)
+        if len(args) == 2 and not kwargs:
+            a, b = args
+            if isinstance(a, Tensor) and (type(b) in _NUMBERS or (
+                    isinstance(b, Tensor) and type(b._data) is type(a._data))):
+                return _apply_two(cls, a, b)
         ctx = cls()
         arrays = []
         first = None
@@ -324,11 +329,7 @@ class Function(Node):
             ctx.needs_input_grad = _NO_GRADS.get(len(args)) or (False,) * len(args)
             raw = cls.forward(ctx, *arrays, **kwargs)
             if type(raw) is tuple:
-                outs = tuple(None if o is None else _wrap(o if type(o) is array_type else _as_array(o, xp))
-                             for o in raw)
-                if not cls._complex_ok and any(o is not None and o._data.dtype.kind == "c" for o in outs):
-                    _refuse_complex(cls)
-                return outs
+                return _plain_outputs(cls, raw, array_type, xp)
             out = _wrap(raw if type(raw) is array_type else _as_array(raw, xp))
             if out._data.dtype.kind == "c" and not cls._complex_ok:
                 _refuse_complex(cls)
@@ -374,36 +375,129 @@ class Function(Node):
             if _anomaly.state.enabled:
                 ctx._anomaly_trace = _anomaly.capture()
             return out
-        outs = raw
-        results = [None if o is None else _wrap(o if type(o) is array_type else _as_array(o, xp))
-                   for o in outs]
-        ctx.num_outputs = len(results)
-        ctx._output_meta = tuple(None if r is None else (r._data.shape, r._data.dtype)
-                                 for r in results)
-        for nr, r in enumerate(results):
-            if r is None:
-                continue
-            kind = r._data.dtype.kind
-            if kind == "c" and not cls._complex_ok:
-                _refuse_complex(cls)
-            if kind not in _DIFFERENTIABLE_KINDS or (non_diff and id(r._data) in non_diff):
-                continue
-            r.grad_fn = ctx
-            r._output_nr = nr
-            r._requires_grad = True
-        if _anomaly.state.enabled:
-            ctx._anomaly_trace = _anomaly.capture()
-        to_save = ctx._to_save
-        if to_save is not None:
-            ctx._to_save = None
-            _resolve_saved(ctx, to_save, args, arrays, results, outs)
-        return tuple(results)
+        return _record_outputs(ctx, raw, args, arrays, array_type, xp)
 
     # -------------------------------------------------------------- engine hooks
     def _release(self) -> None:
         """Free what backward needed (called after backward unless retain_graph)."""
         self._saved = None
         self.__dict__["_freed"] = True
+
+
+def _plain_outputs(cls, raw: tuple, array_type, xp) -> tuple:
+    """The outputs of a multi-output forward that records nothing, as tensors."""
+    outs = tuple(None if o is None else _wrap(o if type(o) is array_type else _as_array(o, xp))
+                 for o in raw)
+    if not cls._complex_ok and any(o is not None and o._data.dtype.kind == "c" for o in outs):
+        _refuse_complex(cls)
+    return outs
+
+
+def _record_outputs(ctx: Function, outs: tuple, args, arrays, array_type, xp) -> tuple:
+    """The outputs of a multi-output forward as tensors whose ``grad_fn`` is ``ctx`` (its
+    edges already set), and what it saved."""
+    non_diff = ctx._non_differentiable
+    results = [None if o is None else _wrap(o if type(o) is array_type else _as_array(o, xp))
+               for o in outs]
+    ctx.num_outputs = len(results)
+    ctx._output_meta = tuple(None if r is None else (r._data.shape, r._data.dtype)
+                             for r in results)
+    for nr, r in enumerate(results):
+        if r is None:
+            continue
+        kind = r._data.dtype.kind
+        if kind == "c" and not ctx._complex_ok:
+            _refuse_complex(type(ctx))
+        if kind not in _DIFFERENTIABLE_KINDS or (non_diff and id(r._data) in non_diff):
+            continue
+        r.grad_fn = ctx
+        r._output_nr = nr
+        r._requires_grad = True
+    if _anomaly.state.enabled:
+        ctx._anomaly_trace = _anomaly.capture()
+    to_save = ctx._to_save
+    if to_save is not None:
+        ctx._to_save = None
+        _resolve_saved(ctx, to_save, args, arrays, results, outs)
+    return tuple(results)
+
+
+def _apply_two(cls, a: Tensor, b):
+    """`Function.apply` for the most common call: two operands, a Tensor and a Tensor on the
+    same device or a Python number, no keyword arguments. The same steps as the general path,
+    without its loops over the arguments."""
+    ctx = cls()
+    da = a._data
+    array_type = type(da)
+    xp = _XP_BY_TYPE.get(array_type)
+    if xp is None:
+        xp = _XP_BY_TYPE[array_type] = backend_of(da).xp
+    ctx.xp = xp
+    if type(b) in _NUMBERS:
+        db = b
+        need_b = False
+    else:
+        db = b._data
+        need_b = b._requires_grad
+    need_a = a._requires_grad
+    if not (need_a or need_b) or not _grad_state.enabled:
+        ctx.needs_input_grad = _NO_GRADS[2]
+        raw = cls.forward(ctx, da, db)
+        if type(raw) is tuple:
+            return _plain_outputs(cls, raw, array_type, xp)
+        out = _wrap(raw if type(raw) is array_type else _as_array(raw, xp))
+        if out._data.dtype.kind == "c" and not cls._complex_ok:
+            _refuse_complex(cls)
+        return out
+    ctx.needs_input_grad = _NEEDS_TWO[need_a, need_b]
+    raw = cls.forward(ctx, da, db)
+    ctx._sequence_nr = next(_sequence)
+    node_a = node_b = meta_a = meta_b = None
+    nr_a = nr_b = 0
+    if need_a:
+        node_a = a.grad_fn
+        if node_a is None:
+            node_a = _accumulator_of(a)
+        else:
+            nr_a = a._output_nr
+        meta_a = (da.shape, da.dtype)
+    if need_b:
+        node_b = b.grad_fn
+        if node_b is None:
+            node_b = _accumulator_of(b)
+        else:
+            nr_b = b._output_nr
+        meta_b = (db.shape, db.dtype)
+    ctx._next_nodes = (node_a, node_b)
+    ctx._next_nrs = (nr_a, nr_b) if nr_a or nr_b else _ZERO_NRS[2]
+    meta = (meta_a, meta_b)
+    last = _LAST_META[0]
+    ctx._input_meta = last if meta == last else _shared_meta(meta)
+    if type(raw) is tuple:
+        return _record_outputs(ctx, raw, (a, b), (da, db), array_type, xp)
+    array = raw if type(raw) is array_type else _as_array(raw, xp)
+    out = _new(Tensor)  # (`_wrap`, inlined)
+    out._data = array
+    out._grad = None
+    out._output_nr = 0
+    out._version_counter = [0]
+    non_diff = ctx._non_differentiable
+    kind = array.dtype.kind
+    if kind == "c" and not cls._complex_ok:
+        _refuse_complex(cls)
+    if kind in _DIFFERENTIABLE_KINDS and not (non_diff and id(array) in non_diff):
+        out.grad_fn = ctx
+        out._requires_grad = True
+    else:
+        out.grad_fn = None
+        out._requires_grad = False
+    to_save = ctx._to_save
+    if to_save is not None:
+        ctx._to_save = None
+        _resolve_saved(ctx, to_save, (a, b), (da, db), (out,), (raw,))
+    if _anomaly.state.enabled:
+        ctx._anomaly_trace = _anomaly.capture()
+    return out
 
 
 _XP_BY_TYPE: dict = {}
@@ -414,6 +508,8 @@ _NUMBERS = frozenset((int, float, bool, complex))
 _as_array = as_array  # a forward's result as an array (another device's is kept as it is)
 
 _NO_GRADS = {n: (False,) * n for n in range(8)}
+_NO_VERSIONS = {n: (None,) * n for n in range(8)}
+_NEEDS_TWO = {(x, y): (x, y) for x in (False, True) for y in (False, True)}
 _NEEDS: dict = {}  # (n, mask) -> needs_input_grad, so nodes share these tuples
 
 
@@ -434,13 +530,22 @@ _META: dict = {}  # input metadata tuples, shared between nodes (see _shared_met
 
 def _shared_meta(meta: tuple) -> tuple:
     """One shared ``_input_meta`` tuple per pattern of input shapes and dtypes: a node then
-    keeps a long-lived tuple instead of a new one, which the garbage collector would walk."""
+    keeps a long-lived tuple instead of a new one, which the garbage collector would walk.
+    The pattern of the previous node is tried first: comparing tuples whose items are the
+    same objects (small ints, NumPy's dtype singletons) is cheaper than hashing them."""
+    last = _LAST_META[0]
+    if meta == last:
+        return last
     shared = _META.get(meta)
     if shared is None:
         if len(_META) < 4096:
             _META[meta] = meta
-        return meta
+        shared = meta
+    _LAST_META[0] = shared
     return shared
+
+
+_LAST_META = [None]
 
 
 class _SavedOutput:
@@ -465,6 +570,13 @@ class _SavedOutput:
 
 
 def _resolve_saved(ctx: Function, to_save, args, arrays, results, raw_outputs) -> None:
+    for item in to_save:
+        if not (item is None or type(item) in _NUMBERS):
+            break
+    else:  # only numbers and Nones (kept as they are): nothing to resolve
+        ctx._saved = tuple(to_save)
+        ctx._saved_versions = _NO_VERSIONS.get(len(to_save)) or (None,) * len(to_save)
+        return
     saved = []
     versions = []
     for item in to_save:

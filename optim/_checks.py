@@ -21,6 +21,11 @@ def _value(x) -> float:
 
 def _is_number(x) -> bool:
     """A real Python/NumPy number (not a bool), or a one-element real tensor."""
+    kind = type(x)
+    if kind is float or kind is int:  # the usual case, without the slow ABC check
+        return True
+    if kind is bool or x is None:
+        return False
     if isinstance(x, Tensor):
         return x.numel() == 1 and x.dtype != ag.bool
     return isinstance(x, numbers.Real) and not isinstance(x, bool)
@@ -32,6 +37,8 @@ def _describe(x) -> str:
 
 
 def _check_lr(lr) -> None:
+    if type(lr) is float and lr >= 0.0:  # the usual case
+        return
     if isinstance(lr, Tensor) and lr.numel() != 1:
         raise ValueError("Tensor lr must be 1-element")
     if not _is_number(lr):
@@ -91,7 +98,6 @@ def check_group(name: str, index: int, group: dict, defaults: dict, nonnegative:
     tensor); where it is a tuple of numbers, a tuple of numbers of that length.
     ``nonnegative`` maps keys to the names PyTorch's messages use (``eps`` -> epsilon).
     """
-    where = f"{name}: param_groups[{index}]"
     if "lr" in group:
         _check_lr(group["lr"])
     for key, default in defaults.items():
@@ -99,17 +105,20 @@ def check_group(name: str, index: int, group: dict, defaults: dict, nonnegative:
             continue
         value = group[key]
         if _is_number(default) and not _is_number(value):
-            raise TypeError(f"{where}['{key}'] must be a number (a float or a one-element "
+            raise TypeError(f"{name}: param_groups[{index}]['{key}'] must be a number (a float or a one-element "
                             f"tensor), but got {_describe(value)}")
         if isinstance(default, tuple) and default and all(
                 d is None or _is_number(d) for d in default):
             ok = isinstance(value, (tuple, list)) and len(value) == len(default) and all(
                 _is_number(v) or (d is None and v is None) for d, v in zip(default, value))
             if not ok:
-                raise TypeError(f"{where}['{key}'] must be a tuple of {len(default)} numbers "
+                raise TypeError(f"{name}: param_groups[{index}]['{key}'] must be a tuple of {len(default)} numbers "
                                 f"like the default {default}, but got {_describe(value)}")
     for key, label in nonnegative.items():
         if key in group:
-            _check_nonnegative(label, group[key])
+            value = group[key]
+            if (type(value) is float or type(value) is int) and value >= 0:  # the usual case
+                continue
+            _check_nonnegative(label, value)
     if "betas" in group:
         _check_betas(group["betas"])

@@ -267,3 +267,12 @@ def test_compare_budget_cuts_repeats_but_not_below_the_minimum():
     synced = []
     compare({"a": slow}, repeats=2, warmup=0, sync={"a": lambda: synced.append(1)})
     assert len(synced) == 4  # before and after each timed run
+
+
+def test_op_overhead_chain_times_recording_and_backward():
+    import time
+
+    from bench import op_overhead
+
+    forward, backward = op_overhead._chain("autograd_core", 200, time.perf_counter)
+    assert forward > 0 and backward > 0

@@ -13,6 +13,7 @@ from __future__ import annotations
 import contextlib
 from dataclasses import dataclass, field
 
+from .. import function as _function
 from ..function import Function
 from ..tensor import Tensor
 
@@ -77,24 +78,45 @@ def _recording_operator(steps: list, name: str, original):
 
 @contextlib.contextmanager
 def record():
-    """Collect the `Step` of every ``Function.apply`` made inside the block into a list."""
+    """Collect the `Step` of every primitive applied inside the block into a list: calls of
+    ``Function.apply`` and of its two-operand path ``function._apply_two`` (which the
+    arithmetic operators call directly)."""
     steps: list[Step] = []
     original = Function.__dict__["apply"]
+    original_two = _function._apply_two
+    inside = [0]  # > 0 while an apply runs: its own two-operand call is not a second step
 
     def apply(cls, *args, **kwargs):
-        out = original.__func__(cls, *args, **kwargs)
+        inside[0] += 1
+        try:
+            out = original.__func__(cls, *args, **kwargs)
+        finally:
+            inside[0] -= 1
         # a user-defined Function's forward runs other primitives (recorded first); the
         # Function itself has no translation and is reported by name
         _step(steps, cls, args, kwargs, out)
+        return out
+
+    def apply_two(cls, a, b):
+        if inside[0]:
+            return original_two(cls, a, b)
+        inside[0] += 1
+        try:
+            out = original_two(cls, a, b)
+        finally:
+            inside[0] -= 1
+        _step(steps, cls, (a, b), {}, out)
         return out
 
     operators = {name: Tensor.__dict__[name] for name in OPERATORS}
     for name, fn in operators.items():
         setattr(Tensor, name, _recording_operator(steps, name, fn))
     Function.apply = classmethod(apply)
+    _function._apply_two = apply_two
     try:
         yield steps
     finally:
         Function.apply = original
+        _function._apply_two = original_two
         for name, fn in operators.items():
             setattr(Tensor, name, fn)

@@ -40,6 +40,9 @@ def to_tensor_like(x, like: Tensor) -> Tensor:
 def binary(a, b):
     """Operands of ``a op b``, at least one a Tensor: promoted dtypes, scalars kept."""
     if isinstance(a, Tensor):
+        kind = type(b)
+        if (kind is float or kind is int) and a._data.dtype.kind == "f":
+            return a, b  # the common case: a floating tensor keeps its dtype with a number
         if isinstance(b, Tensor):
             if a._data.shape != b._data.shape:
                 broadcast_shapes(a._data.shape, b._data.shape)

@@ -10,6 +10,7 @@ sums its gradient back to the input's shape):
 
 from __future__ import annotations
 
+from .. import function as _function
 from .._backend import refuse_if_any
 from .._teaching import Input, NodeInfo, Rule, number_text, unary_rule
 from ..function import Function
@@ -263,6 +264,8 @@ def add(input, other, *, alpha=1):
     """``input + alpha * other``."""
     if alpha != 1:
         other = other * alpha
+    if type(other) is float and type(input) is Tensor and input._data.dtype.kind == "f":
+        return _function._apply_two(Add, input, other)  # the common case, as `binary` would leave it
     a, b = binary(input, other)
     return Add.apply(a, b)
 
@@ -271,11 +274,15 @@ def sub(input, other, *, alpha=1):
     """``input - alpha * other``."""
     if alpha != 1:
         other = other * alpha
+    if type(other) is float and type(input) is Tensor and input._data.dtype.kind == "f":
+        return _function._apply_two(Sub, input, other)  # the common case, as `binary` would leave it
     a, b = binary(input, other)
     return Sub.apply(a, b)
 
 
 def mul(input, other):
+    if type(other) is float and type(input) is Tensor and input._data.dtype.kind == "f":
+        return _function._apply_two(Mul, input, other)  # the common case, as `binary` would leave it
     a, b = binary(input, other)
     return Mul.apply(a, b)
 
@@ -283,6 +290,8 @@ def mul(input, other):
 def div(input, other, *, rounding_mode: str | None = None):
     """True division (integers give the default float dtype), or ``'trunc'``/``'floor'``."""
     if rounding_mode is None:
+        if type(other) is float and type(input) is Tensor and input._data.dtype.kind == "f":
+            return _function._apply_two(Div, input, other)  # as `float_operands` would leave them
         a, b = float_operands(input, other)
         return Div.apply(a, b)
     if rounding_mode == "floor":

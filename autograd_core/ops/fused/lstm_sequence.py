@@ -14,7 +14,6 @@ from ...tensor import Tensor
 from .recurrent import (
     _project,
     _quiet,
-    _sigmoid_,
     input_projection,
     lstm_cell,
     stack_columns,
@@ -54,28 +53,39 @@ class LSTMSequence(Function):
         hidden = w_hh.shape[1]
         h2, h3 = 2 * hidden, 3 * hidden
         dtype = x.dtype
-        acts = _project(xp, x, w_ih, bias)  # (T, 4H, B): x_proj, activated in place per step
+        kernels = KERNEL_BACKENDS.get(xp)  # CUDA: the gate arithmetic in one launch a step
+        gates = kernels and kernels.fused_kernel("lstm_gates_forward", dtype)
+        if not gates:
+            # sigmoid(z) = 1 / (1 + e^{-z}) and tanh(z) = 2 sigmoid(2z) - 1: with the rows of
+            # the weights and bias scaled by -1 (-2 for the g gate), exact in floating point,
+            # the pre-activations come out as -z (-2z) and one exp pass serves all four gates.
+            scale = xp.full((4 * hidden, 1), -1.0, dtype)
+            scale[h2:h3] = -2.0
+            w_in, w_rec = w_ih * scale, w_hh * scale
+            b = None if bias is None else bias * scale[:, 0]
+        else:
+            w_in, w_rec, b = w_ih, w_hh, bias
+        acts = _project(xp, x, w_in, b)  # (T, 4H, B): x_proj, activated in place per step
         cs = xp.empty((steps, hidden, batch), dtype)
         tcs = xp.empty((steps, hidden, batch), dtype)
         hs = xp.empty((steps, hidden, batch), dtype)
         rec = xp.empty((4 * hidden, batch), dtype)
         ig = xp.empty((hidden, batch), dtype)
         h, c = h0.T, c0.T  # columns (H, B)
-        kernels = KERNEL_BACKENDS.get(xp)  # CUDA: the gate arithmetic in one launch a step
-        gates = kernels and kernels.fused_kernel("lstm_gates_forward", dtype)
         with _quiet(xp):
             for t in (range(steps - 1, -1, -1) if reverse else range(steps)):
                 a = acts[t]
-                xp.matmul(w_hh, h, out=rec)
+                xp.matmul(w_rec, h, out=rec)
                 if gates:
                     gates(rec[:hidden], rec[hidden:h2], rec[h2:h3], rec[h3:], c, a[:hidden],
                           a[hidden:h2], a[h2:h3], a[h3:], cs[t], tcs[t], hs[t])
                     c, h = cs[t], hs[t]
                     continue
-                a += rec
+                a += rec  # -z (-2z for g)
+                xp.exp(a, out=a)
+                a += 1.0
+                xp.divide(1.0, a, out=a)  # sigmoid of each gate's z (2z for g)
                 i, f, g, o = a[:hidden], a[hidden:h2], a[h2:h3], a[h3:]
-                g *= 2.0  # tanh(x) = 2 sigmoid(2x) - 1: one sigmoid pass over all four gates
-                _sigmoid_(xp, a)
                 g *= 2.0
                 g -= 1.0
                 c_new = cs[t]
@@ -208,6 +218,11 @@ def _through_time_kernel(xp, needs, reverse, x, h0, c0, w_ih, w_hh, acts, cs, tc
     if step:
         zero = xp.zeros((n, batch), acts.dtype)
         dc_bufs = (xp.empty((n, batch), acts.dtype), xp.empty((n, batch), acts.dtype))
+    else:
+        w_hh_t = xp.ascontiguousarray(w_hh.T)  # (a contiguous operand: a faster product)
+        slope = xp.empty((gates, batch), acts.dtype)
+        dc_buf = xp.empty((n, batch), acts.dtype)
+        dh_buf = xp.empty((n, batch), acts.dtype)
     for t in order:
         if dout is not None:
             dh = dout[t].T if dh is None else dh + dout[t].T
@@ -235,14 +250,14 @@ def _through_time_kernel(xp, needs, reverse, x, h0, c0, w_ih, w_hh, acts, cs, tc
         xp.multiply(dcs, g, out=da[:n])
         xp.multiply(dcs, c_prev, out=da[n:2 * n])
         xp.multiply(dcs, i, out=da[2 * n:3 * n])
-        slope = 1.0 - a
+        xp.subtract(1.0, a, out=slope)
         slope *= a
         sg = slope[2 * n:3 * n]
         xp.multiply(g, g, out=sg)
         xp.subtract(1.0, sg, out=sg)
         da *= slope
-        dc = dcs * f
-        dh = w_hh.T @ da
+        dc = xp.multiply(dcs, f, out=dc_buf)  # (the old dc is used up: dcs holds it)
+        dh = xp.matmul(w_hh_t, da, out=dh_buf)  # (and so is the old dh)
     flat = xp.ascontiguousarray(das.transpose(1, 0, 2)).reshape(gates, steps * batch)
     dx = dw_ih = dw_hh = db = None
     if need_whh:

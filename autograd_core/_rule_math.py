@@ -107,6 +107,21 @@ class ArrayMath:
     def mT(self, x):
         return self.xp.swapaxes(x, -1, -2)
 
+    def conj(self, x):
+        """conj(x); a real array or number is returned as is, not copied (NumPy's conj
+        copies), so a rule written once for complex values costs a real backward one call."""
+        dtype = getattr(x, "dtype", None)
+        if dtype is None:  # a Python number
+            return x.conjugate() if type(x) is complex else x
+        return as_array(self.xp.conj(x), self.xp) if dtype.kind == "c" else x
+
+    def real(self, x):
+        """Re x; a real array or number is returned as is."""
+        dtype = getattr(x, "dtype", None)
+        if dtype is None:
+            return x.real if type(x) is complex else x
+        return as_array(self.xp.real(x), self.xp) if dtype.kind == "c" else x
+
     def rsqrt(self, x):
         return 1.0 / self.xp.sqrt(x)
 

@@ -45,11 +45,16 @@ def test_conj_and_real_are_free_on_real_values():
     assert m.conj(1 + 2j) == 1 - 2j and m.real(1 + 2j) == 1.0
     assert m.conj(np.array(1 + 1j)).shape == ()  # 0-d stays an array
     assert isinstance(m.conj(np.array(1 + 1j)), np.ndarray)
+    assert _rule_math.conj(x) is x and _rule_math.conj(1.5) == 1.5
+    assert _rule_math.conj(1 + 2j) == 1 - 2j
+    np.testing.assert_array_equal(_rule_math.conj(z), [1 - 2j, 3 + 1j])
     tm = _rule_math.for_tensors()
     t = ag.tensor([1.0, 2.0])
     assert tm.conj(t) is t and tm.real(t) is t and tm.conj(2.0) == 2.0
-    tz = ag.tensor([1 + 2j])
-    assert complex(tm.conj(tz)[0].item()) == 1 - 2j
+    assert _rule_math.conj(t) is t
+    tz = ag.tensor([1 + 2j], requires_grad=True)
+    for c in (tm.conj(tz), _rule_math.conj(tz)):
+        assert complex(c[0].item()) == 1 - 2j and c.grad_fn is not None  # differentiable
 
 
 def test_no_routing_wrapper_is_left_on_the_unified_functions():
@@ -109,6 +114,7 @@ PROGRAMS = {
     "bmm": lambda lib, z, w: lib.bmm(z.reshape(1, 2, 3), w.reshape(1, 3, 2)),
     "dot_vdot": lambda lib, z, w: lib.dot(z, w) * 1j + lib.vdot(z, w),
     "vector_matmul": lambda lib, z, w: z @ w.reshape(6, 1) + w.reshape(1, 6) @ z,
+    "zero_dim": lambda lib, z, w: (z[0] * w[1]).exp() / z[2].sqrt() + (z @ w).log(),
 }
 
 

@@ -9,12 +9,14 @@ sums its gradient back to the input's shape):
 
 The same rules serve complex operands, in PyTorch's convention: a holomorphic w = f(z)
 sends back g conj(f'(z)), so each derivative is conjugated (``m.conj``, free on real
-values); a real input that met a complex one gets the real part (done by the engine).
+values, and a plain function for rules that need nothing else from ``ctx.math``); a real
+input that met a complex one gets the real part (done by the engine).
 """
 
 from __future__ import annotations
 
 from .._backend import refuse_if_any
+from .._rule_math import conj
 from .._teaching import Input, NodeInfo, Rule, number_text, unary_rule
 from ..function import Function
 from ..tensor import Tensor
@@ -73,8 +75,7 @@ class Mul(Function):
     def backward(ctx, grad):
         b, a = ctx.saved
         need_a, need_b = ctx.needs_input_grad
-        m = ctx.math
-        return (grad * m.conj(b) if need_a else None), (grad * m.conj(a) if need_b else None)
+        return (grad * conj(b) if need_a else None), (grad * conj(a) if need_b else None)
 
 
 class Div(Function):
@@ -100,9 +101,8 @@ class Div(Function):
     def backward(ctx, grad):
         a, b = ctx.saved
         need_a, need_b = ctx.needs_input_grad
-        m = ctx.math
-        cb = m.conj(b)
-        return (grad / cb if need_a else None), (-grad * m.conj(a / b) / cb if need_b else None)
+        cb = conj(b)
+        return (grad / cb if need_a else None), (-grad * conj(a / b) / cb if need_b else None)
 
 
 class Neg(Function):

@@ -21,6 +21,7 @@ import math
 
 from .. import dtypes as _dt
 from .._backend import KERNEL_BACKENDS
+from .._rule_math import conj
 from .._teaching import unary_rule
 from ..function import Function
 from ..tensor import Tensor
@@ -45,7 +46,7 @@ class Exp(_OfOutput):
     @staticmethod
     def backward(ctx, grad):
         (out,) = ctx.saved
-        return grad * ctx.math.conj(out)
+        return grad * conj(out)
 
 
 class Exp2(_OfOutput):
@@ -86,7 +87,7 @@ class Log(_OfInput):
     @staticmethod
     def backward(ctx, grad):
         (x,) = ctx.saved
-        return grad / ctx.math.conj(x)
+        return grad / conj(x)
 
 
 class Log2(_OfInput):
@@ -141,7 +142,7 @@ class Sqrt(_OfOutput):
     @staticmethod
     def backward(ctx, grad):
         (out,) = ctx.saved
-        return grad / (ctx.math.conj(out) * 2.0)
+        return grad / (conj(out) * 2.0)
 
 
 class Rsqrt(Function):

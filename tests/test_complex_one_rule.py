@@ -61,16 +61,21 @@ def test_no_routing_wrapper_is_left_on_the_unified_functions():
     import autograd_core.ops as ops
 
     assert not hasattr(ops, "complex_arith")
+    from autograd_core.ops import elementwise_more, reduction
+
     for module, name in ((arithmetic, "mul"), (arithmetic, "div"), (arithmetic, "pow"),
                          (linalg, "matmul"), (linalg, "mm"), (linalg, "bmm"), (linalg, "mv"),
-                         (linalg, "dot"), (unary, "exp"), (unary, "log"), (unary, "sqrt")):
+                         (linalg, "dot"), (unary, "exp"), (unary, "log"), (unary, "sqrt"),
+                         (unary, "abs"), (unary, "absolute"), (elementwise_more, "angle"),
+                         (reduction, "var"), (reduction, "std")):
         fn = getattr(module, name)
         assert fn.__module__ == module.__name__, (name, fn.__module__)
         while fn is not None:  # (argument-parsing wrappers are allowed, routing ones not)
             assert not fn.__code__.co_filename.endswith("complex_routing.py"), name
             fn = getattr(fn, "__wrapped__", None)
     for attr in ("__mul__", "__rmul__", "__truediv__", "__rtruediv__", "__pow__", "__matmul__",
-                 "__rmatmul__", "mul", "div", "pow", "matmul", "exp", "log", "sqrt"):
+                 "__rmatmul__", "mul", "div", "pow", "matmul", "exp", "log", "sqrt", "abs",
+                 "__abs__", "angle", "var", "std"):
         code = getattr(ag.Tensor, attr).__code__
         assert not code.co_filename.endswith("complex_routing.py"), attr
 
@@ -114,6 +119,8 @@ PROGRAMS = {
     "bmm": lambda lib, z, w: lib.bmm(z.reshape(1, 2, 3), w.reshape(1, 3, 2)),
     "dot_vdot": lambda lib, z, w: lib.dot(z, w) * 1j + lib.vdot(z, w),
     "vector_matmul": lambda lib, z, w: z @ w.reshape(6, 1) + w.reshape(1, 6) @ z,
+    "abs_angle_var_std": lambda lib, z, w: z.abs() * w + z.angle() + z.var() * w
+    + lib.std(z.reshape(2, 3), 0).sum() + lib.var(w, correction=0),
     "zero_dim": lambda lib, z, w: (z[0] * w[1]).exp() / z[2].sqrt() + (z @ w).log(),
 }
 

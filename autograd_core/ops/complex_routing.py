@@ -7,9 +7,9 @@ Imported by `autograd_core.ops` after the real families, before the public names
    (`lift_linear`): their rules need no conjugate; einsum's rule conjugates the other
    operands itself (`lift_conjugating`);
 2. the nonlinear real primitives whose one rule conjugates the derivative (``* / ** @``,
-   ``exp log sqrt``: ``m.conj`` is free on real values) declare ``_complex_ok`` themselves;
-   only ``abs``, ``angle``, ``var`` and ``std``, whose complex form is a different
-   primitive or formula, send complex operands elsewhere (one dtype check);
+   ``exp log sqrt``: ``conj`` is free on real values) declare ``_complex_ok`` themselves;
+   ``abs``, ``angle``, ``var`` and ``std``, whose complex form is another primitive or
+   formula, choose it inside the function (one dtype check, no wrapper);
 3. every other primitive refuses complex operands (`refuse_complex_elsewhere`, called once
    the package is imported), and the real-only pointwise functions say so by name
    (`_pointwise._floating`): no imaginary part or gradient is dropped silently.
@@ -17,9 +17,6 @@ Imported by `autograd_core.ops` after the real families, before the public names
 
 from __future__ import annotations
 
-import functools
-
-from ..tensor import Tensor
 from . import (
     _broadcast,
     arithmetic,
@@ -27,7 +24,6 @@ from . import (
     copies,
     cumulative,
     einsum,
-    elementwise_more,
     indexing,
     inplace,
     joining,
@@ -38,7 +34,6 @@ from . import (
     selection,
     shape,
     triangular,
-    unary,
 )
 from . import complex as _complex
 from ._complex_function import ComplexFunction, lift_conjugating, lift_linear
@@ -63,52 +58,6 @@ def lift_view_rebase() -> None:
     from . import _view_rebase
 
     lift_linear(_view_rebase.StridedView, _view_rebase.StridedScatter, _view_rebase.CopySlices)
-
-
-def _c(x) -> bool:
-    return isinstance(x, Tensor) and x._data.dtype.kind == "c"
-
-
-def _unary_route(real_fn, complex_fn):
-    @functools.wraps(real_fn)
-    def fn(input, *args, **kwargs):
-        if _c(input):
-            return complex_fn(input, *args, **kwargs)
-        return real_fn(input, *args, **kwargs)
-
-    return fn
-
-
-def _var_complex(input, *args, **kwargs):
-    """var(z) = var(Re z) + var(Im z) (the mean squared distance |z - mean|^2): real."""
-    return reduction.var(_complex.real(input), *args, **kwargs) + \
-        reduction.var(_complex.imag(input), *args, **kwargs)
-
-
-def _std_complex(input, *args, **kwargs):
-    return _var_complex(input, *args, **kwargs).sqrt()
-
-
-_ROUTES = [
-    # (module, name, complex function): functions whose complex form is another primitive
-    (unary, "abs", _complex.abs_complex),
-    (unary, "absolute", _complex.abs_complex),
-    (elementwise_more, "angle", _complex.angle_complex),
-    (reduction, "var", _var_complex),
-    (reduction, "std", _std_complex),
-]
-_routed = {}
-for _module, _name, _cfn in _ROUTES:
-    _real = getattr(_module, _name)
-    _new = _unary_route(_real, _cfn)
-    setattr(_module, _name, _new)
-    _routed[_real] = _new
-
-# Tensor methods bound to the functions above.
-for _attr, _value in list(vars(Tensor).items()):
-    if _value in _routed:
-        setattr(Tensor, _attr, _routed[_value])
-Tensor.__abs__ = unary.abs
 
 
 def refuse_complex_elsewhere() -> None:

@@ -292,7 +292,12 @@ def relu(input: Tensor) -> Tensor:
 
 
 def abs(input: Tensor) -> Tensor:  # noqa: A001  (PyTorch's name)
+    """|x|; of a complex tensor, the modulus (a real tensor, `complex.AbsComplex`)."""
     _check(input, "abs")
+    if input._data.dtype.kind == "c":
+        from .complex import AbsComplex
+
+        return AbsComplex.apply(input)
     return Abs.apply(input)
 
 

@@ -5,7 +5,8 @@
     2. the rule: the node's one ``backward``, on raw arrays in a plain backward and on
        Tensors under ``create_graph=True`` (a user-defined Function always sees Tensors);
     3. checks: one gradient per input; a gradient of the input's broadcast shape is summed
-       back to the input's shape (the one place this happens); the input's dtype.
+       back to the input's shape (the one place this happens); the input's dtype (a real
+       input's gradient is the real part of a complex one, also only here).
 
 Observers (the backward trace of `viz`) register per thread with `add_observer`; each gets
 ``before_node(node, grads)``, ``after_node(node, grads_in, grads_out)`` and
@@ -193,7 +194,8 @@ def count_checked(node, out: tuple) -> tuple:
 
 def checked_gradient(node, i: int, g, meta, graph: bool):
     """Gradient ``i`` as a value of the walk, with its input's shape and dtype: a gradient
-    of a broadcast shape is summed back to the input's shape (once, here, for every op)."""
+    of a broadcast shape is summed back to the input's shape, and a complex gradient of a
+    real input taken to its real part (once, here, for every op)."""
     shape, dtype = meta
     if graph:
         if not isinstance(g, Tensor):
@@ -219,10 +221,20 @@ def checked_gradient(node, i: int, g, meta, graph: bool):
             _rule_math.for_arrays(node.xp).sum_to(g, shape)
         data = g._data if graph else g
     if data.dtype != dtype:
+        if data.dtype.kind == "c" and dtype.kind != "c":
+            # a real input that met a complex value gets the real part of its gradient
+            # (PyTorch's convention): here, once for every built-in rule, not in each one
+            if not node._builtin:
+                raise RuntimeError(
+                    f"Function {node.name()} returned a complex gradient ({data.dtype}) for "
+                    f"its real input {i} ({dtype}); return its real part, grad.real")
+            g = _rule_math.for_tensors().real(g) if graph else g.real
+            data = g._data if graph else g
         if graph:
             from .dtypes import from_numpy_dtype
 
-            g = g.to(from_numpy_dtype(dtype))
+            if data.dtype != dtype:
+                g = g.to(from_numpy_dtype(dtype))
         else:
             g = g.astype(dtype)
     return g

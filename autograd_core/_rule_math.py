@@ -13,7 +13,8 @@ namespace, which has one implementation per kind of value:
 
 The vocabulary (both sides): the pointwise functions ``exp log log1p expm1 sqrt rsqrt sin cos
 tanh sigmoid abs sign floor erf ...`` under PyTorch's names, ``where maximum minimum``,
-``conj real imag`` (complex numbers; a real value is its own conjugate and real part),
+``conj real imag`` (complex numbers; a real value is its own conjugate and real part, returned
+as is: ``conj`` is also the plain function `conj` here, for rules that need nothing else),
 ``mT(x)``, ``swapaxes(x, a, b)``, ``permute(x, axes)``, ``sum(x, axis, keepdims)``,
 ``mean(x, axis, keepdims)``, ``concatenate(list, axis)``, ``stack(list, axis)``,
 ``sum_to(g, shape)`` (sum a broadcast gradient back to
@@ -26,7 +27,7 @@ Tensors: how a rule whose gradient is itself a primitive, such as ``sum_to`` for
 
 from __future__ import annotations
 
-from ._backend import as_array
+from ._backend import as_array, backend_of
 
 _ARRAY_NAMES = {"asin": "arcsin", "acos": "arccos", "atan": "arctan", "asinh": "arcsinh",
                 "acosh": "arccosh", "atanh": "arctanh", "atan2": "arctan2", "pow": "power", "permute": "transpose"}
@@ -49,6 +50,27 @@ def register_override(name: str, array_fn, tensor_fn) -> None:
     differentiable form, which the kernel must equal; a test compares them)."""
     register_array_function(name, array_fn)
     _tensor_functions[name] = tensor_fn
+
+
+_REAL_NUMBERS = frozenset((float, int, bool))
+
+
+def conj(x):
+    """conj(x) of an array, a Tensor (differentiable) or a number. A real value is returned
+    as is, not copied (NumPy's conj copies), so a rule written once for complex values costs
+    a real backward one cheap call. ``m.conj`` on both sides; rules that need nothing else
+    from the namespace call it directly and skip ``ctx.math``."""
+    if type(x) in _REAL_NUMBERS:
+        return x
+    try:
+        if x.dtype.kind != "c":
+            return x
+    except AttributeError:  # a Tensor (a rule run under create_graph) or a Python complex
+        if type(x) is complex:
+            return x.conjugate()
+        return _tensor_math.conj(x)
+    out = x.conj()  # (a NumPy 0-d array gives a scalar: made an array again)
+    return out if type(out) is type(x) else as_array(out, backend_of(x).xp)
 
 
 def install_tensor_math(namespace) -> None:
@@ -106,6 +128,15 @@ class ArrayMath:
 
     def mT(self, x):
         return self.xp.swapaxes(x, -1, -2)
+
+    conj = staticmethod(conj)
+
+    def real(self, x):
+        """Re x; a real array or number is returned as is."""
+        dtype = getattr(x, "dtype", None)
+        if dtype is None:
+            return x.real if type(x) is complex else x
+        return as_array(self.xp.real(x), self.xp) if dtype.kind == "c" else x
 
     def rsqrt(self, x):
         return 1.0 / self.xp.sqrt(x)

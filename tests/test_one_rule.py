@@ -92,6 +92,7 @@ def _complex_ops(x, y):
     v = ag.view_as_complex(ag.stack([y, x], -1))
     t = z * w / (v + 3.0) + z.exp() + (w + 2.0).log() + (z + 3.0).sqrt() + z ** 2.0
     t = t @ (v.conj().mT @ w) + ag.einsum("ij,kj,kl->il", z, w, v)
+    t = t + ag.mv(z, w[0]).unsqueeze(-1) + ag.vdot(z[:, 0], v[:, 1]) + (z + 2.0) ** (w * 0.5)
     r = t.abs() + z.angle() + t.real * t.imag + x.to(ag.complex128).real
     return ag.view_as_real(t).sum(-1) + r
 

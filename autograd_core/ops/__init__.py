@@ -64,8 +64,8 @@ One module per family of operations:
 - `lowrank`     svd_lowrank, pca_lowrank (randomised)
 - `aten`        the ``aten`` namespace: ops by their ATen names (``ops.aten.slice.Tensor``)
 - `complex`     real, imag, conj, view_as_real/complex, complex, polar, complex casts
-- `complex_arith`, `complex_routing` complex * / ** @ exp log sqrt abs angle, and the routing
-                of complex operands (linear real primitives record complex outputs too)
+- `complex_routing` which real primitives record complex outputs (the linear ones; * / ** @
+                exp log sqrt declare it themselves), and complex abs, angle, var, std
 """
 
 from .. import _rule_math
@@ -133,7 +133,7 @@ from . import (  # noqa: F401  (imported for their side effect of attaching meth
 )
 
 # isort: off
-from . import complex, complex_arith, complex_routing  # noqa: E402, F401  (after the real families)
+from . import complex, complex_routing  # noqa: E402, F401  (after the real families)
 # isort: on
 from ._tensor_math import TensorMath
 from .aten import aten  # noqa: F401  (ops.aten, as torch.ops.aten)

@@ -110,7 +110,8 @@ def _promote_pair(a: Tensor, b: Tensor):
 
 
 def float_operands(a, b):
-    """Like `binary`, then cast integer/bool tensors to the default float (true division)."""
+    """Like `binary`, then cast integer/bool tensors to the default float (true division);
+    complex tensors stay complex."""
     sa, sb = scalar_value(a), scalar_value(b)
     a, b = binary(a, b)
     if sa is not None and not isinstance(a, Tensor):  # the number itself, not wrapped into
@@ -118,9 +119,11 @@ def float_operands(a, b):
     if sb is not None and not isinstance(b, Tensor):
         b = sb
     default = _dt.get_default_dtype()
-    if isinstance(a, Tensor) and not _dt.is_floating_array(a._data.dtype):
+    if isinstance(a, Tensor) and not _dt.is_floating_array(a._data.dtype) and \
+            a._data.dtype.kind != "c":
         a = a.to(default)
-    if isinstance(b, Tensor) and not _dt.is_floating_array(b._data.dtype):
+    if isinstance(b, Tensor) and not _dt.is_floating_array(b._data.dtype) and \
+            b._data.dtype.kind != "c":
         b = b.to(default)
     return a, b
 

@@ -19,17 +19,20 @@ def _check(input, name: str) -> None:
         )
 
 
-def _floating(input, name: str) -> Tensor:
-    """``input``, or a default-float copy of an integer/bool tensor."""
+def _floating(input, name: str, complex_ok: bool = False) -> Tensor:
+    """``input``, or a default-float copy of an integer/bool tensor (a complex one as is
+    where the function has a complex rule, ``complex_ok``)."""
     _check(input, name)
     kind = input._data.dtype.kind
     if kind == "f" or input.dtype is _dt.bfloat16:
         return input
     if kind == "c":
+        if complex_ok:
+            return input
         raise NotImplementedError(
             f"{name}() is not implemented for complex tensors here (got {input.dtype}); apply it "
-            f"to the real parts (z.real, z.imag, z.abs()) or see autograd_core.ops.complex_arith "
-            f"for the complex functions that are")
+            f"to the real parts (z.real, z.imag, z.abs()); exp, log, sqrt, * / ** @ take "
+            f"complex tensors")
     return input.to(_dt.get_default_dtype())
 
 
@@ -62,11 +65,12 @@ class _OfOutput(Function):
         return out
 
 
-def _float_function(op: type[Function], name: str):
-    """The function ``name(input)`` applying ``op`` (integer inputs become floats)."""
+def _float_function(op: type[Function], name: str, complex_ok: bool = False):
+    """The function ``name(input)`` applying ``op`` (integer inputs become floats; complex
+    ones are refused unless ``complex_ok``)."""
 
     def function(input: Tensor) -> Tensor:
-        x = _floating(input, name)
+        x = _floating(input, name, complex_ok)
         if x.dtype is _dt.bfloat16:  # computed in float32 and rounded, as PyTorch's CPU does
             return op.apply(x.float()).to(_dt.bfloat16)
         return op.apply(x)

@@ -44,6 +44,26 @@ class TensorMath:
         return x.mT
 
     @staticmethod
+    def conj(x):
+        """conj(x), differentiable; a real Tensor or number is returned as is."""
+        if isinstance(x, Tensor):
+            if x._data.dtype.kind != "c":
+                return x
+            from .complex import Conj
+
+            return Conj.apply(x)
+        return x.conjugate() if type(x) is complex else x
+
+    @staticmethod
+    def real(x):
+        """Re x, differentiable; a real Tensor or number is returned as is."""
+        if isinstance(x, Tensor):
+            from .complex import real
+
+            return real(x)
+        return x.real if type(x) is complex else x
+
+    @staticmethod
     def swapaxes(x: Tensor, a: int, b: int) -> Tensor:
         return x.transpose(a, b)
 

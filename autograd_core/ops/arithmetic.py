@@ -6,12 +6,18 @@ sums its gradient back to the input's shape):
     d(a + b) = g, g          d(a - b) = g, -g          d(a * b) = g b, g a
     d(a / b) = g / b, -g a / b^2
     d(a^b)   = g b a^(b-1), g a^b ln a
+
+The same rules serve complex operands, in PyTorch's convention: a holomorphic w = f(z)
+sends back g conj(f'(z)), so each derivative is conjugated (``m.conj``, free on real
+values, and a plain function for rules that need nothing else from ``ctx.math``); a real
+input that met a complex one gets the real part (done by the engine).
 """
 
 from __future__ import annotations
 
 from .. import function as _function
 from .._backend import refuse_if_any
+from .._rule_math import conj
 from .._teaching import Input, NodeInfo, Rule, number_text, unary_rule
 from ..function import Function
 from ..tensor import Tensor
@@ -51,6 +57,10 @@ class Sub(Function):
 
 
 class Mul(Function):
+    """d(ab)/da = b, d(ab)/db = a (sent back conjugated: g conj(b), g conj(a))."""
+
+    _complex_ok = True
+
     rule = Rule("y = a * b", r"y = a\,b",
                 Input("a", "d(ab)/da = b", r"\frac{\partial (ab)}{\partial a} = b", "g * b", r"g \odot b"),
                 Input("b", "d(ab)/db = a", r"\frac{\partial (ab)}{\partial b} = a", "g * a", r"g \odot a"),
@@ -66,12 +76,15 @@ class Mul(Function):
     def backward(ctx, grad):
         b, a = ctx.saved
         need_a, need_b = ctx.needs_input_grad
-        return (grad * b if need_a else None), (grad * a if need_b else None)
+        return (grad * conj(b) if need_a else None), (grad * conj(a) if need_b else None)
 
 
 class Div(Function):
     """d(a/b)/da = 1/b, d(a/b)/db = -a/b^2, evaluated as -(a/b)/b: b^2 alone overflows
-    float16 for |b| > 256 (and float32 for |b| > 1.8e19)."""
+    float16 for |b| > 256 (and float32 for |b| > 1.8e19). Conjugated for complex operands:
+    g / conj(b), -g conj(a/b) / conj(b)."""
+
+    _complex_ok = True
 
     rule = Rule("y = a / b", r"y = \frac{a}{b}",
                 Input("a", "dy/da = 1/b", r"\frac{\partial y}{\partial a} = \frac{1}{b}", "g / b", r"\frac{g}{b}"),
@@ -89,7 +102,8 @@ class Div(Function):
     def backward(ctx, grad):
         a, b = ctx.saved
         need_a, need_b = ctx.needs_input_grad
-        return (grad / b if need_a else None), (-grad * (a / b) / b if need_b else None)
+        cb = conj(b)
+        return (grad / cb if need_a else None), (-grad * conj(a / b) / cb if need_b else None)
 
 
 class Neg(Function):
@@ -106,7 +120,9 @@ class Neg(Function):
 
 class Pow(Function):
     """d/da a^b = b a^(b-1) (0 where b = 0, even at a = 0), d/db a^b = a^b ln a (0 at a = 0,
-    b >= 0)."""
+    b >= 0). Conjugated for complex operands: g conj(b) conj(a^(b-1)), g conj(a^b ln a)."""
+
+    _complex_ok = True
 
     @staticmethod
     def rule_for(node, info: NodeInfo) -> Rule:
@@ -143,19 +159,19 @@ class Pow(Function):
         grad_a = grad_b = None
         if need_a:
             if hasattr(b, "shape"):
-                grad_a = m.where(b == 0, 0.0, grad * b * a ** (b - 1))
+                grad_a = m.where(b == 0, 0.0, grad * m.conj(b) * m.conj(a ** (b - 1)))
             elif b == 0:
                 grad_a = grad * 0
             else:
-                grad_a = grad * b * a ** (b - 1)
+                grad_a = grad * m.conj(b) * m.conj(a ** (b - 1))
         if need_b:
             if hasattr(a, "shape"):
                 # log(1) where a = 0 avoids a warning; the result there is taken as 0
-                zero_base = (a == 0) & (b >= 0)
+                zero_base = (a == 0) & (m.real(b) >= 0)
                 safe = m.where(zero_base, 0.0, out * m.log(m.where(zero_base, 1.0, a)))
             else:
                 safe = out * _log_scalar(a)
-            grad_b = grad * safe
+            grad_b = grad * m.conj(safe)
         return grad_a, grad_b
 
 

@@ -377,14 +377,6 @@ def _same_float_pair(a, b, op: str, na: str, nb: str) -> None:
                            f"{a.dtype} and {b.dtype} ({op}: use float32 or float64)")
 
 
-def abs_complex(input: Tensor) -> Tensor:
-    return AbsComplex.apply(input)
-
-
-def angle_complex(input: Tensor) -> Tensor:
-    return Angle.apply(input)
-
-
 def cast(input: Tensor, dtype: _dt.dtype) -> Tensor:
     """``input.to(dtype)`` when either side is complex."""
     return ComplexCast.apply(input, dtype.numpy)

@@ -71,7 +71,12 @@ def ldexp(input: Tensor, other: Tensor) -> Tensor:
 
 
 def angle(input: Tensor) -> Tensor:
-    """The argument of a real number: pi for negatives, 0 otherwise (nan stays nan)."""
+    """The argument of a real number: pi for negatives, 0 otherwise (nan stays nan); of a
+    complex one, atan2(Im, Re) (`complex.Angle`)."""
+    if isinstance(input, Tensor) and input._data.dtype.kind == "c":
+        from .complex import Angle
+
+        return Angle.apply(input)
     x = _float(input)
     return where(x.isnan(), x, where(x < 0, math.pi, 0.0))
 

@@ -3,6 +3,7 @@
 
 For C = A B:   dL/dA = dL/dC B^T,   dL/dB = A^T dL/dC
 (summed over broadcast batch dimensions; vectors are treated as 1-row / 1-column matrices).
+For complex operands the transposes are conjugate transposes: B^H, A^H (PyTorch's convention).
 
 General contractions (``einsum``, ``tensordot``, ``inner``) are in `einsum`.
 """
@@ -16,7 +17,9 @@ from ..tensor import Tensor
 
 class MatMul(Function):
     """C = A B:  dL/dA = g B^T,  dL/dB = A^T g (a vector operand is a 1-row / 1-column
-    matrix; the engine sums over broadcast batch dimensions)."""
+    matrix; the engine sums over broadcast batch dimensions). Complex: g B^H, A^H g."""
+
+    _complex_ok = True
 
     rule = Rule("Y = A @ B", "Y = A B",
                 Input("A", "dY_ij/dA_ik = B_kj", r"\frac{\partial Y_{ij}}{\partial A_{ik}} = B_{kj}",
@@ -48,7 +51,7 @@ class MatMul(Function):
         need_a, need_b = ctx.needs_input_grad
         a_vec, b_vec = ctx.vectors
         if a_vec and b_vec:  # dot product: grad is 0-d
-            return (grad * b if need_a else None), (grad * a if need_b else None)
+            return (grad * m.conj(b) if need_a else None), (grad * m.conj(a) if need_b else None)
         g = grad
         if a_vec:
             g = g[..., None, :]
@@ -58,11 +61,11 @@ class MatMul(Function):
             b = b[:, None] if b is not None else None
         grad_a = grad_b = None
         if need_a:
-            grad_a = g @ m.mT(b)
+            grad_a = g @ m.conj(m.mT(b))
             if a_vec:
                 grad_a = grad_a[..., 0, :]
         if need_b:
-            grad_b = m.mT(a) @ g
+            grad_b = m.conj(m.mT(a)) @ g
             if b_vec:
                 grad_b = grad_b[..., 0]
         return grad_a, grad_b
@@ -72,13 +75,19 @@ class MatMul(Function):
 class Mm(MatMul):
     """``mm``: (n, k) @ (k, m)."""
 
+    _complex_ok = True
+
 
 class Bmm(MatMul):
     """``bmm``: (b, n, k) @ (b, k, m), no broadcasting."""
 
+    _complex_ok = True
+
 
 class Mv(MatMul):
     """``mv``: (n, k) @ (k,)."""
+
+    _complex_ok = True
 
     rule = Rule("y = A @ v", "y = A v",
                 Input("A", "dy_i/dA_ij = v_j", r"\frac{\partial y_i}{\partial A_{ij}} = v_j", "g v^T", r"g\, v^{\top}"),
@@ -86,7 +95,9 @@ class Mv(MatMul):
 
 
 class Dot(MatMul):
-    """``dot``: (k,) . (k,) -> 0-d."""
+    """``dot``: (k,) . (k,) -> 0-d (no conjugate: that is `vdot`)."""
+
+    _complex_ok = True
 
     rule = Rule("y = a . b = sum_i a_i b_i", r"y = a^{\top} b",
                 Input("a", "dy/da_i = b_i", r"\frac{\partial y}{\partial a_i} = b_i", "g b", r"g\, b"),
@@ -340,12 +351,19 @@ Tensor.mm = mm
 Tensor.bmm = bmm
 Tensor.mv = mv
 Tensor.dot = dot
-Tensor.vdot = dot
 Tensor.outer = outer
 Tensor.ger = outer
 Tensor.addmm = addmm
 
 ger = outer
-vdot = dot
+
+
+def vdot(input: Tensor, other: Tensor) -> Tensor:
+    """sum(conj(input) * other) of two 1-D tensors (``dot`` for real ones)."""
+    _tensor_operands("vdot", input, other)
+    return dot(input.conj(), other)
+
+
+Tensor.vdot = vdot
 
 __all__ = ["matmul", "mm", "bmm", "mv", "dot", "vdot", "outer", "ger", "addmm"]

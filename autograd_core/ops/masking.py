@@ -55,6 +55,10 @@ def _fill_value(input: Tensor, value, op: str):
         if value._data.ndim != 0:
             raise RuntimeError(f"{op} only supports a 0-dimensional value tensor, but got "
                                f"tensor with {value._data.ndim} dimension(s).")
+        if value._data.dtype.kind == "c" and input._data.dtype.kind != "c":
+            raise RuntimeError(f"{op}(): value cannot be converted to type {input.dtype} "
+                               f"without overflow (got a {value.dtype} value for a real "
+                               f"tensor; take its .real first)")
         if type(value._data) is not type(input._data):
             return value.item()
         return value

@@ -285,6 +285,10 @@ def _correction(name: str, dim, unbiased, correction):
 
 def _moment(cls, name, input, dim, unbiased, keepdim, correction):
     if not _dt.is_floating_array(input._data.dtype):
+        if input._data.dtype.kind == "c":  # |z - mean|^2 = (x - mean x)^2 + (y - mean y)^2
+            v = _moment(Var, "var", input.real, dim, unbiased, keepdim, correction) + \
+                _moment(Var, "var", input.imag, dim, unbiased, keepdim, correction)
+            return v if cls is Var else v.sqrt()
         raise RuntimeError(f"std and var only support floating point and complex dtypes (got "
                            f"{input.dtype}); convert first, e.g. x.float()")
     dim, correction = _correction(name, dim, unbiased, correction)

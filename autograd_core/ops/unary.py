@@ -6,6 +6,7 @@ Each backward multiplies the incoming gradient ``g`` by the local derivative f'(
 with the saved output where that is cheaper (``out`` = f(x)):
 
     exp:   g out               log:   g / x               sqrt:    g / (2 out)
+    (exp, log and sqrt take complex x too: g conj(f'(x)), PyTorch's convention)
     rsqrt: -g out^3 / 2        square: 2 g x              reciprocal: -g out^2
     sigmoid: g out (1 - out)   relu:  g [out > 0]         abs:     g sign(x)
 
@@ -20,6 +21,7 @@ import math
 
 from .. import dtypes as _dt
 from .._backend import KERNEL_BACKENDS
+from .._rule_math import conj
 from .._teaching import unary_rule
 from ..function import Function
 from ..tensor import Tensor
@@ -33,7 +35,9 @@ _LN10 = math.log(10.0)
 
 # ----------------------------------------------------------------------------- exp / log
 class Exp(_OfOutput):
-    """y = e^x,  dy/dx = y."""
+    """y = e^x,  dy/dx = y (g conj(y) for complex x)."""
+
+    _complex_ok = True
 
     rule = unary_rule("exp(a)", "e^{a}", "exp(a) = y", "e^{a} = y")
 
@@ -42,7 +46,7 @@ class Exp(_OfOutput):
     @staticmethod
     def backward(ctx, grad):
         (out,) = ctx.saved
-        return grad * out
+        return grad * conj(out)
 
 
 class Exp2(_OfOutput):
@@ -72,7 +76,9 @@ class Expm1(_OfOutput):
 
 
 class Log(_OfInput):
-    """y = ln x,  dy/dx = 1 / x."""
+    """y = ln x,  dy/dx = 1 / x (g / conj(x) for complex x, principal branch)."""
+
+    _complex_ok = True
 
     rule = unary_rule("ln a", r"\ln a", "1/a", r"\frac{1}{a}")
 
@@ -81,7 +87,7 @@ class Log(_OfInput):
     @staticmethod
     def backward(ctx, grad):
         (x,) = ctx.saved
-        return grad / x
+        return grad / conj(x)
 
 
 class Log2(_OfInput):
@@ -125,7 +131,9 @@ class Log1p(_OfInput):
 
 # ----------------------------------------------------------------------------- powers
 class Sqrt(_OfOutput):
-    """y = sqrt(x),  dy/dx = 1 / (2 y)."""
+    """y = sqrt(x),  dy/dx = 1 / (2 y) (g / (2 conj(y)) for complex x, principal branch)."""
+
+    _complex_ok = True
 
     rule = unary_rule("sqrt(a)", r"\sqrt{a}", "1/(2 sqrt(a)) = 1/(2y)", r"\frac{1}{2\sqrt{a}} = \frac{1}{2y}")
 
@@ -134,7 +142,7 @@ class Sqrt(_OfOutput):
     @staticmethod
     def backward(ctx, grad):
         (out,) = ctx.saved
-        return grad / (out * 2.0)
+        return grad / (conj(out) * 2.0)
 
 
 class Rsqrt(Function):
@@ -257,14 +265,14 @@ class Abs(_OfInput):
 
 
 # ----------------------------------------------------------------------------- functions
-exp = _float_function(Exp, "exp")
+exp = _float_function(Exp, "exp", complex_ok=True)
 exp2 = _float_function(Exp2, "exp2")
 expm1 = _float_function(Expm1, "expm1")
-log = _float_function(Log, "log")
+log = _float_function(Log, "log", complex_ok=True)
 log2 = _float_function(Log2, "log2")
 log10 = _float_function(Log10, "log10")
 log1p = _float_function(Log1p, "log1p")
-sqrt = _float_function(Sqrt, "sqrt")
+sqrt = _float_function(Sqrt, "sqrt", complex_ok=True)
 rsqrt = _float_function(Rsqrt, "rsqrt")
 reciprocal = _float_function(Reciprocal, "reciprocal")
 sigmoid = _float_function(Sigmoid, "sigmoid")
@@ -284,7 +292,12 @@ def relu(input: Tensor) -> Tensor:
 
 
 def abs(input: Tensor) -> Tensor:  # noqa: A001  (PyTorch's name)
+    """|x|; of a complex tensor, the modulus (a real tensor, `complex.AbsComplex`)."""
     _check(input, "abs")
+    if input._data.dtype.kind == "c":
+        from .complex import AbsComplex
+
+        return AbsComplex.apply(input)
     return Abs.apply(input)
 
 

@@ -21,7 +21,7 @@ import math
 
 from .. import dtypes as _dt
 from .._backend import KERNEL_BACKENDS
-from .._rule_math import conj
+from .._rule_math import conj, for_arrays
 from .._teaching import unary_rule
 from ..function import Function
 from ..tensor import Tensor
@@ -235,7 +235,8 @@ class Relu(Function):
     def forward(ctx, x):
         kernels = KERNEL_BACKENDS.get(ctx.xp)
         fused = kernels and kernels.fused_kernel("relu_forward", x.dtype)
-        out = fused(x) if fused else _array(ctx.xp, ctx.xp.where(x < 0, 0, x), x)  # -0.0 and NaN pass, as in PyTorch
+        # -0.0 and NaN pass, as in PyTorch (on NumPy a selection on the bits: _zero_select)
+        out = fused(x) if fused else _array(ctx.xp, for_arrays(ctx.xp).where(x < 0, 0, x), x)
         ctx.save_for_backward(out)
         return out
 

@@ -1,0 +1,63 @@
+"""The branch-free selection against zero (`autograd_core._zero_select`) is `where`, bit for bit.
+
+ReLU's forward and backward (and every rule selecting a gradient against zero) take it on
+NumPy above `MIN_SIZE` elements; below, or where it does not apply, `where` itself runs.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import autograd_core as ag
+from autograd_core import _zero_select as Z
+
+SPECIALS = [-0.0, 0.0, np.nan, -np.nan, np.inf, -np.inf, 1e-45, -1e-45]
+
+
+def _bits(a):
+    return a.view(np.uint8)
+
+
+@pytest.mark.parametrize("dtype", [np.float16, np.float32, np.float64])
+@pytest.mark.parametrize("n", [Z.MIN_SIZE - 1, Z.MIN_SIZE, 3 * Z.MIN_SIZE + 5])
+def test_select_is_where_bit_for_bit(dtype, n):
+    rng = np.random.default_rng(n)
+    x = rng.standard_normal(n).astype(dtype)
+    g = rng.standard_normal(n).astype(dtype)
+    x[:len(SPECIALS)] = SPECIALS
+    g[len(SPECIALS):2 * len(SPECIALS)] = SPECIALS
+    for cond, a, b in [(x < 0, 0, x), (x <= 0, 0.0, g), (x > 0, g, 0), (x > 0, g, 0.0),
+                       (x != x, 0.0, g[::-1])]:
+        out = Z.select(cond, a, b)
+        expected = np.where(cond, a, b)
+        if n < Z.MIN_SIZE:
+            assert out is None
+            continue
+        assert out.dtype == expected.dtype and out.shape == expected.shape
+        assert np.array_equal(_bits(out), _bits(expected))
+
+
+def test_select_declines_what_it_does_not_cover():
+    x = np.linspace(-1, 1, 2 * Z.MIN_SIZE, dtype=np.float32)
+    assert Z.select(x < 0, -0.0, x) is None  # a zero of the other sign
+    assert Z.select(x < 0, 1.0, x) is None
+    assert Z.select(x < 0, 0, x.astype(np.int32)) is None  # integers: where is branch-free enough
+    assert Z.select(x[:1] < 0, 0, x) is None  # a broadcast mask
+    assert Z.select((x < 0).astype(np.int8), 0, x) is None
+
+
+def test_relu_forward_and_backward_keep_pytorchs_bits_on_a_large_array():
+    torch = pytest.importorskip("torch")
+    rng = np.random.default_rng(0)
+    x = rng.standard_normal(4 * Z.MIN_SIZE).astype(np.float32)
+    x[:len(SPECIALS)] = SPECIALS
+    g = rng.standard_normal(x.shape).astype(np.float32)
+    g[len(SPECIALS):2 * len(SPECIALS)] = SPECIALS  # infinities where the mask drops them
+    ours = ag.tensor(x, requires_grad=True)
+    y = ag.relu(ours)
+    y.backward(ag.tensor(g))
+    theirs = torch.tensor(x, requires_grad=True)
+    torch.relu(theirs).backward(torch.tensor(g))
+    assert np.array_equal(_bits(y.detach().numpy()), _bits(torch.relu(torch.tensor(x)).numpy()))
+    assert np.array_equal(_bits(ours.grad.numpy()), _bits(theirs.grad.numpy()))

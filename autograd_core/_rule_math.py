@@ -30,7 +30,7 @@ from __future__ import annotations
 import numpy as np
 
 from ._backend import as_array, backend_of
-from ._zero_select import select as zero_select
+from ._select import select as branch_free_where
 
 _ARRAY_NAMES = {"asin": "arcsin", "acos": "arccos", "atan": "arctan", "asinh": "arcsinh",
                 "acosh": "arccosh", "atanh": "arctanh", "atan2": "arctan2", "pow": "power", "permute": "transpose"}
@@ -180,8 +180,8 @@ class ArrayMath:
         return x if x.dtype == like.dtype else x.astype(like.dtype)
 
     def where(self, cond, a, b):
-        if self.xp is np:  # a selection against zero: on the bits, without a branch each
-            out = zero_select(cond, a, b)
+        if self.xp is np:  # on the bits, without a branch per element (_select.py)
+            out = branch_free_where(cond, a, b)
             if out is not None:
                 return out
         return self.xp.where(cond, a, b)

@@ -235,7 +235,7 @@ class Relu(Function):
     def forward(ctx, x):
         kernels = KERNEL_BACKENDS.get(ctx.xp)
         fused = kernels and kernels.fused_kernel("relu_forward", x.dtype)
-        # -0.0 and NaN pass, as in PyTorch (on NumPy a selection on the bits: _zero_select)
+        # -0.0 and NaN pass, as in PyTorch (on NumPy a selection on the bits: _select.py)
         out = fused(x) if fused else _array(ctx.xp, for_arrays(ctx.xp).where(x < 0, 0, x), x)
         ctx.save_for_backward(out)
         return out

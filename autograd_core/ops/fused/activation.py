@@ -89,6 +89,11 @@ class _Activation(Function):
         return grad * cls.slope(m, x, *params)
 
 
+def _where(xp, cond, a, b):
+    """``xp.where``, branch-free on NumPy (`_rule_math`'s where: ``autograd_core/_select.py``)."""
+    return _rule_math.for_arrays(xp).where(cond, a, b)
+
+
 class GELU(_Activation):
     """GELU: x Phi(x) (exact, ``approximate='none'``) or its tanh approximation."""
 
@@ -172,7 +177,7 @@ class Softplus(_Activation):
         soft = _softplus(xp, z)
         if beta != 1:
             soft = soft / beta
-        return xp.where(z > threshold, x, soft)
+        return _where(xp, z > threshold, x, soft)
 
     @staticmethod
     def slope(m, x, beta, threshold):
@@ -202,12 +207,12 @@ class ELU(_Activation):
 
     @staticmethod
     def value(xp, x, alpha, scale, k):
-        z = xp.where(x > 0, 0, x)  # the negative branch only (no overflow for large x; -0.0
+        z = _where(xp, x > 0, 0, x)  # the negative branch only (no overflow for large x; -0.0
         # stays -0.0, as in PyTorch)
         neg = xp.expm1(z * k if k != 1 else z)
         if alpha != 1:
             neg *= alpha
-        out = xp.where(x > 0, x, neg)
+        out = _where(xp, x > 0, x, neg)
         return out * scale if scale != 1 else out
 
     @staticmethod
@@ -225,7 +230,7 @@ class LeakyReLU(_Activation):
 
     @staticmethod
     def value(xp, x, negative_slope):
-        return xp.where(x > 0, x, x * negative_slope)
+        return _where(xp, x > 0, x, x * negative_slope)
 
     @staticmethod
     def chain(m, grad, x, negative_slope):
@@ -242,7 +247,7 @@ class Hardtanh(_Activation):
     @staticmethod
     def value(xp, x, min_val, max_val):
         # a selection, not max/min: -0.0 stays -0.0 at min_val = 0, NaN stays NaN
-        return xp.where(x < min_val, min_val, xp.where(x > max_val, max_val, x))
+        return _where(xp, x < min_val, min_val, _where(xp, x > max_val, max_val, x))
 
     @staticmethod
     def chain(m, grad, x, min_val, max_val):
@@ -292,7 +297,7 @@ class Threshold(_Activation):
 
     @staticmethod
     def value(xp, x, threshold, value):
-        return xp.where(x <= threshold, value, x)
+        return _where(xp, x <= threshold, value, x)
 
     @staticmethod
     def chain(m, grad, x, threshold, value):
@@ -310,7 +315,7 @@ class PReLU(Function):
         ctx.shape = shape
         ctx.save_for_backward(x, weight)
         w = weight.reshape(shape)
-        return _array(ctx.xp, ctx.xp.where(x > 0, x, x * w), x)
+        return _array(ctx.xp, _where(ctx.xp, x > 0, x, x * w), x)
 
     @staticmethod
     def backward(ctx, grad):

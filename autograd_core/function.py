@@ -494,7 +494,11 @@ def _apply_two(cls, a: Tensor, b):
     to_save = ctx._to_save
     if to_save is not None:
         ctx._to_save = None
-        _resolve_saved(ctx, to_save, (a, b), (da, db), (out,), (raw,))
+        if len(to_save) == 2 and type(to_save[0]) in _NUMBERS_OR_NONE and type(to_save[1]) in _NUMBERS_OR_NONE:
+            ctx._saved = to_save  # a number and a None (``y * 2.0``): nothing to resolve
+            ctx._saved_versions = _NO_VERSIONS[2]
+        else:
+            _resolve_saved(ctx, to_save, (a, b), (da, db), (out,), (raw,))
     if _anomaly.state.enabled:
         ctx._anomaly_trace = _anomaly.capture()
     return out
@@ -503,6 +507,7 @@ def _apply_two(cls, a: Tensor, b):
 _XP_BY_TYPE: dict = {}
 _SCALAR_TYPES = (np.generic, int, float, bool)
 _NUMBERS = frozenset((int, float, bool, complex))
+_NUMBERS_OR_NONE = _NUMBERS | {type(None)}
 
 
 _as_array = as_array  # a forward's result as an array (another device's is kept as it is)

@@ -4,7 +4,10 @@
 
 Each `dtype` wraps a NumPy dtype (CuPy uses the same ones); ``bfloat16`` is the one from the
 ``ml_dtypes`` package (NumPy has none; its ufuncs compute each element in float32 and round,
-as PyTorch's CPU does), and CuPy cannot hold it. Type promotion follows
+as PyTorch's CPU does), and CuPy cannot hold it. ``ml_dtypes`` is imported the first time
+bfloat16's NumPy dtype is needed (``bfloat16.numpy``, or an array of that dtype met): its
+import registers loops for a dozen dtypes with NumPy and takes 0.7 s (ml_dtypes 0.7, NumPy
+2.4), half of what ``import autograd_core`` would cost, for a dtype most programs never use. Type promotion follows
 PyTorch, not NumPy: a float tensor with an integer tensor keeps the float's dtype, a
 Python scalar takes the tensor's dtype unless it is of a higher category (a float with an
 integer tensor gives the default float dtype), and a 0-d tensor beside a tensor with
@@ -19,24 +22,34 @@ from __future__ import annotations
 
 import builtins
 
-import ml_dtypes
 import numpy as np
 
-_BFLOAT16 = np.dtype(ml_dtypes.bfloat16)
+_BFLOAT16_NAME = "bfloat16"  # the NumPy dtype's name (ml_dtypes'), known before the import
 
 
 class dtype:  # noqa: N801  (PyTorch's name)
     """A tensor element type, e.g. ``autograd_core.float32``."""
 
-    __slots__ = ("name", "numpy", "is_floating_point", "is_signed", "itemsize", "_rank")
+    __slots__ = ("name", "_numpy", "is_floating_point", "is_signed", "itemsize", "_rank")
 
-    def __init__(self, name: str, numpy_dtype: np.dtype, rank: int) -> None:
+    def __init__(self, name: str, numpy_dtype: np.dtype | None, rank: int) -> None:
         self.name = name
-        self.numpy = np.dtype(numpy_dtype)
-        self.is_floating_point = self.numpy.kind == "f" or self.numpy == _BFLOAT16
-        self.is_signed = self.numpy.kind in "ic" or self.is_floating_point
-        self.itemsize = self.numpy.itemsize
         self._rank = rank
+        self._numpy = None
+        if numpy_dtype is None:  # bfloat16: a 2-byte float whose NumPy dtype comes later
+            self.is_floating_point = self.is_signed = True
+            self.itemsize = 2
+            return
+        self._numpy = np.dtype(numpy_dtype)
+        self.is_floating_point = self._numpy.kind == "f"
+        self.is_signed = self._numpy.kind in "ic" or self.is_floating_point
+        self.itemsize = self._numpy.itemsize
+
+    @property
+    def numpy(self) -> np.dtype:
+        """The NumPy dtype of this dtype's arrays."""
+        numpy_dtype = self._numpy
+        return numpy_dtype if numpy_dtype is not None else _load_bfloat16()
 
     @property
     def is_complex(self) -> bool:
@@ -73,7 +86,7 @@ int16 = dtype("int16", np.int16, 3)
 int32 = dtype("int32", np.int32, 4)
 int64 = dtype("int64", np.int64, 5)
 float16 = dtype("float16", np.float16, 6)
-bfloat16 = dtype("bfloat16", _BFLOAT16, 7)
+bfloat16 = dtype("bfloat16", None, 7)  # its NumPy dtype: `_load_bfloat16`
 float32 = dtype("float32", np.float32, 8)
 float64 = dtype("float64", np.float64, 9)
 complex64 = dtype("complex64", np.complex64, 10)
@@ -82,7 +95,7 @@ complex128 = dtype("complex128", np.complex128, 11)
 ALL = (bool_, uint8, int8, int16, int32, int64, float16, bfloat16, float32, float64,
        complex64, complex128)
 _COMPLEX_TO_REAL = {complex64: float32, complex128: float64}
-_BY_NUMPY: dict[np.dtype, dtype] = {d.numpy: d for d in ALL}
+_BY_NUMPY: dict[np.dtype, dtype] = {d._numpy: d for d in ALL if d is not bfloat16}
 _BY_NAME: dict[str, dtype] = {d.name: d for d in ALL}
 _BY_NAME.update({"float": float32, "double": float64, "half": float16, "long": int64,
                  "int": int32, "short": int16, "bool_": bool_, "cfloat": complex64,
@@ -90,6 +103,22 @@ _BY_NAME.update({"float": float32, "double": float64, "half": float16, "long": i
 _BY_RANK = sorted(ALL, key=lambda d: d._rank)
 
 _default_float = float32
+
+
+def _load_bfloat16() -> np.dtype:
+    """Import ``ml_dtypes`` (once) and give `bfloat16` its NumPy dtype."""
+    if bfloat16._numpy is None:
+        import ml_dtypes
+
+        numpy_dtype = np.dtype(ml_dtypes.bfloat16)
+        _BY_NUMPY[numpy_dtype] = bfloat16
+        bfloat16._numpy = numpy_dtype
+    return bfloat16._numpy
+
+
+def _is_bfloat16(np_dtype) -> bool:
+    """Whether a NumPy dtype is ml_dtypes' bfloat16 (whether or not we imported it yet)."""
+    return np_dtype.kind == "V" and np_dtype.name == _BFLOAT16_NAME
 
 
 def _by_name(name: str) -> dtype:
@@ -126,7 +155,10 @@ def as_dtype(d) -> dtype:
     if isinstance(d, str) and d in _BY_NAME:
         return _BY_NAME[d]
     try:
-        return _BY_NUMPY[np.dtype(d)]
+        np_dtype = np.dtype(d)
+        if _is_bfloat16(np_dtype):
+            _load_bfloat16()
+        return _BY_NUMPY[np_dtype]
     except (TypeError, KeyError):
         supported = ", ".join(x.name for x in ALL)
         raise TypeError(f"unsupported dtype {d!r}; supported dtypes are {supported}") from None
@@ -136,6 +168,9 @@ def from_numpy_dtype(np_dtype: np.dtype) -> dtype:
     try:
         return _BY_NUMPY[np_dtype]
     except KeyError:
+        if _is_bfloat16(np_dtype):  # an array made with ml_dtypes before we imported it
+            _load_bfloat16()
+            return bfloat16
         supported = ", ".join(x.name for x in ALL)
         raise TypeError(
             f"can't convert an array of type {np_dtype}; the only supported types are: {supported}"
@@ -148,7 +183,7 @@ _JOINT = {frozenset((uint8, int8)): int16, frozenset((float16, bfloat16)): float
 
 def is_floating_array(np_dtype: np.dtype) -> bool:
     """Whether arrays of this NumPy dtype hold floating-point numbers (bfloat16's kind is 'V')."""
-    return np_dtype.kind == "f" or np_dtype == _BFLOAT16
+    return np_dtype.kind == "f" or _is_bfloat16(np_dtype)
 
 
 def promote_types(a: dtype, b: dtype) -> dtype:

@@ -8,7 +8,6 @@ bfloat16), reported as Python numbers.
 
 from __future__ import annotations
 
-import ml_dtypes
 import numpy as np
 
 from . import dtypes as _dt
@@ -44,7 +43,12 @@ class finfo:  # noqa: N801  (PyTorch's name)
         if not d.is_floating_point:
             raise TypeError(f"autograd_core.finfo() requires a floating point input type, got "
                             f"{d}; use autograd_core.iinfo for integer dtypes")
-        info = ml_dtypes.finfo(d.numpy) if d is _dt.bfloat16 else np.finfo(d.numpy)
+        if d is _dt.bfloat16:
+            import ml_dtypes  # (imported with bfloat16's NumPy dtype: see dtypes.py)
+
+            info = ml_dtypes.finfo(d.numpy)
+        else:
+            info = np.finfo(d.numpy)
         self.bits: int = info.bits
         self.eps: float = float(info.eps)
         self.max: float = float(info.max)

@@ -15,15 +15,15 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..dtypes import bfloat16
+from ..dtypes import _is_bfloat16
 
 HALF = np.dtype(np.float16)
-_HALVES = (HALF, bfloat16.numpy)  # bfloat16 accumulates in float32 too, as in PyTorch
 _WIDE = np.float32
 
 
 def is_half(x) -> bool:
-    return getattr(x, "dtype", None) in _HALVES
+    dtype = getattr(x, "dtype", None)  # bfloat16 accumulates in float32 too, as in PyTorch
+    return isinstance(dtype, np.dtype) and (dtype == HALF or _is_bfloat16(dtype))
 
 
 def wide(x):

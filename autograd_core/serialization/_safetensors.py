@@ -27,7 +27,7 @@ from typing import IO, Any
 
 import numpy as np
 
-from ..dtypes import bfloat16
+from ..dtypes import _is_bfloat16, bfloat16
 from ._errors import CheckpointError
 
 MAX_HEADER_BYTES = 100_000_000  # the reference (Rust) reader's limit: any file it reads, we read
@@ -44,13 +44,15 @@ STORAGE = {
     "F64": np.dtype("<f8"), "C64": np.dtype("<c8"),
 }
 _NAME_OF = {np.dtype(v).newbyteorder("<"): k for k, v in STORAGE.items() if k != "BF16"}
-_NAME_OF[bfloat16.numpy] = "BF16"
 _UNREADABLE = ("F8_E4M3", "F8_E5M2", "F8_E8M0", "F6_E2M3", "F6_E3M2", "F4")
 
 
 def safetensors_dtype(array_dtype: np.dtype) -> str | None:
     """The safetensors name of a NumPy dtype (``None`` if safetensors has no such type)."""
-    return _NAME_OF.get(np.dtype(array_dtype).newbyteorder("<"))
+    array_dtype = np.dtype(array_dtype)
+    if _is_bfloat16(array_dtype):
+        return "BF16"
+    return _NAME_OF.get(array_dtype.newbyteorder("<"))
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,125 @@
+"""What limits the two CPU rows that stay behind their goal, measured.
+
+1. **MLP batch 128 against NumPy by hand.** The step by hand keeps each weight as
+   (in, out), so its forward products are ``x @ W``; ours keeps PyTorch's (out, in) layout
+   (``state_dict`` compatibility, ``weight.is_contiguous()``), so they are ``x @ W.T``, which
+   OpenBLAS runs slower at these shapes. The forward is timed four ways: by hand in each
+   layout, ours under ``no_grad`` (the same products, plus our per-op bookkeeping) and ours
+   recording the graph.
+2. **LSTM against PyTorch.** PyTorch's CPU LSTM is one oneDNN primitive for the whole
+   sequence; ours is a NumPy product and a few NumPy calls per time step. PyTorch is timed
+   with oneDNN on (its default) and off (``torch.backends.mkldnn.flags(enabled=False)``:
+   its own per-step code).
+
+One thread; each group interleaved in one process, the process's CPU time, medians.
+
+Run: ``python -m bench.limits [--repeats 30]``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import warnings
+
+import numpy as np
+
+import autograd_core as ag
+
+from .mlp_step import make_problem
+from .timing import compare, environment, limit_threads, set_clock
+from .workloads._common import OURS_LIBRARY, Config
+from .workloads.lstm import LSTM
+from .workloads.mlp import build
+
+
+def mlp_forward(repeats: int) -> dict[str, float]:
+    """Median ms of the forward of the 784-256-256-10 MLP at batch 128, four ways."""
+    x, _, weights = make_problem(128, 256)
+    in_out = [w for w in weights]  # (in, out) weights, biases
+    out_in = [w.T.copy() if w.ndim == 2 else w for w in weights]
+
+    def by_hand(params, transposed: bool):
+        w1, b1, w2, b2, w3, b3 = params
+
+        def forward():
+            h = x
+            for w, b, last in ((w1, b1, False), (w2, b2, False), (w3, b3, True)):
+                z = h @ (w.T if transposed else w)
+                z += b
+                h = z if last else np.maximum(z, 0)
+            return h
+        return forward
+
+    model = build(ag.nn, 256)
+    with ag.no_grad():
+        for layer, w, b in zip(model[::2], out_in[::2], out_in[1::2]):
+            layer.weight.copy_(ag.tensor(w))
+            layer.bias.copy_(ag.tensor(b))
+    xt = ag.tensor(x)
+
+    def ours_no_grad():
+        with ag.no_grad():
+            return model(xt)
+
+    timings = compare({"by hand, W as (in, out)": by_hand(in_out, False),
+                       "by hand, W as (out, in) (PyTorch's layout)": by_hand(out_in, True),
+                       "ours, no_grad": ours_no_grad,
+                       "ours, recording the graph": lambda: model(xt)}, repeats=repeats)
+    return {name: t.median * 1e3 for name, t in timings.items()}
+
+
+def lstm_steps(repeats: int, batches=(8, 32, 128)) -> dict[int, dict[str, float]] | None:
+    """Median ms of the benchmark's LSTM step: ours, PyTorch with and without oneDNN."""
+    from .peers import load_torch
+
+    torch_lib = load_torch(1)
+    if torch_lib is None:
+        return None
+    import torch
+
+    warnings.filterwarnings("ignore", message=".*TF32.*")  # printed when oneDNN is switched
+    results = {}
+    steps = {}
+    for batch in batches:
+        config = Config(batch, batch, "", None, {"seq": 50})
+        ours = LSTM().contender(OURS_LIBRARY, config, "cpu").step
+        steps[batch] = theirs = LSTM().contender(torch_lib, config, "cpu").step
+        timings = compare({"ours": ours, "pytorch (oneDNN LSTM)": theirs}, repeats=repeats)
+        results[batch] = {name: t.median * 1e3 for name, t in timings.items()}
+    # PyTorch without oneDNN last: once switched off and on, its LSTM runs slower after
+    with torch.backends.mkldnn.flags(enabled=False):
+        for batch in batches:
+            timing = compare({"pytorch (oneDNN off)": steps[batch]}, repeats=repeats)
+            results[batch]["pytorch (oneDNN off)"] = timing["pytorch (oneDNN off)"].median * 1e3
+    return results
+
+
+def main(argv: list[str] | None = None) -> None:
+    argv = sys.argv[1:] if argv is None else argv
+    parser = argparse.ArgumentParser(prog="python -m bench.limits", description=__doc__.split("\n")[0])
+    parser.add_argument("--repeats", type=int, default=30)
+    args = parser.parse_args(argv)
+    limit_threads(1, "bench.limits", argv)
+    set_clock("cpu")
+    for key, value in environment().items():
+        print(f"{key:>8}: {value}")
+    print("\nMLP 784-256-256-10 forward, batch 128 (median ms):")
+    forward = mlp_forward(args.repeats)
+    base = forward["by hand, W as (in, out)"]
+    for name, ms in forward.items():
+        print(f"  {name:45s} {ms:7.3f}  {ms / base:.2f}x")
+    print("\nLSTM training step, hidden 128, sequence 50 (median ms):")
+    lstm = lstm_steps(max(5, args.repeats // 2))
+    if lstm is None:
+        print("  PyTorch is not installed: pip install torch")
+        return
+    for batch, row in lstm.items():
+        ours = row["ours"]
+        cells = "  ".join(f"{name} {ms:.2f}" for name, ms in row.items())
+        print(f"  batch {batch:4d}: {cells}  | ours/oneDNN {ours / row['pytorch (oneDNN LSTM)']:.2f}x"
+              f"  ours/oneDNN-off {ours / row['pytorch (oneDNN off)']:.2f}x")
+
+
+if __name__ == "__main__":
+    main()

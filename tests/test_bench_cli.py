@@ -276,3 +276,14 @@ def test_op_overhead_chain_times_recording_and_backward():
 
     forward, backward = op_overhead._chain("autograd_core", 200, time.perf_counter)
     assert forward > 0 and backward > 0
+
+
+def test_limits_measure_the_mlp_forward_four_ways_and_the_lstm_three():
+    from bench import limits
+
+    forward = limits.mlp_forward(repeats=2)
+    assert len(forward) == 4 and all(ms > 0 for ms in forward.values())
+    pytest.importorskip("torch")
+    lstm = limits.lstm_steps(repeats=1, batches=(4,))
+    assert set(lstm[4]) == {"ours", "pytorch (oneDNN LSTM)", "pytorch (oneDNN off)"}
+    assert all(ms > 0 for ms in lstm[4].values())

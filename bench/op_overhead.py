@@ -2,8 +2,9 @@
 tensor, so that the arithmetic is negligible and what is timed is the bookkeeping (the
 node, the output tensor, what is saved, the garbage collector walking the growing graph).
 
-Reports microseconds per op for the forward (recording) and per node for a plain backward,
-for us and for PyTorch, each run in a fresh process, the two alternating (process time by
+Reports microseconds per op for the forward (recording), per node for a plain backward and
+per node for a backward that records its own graph (``create_graph=True``, the path of
+higher-order gradients), for us and for PyTorch, each run in a fresh process, the two alternating (process time by
 default: less sensitive to other load on the machine), median over the repeats.
 
 Run: ``python -m bench.op_overhead [--nodes 100000] [--repeats 5] [--clock wall]``.
@@ -22,8 +23,9 @@ import autograd_core as ag
 from .timing import environment
 
 
-def _chain(library: str, nodes: int, clock) -> tuple[float, float]:
-    """(us per recorded op, us per node of the backward) for one chain of ``nodes`` ops."""
+def _chain(library: str, nodes: int, clock) -> tuple[float, float, float]:
+    """(us per recorded op, us per node of the backward, us per node of a create_graph
+    backward) for chains of ``nodes`` ops."""
     if library == "pytorch":
         import torch as lib
 
@@ -40,10 +42,19 @@ def _chain(library: str, nodes: int, clock) -> tuple[float, float]:
         y.sum().backward()
         done = clock()
         del x, y
-    return (recorded - start) / nodes * 1e6, (done - recorded) / nodes * 1e6
+    x = lib.ones(16, requires_grad=True)
+    y = x
+    for _ in range(nodes):
+        y = y * 1.0001
+    start_graph = clock()
+    y.sum().backward(create_graph=True)
+    graphed = clock()
+    del x, y
+    return ((recorded - start) / nodes * 1e6, (done - recorded) / nodes * 1e6,
+            (graphed - start_graph) / nodes * 1e6)
 
 
-def _in_own_process(library: str, nodes: int, clock: str) -> tuple[float, float] | None:
+def _in_own_process(library: str, nodes: int, clock: str) -> tuple[float, float, float] | None:
     """`_chain` in a fresh interpreter: the other library's Python objects (PyTorch's import
     alone makes ~160,000) would otherwise lengthen every full garbage collection."""
     out = subprocess.run([sys.executable, "-m", __spec__.name, "--one", library, "--nodes",
@@ -52,12 +63,12 @@ def _in_own_process(library: str, nodes: int, clock: str) -> tuple[float, float]
         if library == "pytorch" and "ModuleNotFoundError" in out.stderr:
             return None
         raise RuntimeError(out.stderr)
-    forward, backward = out.stdout.split()
-    return float(forward), float(backward)
+    forward, backward, graphed = out.stdout.split()
+    return float(forward), float(backward), float(graphed)
 
 
-def run(nodes: int, repeats: int, clock: str) -> dict[str, tuple[float, float]]:
-    samples: dict[str, list[tuple[float, float]]] = {"autograd_core": [], "pytorch": []}
+def run(nodes: int, repeats: int, clock: str) -> dict[str, tuple[float, float, float]]:
+    samples: dict[str, list[tuple[float, float, float]]] = {"autograd_core": [], "pytorch": []}
     for _ in range(repeats):  # alternating, so drifting load affects both alike
         for name in list(samples):
             result = _in_own_process(name, nodes, clock)
@@ -66,16 +77,17 @@ def run(nodes: int, repeats: int, clock: str) -> dict[str, tuple[float, float]]:
                 del samples[name]
                 continue
             samples[name].append(result)
-    result = {name: (statistics.median(s[0] for s in runs), statistics.median(s[1] for s in runs))
+    result = {name: tuple(statistics.median(s[k] for s in runs) for k in range(3))
               for name, runs in samples.items()}
     print(f"\nchain y = y * 1.0001 of {nodes} nodes on 16 float32 elements, one process per "
           f"run, median of {repeats} ({clock} clock):")
-    for name, (fwd, bwd) in result.items():
-        print(f"  {name:>14}: forward {fwd:6.2f} us/op   backward {bwd:6.2f} us/node")
+    for name, (fwd, bwd, graphed) in result.items():
+        print(f"  {name:>14}: forward {fwd:6.2f} us/op   backward {bwd:6.2f} us/node   "
+              f"create_graph backward {graphed:6.2f} us/node")
     if "pytorch" in result:
         ours, theirs = result["autograd_core"], result["pytorch"]
         print(f"  ours/pytorch: forward {ours[0] / theirs[0]:.2f}x   backward "
-              f"{ours[1] / theirs[1]:.2f}x")
+              f"{ours[1] / theirs[1]:.2f}x   create_graph backward {ours[2] / theirs[2]:.2f}x")
     return result
 
 

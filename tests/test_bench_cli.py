@@ -274,8 +274,8 @@ def test_op_overhead_chain_times_recording_and_backward():
 
     from bench import op_overhead
 
-    forward, backward = op_overhead._chain("autograd_core", 200, time.perf_counter)
-    assert forward > 0 and backward > 0
+    forward, backward, graphed = op_overhead._chain("autograd_core", 200, time.perf_counter)
+    assert forward > 0 and backward > 0 and graphed > 0
 
 
 def test_limits_measure_the_mlp_forward_four_ways_and_the_lstm_three():

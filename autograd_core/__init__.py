@@ -76,6 +76,7 @@ from .grad_mode import (
     no_grad,
     set_grad_enabled,
 )
+from .layout import layout, sparse_bsc, sparse_bsr, sparse_coo, sparse_csc, sparse_csr, strided
 from .linalg.legacy import *  # noqa: F403
 from .ops import fused, fused_optim  # fused primitives used by nn and optim
 from .ops.arithmetic import *  # noqa: F403

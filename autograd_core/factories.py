@@ -17,6 +17,7 @@ from . import _factory_checks as _check
 from . import dtypes as _dt
 from ._backend import NUMPY, backend_for, backend_of, is_array, refuse_if_any
 from .device import device as _device
+from .layout import check_layout as _check_layout
 from .tensor import Tensor, _wrap
 
 # NumPy integer types with no dtype here: their arrays become int64
@@ -260,20 +261,28 @@ class _on:
             self.ctx.__exit__(*exc)
 
 
-def zeros(*size, dtype=None, device=None, requires_grad: bool = False, out=None) -> Tensor:
+def zeros(*size, dtype=None, device=None, requires_grad: bool = False,
+          layout=None, pin_memory: bool = False, out=None) -> Tensor:
+    _check_layout(layout, "zeros")
     return _filled("zeros", size, dtype, device, requires_grad)
 
 
-def ones(*size, dtype=None, device=None, requires_grad: bool = False, out=None) -> Tensor:
+def ones(*size, dtype=None, device=None, requires_grad: bool = False,
+         layout=None, pin_memory: bool = False, out=None) -> Tensor:
+    _check_layout(layout, "ones")
     return _filled("ones", size, dtype, device, requires_grad)
 
 
-def empty(*size, dtype=None, device=None, requires_grad: bool = False, out=None) -> Tensor:
+def empty(*size, dtype=None, device=None, requires_grad: bool = False,
+          layout=None, pin_memory: bool = False, out=None) -> Tensor:
+    _check_layout(layout, "empty")
     return _filled("empty", size, dtype, device, requires_grad)
 
 
-def full(size, fill_value, *, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
+def full(size, fill_value, *, dtype=None, device=None, requires_grad: bool = False,
+         layout=None, pin_memory: bool = False) -> Tensor:
     """A tensor of ``size`` filled with ``fill_value`` (its type picks the default dtype)."""
+    _check_layout(layout, "full")
     if isinstance(fill_value, Tensor):
         fill_value = fill_value.item()
     if dtype is None:
@@ -287,7 +296,9 @@ def full(size, fill_value, *, dtype=None, device=None, requires_grad: bool = Fal
     return _filled("full", (tuple(size),), dtype, device, requires_grad, fill=fill_value)
 
 
-def eye(n: int, m: int | None = None, *, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
+def eye(n: int, m: int | None = None, *, dtype=None, device=None, requires_grad: bool = False,
+        layout=None, pin_memory: bool = False) -> Tensor:
+    _check_layout(layout, "eye")
     m = n if m is None else m
     _check.check_eye(n, m)
     backend, index = _target(device)
@@ -296,8 +307,10 @@ def eye(n: int, m: int | None = None, *, dtype=None, device=None, requires_grad:
     return _finish(array, requires_grad)
 
 
-def arange(start, end=None, step=1, *, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
+def arange(start, end=None, step=1, *, dtype=None, device=None, requires_grad: bool = False,
+           layout=None, pin_memory: bool = False) -> Tensor:
     """``[start, end)`` in steps of ``step``; int64 when all three are integers."""
+    _check_layout(layout, "arange")
     if end is None:
         start, end = 0, start
     values = [v.item() if isinstance(v, Tensor) else v for v in (start, end, step)]
@@ -326,7 +339,9 @@ def _space_arguments(name: str, start, end, steps) -> None:
                                f"e.g. {arg}[0]")
 
 
-def linspace(start, end, steps: int, *, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
+def linspace(start, end, steps: int, *, dtype=None, device=None, requires_grad: bool = False,
+             layout=None, pin_memory: bool = False) -> Tensor:
+    _check_layout(layout, "linspace")
     _space_arguments("linspace", start, end, steps)
     _check.check_steps(steps)
     backend, index = _target(device)
@@ -336,7 +351,8 @@ def linspace(start, end, steps: int, *, dtype=None, device=None, requires_grad: 
 
 
 def logspace(start, end, steps: int, base: float = 10.0, *, dtype=None, device=None,
-             requires_grad: bool = False) -> Tensor:
+             requires_grad: bool = False, layout=None, pin_memory: bool = False) -> Tensor:
+    _check_layout(layout, "logspace")
     _space_arguments("logspace", start, end, steps)
     _check.check_steps(steps)
     backend, index = _target(device)
@@ -373,21 +389,26 @@ def _draw(kind: str, shape, dtype, device, generator, **kw):
     return backend.permutation(kw["n"], index).astype(dtype)
 
 
-def rand(*size, generator=None, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
+def rand(*size, generator=None, dtype=None, device=None, requires_grad: bool = False,
+         layout=None, pin_memory: bool = False) -> Tensor:
     """Uniform samples on [0, 1)."""
+    _check_layout(layout, "rand")
     _check.check_floating(_float_dtype(dtype), "rand", "check_uniform_bounds")
     return _finish(_random("uniform", _size(size), _float_dtype(dtype), device, generator), requires_grad)
 
 
-def randn(*size, generator=None, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
+def randn(*size, generator=None, dtype=None, device=None, requires_grad: bool = False,
+          layout=None, pin_memory: bool = False) -> Tensor:
     """Standard normal samples."""
+    _check_layout(layout, "randn")
     _check.check_floating(_float_dtype(dtype), "randn", "normal_kernel_cpu")
     return _finish(_random("normal", _size(size), _float_dtype(dtype), device, generator), requires_grad)
 
 
 def randint(low, high=None, size=None, *, generator=None, dtype=None, device=None,
-            requires_grad: bool = False) -> Tensor:
+            requires_grad: bool = False, layout=None, pin_memory: bool = False) -> Tensor:
     """Integers uniform on ``[low, high)``; ``randint(high, size)`` means ``low=0``."""
+    _check_layout(layout, "randint")
     if size is None:
         if high is None or not isinstance(high, (tuple, list)):
             raise TypeError("randint() missing required argument 'size' (a tuple)")
@@ -404,16 +425,19 @@ def randint(low, high=None, size=None, *, generator=None, dtype=None, device=Non
     return _finish(array.astype(np_dtype, copy=False), requires_grad)
 
 
-def randperm(n: int, *, generator=None, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
+def randperm(n: int, *, generator=None, dtype=None, device=None, requires_grad: bool = False,
+             layout=None, pin_memory: bool = False) -> Tensor:
     """A random permutation of ``0 .. n-1`` (int64)."""
+    _check_layout(layout, "randperm")
     np_dtype = _dt.int64.numpy if dtype is None else _dt.as_dtype(dtype).numpy
     n = _size((n,))[0]
     return _finish(_random("permutation", (n,), np_dtype, device, generator, n=int(n)), requires_grad)
 
 
 def normal(mean=0.0, std=1.0, size=None, *, generator=None, dtype=None, device=None,
-           requires_grad: bool = False) -> Tensor:
+           requires_grad: bool = False, layout=None, pin_memory: bool = False) -> Tensor:
     """Samples of N(mean, std^2); ``mean``/``std`` may be tensors (broadcast together)."""
+    _check_layout(layout, "normal")
     ref = mean if isinstance(mean, Tensor) else (std if isinstance(std, Tensor) else None)
     if ref is None and size is None:
         raise TypeError("normal() with float mean and std needs a size, e.g. "
@@ -443,32 +467,46 @@ def _like(fn, input: Tensor, dtype, device, requires_grad, *args, **kwargs):
               requires_grad=requires_grad, **kwargs)
 
 
-def zeros_like(input, *, dtype=None, device=None, requires_grad=False, memory_format=None):
+def zeros_like(input, *, dtype=None, device=None, requires_grad=False,
+               layout=None, pin_memory: bool = False, memory_format=None):
+    _check_layout(layout, "zeros_like")
     return _like(zeros, input, dtype, device, requires_grad, tuple(input.shape))
 
 
-def ones_like(input, *, dtype=None, device=None, requires_grad=False, memory_format=None):
+def ones_like(input, *, dtype=None, device=None, requires_grad=False,
+              layout=None, pin_memory: bool = False, memory_format=None):
+    _check_layout(layout, "ones_like")
     return _like(ones, input, dtype, device, requires_grad, tuple(input.shape))
 
 
-def empty_like(input, *, dtype=None, device=None, requires_grad=False, memory_format=None):
+def empty_like(input, *, dtype=None, device=None, requires_grad=False,
+               layout=None, pin_memory: bool = False, memory_format=None):
+    _check_layout(layout, "empty_like")
     return _like(empty, input, dtype, device, requires_grad, tuple(input.shape))
 
 
-def full_like(input, fill_value, *, dtype=None, device=None, requires_grad=False, memory_format=None):
+def full_like(input, fill_value, *, dtype=None, device=None, requires_grad=False,
+              layout=None, pin_memory: bool = False, memory_format=None):
+    _check_layout(layout, "full_like")
     return _like(full, input, dtype, device, requires_grad, tuple(input.shape), fill_value)
 
 
-def rand_like(input, *, dtype=None, device=None, requires_grad=False, memory_format=None):
+def rand_like(input, *, dtype=None, device=None, requires_grad=False,
+              layout=None, pin_memory: bool = False, memory_format=None):
+    _check_layout(layout, "rand_like")
     return _like(rand, input, dtype, device, requires_grad, tuple(input.shape))
 
 
-def randn_like(input, *, dtype=None, device=None, requires_grad=False, memory_format=None):
+def randn_like(input, *, dtype=None, device=None, requires_grad=False,
+               layout=None, pin_memory: bool = False, memory_format=None):
+    _check_layout(layout, "randn_like")
     return _like(randn, input, dtype, device, requires_grad, tuple(input.shape))
 
 
 def randint_like(input, low=0, high=None, *, dtype=None, device=None, requires_grad=False,
+                 layout=None, pin_memory: bool = False,
                  memory_format=None):
+    _check_layout(layout, "randint_like")
     if high is None:
         low, high = 0, low
     return _like(randint, input, dtype, device, requires_grad, low, high, tuple(input.shape))

@@ -16,6 +16,7 @@ import weakref
 import numpy as np
 
 from . import dtypes as _dt
+from . import layout as _layout
 from ._backend import backend_of
 from .grad_mode import _state as _grad_state
 
@@ -117,6 +118,15 @@ class Tensor:
     @property
     def device(self):
         return backend_of(self._data).device_of(self._data)
+
+    @property
+    def layout(self):
+        """Always ``autograd_core.strided`` (dense): there are no sparse tensors here."""
+        return _layout.strided
+
+    @property
+    def is_sparse(self) -> bool:
+        return False
 
     @property
     def is_cuda(self) -> bool:

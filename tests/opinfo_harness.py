@@ -171,6 +171,8 @@ class _Converter:
             return nn.PairwiseDistance(obj.norm, obj.eps, obj.keepdim)
         if isinstance(obj, torch.memory_format):
             return getattr(ag, str(obj).replace("torch.", ""))
+        if isinstance(obj, torch.layout):
+            return getattr(ag, str(obj).replace("torch.", ""))
         if isinstance(obj, list):
             return [self(o) for o in obj]
         if isinstance(obj, tuple):

@@ -282,3 +282,14 @@ def test_in_place_scatter_family():
     b.scatter_(1, ag.tensor([[0], [1]]), 0.0)
     (b * b).sum().backward()
     assert a.grad.tolist() == [[0.0, 4.0], [6.0, 0.0]]
+
+
+def test_gather_with_an_empty_index_of_other_dimensions_picks_nothing():
+    torch = pytest.importorskip("torch")
+    x = ag.ones(5, requires_grad=True)
+    out = ag.gather(x, 0, ag.zeros((2, 0), dtype=ag.int64))
+    assert tuple(out.shape) == tuple(torch.gather(torch.ones(5), 0, torch.zeros((2, 0), dtype=torch.int64)).shape)
+    out.sum().backward()
+    assert x.grad.tolist() == [0.0] * 5
+    with pytest.raises(IndexError):
+        ag.gather(x, 3, ag.zeros((2, 0), dtype=ag.int64))

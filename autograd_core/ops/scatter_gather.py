@@ -108,6 +108,11 @@ def gather(input: Tensor, dim: int, index: Tensor, *, sparse_grad: bool = False)
     if input._data.ndim == 0:
         x1, i1 = _as_1d(input, index)
         return gather(x1, dim, i1).reshape(index.shape)
+    if (isinstance(index, Tensor) and index._data.size == 0 and index._data.dtype.kind in "iu"
+            and index._data.ndim != input._data.ndim):
+        # an empty index of any shape picks nothing (PyTorch skips the dimension check)
+        _normalize_dim(dim, input._data.ndim)
+        return input.reshape(-1)[:0].reshape(index.shape)
     d, index = _check_index(input, dim, index, "gather")
     return Gather.apply(input, d, index)
 

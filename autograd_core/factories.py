@@ -17,6 +17,7 @@ from . import _factory_checks as _check
 from . import dtypes as _dt
 from ._backend import NUMPY, backend_for, backend_of, is_array, refuse_if_any
 from .device import device as _device
+from .grad_mode import no_grad
 from .layout import check_layout as _check_layout
 from .tensor import Tensor, _wrap
 
@@ -264,19 +265,46 @@ class _on:
 def zeros(*size, dtype=None, device=None, requires_grad: bool = False,
           layout=None, pin_memory: bool = False, out=None) -> Tensor:
     _check_layout(layout, "zeros")
+    if out is not None:
+        return _into_out("zeros", out, size, dtype, device, requires_grad)
     return _filled("zeros", size, dtype, device, requires_grad)
 
 
 def ones(*size, dtype=None, device=None, requires_grad: bool = False,
          layout=None, pin_memory: bool = False, out=None) -> Tensor:
     _check_layout(layout, "ones")
+    if out is not None:
+        return _into_out("ones", out, size, dtype, device, requires_grad)
     return _filled("ones", size, dtype, device, requires_grad)
 
 
 def empty(*size, dtype=None, device=None, requires_grad: bool = False,
           layout=None, pin_memory: bool = False, out=None) -> Tensor:
     _check_layout(layout, "empty")
+    if out is not None:
+        return _into_out("empty", out, size, dtype, device, requires_grad)
     return _filled("empty", size, dtype, device, requires_grad)
+
+
+def _into_out(kind: str, out, size, dtype, device, requires_grad: bool) -> Tensor:
+    """``zeros/ones/empty(..., out=t)``: the result is written into ``t`` (in place when the
+    shapes agree, so views of ``t`` see it; else ``t`` is resized) and ``t`` returned, as in
+    PyTorch. (``requires_grad`` is ignored there too.)"""
+    if not isinstance(out, Tensor):
+        raise TypeError(f"{kind}(): argument 'out' must be Tensor, not {type(out).__name__}")
+    if dtype is not None and _dt.as_dtype(dtype) is not out.dtype:
+        raise RuntimeError(f"{kind}(): dtype {_dt.as_dtype(dtype)} does not match the dtype of "
+                           f"out ({out.dtype}); leave dtype out or pass an out of that dtype")
+    if out.requires_grad:
+        raise RuntimeError(f"{kind}(): functions with out=... arguments don't support automatic "
+                           "differentiation, but out requires grad; pass out.detach()")
+    result = _filled(kind, size, out.dtype, out.device if device is None else device, False)
+    if tuple(result.shape) == tuple(out.shape) and result.device == out.device:
+        with no_grad():
+            out.copy_(result)
+    else:
+        out.data = result
+    return out
 
 
 def full(size, fill_value, *, dtype=None, device=None, requires_grad: bool = False,

@@ -323,3 +323,26 @@ def test_every_creation_function_on_cuda():
     assert made["ones"].dtype == ag.float64
     assert ag.zeros_like(x, device="cpu").device == "cpu"
     assert ag.zeros(2, device="cuda", requires_grad=True).requires_grad
+
+
+@pytest.mark.parametrize("name", ["zeros", "ones", "empty"])
+def test_out_receives_the_result_as_in_pytorch(name):
+    torch = pytest.importorskip("torch")
+    make, theirs = getattr(ag, name), getattr(torch, name)
+    resized, their_resized = ag.ones(3), torch.ones(3)
+    assert make(2, out=resized) is resized and tuple(resized.shape) == (2,)
+    theirs(2, out=their_resized)
+    if name != "empty":
+        assert resized.tolist() == their_resized.tolist()
+    base, their_base = ag.full((3,), 7.0), torch.full((3,), 7.0)  # a view of the right shape:
+    make(2, out=base[:2])  # written in place, so the base sees it
+    theirs(2, out=their_base[:2])
+    if name != "empty":
+        assert base.tolist() == their_base.tolist()
+    ints = ag.ones(2, dtype=ag.int64)
+    make(2, 2, out=ints)
+    assert ints.dtype is ag.int64 and tuple(ints.shape) == (2, 2)
+    with pytest.raises(RuntimeError, match="does not match the dtype of out"):
+        make(2, dtype=ag.int64, out=ag.ones(2))
+    with pytest.raises(RuntimeError, match="don't support automatic differentiation"):
+        make(2, out=ag.ones(2, requires_grad=True))

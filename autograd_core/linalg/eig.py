@@ -97,8 +97,15 @@ def _check_square(name: str, a) -> None:
                            f"{a._data.shape[-2]} by {a._data.shape[-1]} matrices")
 
 
+def _refuse_out(name: str, out) -> None:
+    if out is not None:
+        raise TypeError(f"linalg.{name}(): out= is not supported here; assign the result "
+                        f"instead (w, v = linalg.{name}(A))")
+
+
 def eig(A: Tensor, *, out=None):
     """``(eigenvalues, eigenvectors)``, complex, for a (batch of) square matrix."""
+    _refuse_out("eig", out)
     _check_square("eig", A)
     w, v = Eig.apply(A)
     return _EigResult(w, v)
@@ -106,6 +113,7 @@ def eig(A: Tensor, *, out=None):
 
 def eigvals(A: Tensor, *, out=None) -> Tensor:
     """The eigenvalues (complex) of a (batch of) square matrix."""
+    _refuse_out("eigvals", out)
     _check_square("eigvals", A)
     return Eig.apply(A)[0]
 

@@ -68,3 +68,10 @@ def test_errors_match_torch():
             lib.linalg.eigvals(lib.ones(3))
         with pytest.raises(RuntimeError):
             lib.linalg.eig(lib.ones(2, 2, dtype=lib.int64))
+
+
+def test_an_out_tensor_is_refused_not_ignored():
+    for fn in (ag.linalg.eig, ag.linalg.eigvals):
+        fn(ag.eye(2), out=None)
+        with pytest.raises(TypeError, match="out= is not supported"):
+            fn(ag.eye(2), out=ag.zeros(2))

@@ -99,8 +99,8 @@ def _check_square(name: str, a) -> None:
 
 def _refuse_out(name: str, out) -> None:
     if out is not None:
-        raise TypeError(f"linalg.{name}(): out= is not supported here; assign the result "
-                        f"instead (w, v = linalg.{name}(A))")
+        raise TypeError(f"linalg.{name}(): out= is not supported here; assign what "
+                        f"linalg.{name}(A) returns instead")
 
 
 def eig(A: Tensor, *, out=None):

@@ -279,3 +279,8 @@ def test_a_backend_that_returns_nan_instead_of_raising_still_raises(monkeypatch)
     with pytest.raises(ag.linalg.LinAlgError, match="positive-definite"):
         ag.linalg.cholesky(-ag.eye(3))
     assert int(ag.linalg.cholesky_ex(-ag.eye(3)).info) == 1
+
+
+def test_lu_without_pivoting_is_refused_as_on_pytorchs_cpu():
+    with pytest.raises(RuntimeError, match="LU without pivoting is not implemented on the CPU"):
+        ag.linalg.lu(ag.eye(2), pivot=False)

@@ -273,6 +273,9 @@ def lu_factor(A: Tensor, *, pivot: bool = True) -> LUFactorResult:
 def lu(A: Tensor, *, pivot: bool = True) -> LUResult:
     """P, L, U with A = P L U (L unit lower triangular m x k, U upper k x n, k = min(m, n))."""
     _lu_checks("linalg.lu", A)
+    if not pivot:  # (PyTorch has it on CUDA only)
+        raise RuntimeError("linalg.lu: LU without pivoting is not implemented on the CPU; "
+                           "leave pivot=True (the P of the result holds the row swaps)")
     return lu_unpack(*LUFactor.apply(A))
 
 

@@ -5,7 +5,8 @@
    (``state_dict`` compatibility, ``weight.is_contiguous()``), so they are ``x @ W.T``, which
    OpenBLAS runs slower at these shapes. The forward is timed four ways: by hand in each
    layout, ours under ``no_grad`` (the same products, plus our per-op bookkeeping) and ours
-   recording the graph.
+   recording the graph. Then the whole step, phase by phase (forward, loss, backward, update),
+   by hand in PyTorch's layout and ours, the two alternating as in the benchmark.
 2. **LSTM against PyTorch.** PyTorch's CPU LSTM is one oneDNN primitive for the whole
    sequence; ours is a NumPy product and a few NumPy calls per time step. PyTorch is timed
    with oneDNN on (its default) and off (``torch.backends.mkldnn.flags(enabled=False)``:
@@ -20,13 +21,14 @@ from __future__ import annotations
 
 import argparse
 import sys
+import time
 import warnings
 
 import numpy as np
 
 import autograd_core as ag
 
-from .mlp_step import make_problem
+from .mlp_step import LR, make_problem
 from .timing import compare, environment, limit_threads, set_clock
 from .workloads._common import OURS_LIBRARY, Config
 from .workloads.lstm import LSTM
@@ -69,6 +71,82 @@ def mlp_forward(repeats: int) -> dict[str, float]:
     return {name: t.median * 1e3 for name, t in timings.items()}
 
 
+def _hand_step_phases(x, y, params):
+    """The by-hand step in PyTorch's weight layout; returns its four phase times."""
+    clock = time.process_time
+    w1, b1, w2, b2, w3, b3 = params
+    n = x.shape[0]
+    t0 = clock()
+    z1 = x @ w1.T
+    z1 += b1
+    h1 = np.maximum(z1, 0)
+    z2 = h1 @ w2.T
+    z2 += b2
+    h2 = np.maximum(z2, 0)
+    logits = h2 @ w3.T
+    logits += b3
+    t1 = clock()
+    shifted = logits - logits.max(axis=1, keepdims=True)
+    exp = np.exp(shifted)
+    total = exp.sum(axis=1, keepdims=True)
+    rows = np.arange(n)
+    float(np.log(total).mean() - shifted[rows, y].mean())
+    t2 = clock()
+    delta = exp / total
+    delta[rows, y] -= 1
+    delta /= n
+    d2 = delta @ w3
+    d2 *= h2 > 0
+    d1 = d2 @ w2
+    d1 *= h1 > 0
+    grads = [d1.T @ x, d1.sum(axis=0), d2.T @ h1, d2.sum(axis=0), delta.T @ h2, delta.sum(axis=0)]
+    t3 = clock()
+    for p, g in zip(params, grads):
+        p -= LR * g
+    t4 = clock()
+    return t1 - t0, t2 - t1, t3 - t2, t4 - t3
+
+
+def mlp_step_phases(repeats: int) -> dict[str, dict[str, float]]:
+    """Median ms of each phase of the MLP step at batch 128: by hand in PyTorch's layout and
+    ours, alternating."""
+    clock = time.process_time
+    x, y, weights = make_problem(128, 256)
+    params = [w.T.copy() if w.ndim == 2 else w.copy() for w in weights]
+    model = build(ag.nn, 256)
+    with ag.no_grad():
+        for layer, w, b in zip(model[::2], params[::2], params[1::2]):
+            layer.weight.copy_(ag.tensor(w))
+            layer.bias.copy_(ag.tensor(b))
+    optimizer = ag.optim.SGD(model.parameters(), lr=LR)
+    loss_fn = ag.nn.CrossEntropyLoss()
+    xt, yt = ag.tensor(x), ag.tensor(y)
+
+    def ours():
+        optimizer.zero_grad()
+        t0 = clock()
+        out = model(xt)
+        t1 = clock()
+        loss = loss_fn(out, yt)
+        t2 = clock()
+        loss.backward()
+        t3 = clock()
+        optimizer.step()
+        t4 = clock()
+        return t1 - t0, t2 - t1, t3 - t2, t4 - t3
+
+    samples = {"by hand, PyTorch's layout": [], "ours": []}
+    for round_ in range(repeats + 3):
+        for name, run in (("by hand, PyTorch's layout", lambda: _hand_step_phases(x, y, params)),
+                          ("ours", ours)):
+            phases = run()
+            if round_ >= 3:  # (three warm-up rounds)
+                samples[name].append(phases)
+    names = ("forward", "loss", "backward", "update")
+    return {who: {phase: float(np.median([s[i] for s in runs])) * 1e3
+                  for i, phase in enumerate(names)} for who, runs in samples.items()}
+
+
 def lstm_steps(repeats: int, batches=(8, 32, 128)) -> dict[int, dict[str, float]] | None:
     """Median ms of the benchmark's LSTM step: ours, PyTorch with and without oneDNN."""
     from .peers import load_torch
@@ -109,6 +187,14 @@ def main(argv: list[str] | None = None) -> None:
     base = forward["by hand, W as (in, out)"]
     for name, ms in forward.items():
         print(f"  {name:45s} {ms:7.3f}  {ms / base:.2f}x")
+    print("\nMLP step at batch 128 by phase, by hand in PyTorch's layout and ours, alternating (median ms):")
+    phases = mlp_step_phases(args.repeats)
+    hand, ours = phases["by hand, PyTorch's layout"], phases["ours"]
+    for phase in hand:
+        print(f"  {phase:9s} by hand {hand[phase]:6.3f}   ours {ours[phase]:6.3f}   "
+              f"difference {ours[phase] - hand[phase]:+6.3f}")
+    print(f"  {'step':9s} by hand {sum(hand.values()):6.3f}   ours {sum(ours.values()):6.3f}   "
+          f"{sum(ours.values()) / sum(hand.values()):.2f}x")
     print("\nLSTM training step, hidden 128, sequence 50 (median ms):")
     lstm = lstm_steps(max(5, args.repeats // 2))
     if lstm is None:

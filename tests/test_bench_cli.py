@@ -283,6 +283,9 @@ def test_limits_measure_the_mlp_forward_four_ways_and_the_lstm_three():
 
     forward = limits.mlp_forward(repeats=2)
     assert len(forward) == 4 and all(ms > 0 for ms in forward.values())
+    phases = limits.mlp_step_phases(repeats=2)
+    assert set(phases) == {"by hand, PyTorch's layout", "ours"}
+    assert all(set(p) == {"forward", "loss", "backward", "update"} for p in phases.values())
     pytest.importorskip("torch")
     lstm = limits.lstm_steps(repeats=1, batches=(4,))
     assert set(lstm[4]) == {"ours", "pytorch (oneDNN LSTM)", "pytorch (oneDNN off)"}

@@ -16,8 +16,8 @@ import numpy as np
 from . import _factory_checks as _check
 from . import dtypes as _dt
 from ._backend import NUMPY, backend_for, backend_of, is_array, refuse_if_any
+from ._out import write_into
 from .device import device as _device
-from .grad_mode import no_grad
 from .layout import check_layout as _check_layout
 from .tensor import Tensor, _wrap
 
@@ -287,9 +287,8 @@ def empty(*size, dtype=None, device=None, requires_grad: bool = False,
 
 
 def _into_out(kind: str, out, size, dtype, device, requires_grad: bool) -> Tensor:
-    """``zeros/ones/empty(..., out=t)``: the result is written into ``t`` (in place when the
-    shapes agree, so views of ``t`` see it; else ``t`` is resized) and ``t`` returned, as in
-    PyTorch. (``requires_grad`` is ignored there too.)"""
+    """``zeros/ones/empty(..., out=t)``: the result written into ``t`` (`_out.write_into`)
+    and ``t`` returned, as in PyTorch (``requires_grad`` is ignored there too)."""
     if not isinstance(out, Tensor):
         raise TypeError(f"{kind}(): argument 'out' must be Tensor, not {type(out).__name__}")
     if dtype is not None and _dt.as_dtype(dtype) is not out.dtype:
@@ -299,12 +298,7 @@ def _into_out(kind: str, out, size, dtype, device, requires_grad: bool) -> Tenso
         raise RuntimeError(f"{kind}(): functions with out=... arguments don't support automatic "
                            "differentiation, but out requires grad; pass out.detach()")
     result = _filled(kind, size, out.dtype, out.device if device is None else device, False)
-    if tuple(result.shape) == tuple(out.shape) and result.device == out.device:
-        with no_grad():
-            out.copy_(result)
-    else:
-        out.data = result
-    return out
+    return write_into(out, result, kind, warn_on_resize=False)
 
 
 def full(size, fill_value, *, dtype=None, device=None, requires_grad: bool = False,

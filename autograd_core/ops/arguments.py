@@ -14,10 +14,10 @@ from __future__ import annotations
 
 import functools
 import inspect
-import warnings
 
 from .._backend import backend_of
-from ..grad_mode import is_grad_enabled, no_grad
+from .._out import write_into
+from ..grad_mode import is_grad_enabled
 from ..tensor import Tensor
 
 _REDUCTIONS = ("sum", "mean", "prod", "var", "std", "var_mean", "std_mean", "all", "any",
@@ -85,16 +85,7 @@ def _write_out(name: str, out, result):
     if not isinstance(out, Tensor) or not isinstance(result, Tensor):
         raise TypeError(f"{name}(): argument 'out' must be Tensor, not {type(out).__name__}")
     _check_out_dtype(name, out, result)
-    with no_grad():
-        if tuple(out.shape) != tuple(result.shape):
-            if out.numel():
-                warnings.warn(f"An output with one or more elements was resized since it had "
-                              f"shape {list(out.shape)}, which does not match the required "
-                              f"output shape {list(result.shape)}.", UserWarning, stacklevel=3)
-            out.data = result.to(out.dtype)
-        else:
-            out.copy_(result)
-    return out
+    return write_into(out, result, name)
 
 
 def with_out(fn, name: str):

@@ -58,12 +58,13 @@ def select(cond, a, b):
     integer = _INTEGER_OF_WIDTH.get(x.dtype.itemsize)
     if integer is None:
         return None
-    if _is_plus_zero(a) or _is_plus_zero(b):  # one AND: the kept branch's bits, else +0.0
-        kept = _bits(b if _is_plus_zero(a) else a, x.dtype, integer, cond.shape)
+    zero_a, zero_b = _is_plus_zero(a), _is_plus_zero(b)
+    if zero_a or zero_b:  # one AND: the kept branch's bits, else +0.0
+        kept = _bits(b if zero_a else a, x.dtype, integer, cond.shape)
         if kept is None:
             return None
         mask = cond.astype(integer)  # 1 where cond holds, else 0
-        if _is_plus_zero(a):
+        if zero_a:
             mask -= 1  # cond: 0, else all ones (-1)
         else:
             np.negative(mask, out=mask)  # cond: all ones, else 0

@@ -5,13 +5,13 @@ from __future__ import annotations
 
 from . import _anomaly
 from ._backend import backend_of
+from ._saved_values import _resolve_saved
 from .function import (
     _DIFFERENTIABLE_KINDS,
     _NO_EDGE,
     Function,
     _device_mismatch,
     _edge_of,
-    _resolve_saved,
     _sequence,
 )
 from .grad_mode import _state as _grad_state

@@ -46,6 +46,14 @@ import numpy as np
 
 from . import _anomaly, _rule_math
 from ._backend import as_array, backend_of
+from ._saved_values import (
+    _NO_VERSIONS,
+    _NUMBERS,
+    _NUMBERS_OR_NONE,
+    _resolve_saved,
+    _SavedOutput,
+    _version_message,
+)
 from .grad_mode import _state as _grad_state
 from .tensor import Tensor, _HookHandle, _new, _wrap
 
@@ -494,8 +502,11 @@ def _apply_two(cls, a: Tensor, b):
     to_save = ctx._to_save
     if to_save is not None:
         ctx._to_save = None
-        if len(to_save) == 2 and type(to_save[0]) in _NUMBERS_OR_NONE and type(to_save[1]) in _NUMBERS_OR_NONE:
-            ctx._saved = to_save  # a number and a None (``y * 2.0``): nothing to resolve
+        if (len(to_save) == 2 and type(to_save[0]) in _NUMBERS_OR_NONE
+                and type(to_save[1]) in _NUMBERS_OR_NONE):
+            # `_resolve_saved`'s own first case (numbers and Nones are kept as they are),
+            # tested here without its call and loop: ``y * 2.0`` saves (2.0, None)
+            ctx._saved = to_save
             ctx._saved_versions = _NO_VERSIONS[2]
         else:
             _resolve_saved(ctx, to_save, (a, b), (da, db), (out,), (raw,))
@@ -506,14 +517,11 @@ def _apply_two(cls, a: Tensor, b):
 
 _XP_BY_TYPE: dict = {}
 _SCALAR_TYPES = (np.generic, int, float, bool)
-_NUMBERS = frozenset((int, float, bool, complex))
-_NUMBERS_OR_NONE = _NUMBERS | {type(None)}
 
 
 _as_array = as_array  # a forward's result as an array (another device's is kept as it is)
 
 _NO_GRADS = {n: (False,) * n for n in range(8)}
-_NO_VERSIONS = {n: (None,) * n for n in range(8)}
 _NEEDS_TWO = {(x, y): (x, y) for x in (False, True) for y in (False, True)}
 _NEEDS: dict = {}  # (n, mask) -> needs_input_grad, so nodes share these tuples
 
@@ -528,6 +536,8 @@ def _needs(n: int, mask: int) -> tuple:
         if len(_NEEDS) < 4096:
             _NEEDS[key] = needs
     return needs
+
+
 _NO_EDGE = (None, 0)
 _ZERO_NRS = {n: (0,) * n for n in range(8)}
 _META: dict = {}  # input metadata tuples, shared between nodes (see _shared_meta)
@@ -553,69 +563,6 @@ def _shared_meta(meta: tuple) -> tuple:
 _LAST_META = [None]
 
 
-class _SavedOutput:
-    """A saved output: kept as its array (no reference cycle), rebuilt on unpacking."""
-
-    __slots__ = ("data", "output_nr", "version_counter", "requires_grad")
-
-    def __init__(self, tensor: Tensor) -> None:
-        self.data = tensor._data
-        self.output_nr = tensor._output_nr
-        self.version_counter = tensor._version_counter
-        self.requires_grad = tensor._requires_grad
-
-    def unpack(self, node) -> Tensor:
-        t = _wrap(self.data)
-        t._version_counter = self.version_counter
-        if self.requires_grad:
-            t.grad_fn = node
-            t._output_nr = self.output_nr
-            t._requires_grad = True
-        return t
-
-
-def _resolve_saved(ctx: Function, to_save, args, arrays, results, raw_outputs) -> None:
-    for item in to_save:
-        if not (item is None or type(item) in _NUMBERS):
-            break
-    else:  # only numbers and Nones (kept as they are): nothing to resolve
-        ctx._saved = tuple(to_save)
-        ctx._saved_versions = _NO_VERSIONS.get(len(to_save)) or (None,) * len(to_save)
-        return
-    saved = []
-    versions = []
-    for item in to_save:
-        if item is None or type(item) in _NUMBERS:  # kept as they are
-            saved.append(item)
-            versions.append(None)
-            continue
-        for a, arr in zip(args, arrays):  # an input's array: saved as that input tensor
-            if arr is item and isinstance(a, Tensor):
-                saved.append(a)
-                versions.append(a._version_counter[0])
-                break
-        else:
-            if isinstance(item, Tensor):
-                saved.append(item)
-                versions.append(item._version_counter[0])
-                continue
-            if not hasattr(item, "shape"):  # a Python number: kept as it is
-                saved.append(item)
-                versions.append(None)
-                continue
-            for r, raw in zip(results, raw_outputs):
-                # (``raw`` may be a NumPy scalar that became a 0-d array in the result)
-                if isinstance(r, Tensor) and (r._data is item or raw is item):
-                    saved.append(_SavedOutput(r))
-                    versions.append(r._version_counter[0])
-                    break
-            else:
-                saved.append(_wrap(item))  # an intermediate: a constant for backward
-                versions.append(None)
-    ctx._saved = tuple(saved)  # (a tuple of numbers only is untracked by the GC)
-    ctx._saved_versions = tuple(versions)  # (a tuple of numbers: not tracked by the GC)
-
-
 def _edge_of(t: Tensor):
     """Where the gradient for tensor ``t`` goes: its grad_fn, or its leaf accumulator."""
     if t.grad_fn is not None:
@@ -639,22 +586,6 @@ def _device_mismatch(cls, a: Tensor, b: Tensor):
         f"Expected all tensors to be on the same device, but found at least two devices, "
         f"{a.device} and {b.device}! (in {name}: move one with .to(), e.g. "
         f"x.to('{a.device}'))"
-    )
-
-
-def _version_message(node, index: int, tensor: Tensor, expected: int) -> str:
-    shape = list(tensor._data.shape)
-    producer = ""
-    if tensor.grad_fn is not None and tensor.grad_fn is not node:
-        producer = f", which is output {tensor._output_nr} of {tensor.grad_fn.name()},"
-    elif tensor.grad_fn is node:
-        producer = f", which is output {tensor._output_nr} of {node.name()},"
-    return (
-        f"one of the variables needed for gradient computation has been modified by an "
-        f"inplace operation: [{tensor.dtype} {shape}]{producer} is at version "
-        f"{tensor._version_counter[0]}; expected version {expected} instead (saved by "
-        f"{node.name()} as its saved tensor {index}). Hint: avoid changing this tensor in "
-        f"place before backward, or change a .clone() of it instead."
     )
 
 

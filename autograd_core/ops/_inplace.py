@@ -12,8 +12,8 @@ gradient reaches its old history through the shadow.
 
 from __future__ import annotations
 
+from .._saved_values import _SavedOutput
 from ..dtypes import from_numpy_dtype
-from ..function import _SavedOutput
 from ..grad_mode import _state as _grad_state
 from ..grad_mode import no_grad
 from ..tensor import Tensor, _wrap

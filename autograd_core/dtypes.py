@@ -7,8 +7,9 @@ Each `dtype` wraps a NumPy dtype (CuPy uses the same ones); ``bfloat16`` is the 
 as PyTorch's CPU does), and CuPy cannot hold it. ``ml_dtypes`` is imported the first time
 bfloat16's NumPy dtype is needed (``bfloat16.numpy``, or an array of that dtype met): its
 import registers loops for a dozen dtypes with NumPy and takes 0.7 s (ml_dtypes 0.7, NumPy
-2.4), half of what ``import autograd_core`` would cost, for a dtype most programs never use. Type promotion follows
-PyTorch, not NumPy: a float tensor with an integer tensor keeps the float's dtype, a
+2.4), half of what ``import autograd_core`` would cost, for a dtype most programs never use.
+
+Type promotion follows PyTorch, not NumPy: a float tensor with an integer tensor keeps the float's dtype, a
 Python scalar takes the tensor's dtype unless it is of a higher category (a float with an
 integer tensor gives the default float dtype), and a 0-d tensor beside a tensor with
 dimensions behaves like a scalar. So nothing is silently promoted to float64.

@@ -4,8 +4,9 @@ node, the output tensor, what is saved, the garbage collector walking the growin
 
 Reports microseconds per op for the forward (recording), per node for a plain backward and
 per node for a backward that records its own graph (``create_graph=True``, the path of
-higher-order gradients), for us and for PyTorch, each run in a fresh process, the two alternating (process time by
-default: less sensitive to other load on the machine), median over the repeats.
+higher-order gradients), for us and for PyTorch, each run in a fresh process, the two
+alternating (process time by default: less sensitive to other load on the machine), median
+over the repeats.
 
 Run: ``python -m bench.op_overhead [--nodes 100000] [--repeats 5] [--clock wall]``.
 """

@@ -9,10 +9,10 @@ bfloat16's NumPy dtype is needed (``bfloat16.numpy``, or an array of that dtype 
 import registers loops for a dozen dtypes with NumPy and takes 0.7 s (ml_dtypes 0.7, NumPy
 2.4), half of what ``import autograd_core`` would cost, for a dtype most programs never use.
 
-Type promotion follows PyTorch, not NumPy: a float tensor with an integer tensor keeps the float's dtype, a
-Python scalar takes the tensor's dtype unless it is of a higher category (a float with an
-integer tensor gives the default float dtype), and a 0-d tensor beside a tensor with
-dimensions behaves like a scalar. So nothing is silently promoted to float64.
+Type promotion follows PyTorch, not NumPy: a float tensor with an integer tensor keeps the
+float's dtype, a Python scalar takes the tensor's dtype unless it is of a higher category (a
+float with an integer tensor gives the default float dtype), and a 0-d tensor beside a tensor
+with dimensions behaves like a scalar. So nothing is silently promoted to float64.
 
 Complex beats float: ``float64 op complex64`` is ``complex128`` (the complex type wide enough
 for both), and a complex scalar or 0-d tensor beside a float tensor gives that float's complex

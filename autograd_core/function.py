@@ -47,9 +47,7 @@ import numpy as np
 from . import _anomaly, _rule_math
 from ._backend import as_array, backend_of
 from ._saved_values import (
-    _NO_VERSIONS,
     _NUMBERS,
-    _NUMBERS_OR_NONE,
     _resolve_saved,
     _SavedOutput,
     _version_message,
@@ -502,14 +500,7 @@ def _apply_two(cls, a: Tensor, b):
     to_save = ctx._to_save
     if to_save is not None:
         ctx._to_save = None
-        if (len(to_save) == 2 and type(to_save[0]) in _NUMBERS_OR_NONE
-                and type(to_save[1]) in _NUMBERS_OR_NONE):
-            # `_resolve_saved`'s own first case (numbers and Nones are kept as they are),
-            # tested here without its call and loop: ``y * 2.0`` saves (2.0, None)
-            ctx._saved = to_save
-            ctx._saved_versions = _NO_VERSIONS[2]
-        else:
-            _resolve_saved(ctx, to_save, (a, b), (da, db), (out,), (raw,))
+        _resolve_saved(ctx, to_save, (a, b), (da, db), (out,), (raw,))
     if _anomaly.state.enabled:
         ctx._anomaly_trace = _anomaly.capture()
     return out

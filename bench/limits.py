@@ -6,7 +6,10 @@
    OpenBLAS runs slower at these shapes. The forward is timed four ways: by hand in each
    layout, ours under ``no_grad`` (the same products, plus our per-op bookkeeping) and ours
    recording the graph. Then the whole step, phase by phase (forward, loss, backward, update),
-   by hand in PyTorch's layout and ours, the two alternating as in the benchmark.
+   by hand in PyTorch's layout and ours, the two alternating as in the benchmark; and the
+   same step at batch 1, hidden 8, where the arithmetic takes microseconds: what is left
+   there is each side's fixed cost per step (ours: about 20 graph nodes and their
+   bookkeeping), the part of the batch-128 difference that does not grow with the batch.
 2. **LSTM against PyTorch.** PyTorch's CPU LSTM is one oneDNN primitive for the whole
    sequence; ours is a NumPy product and a few NumPy calls per time step. PyTorch is timed
    with oneDNN on (its default) and off (``torch.backends.mkldnn.flags(enabled=False)``:
@@ -107,13 +110,14 @@ def _hand_step_phases(x, y, params):
     return t1 - t0, t2 - t1, t3 - t2, t4 - t3
 
 
-def mlp_step_phases(repeats: int) -> dict[str, dict[str, float]]:
-    """Median ms of each phase of the MLP step at batch 128: by hand in PyTorch's layout and
-    ours, alternating."""
+def mlp_step_phases(repeats: int, batch: int = 128, hidden: int = 256) -> dict[str, dict[str, float]]:
+    """Median ms of each phase of the MLP step: by hand in PyTorch's layout and ours,
+    alternating. At batch 1, hidden 8 the arithmetic is a few microseconds, so what is left
+    is each side's fixed cost per step (ours: the per-node bookkeeping)."""
     clock = time.process_time
-    x, y, weights = make_problem(128, 256)
+    x, y, weights = make_problem(batch, hidden)
     params = [w.T.copy() if w.ndim == 2 else w.copy() for w in weights]
-    model = build(ag.nn, 256)
+    model = build(ag.nn, hidden)
     with ag.no_grad():
         for layer, w, b in zip(model[::2], params[::2], params[1::2]):
             layer.weight.copy_(ag.tensor(w))
@@ -187,14 +191,16 @@ def main(argv: list[str] | None = None) -> None:
     base = forward["by hand, W as (in, out)"]
     for name, ms in forward.items():
         print(f"  {name:45s} {ms:7.3f}  {ms / base:.2f}x")
-    print("\nMLP step at batch 128 by phase, by hand in PyTorch's layout and ours, alternating (median ms):")
-    phases = mlp_step_phases(args.repeats)
-    hand, ours = phases["by hand, PyTorch's layout"], phases["ours"]
-    for phase in hand:
-        print(f"  {phase:9s} by hand {hand[phase]:6.3f}   ours {ours[phase]:6.3f}   "
-              f"difference {ours[phase] - hand[phase]:+6.3f}")
-    print(f"  {'step':9s} by hand {sum(hand.values()):6.3f}   ours {sum(ours.values()):6.3f}   "
-          f"{sum(ours.values()) / sum(hand.values()):.2f}x")
+    for batch, hidden in ((128, 256), (1, 8)):
+        print(f"\nMLP 784-{hidden}-{hidden}-10 step at batch {batch} by phase, by hand in PyTorch's "
+              f"layout and ours, alternating (median ms):")
+        phases = mlp_step_phases(args.repeats, batch, hidden)
+        hand, ours = phases["by hand, PyTorch's layout"], phases["ours"]
+        for phase in hand:
+            print(f"  {phase:9s} by hand {hand[phase]:6.3f}   ours {ours[phase]:6.3f}   "
+                  f"difference {ours[phase] - hand[phase]:+6.3f}")
+        print(f"  {'step':9s} by hand {sum(hand.values()):6.3f}   ours {sum(ours.values()):6.3f}   "
+              f"{sum(ours.values()) / sum(hand.values()):.2f}x")
     print("\nLSTM training step, hidden 128, sequence 50 (median ms):")
     lstm = lstm_steps(max(5, args.repeats // 2))
     if lstm is None:

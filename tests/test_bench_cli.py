@@ -286,6 +286,8 @@ def test_limits_measure_the_mlp_forward_four_ways_and_the_lstm_three():
     phases = limits.mlp_step_phases(repeats=2)
     assert set(phases) == {"by hand, PyTorch's layout", "ours"}
     assert all(set(p) == {"forward", "loss", "backward", "update"} for p in phases.values())
+    fixed = limits.mlp_step_phases(repeats=2, batch=1, hidden=8)  # the fixed cost per step
+    assert all(ms >= 0 for p in fixed.values() for ms in p.values())
     pytest.importorskip("torch")
     lstm = limits.lstm_steps(repeats=1, batches=(4,))
     assert set(lstm[4]) == {"ours", "pytorch (oneDNN LSTM)", "pytorch (oneDNN off)"}

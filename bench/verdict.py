@@ -84,8 +84,10 @@ def peer_verdicts(results: Results, workload: str) -> list[str]:
             continue
         low, high = min(ratios), max(ratios)
         span = _x(low) if f"{low:.2f}" == f"{high:.2f}" else f"{_x(low)}-{_x(high)}"
-        side = ("ours faster" if high < 0.9 else "ours slower" if low > 1.1 else "about even"
-                if low >= 0.9 and high <= 1.1 else "faster at some sizes, slower at others")
+        # within 10% either way at every size is noise on a shared machine: "about even";
+        # otherwise the side we are on at every size, or both
+        side = ("about even" if low >= 0.9 and high <= 1.1 else "ours faster" if high < 1.0
+                else "ours slower" if low > 1.0 else "faster at some sizes, slower at others")
         out.append(f"ours/{contender} on {device}: {span} ({side})")
     return out
 

@@ -40,6 +40,13 @@ def test_peer_verdict_gives_the_range_of_ours_over_peer():
     assert verdict.peer_verdicts(_results(slow), "mlp") == ["ours/pytorch on cpu: 3.00x (ours slower)"]
     wide = [(8, "cpu", OURS, 1.0), (8, "cpu", "pytorch", 0.008), (16, "cpu", OURS, 1.0), (16, "cpu", "pytorch", 0.5)]
     assert verdict.peer_verdicts(_results(wide), "mlp") == ["ours/pytorch on cpu: 2.00x-125x (ours slower)"]
+    faster = [(8, "cpu", OURS, 0.7), (8, "cpu", "pytorch", 1.0), (16, "cpu", OURS, 0.97), (16, "cpu", "pytorch", 1.0)]
+    assert verdict.peer_verdicts(_results(faster), "mlp") == ["ours/pytorch on cpu: 0.70x-0.97x (ours faster)"]
+    slower = [(8, "cpu", OURS, 1.05), (8, "cpu", "pytorch", 1.0), (16, "cpu", OURS, 1.2), (16, "cpu", "pytorch", 1.0)]
+    assert verdict.peer_verdicts(_results(slower), "mlp") == ["ours/pytorch on cpu: 1.05x-1.20x (ours slower)"]
+    mixed = [(8, "cpu", OURS, 0.8), (8, "cpu", "pytorch", 1.0), (16, "cpu", OURS, 1.2), (16, "cpu", "pytorch", 1.0)]
+    assert verdict.peer_verdicts(_results(mixed), "mlp") == [
+        "ours/pytorch on cpu: 0.80x-1.20x (faster at some sizes, slower at others)"]
     alone = verdict.verdicts(_results([(8, "cpu", OURS, 1.0)]))
     assert alone == {"mlp": ["no comparison: one device and no peers"]}
 

@@ -76,17 +76,15 @@ def _resolve_saved(ctx, to_save, args, arrays, results, raw_outputs) -> None:
             else:
                 saved.append(_wrap(item))  # an intermediate: a constant for backward
                 versions.append(None)
-    ctx._saved = tuple(saved)  # (a tuple of numbers only is untracked by the GC)
+    ctx._saved = tuple(saved)
     ctx._saved_versions = tuple(versions)  # (a tuple of numbers: not tracked by the GC)
 
 
 def _version_message(node, index: int, tensor: Tensor, expected: int) -> str:
     shape = list(tensor._data.shape)
     producer = ""
-    if tensor.grad_fn is not None and tensor.grad_fn is not node:
+    if tensor.grad_fn is not None:  # (the node's own output, or another node's)
         producer = f", which is output {tensor._output_nr} of {tensor.grad_fn.name()},"
-    elif tensor.grad_fn is node:
-        producer = f", which is output {tensor._output_nr} of {node.name()},"
     return (
         f"one of the variables needed for gradient computation has been modified by an "
         f"inplace operation: [{tensor.dtype} {shape}]{producer} is at version "

@@ -13,6 +13,8 @@ what its backward needs, so training runs with less overhead and less memory:
 - `resample`         interpolation and upsampling
 - `norm`             batch, layer and group normalisation
 - `recurrent`        the RNN, LSTM and GRU cells (one node per time step)
+- `sequence_layout`  a sequence into the cells' column layout (the input projection of
+                     every step at once) and the per-step states back out
 - `lstm_sequence`    the LSTM layer over a whole sequence as one node
 - `dropout`          dropout with its mask
 
@@ -31,3 +33,4 @@ from .norm import *  # noqa: F403
 from .pool import *  # noqa: F403
 from .recurrent import *  # noqa: F403
 from .resample import *  # noqa: F403
+from .sequence_layout import *  # noqa: F403

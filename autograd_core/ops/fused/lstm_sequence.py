@@ -11,13 +11,8 @@ from ... import _rule_math
 from ..._backend import KERNEL_BACKENDS
 from ...function import Function
 from ...tensor import Tensor
-from .recurrent import (
-    _project,
-    _quiet,
-    input_projection,
-    lstm_cell,
-    stack_columns,
-)
+from .recurrent import _quiet, lstm_cell
+from .sequence_layout import _project, input_projection, stack_columns
 
 __all__ = ["lstm_sequence"]
 

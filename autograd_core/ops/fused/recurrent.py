@@ -5,7 +5,8 @@ node over the whole sequence (`lstm_sequence`, what `nn.LSTM` runs) is in
 A recurrent layer spends its time in a loop over the sequence, so each step must be cheap.
 The layers (`nn.RNN`, `nn.LSTM`, `nn.GRU`) therefore split the work in two:
 
-1. `input_projection`: ``x_t W_ih^T + b`` for *all* time steps at once, before the loop;
+1. `input_projection` (`sequence_layout.py`): ``x_t W_ih^T + b`` for *all* time steps at
+   once, before the loop;
 2. per step, ONE node that does the recurrent product ``h W_hh^T`` and all the gate
    arithmetic: the cells below.
 
@@ -67,8 +68,7 @@ from ...function import Function
 from ...tensor import Tensor
 from .._kernel_overrides import offer
 
-__all__ = ["input_projection", "rnn_tanh_cell", "rnn_relu_cell", "lstm_cell", "gru_cell",
-           "stack_columns"]
+__all__ = ["rnn_tanh_cell", "rnn_relu_cell", "lstm_cell", "gru_cell"]
 
 
 # ----------------------------------------------------------------------------- array helpers
@@ -212,69 +212,6 @@ def _check(name: str, gates: int, x_proj: Tensor, h: Tensor, w_hh: Tensor, b_hh,
         if t is not None and t._data.dtype != dtype:
             raise RuntimeError(f"{name}(): expected all operands to have dtype {h.dtype}, got "
                                f"{t.dtype}; convert them, e.g. with .to({h.dtype})")
-
-
-# ----------------------------------------------------------------------------- projection
-class InputProjection(Function):
-    """X_t W^T + b for every step t, as columns: (T, B, in) -> (T, G*H, B), computed as
-    W X_t^T by one batched matrix product (one call, writing the columns layout directly).
-
-    Backward (G_t the (G*H, B) output gradient of step t):
-    dW = sum_t G_t X_t,  db = sum of G over t and the batch,  dX_t = (W^T G_t)^T."""
-
-    @staticmethod
-    def forward(ctx, x, weight, bias):
-        need_x, need_w = ctx.needs_input_grad[0], ctx.needs_input_grad[1]
-        ctx.save_for_backward(x if need_w else None, weight if need_x else None)
-        return _project(ctx.xp, x, weight, bias)
-
-    @staticmethod
-    def backward(ctx, grad):
-        x, weight = ctx.saved
-        m = ctx.math
-        need_x, need_w, need_b = ctx.needs_input_grad
-        return (m.swapaxes(weight.T @ grad, 1, 2) if need_x else None,
-                m.sum(grad @ x, 0) if need_w else None,
-                _sum_steps_and_batch(m, grad) if need_b else None)
-
-
-def _project(xp, x, weight, bias):
-    """W X_t^T + b for every step, (T, B, in) -> (T, G*H, B). The transposed input is made
-    contiguous first (a small copy): the batched product then runs as one BLAS call per
-    step instead of NumPy's generic loop for strided operands."""
-    out = xp.matmul(weight, xp.ascontiguousarray(x.transpose(0, 2, 1)))
-    if bias is not None:
-        out += bias[:, None]
-    return out
-
-
-def _sum_steps_and_batch(m, g):
-    """``g.sum(axis=(0, 2))`` for a C-contiguous (T, N, B) array, as two fast reductions
-    (NumPy reduces over non-adjacent axes several times slower)."""
-    steps, n, batch = g.shape
-    return m.sum(m.sum(g.reshape((steps, n * batch)), 0).reshape((n, batch)), 1)
-
-
-def input_projection(input: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
-    """``x_t W^T + b`` for all steps of ``input`` (T, B, in) in one node, laid out as the
-    columns the cells take with ``columns=True``: shape (T, G*H, B) for ``weight``
-    (G*H, in) and ``bias`` (G*H,) or None."""
-    if not isinstance(input, Tensor) or not isinstance(weight, Tensor):
-        raise TypeError("input_projection(): input and weight must be Tensors")
-    if input._data.ndim != 3:
-        raise RuntimeError(f"input_projection(): input must be 3-D (seq_len, batch, "
-                           f"input_size), got shape {list(input._data.shape)}")
-    if weight._data.ndim != 2 or weight._data.shape[1] != input._data.shape[2]:
-        raise RuntimeError(f"input_projection(): weight of shape {list(weight._data.shape)} "
-                           f"does not match input_size {input._data.shape[2]} (expected "
-                           f"(gates * hidden_size, input_size))")
-    if bias is not None and bias._data.shape != weight._data.shape[:1]:
-        raise RuntimeError(f"input_projection(): bias must have shape "
-                           f"{[weight._data.shape[0]]}, got {list(bias._data.shape)}")
-    if input._data.dtype != weight._data.dtype:
-        raise RuntimeError(f"input_projection(): input is {input.dtype} but weight is "
-                           f"{weight.dtype}; convert one, e.g. input.to({weight.dtype})")
-    return InputProjection.apply(input, weight, bias)
 
 
 # ----------------------------------------------------------------------------- RNN
@@ -528,34 +465,6 @@ class _GRUGates(Function):
                                           w_hh, None)
         return ((_t(dx, rows) if need_x else None), dh_prev, dwh, db, None, None, None,
                 None)
-
-
-# ----------------------------------------------------------------------------- stacking
-class StackColumns(Function):
-    """T column states (H, B) -> one (T, B, H) tensor (the layer's output), one node."""
-
-    @staticmethod
-    def forward(ctx, *states):
-        return ctx.xp.stack([s.T for s in states])
-
-    @staticmethod
-    def backward(ctx, grad):
-        return tuple(grad[k].T for k in range(grad.shape[0]))
-
-
-def stack_columns(states) -> Tensor:
-    """Stack column states (each (H, B)) into PyTorch's (T, B, H) layout in one node."""
-    states = list(states)
-    if not states:
-        raise RuntimeError("stack_columns expects a non-empty list of (hidden_size, batch) "
-                           "tensors")
-    shape = states[0]._data.shape
-    for k, s in enumerate(states):
-        if s._data.ndim != 2 or s._data.shape != shape:
-            raise RuntimeError(f"stack_columns expects equal 2-D (hidden_size, batch) tensors, "
-                               f"got {list(s._data.shape)} at entry {k} and {list(shape)} at "
-                               f"entry 0")
-    return StackColumns.apply(*states)
 
 
 # ----------------------------------------------------------------------------- functions
